@@ -1,0 +1,7 @@
+export * from './constants.ts';
+export type * from './types.ts';
+export { CaptureError } from './errors.ts';
+export { readPcapng } from './pcapng.ts';
+export { parseHonet } from './honet.ts';
+export { decodePacket, endpoint, formatIpv6, protocolName, type DecodedPacket } from './packet.ts';
+export { PcapngWriter, type ConnectionSpec, type PacketSpec, type ProcessSpec } from './writer.ts';
