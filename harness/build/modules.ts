@@ -1,0 +1,97 @@
+// Building kmod/ for one kernel: a fresh copy of the sources per kernel in
+// the cache, its Makefile run with KVER, KSRC and SYSMAP (and W=1), on the
+// host or in a build root, then the vermagic gate. The compiler's output is
+// kept for the results.
+import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HoneError } from '../util/errors.ts';
+import type { Logger } from '../util/log.ts';
+import { run, type RunResult } from '../util/run.ts';
+import { cachePaths, repoRoot } from '../util/paths.ts';
+import type { CatalogKernel } from '../catalog/catalog.ts';
+import type { KernelBundle } from '../fetch/bundle.ts';
+import { chooseToolchain, hostGccMajor, type Toolchain } from './toolchain.ts';
+import { ensureBuildRoot, runInBuildRoot } from './buildroot.ts';
+import { kernelVermagic, moduleVermagic, vermagicMismatch } from './vermagic.ts';
+
+export interface ModuleBuild {
+  kernel: string;
+  release: string;
+  toolchain: Toolchain;
+  /** Built modules, in load order of the stack. */
+  modules: string[];
+  vermagic: string;
+  warnings: string[];
+  logFile: string;
+  durationMs: number;
+}
+
+/** The load order of Hone's module stack (each needs the ones before it). */
+export const moduleStack = ['process_notify', 'socket_notify', 'packet_notify', 'hone_notify', 'honeevent'];
+
+export async function buildModules(k: CatalogKernel, bundle: KernelBundle, logger: Logger): Promise<ModuleBuild> {
+  const toolchain = chooseToolchain(bundle.ccVersionText, k.buildSuite, await hostGccMajor());
+  logger(`toolchain: ${toolchain.reason}`);
+  const out = join(cachePaths().builds(k.id), 'kmod');
+  await rm(out, { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+  await cp(join(repoRoot, 'kmod'), out, { recursive: true, filter: (src) => !/\.(o|ko|mod|mod\.c|cmd)$|\/\.tmp/.test(src) });
+  const vars = [`KVER=${bundle.release}`, `KSRC=${bundle.ksrc}`, `SYSMAP=${bundle.systemMap}`, 'W=1'];
+  const started = Date.now();
+  let r: RunResult;
+  if (toolchain.kind === 'host') {
+    const extra = (await hasVmlinuxWithoutPahole(bundle.ksrc)) ? ['CONFIG_DEBUG_INFO_BTF_MODULES='] : [];
+    r = await run('make', ['-C', out, ...vars, `CC=${toolchain.gcc}`, ...extra], { allowFail: true, kernel: k.id });
+  } else {
+    const root = await ensureBuildRoot(toolchain.suite, toolchain.major, logger, k.id);
+    r = await runInBuildRoot(root, [cachePaths().root], ['make', '-C', out, ...vars], { kernel: k.id });
+  }
+  const durationMs = Date.now() - started;
+  const logFile = join(cachePaths().builds(k.id), 'build.log');
+  const text = `$ make ${vars.join(' ')} (${toolchain.reason})\n${r.stdout}\n${r.stderr}\n`;
+  await writeFile(logFile, text);
+  const warnings = text.split('\n').filter((l) => /\bwarning:/i.test(l));
+  if (r.exitCode !== 0) {
+    throw new HoneError('E_MODULE_BUILD', `building kmod/ failed (make exited ${r.exitCode})`, {
+      kernel: k.id,
+      details: text.split('\n').filter((l) => /error|warning/i.test(l)).slice(0, 20),
+      hint: `full compiler output in ${logFile}`,
+    });
+  }
+  const modules = await findModules(out, k.id);
+  const vermagic = await checkVermagic(modules, bundle, k.id);
+  return { kernel: k.id, release: bundle.release, toolchain, modules, vermagic, warnings, logFile, durationMs };
+}
+
+// --- internal ---
+
+async function findModules(dir: string, kernel: string): Promise<string[]> {
+  const kos = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.ko'));
+  const byName = new Map(kos.map((f) => [f.replace(/^.*\//, '').replace(/\.ko$/, ''), join(dir, f)]));
+  const missing = moduleStack.filter((m) => !byName.has(m));
+  if (missing.length) {
+    throw new HoneError('E_MODULE_BUILD', `make succeeded but did not produce ${missing.map((m) => `${m}.ko`).join(', ')}`, { kernel });
+  }
+  return moduleStack.map((m) => byName.get(m) as string);
+}
+
+async function checkVermagic(modules: string[], bundle: KernelBundle, kernel: string): Promise<string> {
+  const want = await kernelVermagic(bundle.modulesDir);
+  for (const ko of modules) {
+    const got = await moduleVermagic(ko);
+    const why = vermagicMismatch(got, want);
+    if (why) {
+      throw new HoneError('E_VERMAGIC', `${ko.replace(/^.*\//, '')} vermagic "${got}" does not match the kernel's "${want}": ${why}`, {
+        kernel,
+        hint: 'the module was built against other headers; run `npx hone fetch` then `npx hone build` again',
+      });
+    }
+  }
+  return want;
+}
+
+async function hasVmlinuxWithoutPahole(ksrc: string): Promise<boolean> {
+  const vmlinux = await run('test', ['-f', join(ksrc, 'vmlinux')], { allowFail: true });
+  if (vmlinux.exitCode !== 0) return false;
+  return (await run('sh', ['-c', 'command -v pahole'], { allowFail: true })).exitCode !== 0;
+}

@@ -1,0 +1,41 @@
+// hone build <kernel...|--all>: compile kmod/ for each kernel, print the
+// toolchain, the warnings and the vermagic check.
+import type { ModuleBuild } from '../build/modules.ts';
+import { buildModules } from '../build/modules.ts';
+import { requireBundle } from '../fetch/bundle.ts';
+import { log, prefixed } from '../util/log.ts';
+import { formatError } from '../util/errors.ts';
+import { parseArgs, usage } from './args.ts';
+import { selectKernels } from './select.ts';
+
+const spec = {
+  all: { type: 'boolean', help: 'every catalog kernel' },
+  json: { type: 'boolean', help: 'print the results as JSON on stdout' },
+  help: { type: 'boolean', alias: 'h', help: 'show this help' },
+} as const;
+
+export async function buildCommand(argv: string[]): Promise<number> {
+  const { flags, positional } = parseArgs(argv, spec, 'build');
+  if (flags.help) {
+    log(usage('build', '<kernel...|--all>', spec));
+    return 0;
+  }
+  const kernels = await selectKernels(positional, flags.all, 'build');
+  const results: ModuleBuild[] = [];
+  let failed = 0;
+  for (const k of kernels) {
+    const logger = prefixed(k.id);
+    try {
+      const b = await buildModules(k, await requireBundle(k.id), logger);
+      results.push(b);
+      for (const w of b.warnings) logger(`warning: ${w}`);
+      logger(`built ${b.modules.length} modules in ${(b.durationMs / 1000).toFixed(1)} s with ${b.toolchain.kind === 'host' ? `host gcc-${b.toolchain.major}` : `${b.toolchain.suite} build root (gcc-${b.toolchain.major})`}; ${b.warnings.length} warning(s); vermagic OK: ${b.vermagic.trim()}`);
+    } catch (err) {
+      failed++;
+      log(formatError(err));
+    }
+  }
+  if (flags.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  log(`build: ${results.length} ok, ${failed} failed`);
+  return failed ? 1 : 0;
+}

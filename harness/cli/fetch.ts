@@ -1,0 +1,30 @@
+// hone fetch <kernel...|--all> [--refresh]
+import { fetchKernel } from '../fetch/bundle.ts';
+import { prefixed, log } from '../util/log.ts';
+import { parseArgs, usage } from './args.ts';
+import { selectKernels } from './select.ts';
+
+const spec = {
+  all: { type: 'boolean', help: 'every catalog kernel' },
+  refresh: { type: 'boolean', help: 're-resolve to the newest version in the suites (updates package lists)' },
+  help: { type: 'boolean', alias: 'h', help: 'show this help' },
+} as const;
+
+export async function fetchCommand(argv: string[]): Promise<number> {
+  const { flags, positional } = parseArgs(argv, spec, 'fetch');
+  if (flags.help) {
+    log(usage('fetch', '<kernel...|--all>', spec));
+    return 0;
+  }
+  const kernels = await selectKernels(positional, flags.all, 'fetch');
+  let total = 0;
+  for (const k of kernels) {
+    const started = Date.now();
+    const r = await fetchKernel(k, prefixed(k.id), { refresh: flags.refresh });
+    total += r.downloaded;
+    const what = r.downloaded ? `downloaded ${r.downloaded} package(s)` : 'nothing downloaded';
+    log(`${k.id}: ${r.bundle.release} (${r.bundle.version}) ready; ${what}${r.extracted ? ', extracted' : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  log(`fetch: ${kernels.length} kernel(s), ${total} package(s) downloaded`);
+  return 0;
+}

@@ -1,0 +1,49 @@
+// hone kernels [--json]: the catalog, each kernel's resolved version and
+// whether it is in the cache.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadCatalog } from '../catalog/catalog.ts';
+import type { ResolvedKernel } from '../catalog/resolve.ts';
+import { loadBundle } from '../fetch/bundle.ts';
+import { cachePaths } from '../util/paths.ts';
+import { log } from '../util/log.ts';
+import { parseArgs, usage } from './args.ts';
+
+const spec = {
+  json: { type: 'boolean', help: 'print JSON on stdout' },
+  help: { type: 'boolean', alias: 'h', help: 'show this help' },
+} as const;
+
+export async function kernelsCommand(argv: string[]): Promise<number> {
+  const { flags } = parseArgs(argv, spec, 'kernels');
+  if (flags.help) {
+    log(usage('kernels', '', spec));
+    return 0;
+  }
+  const rows = [];
+  for (const k of await loadCatalog()) {
+    const resolved = await readFile(join(cachePaths().kernel(k.id), 'resolved.json'), 'utf8')
+      .then((t) => JSON.parse(t) as ResolvedKernel)
+      .catch(() => undefined);
+    const bundle = await loadBundle(k.id);
+    rows.push({
+      id: k.id,
+      suite: k.suite,
+      flavour: k.flavour,
+      release: resolved?.release ?? null,
+      version: resolved?.version ?? null,
+      cached: bundle !== undefined,
+      compiler: bundle?.ccVersionText ?? null,
+    });
+  }
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return 0;
+  }
+  const line = (c: string[]) => `${c[0]?.padEnd(16)}${c[1]?.padEnd(14)}${c[2]?.padEnd(28)}${c[3]?.padEnd(18)}${c[4]}`;
+  process.stdout.write(`${line(['KERNEL', 'SUITE', 'RELEASE', 'VERSION', 'CACHE'])}\n`);
+  for (const r of rows) {
+    process.stdout.write(`${line([r.id, r.suite, r.release ?? '(unresolved)', r.version ?? '-', r.cached ? 'fetched' : 'not fetched'])}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,31 @@
+// The `hone` command line: one file per subcommand; only this entry point
+// catches errors, prints them and sets the exit code.
+import { formatError, HoneError } from '../util/errors.ts';
+
+type Command = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, { load: () => Promise<Command>; help: string }> = {
+  kernels: { load: async () => (await import('./kernels.ts')).kernelsCommand, help: 'list catalog kernels, resolved versions and cache state' },
+  fetch: { load: async () => (await import('./fetch.ts')).fetchCommand, help: 'download and extract kernels into the cache' },
+  build: { load: async () => (await import('./build.ts')).buildCommand, help: 'build kmod/ for kernels and check vermagic' },
+  shell: { load: async () => (await import('./shell.ts')).shellCommand, help: 'boot a kernel with the modules loaded and open a shell in it' },
+  matrix: { load: async () => (await import('./matrix.ts')).matrixCommand, help: 'run every scenario on every kernel and check the captures' },
+  read: { load: async () => (await import('./read.ts')).readCommand, help: 'print a capture (pcapng or honet text) with processes' },
+  doctor: { load: async () => (await import('./doctor.ts')).doctorCommand, help: 'check (and with --fix install) what the host needs' },
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`usage: hone <command> [options]\n\n${Object.entries(commands).map(([n, c]) => `  ${n.padEnd(9)} ${c.help}`).join('\n')}\n`);
+    return name ? 0 : 2;
+  }
+  const entry = commands[name];
+  try {
+    if (!entry) throw new HoneError('E_USAGE', `unknown command "${name}"`, { hint: `commands: ${Object.keys(commands).join(', ')}` });
+    return await (await entry.load())(rest);
+  } catch (err) {
+    process.stderr.write(`${formatError(err)}\n`);
+    return err instanceof HoneError && err.code === 'E_USAGE' ? 2 : 1;
+  }
+}

@@ -1,0 +1,50 @@
+// hone shell <kernel>: boot the kernel with Hone's modules loaded and open a
+// shell in it; leaving the shell powers the guest off. With --command, run
+// one command instead and exit with its code.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pickKernels, loadCatalog } from '../catalog/catalog.ts';
+import { prepareKernel, startGuest } from '../guest/prepare.ts';
+import { HoneError } from '../util/errors.ts';
+import { log, prefixed } from '../util/log.ts';
+import { parseArgs, usage } from './args.ts';
+
+const spec = {
+  'no-modules': { type: 'boolean', help: 'boot without loading Hone (to investigate a module that will not load)' },
+  command: { type: 'string', alias: 'c', help: 'run this command in the guest instead of a shell, then power off' },
+  gdb: { type: 'boolean', help: "start QEMU's gdb stub on localhost:1234" },
+  out: { type: 'string', help: 'folder for the console log (default results/shell/<kernel>)' },
+  help: { type: 'boolean', alias: 'h', help: 'show this help' },
+} as const;
+
+export async function shellCommand(argv: string[]): Promise<number> {
+  const { flags, positional } = parseArgs(argv, spec, 'shell');
+  if (flags.help || positional.length !== 1) {
+    log(usage('shell', '<kernel>', spec));
+    if (!flags.help) throw new HoneError('E_USAGE', 'shell: name exactly one kernel');
+    return 0;
+  }
+  const [k] = pickKernels(await loadCatalog(), positional);
+  if (!k) return 2;
+  const logger = prefixed(k.id);
+  const out = flags.out ?? join('results', 'shell', k.id);
+  await mkdir(out, { recursive: true });
+  const prepared = await prepareKernel(k, logger, { modules: !flags['no-modules'] });
+  logger(`accelerator: ${prepared.accel.accel} (${prepared.accel.reason})`);
+  const consoleFile = join(out, 'console.log');
+  const guest = await startGuest(prepared, logger, { consoleFile, gdb: flags.gdb });
+  logger(`ready in ${(guest.readyMs / 1000).toFixed(1)} s (guest uptime ${guest.guestUptime.toFixed(1)} s); console log: ${consoleFile}`);
+  if (flags.gdb) logger(`gdb: gdb -ex 'target remote localhost:1234' (symbols: a vmlinux with debug info for ${prepared.bundle.release})`);
+  try {
+    if (flags.command !== undefined) {
+      const r = await guest.exec(flags.command, { onStdout: (d) => process.stdout.write(d), onStderr: (d) => process.stderr.write(d) });
+      logger(`command exited with ${r.code}`);
+      return r.code;
+    }
+    await guest.interactive();
+    return 0;
+  } finally {
+    await guest.shutdown();
+    logger('guest powered off');
+  }
+}

@@ -1,0 +1,43 @@
+// Watching a guest's serial console: markers the guest's /init prints, and
+// kernel splats (panic, oops, BUG, WARNING, call traces), which fail a run as
+// a kernel crash whatever QEMU's exit code says.
+
+const splat = /Kernel panic|\bOops\b|\bBUG:|\bWARNING:|Call Trace:|general protection fault|Unable to handle kernel/;
+
+export function isSplat(line: string): boolean {
+  return splat.test(line);
+}
+
+export type ConsoleEvent =
+  | { kind: 'init' }
+  | { kind: 'ready'; uptime: number }
+  | { kind: 'modules-loaded' }
+  | { kind: 'module-fail'; detail: string }
+  | { kind: 'splat'; line: string }
+  | { kind: 'other' };
+
+export function classifyLine(raw: string): ConsoleEvent {
+  const line = raw.replace(/\r$/, '');
+  if (line.startsWith('HONE-INIT')) return { kind: 'init' };
+  const ready = /^HONE-READY\s+([\d.]+)/.exec(line);
+  if (ready) return { kind: 'ready', uptime: Number(ready[1]) };
+  if (line.startsWith('HONE-MODULES-LOADED')) return { kind: 'modules-loaded' };
+  if (line.startsWith('HONE-MODULE-FAIL')) return { kind: 'module-fail', detail: line.slice('HONE-MODULE-FAIL'.length).trim() };
+  if (isSplat(line)) return { kind: 'splat', line };
+  return { kind: 'other' };
+}
+
+/** Keeps the last lines of the console for error messages. */
+export class ConsoleTail {
+  private readonly lines: string[] = [];
+  constructor(private readonly max = 60) {}
+
+  push(line: string): void {
+    this.lines.push(line.replace(/\r$/, ''));
+    if (this.lines.length > this.max) this.lines.shift();
+  }
+
+  last(n = this.max): string[] {
+    return this.lines.slice(-n);
+  }
+}

@@ -1,0 +1,186 @@
+// bootGuest(): one QEMU guest with its console watched from the first byte.
+// It resolves once the guest's /init says it is ready and SSH answers; a
+// kernel splat at any time fails whatever is in flight as a kernel crash,
+// quoting the console, within a second or two of it appearing.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { execa, type ResultPromise } from '../vendor.ts';
+import { HoneError } from '../util/errors.ts';
+import type { Logger } from '../util/log.ts';
+import { SshChannel, type ExecOptions, type ExecResult } from '../channel/ssh.ts';
+import { classifyLine, ConsoleTail } from './console.ts';
+import { freePort } from './ports.ts';
+import { qemuArgs, type Accel } from './qemu-args.ts';
+
+export interface BootOptions {
+  kernel: string;
+  vmlinuz: string;
+  initrd: string;
+  accel: Accel;
+  smp: number;
+  memoryMiB?: number;
+  consoleFile: string;
+  privateKey: string;
+  logger: Logger;
+  /** The guest must report its Hone modules loaded. */
+  expectModules: boolean;
+  bootTimeoutMs?: number;
+  gdb?: boolean;
+  /** Retries when the kernel crashes before /init runs (TCG boot races). */
+  earlyCrashRetries?: number;
+}
+
+export interface Guest {
+  kernel: string;
+  accel: Accel;
+  sshPort: number;
+  /** Wall time from QEMU start to ready (SSH answering). */
+  readyMs: number;
+  /** Guest uptime when /init said ready. */
+  guestUptime: number;
+  retries: number;
+  exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
+  check(command: string, opts?: ExecOptions): Promise<ExecResult>;
+  copyOut(remote: string, local: string): Promise<number>;
+  writeFile(remote: string, data: Buffer | string, mode?: string): Promise<void>;
+  /** An interactive shell on this terminal. */
+  interactive(): Promise<void>;
+  /** Rejects with E_KERNEL_CRASH if the kernel splats; never resolves otherwise. */
+  crashed: Promise<never>;
+  consoleTail(n?: number): string[];
+  shutdown(): Promise<void>;
+}
+
+export async function bootGuest(o: BootOptions): Promise<Guest> {
+  const retries = o.earlyCrashRetries ?? 1;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const g = await bootOnce(o, attempt);
+      return { ...g, retries: attempt };
+    } catch (err) {
+      const early = err instanceof HoneError && err.code === 'E_KERNEL_CRASH' && err.message.includes('before /init');
+      if (!early || attempt >= retries) throw err;
+      o.logger(`kernel crashed before /init (a known TCG boot race): retrying (${attempt + 1}/${retries})`);
+    }
+  }
+}
+
+// --- internal ---
+
+async function bootOnce(o: BootOptions, attempt: number): Promise<Omit<Guest, 'retries'>> {
+  const started = Date.now();
+  const sshPort = await freePort();
+  const args = qemuArgs({ kernel: o.vmlinuz, initrd: o.initrd, accel: o.accel, smp: o.smp, memoryMiB: o.memoryMiB ?? 512, sshPort, gdb: o.gdb });
+  const log = createWriteStream(o.consoleFile, { flags: attempt === 0 ? 'w' : 'a' });
+  log.write(`# qemu-system-x86_64 ${args.join(' ')}\n`);
+  const qemu = execa('qemu-system-x86_64', args, { reject: false, stdin: 'ignore', buffer: false });
+  const tail = new ConsoleTail(80);
+  const watcher = watchConsole(qemu, log, tail, o);
+  try {
+    const ready = await Promise.race([watcher.ready, watcher.crashed, timeout(o.bootTimeoutMs ?? 240000, o, tail)]);
+    const ssh = await Promise.race([
+      SshChannel.connect({ port: sshPort, privateKey: o.privateKey, kernel: o.kernel, timeoutMs: 30000 }),
+      watcher.crashed,
+    ]);
+    const readyMs = Date.now() - started;
+    const guard = <T>(p: Promise<T>) => Promise.race([p, watcher.crashed]);
+    return {
+      kernel: o.kernel,
+      accel: o.accel,
+      sshPort,
+      readyMs,
+      guestUptime: ready,
+      exec: (c, e) => guard(ssh.exec(c, e)),
+      check: (c, e) => guard(ssh.check(c, e)),
+      copyOut: (r, l) => guard(ssh.copyOut(r, l)),
+      writeFile: (r, d, m) => guard(ssh.writeFile(r, d, m)),
+      interactive: () => guard(ssh.interactive()),
+      crashed: watcher.crashed,
+      consoleTail: (n) => tail.last(n),
+      shutdown: async () => {
+        await Promise.race([ssh.exec('sync; poweroff -f').catch(() => undefined), sleep(3000)]);
+        ssh.close();
+        await stop(qemu, log);
+      },
+    };
+  } catch (err) {
+    await stop(qemu, log);
+    throw err;
+  }
+}
+
+interface Watcher {
+  ready: Promise<number>;
+  crashed: Promise<never>;
+}
+
+function watchConsole(qemu: ResultPromise, log: WriteStream, tail: ConsoleTail, o: BootOptions): Watcher {
+  let resolveReady: (uptime: number) => void = () => {};
+  let rejectCrash: (e: HoneError) => void = () => {};
+  const ready = new Promise<number>((res) => (resolveReady = res));
+  const crashed = new Promise<never>((_, rej) => (rejectCrash = rej));
+  crashed.catch(() => {}); // observed by whoever races it
+  let sawInit = false;
+  let modulesLoaded = false;
+  let failing = false;
+  let partial = '';
+  const fail = (e: HoneError, delayMs: number) => {
+    if (failing) return;
+    failing = true;
+    // let the rest of the splat reach the console before quoting it
+    setTimeout(() => rejectCrash(new HoneError(e.code, e.message, { kernel: o.kernel, hint: e.hint, details: tail.last(40) })), delayMs);
+  };
+  qemu.stdout?.on('data', (chunk: Buffer) => {
+    log.write(chunk);
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      tail.push(line);
+      const ev = classifyLine(line);
+      if (ev.kind === 'init') sawInit = true;
+      else if (ev.kind === 'modules-loaded') modulesLoaded = true;
+      else if (ev.kind === 'module-fail') {
+        fail(new HoneError('E_MODULE_LOAD', `a module would not load in the guest: ${ev.detail}`, { hint: 'see the console log; `npx hone shell KERNEL --no-modules` boots without them to investigate' }), 500);
+      } else if (ev.kind === 'splat') {
+        const when = sawInit ? '' : ' before /init';
+        fail(new HoneError('E_KERNEL_CRASH', `kernel crash${when}: ${ev.line.trim()}`, { hint: `console log: ${o.consoleFile}` }), 1500);
+      } else if (ev.kind === 'ready') {
+        if (o.expectModules && !modulesLoaded) {
+          fail(new HoneError('E_MODULE_LOAD', 'the guest came up without /dev/hone and /dev/honet', { hint: 'see the console log' }), 0);
+        } else resolveReady(ev.uptime);
+      }
+    }
+  });
+  qemu.stderr?.on('data', (chunk: Buffer) => {
+    log.write(chunk);
+    for (const line of chunk.toString().split('\n').filter(Boolean)) tail.push(`[qemu] ${line}`);
+  });
+  void qemu.then((r) => {
+    const why = r.exitCode === 0 ? 'powered off' : `exited with code ${r.exitCode ?? r.signal}`;
+    fail(new HoneError('E_GUEST_BOOT', `QEMU ${why}`, { hint: `console log: ${o.consoleFile}` }), 0);
+  });
+  return { ready, crashed };
+}
+
+function timeout(ms: number, o: BootOptions, tail: ConsoleTail): Promise<never> {
+  return sleep(ms).then(() => {
+    throw new HoneError('E_GUEST_BOOT', `guest was not ready after ${ms / 1000} s`, {
+      kernel: o.kernel,
+      details: tail.last(30),
+      hint: `console log: ${o.consoleFile}`,
+    });
+  });
+}
+
+async function stop(qemu: ResultPromise, log: WriteStream): Promise<void> {
+  const exited = qemu.then(() => undefined, () => undefined);
+  if (qemu.exitCode === undefined || qemu.exitCode === null) {
+    const killed = await Promise.race([exited.then(() => true), sleep(2000).then(() => false)]);
+    if (!killed) qemu.kill('SIGKILL');
+  }
+  await exited;
+  await new Promise<void>((res) => log.end(res));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}

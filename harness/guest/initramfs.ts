@@ -1,0 +1,121 @@
+// The guest image: a small initramfs per kernel with busybox, an SSH server
+// (dropbear and the host libraries it links), the kernel's own virtio-net
+// module closure, Hone's modules and their dependencies, the scenario runner,
+// and /init from images/guest-init.sh.
+import { mkdir, readFile, writeFile, stat } from 'node:fs/promises';
+import { join, dirname } from 'node:path';
+import { HoneError } from '../util/errors.ts';
+import { run } from '../util/run.ts';
+import { cachePaths, repoRoot } from '../util/paths.ts';
+import type { KernelBundle } from '../fetch/bundle.ts';
+import { gzipCpio, type CpioEntry } from './cpio.ts';
+import type { GuestKeys } from './keys.ts';
+import { loadModuleIndex, loadOrder, moduleDepends, moduleName, readModule } from './kernel-modules.ts';
+
+export interface ImageInputs {
+  kernel: string;
+  bundle: KernelBundle;
+  keys: GuestKeys;
+  /** Hone's modules in load order; none = a guest without the sensor. */
+  honeModules?: string[];
+  /** Static scenario runner to install as /usr/bin/hone-runner. */
+  runner?: string;
+}
+
+export const netModules = ['virtio_pci', 'virtio_net'];
+
+export async function makeInitramfs(inputs: ImageInputs): Promise<string> {
+  const { bundle, kernel } = inputs;
+  const files = new Files();
+  for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc/hone', 'etc/dropbear', 'proc', 'sys', 'dev', 'tmp', 'run', 'var/run']) files.dir(d);
+  files.dir('root', 0o700);
+  files.dir('root/.ssh', 0o700);
+  files.file('bin/busybox', await hostFile('/bin/busybox', 'busybox-static'), 0o755);
+  files.file('init', await readFile(join(repoRoot, 'images', 'guest-init.sh')), 0o755);
+  files.file('etc/passwd', Buffer.from('root:x:0:0:root:/root:/bin/sh\n'));
+  files.file('etc/group', Buffer.from('root:x:0:\nhone:x:100:\n'));
+  files.file('etc/shells', Buffer.from('/bin/sh\n'));
+  files.file('root/.ssh/authorized_keys', Buffer.from(`${inputs.keys.clientPublic.trim()}\n`), 0o600);
+  files.file('etc/dropbear/host_key', await readFile(inputs.keys.hostKeyFile), 0o600);
+  await addDynamicProgram(files, '/usr/sbin/dropbear', 'dropbear-bin');
+
+  const index = await loadModuleIndex(bundle.modulesDir);
+  const rel = `lib/modules/${bundle.release}`;
+  const guestPath = (relPath: string) => `/${rel}/${relPath.replace(/\.(xz|zst|gz)$/, '')}`;
+  const addKernelModules = async (names: string[]): Promise<string[]> => {
+    const out: string[] = [];
+    for (const name of loadOrder(index, names, kernel)) {
+      const relPath = index.paths.get(name) as string;
+      files.file(guestPath(relPath), await readModule(join(bundle.modulesDir, relPath)));
+      out.push(guestPath(relPath));
+    }
+    return out;
+  };
+  files.file('etc/hone/net.load', Buffer.from(`${(await addKernelModules(netModules)).join('\n')}\n`));
+
+  if (inputs.honeModules?.length) {
+    const own = new Set(inputs.honeModules.map(moduleName));
+    const needed = new Set<string>();
+    for (const ko of inputs.honeModules) for (const d of await moduleDepends(ko)) if (!own.has(d.replaceAll('-', '_'))) needed.add(d);
+    const list = await addKernelModules([...needed]);
+    for (const ko of inputs.honeModules) {
+      const p = `/${rel}/extra/hone/${moduleName(ko)}.ko`;
+      files.file(p, await readFile(ko));
+      list.push(p);
+    }
+    files.file('etc/hone/hone.load', Buffer.from(`${list.join('\n')}\n`));
+  }
+  if (inputs.runner) files.file('usr/bin/hone-runner', await readFile(inputs.runner), 0o755);
+
+  const dir = cachePaths().images(kernel);
+  await mkdir(dir, { recursive: true });
+  const out = join(dir, 'initramfs.cpio.gz');
+  await writeFile(out, gzipCpio(files.entries()));
+  return out;
+}
+
+// --- internal ---
+
+class Files {
+  private readonly map = new Map<string, CpioEntry>();
+
+  dir(path: string, mode = 0o755): void {
+    const clean = path.replace(/^\/+/, '');
+    const parent = dirname(clean);
+    if (parent !== '.' && !this.map.has(parent)) this.dir(parent);
+    if (!this.map.has(clean)) this.map.set(clean, { kind: 'dir', path: clean, mode });
+  }
+
+  file(path: string, data: Buffer, mode = 0o644): void {
+    const clean = path.replace(/^\/+/, '');
+    const parent = dirname(clean);
+    if (parent !== '.') this.dir(parent);
+    this.map.set(clean, { kind: 'file', path: clean, data, mode });
+  }
+
+  entries(): CpioEntry[] {
+    return [...this.map.values()];
+  }
+}
+
+async function hostFile(path: string, pkg: string): Promise<Buffer> {
+  try {
+    await stat(path);
+  } catch {
+    throw new HoneError('E_MISSING_TOOL', `${path} is missing on the host`, { hint: `apt-get install ${pkg} (or \`npx hone doctor --fix\`)` });
+  }
+  return readFile(path);
+}
+
+/** Copies a host program and every shared library ldd says it needs. */
+async function addDynamicProgram(files: Files, program: string, pkg: string): Promise<void> {
+  files.file(program, await hostFile(program, pkg), 0o755);
+  const ldd = await run('ldd', [program], { code: 'E_IMAGE' });
+  for (const line of ldd.stdout.split('\n')) {
+    const m = /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(line);
+    if (!m?.[1]) continue;
+    const lib = m[1];
+    const data = await readFile(lib);
+    files.file(lib.startsWith('/lib64/') ? lib : `/lib/x86_64-linux-gnu/${lib.replace(/^.*\//, '')}`, data, 0o755);
+  }
+}

@@ -1,0 +1,66 @@
+// From a catalog kernel to a bootable guest: the fetched bundle, Hone's
+// modules built for it (unless asked not to), the scenario runner, the
+// initramfs, the accelerator. Shared by shell, matrix and repro.
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CatalogKernel } from '../catalog/catalog.ts';
+import { requireBundle, type KernelBundle } from '../fetch/bundle.ts';
+import { buildModules, type ModuleBuild } from '../build/modules.ts';
+import type { Logger } from '../util/log.ts';
+import { run } from '../util/run.ts';
+import { repoRoot } from '../util/paths.ts';
+import { ensureKeys, type GuestKeys } from './keys.ts';
+import { makeInitramfs } from './initramfs.ts';
+import { chooseAccel, type AccelChoice } from './accel.ts';
+import { bootGuest, type Guest } from './guest.ts';
+
+export interface PreparedKernel {
+  kernel: CatalogKernel;
+  bundle: KernelBundle;
+  build?: ModuleBuild;
+  initrd: string;
+  keys: GuestKeys;
+  accel: AccelChoice;
+}
+
+export async function prepareKernel(k: CatalogKernel, logger: Logger, opts: { modules: boolean }): Promise<PreparedKernel> {
+  const bundle = await requireBundle(k.id);
+  const build = opts.modules ? await buildModules(k, bundle, logger) : undefined;
+  const runner = await buildRunner();
+  const keys = await ensureKeys();
+  const initrd = await makeInitramfs({ kernel: k.id, bundle, keys, honeModules: build?.modules, runner });
+  const accel = await chooseAccel(bundle.vmlinuz, logger);
+  return { kernel: k, bundle, build, initrd, keys, accel };
+}
+
+export async function startGuest(
+  p: PreparedKernel,
+  logger: Logger,
+  opts: { consoleFile: string; gdb?: boolean; memoryMiB?: number },
+): Promise<Guest> {
+  return bootGuest({
+    kernel: p.kernel.id,
+    vmlinuz: p.bundle.vmlinuz,
+    initrd: p.initrd,
+    accel: p.accel.accel,
+    smp: p.kernel.smp ?? 2,
+    memoryMiB: opts.memoryMiB,
+    consoleFile: opts.consoleFile,
+    privateKey: p.keys.clientPrivate,
+    logger,
+    expectModules: p.build !== undefined,
+    gdb: opts.gdb,
+  });
+}
+
+/** Builds the static scenario runner if its sources exist; returns its path. */
+export async function buildRunner(): Promise<string | undefined> {
+  const dir = join(repoRoot, 'harness', 'runner');
+  try {
+    await stat(join(dir, 'Makefile'));
+  } catch {
+    return undefined;
+  }
+  await run('make', ['-s', '-C', dir], { code: 'E_IMAGE', hint: 'the scenario runner (harness/runner) does not compile; see the compiler output above' });
+  return join(dir, 'hone-runner');
+}

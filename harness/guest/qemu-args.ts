@@ -1,0 +1,37 @@
+// The QEMU command line of a test guest. Networking is user-mode only, with
+// one host port forwarded to the guest's SSH, bound to 127.0.0.1.
+
+export type Accel = 'kvm' | 'tcg';
+
+export interface QemuConfig {
+  kernel: string;
+  initrd?: string;
+  accel: Accel;
+  smp: number;
+  memoryMiB: number;
+  sshPort?: number;
+  append?: string;
+  gdb?: boolean;
+}
+
+export function qemuArgs(c: QemuConfig): string[] {
+  const accel = c.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg', '-cpu', 'max'];
+  const net =
+    c.sshPort === undefined
+      ? []
+      : ['-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${c.sshPort}-:22`, '-device', 'virtio-net-pci,netdev=n0'];
+  return [
+    ...accel,
+    '-smp', String(c.smp),
+    '-m', String(c.memoryMiB),
+    '-nodefaults',
+    '-display', 'none',
+    '-no-reboot',
+    '-serial', 'stdio',
+    '-kernel', c.kernel,
+    ...(c.initrd ? ['-initrd', c.initrd] : []),
+    '-append', c.append ?? 'console=ttyS0 panic=-1 loglevel=5 oops=panic',
+    ...net,
+    ...(c.gdb ? ['-s'] : []),
+  ];
+}

@@ -1,0 +1,58 @@
+import t from 'tap';
+import { mkdtemp, writeFile, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from '../../vendor.ts';
+import { classifyLine, isSplat } from '../../guest/console.ts';
+import { writeCpio } from '../../guest/cpio.ts';
+import { parseModulesDep, loadOrder } from '../../guest/kernel-modules.ts';
+import { qemuArgs } from '../../guest/qemu-args.ts';
+
+t.test('console splats are recognised, ordinary lines are not', async (t) => {
+  for (const l of [
+    '[   12.1] Kernel panic - not syncing: sysrq triggered crash',
+    '[    2.0] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI',
+    '[    3.3] BUG: unable to handle page fault for address: 0000',
+    '[    4.0] WARNING: CPU: 0 PID: 1 at kernel/x.c:10 f+0x1/0x2',
+    '[    4.1] Call Trace:',
+    '[    5.0] general protection fault, probably for non-canonical address',
+  ]) t.ok(isSplat(l), l);
+  for (const l of ['[    1.0] Run /init as init process', 'HONE-READY 2.3', 'warning: nothing', 'DEBUG: fine']) t.notOk(isSplat(l), l);
+  t.same(classifyLine('HONE-READY 4.52\r'), { kind: 'ready', uptime: 4.52 });
+  t.same(classifyLine('HONE-MODULE-FAIL /lib/x.ko insmod: bad'), { kind: 'module-fail', detail: '/lib/x.ko insmod: bad' });
+});
+
+t.test('cpio newc output is read back by cpio(1)', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hone-cpio-'));
+  const file = join(dir, 'x.cpio');
+  await writeFile(file, writeCpio([
+    { kind: 'dir', path: 'etc' },
+    { kind: 'file', path: 'etc/hello', data: Buffer.from('hi\n'), mode: 0o600 },
+    { kind: 'symlink', path: 'lib', target: 'usr/lib' },
+  ]));
+  const r = await execa('cpio', ['-itv', '-F', file], { reject: false });
+  t.equal(r.exitCode, 0, String(r.stderr));
+  t.match(String(r.stdout), /drwxr-xr-x.*etc\n.*-rw-------.*etc\/hello\n.*lrwxrwxrwx.*lib -> usr\/lib/);
+  const out = join(dir, 'out');
+  await execa('sh', ['-c', `mkdir ${out} && cd ${out} && cpio -id -F ${file}`]);
+  t.equal(await readFile(join(out, 'etc/hello'), 'utf8'), 'hi\n');
+});
+
+t.test('module load order follows modules.dep and skips built-ins', async (t) => {
+  const idx = parseModulesDep(
+    'kernel/drivers/net/virtio_net.ko.xz: kernel/drivers/net/net_failover.ko.xz kernel/net/core/failover.ko.xz\n' +
+      'kernel/drivers/net/net_failover.ko.xz: kernel/net/core/failover.ko.xz\n' +
+      'kernel/net/core/failover.ko.xz:\n',
+    'kernel/drivers/virtio/virtio_pci.ko\n',
+  );
+  t.same(loadOrder(idx, ['virtio_pci', 'virtio_net'], 'k'), ['failover', 'net_failover', 'virtio_net']);
+  t.throws(() => loadOrder(idx, ['nope'], 'k'), /neither built in nor in modules.dep/);
+});
+
+t.test('QEMU command line: accelerator, loopback-only port forward, console', async (t) => {
+  const a = qemuArgs({ kernel: '/k', initrd: '/i', accel: 'tcg', smp: 1, memoryMiB: 256, sshPort: 2222 });
+  t.match(a.join(' '), /-accel tcg -cpu max -smp 1 -m 256/);
+  t.match(a.join(' '), /hostfwd=tcp:127\.0\.0\.1:2222-:22/);
+  t.ok(a.includes('-no-reboot'));
+  t.match(qemuArgs({ kernel: '/k', accel: 'kvm', smp: 2, memoryMiB: 512 }).join(' '), /-accel kvm -cpu host/);
+});

@@ -1,0 +1,25 @@
+// Recipe for a build root: a minimal Debian of a kernel's suite with the
+// compiler that built the kernel, for kernels the host's gcc cannot build
+// modules for (newer gcc flags, kbuild tools linked against a newer glibc).
+// Made once per suite with debootstrap from the same mirror, cached.
+
+/** Packages a build root of `suite` needs to build modules with gcc-<gccMajor>. */
+export function buildRootPackages(suite: string, gccMajor: number): string[] {
+  const t64 = suite !== 'bullseye' && suite !== 'bookworm';
+  return [
+    'make',
+    `gcc-${gccMajor}`,
+    'libc6-dev',
+    t64 ? 'libelf1t64' : 'libelf1',
+    t64 ? 'libssl3t64' : suite === 'bullseye' ? 'libssl1.1' : 'libssl3',
+    'zlib1g',
+    'kmod',
+    'xz-utils',
+    'pahole',
+  ];
+}
+
+/** The debootstrap command line that makes the root. */
+export function debootstrapArgs(suite: string, gccMajor: number, target: string, mirror: string): string[] {
+  return ['--variant=minbase', `--include=${buildRootPackages(suite, gccMajor).join(',')}`, suite, target, mirror];
+}
