@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copyright (C) 2026 The Hone authors.
+ *
+ * Every kernel-version difference Hone deals with, in one place. The
+ * HONE_HAVE_* and HONE_COMPAT_* macros come from Kbuild, which greps the
+ * target kernel's headers; nothing here tests a version number.
+ */
+#ifndef _HONE_COMPAT_H
+#define _HONE_COMPAT_H
+
+#include <linux/fs.h>
+#include <linux/file.h>
+#include <linux/net.h>
+#include <linux/device.h>
+#include <linux/mm_types.h>
+#include <linux/rcupdate.h>
+#include <linux/module.h>
+
+/* sched_process_exit gained "bool group_dead" (7.x). */
+#ifdef HONE_HAVE_EXIT_GROUP_DEAD
+#define HONE_EXIT_PROTO_ARGS	, bool group_dead
+#define HONE_EXIT_GROUP_DEAD(t)	(group_dead)
+#else
+#define HONE_EXIT_PROTO_ARGS
+#define HONE_EXIT_GROUP_DEAD(t)	(atomic_read(&(t)->signal->live) == 0)
+#endif
+
+/* class_create() lost its owner argument (6.4). */
+#ifdef HONE_HAVE_CLASS_CREATE_NAME_ONLY
+#define hone_class_create(name)	class_create(name)
+#else
+#define hone_class_create(name)	class_create(THIS_MODULE, name)
+#endif
+
+/* struct class's devnode() takes a const device (6.2). */
+#ifdef HONE_HAVE_DEVNODE_CONST
+#define HONE_DEVNODE_CONST const
+#else
+#define HONE_DEVNODE_CONST
+#endif
+
+/* sock_from_file() lost its error argument (5.12). */
+#ifdef HONE_HAVE_SOCK_FROM_FILE_ERR
+static inline struct socket *hone_sock_from_file(struct file *file)
+{
+	int err;
+
+	return sock_from_file(file, &err);
+}
+#else
+#define hone_sock_from_file(file)	sock_from_file(file)
+#endif
+
+/*
+ * A counted reference to mm->exe_file; get_mm_exe_file() is not exported
+ * after 5.10. get_file_rcu() takes the __rcu pointer's address from 6.7.
+ */
+static inline struct file *hone_mm_exe_file(struct mm_struct *mm)
+{
+	struct file *file;
+
+	rcu_read_lock();
+#ifdef HONE_HAVE_GET_FILE_RCU_PP
+	file = get_file_rcu(&mm->exe_file);
+#else
+	file = rcu_dereference(mm->exe_file);
+	if (file && !get_file_rcu(file))
+		file = NULL;
+#endif
+	rcu_read_unlock();
+	return file;
+}
+
+/*
+ * During module exit: true once nobody holds or is dropping a reference
+ * (delete_module has already taken away the base reference).
+ */
+static inline bool hone_module_unused(struct module *mod)
+{
+	return atomic_read(&mod->refcnt) == 0;
+}
+
+#endif /* _HONE_COMPAT_H */

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copyright (C) 2026 The Hone authors.
+ *
+ * Interfaces between Hone's modules: the three event sources
+ * (process_notify, socket_notify, packet_notify), the event core
+ * (hone_notify) and the devices (honeevent).
+ */
+#ifndef _HONE_H
+#define _HONE_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/notifier.h>
+#include <linux/refcount.h>
+#include <linux/atomic.h>
+
+#define HONE_VERSION "26.11"
+
+struct sk_buff;
+struct sock;
+struct socket;
+struct net;
+struct task_struct;
+struct linux_binprm;
+
+/* --- event sources --- */
+
+enum hone_proc_action {
+	HONE_PROC_FORK,
+	HONE_PROC_EXEC,
+	HONE_PROC_EXIT,
+};
+
+struct hone_proc_info {
+	struct task_struct *task;	/* child, exec'ing or exiting task */
+	const struct linux_binprm *bprm;	/* exec only */
+	bool group_dead;		/* exit only */
+};
+
+int hone_process_notifier_register(struct notifier_block *nb);
+int hone_process_notifier_unregister(struct notifier_block *nb);
+
+enum hone_sock_action {
+	HONE_SOCK_CREATE,
+	HONE_SOCK_ACCEPT,
+	HONE_SOCK_FREE,
+};
+
+struct hone_sock_info {
+	struct sock *sk;
+	struct socket *sock;		/* NULL on free */
+	bool kern;			/* created by the kernel for itself */
+};
+
+int hone_socket_notifier_register(struct notifier_block *nb);
+int hone_socket_notifier_unregister(struct notifier_block *nb);
+
+enum hone_pkt_dir {
+	HONE_PKT_IN = 1,
+	HONE_PKT_OUT = 2,
+};
+
+struct hone_pkt_info {
+	struct sk_buff *skb;		/* data starts at the network header */
+	struct sock *sk;		/* full socket, timewait socket or NULL */
+	struct net *net;
+	int dir;
+};
+
+int hone_packet_notifier_register(struct notifier_block *nb);
+int hone_packet_notifier_unregister(struct notifier_block *nb);
+
+/* --- events (hone_notify) --- */
+
+enum hone_event_type {
+	HONE_EV_PROC = 1,
+	HONE_EV_SOCK,
+	HONE_EV_PKT,
+};
+
+/* Values of the process block's option 2 (absent = exec). */
+#define HONE_PROC_EV_EXEC	0
+#define HONE_PROC_EV_FORK	1
+#define HONE_PROC_EV_KTHD	2
+#define HONE_PROC_EV_EXIT	0xFFFFFFFFu
+
+/* Values of EPB option 259. */
+enum hone_attribution {
+	HONE_BY_NONE,
+	HONE_BY_CREATOR,
+	HONE_BY_SENDER,
+	HONE_BY_READER,
+	HONE_BY_HOLDER,
+};
+
+#define HONE_SOCK_SNAPSHOT	0x1
+#define HONE_SOCK_ACCEPTED	0x2
+
+struct hone_proc_event {
+	u32 event;			/* HONE_PROC_EV_* */
+	pid_t pid, tid, ppid, nspid;
+	u32 uid, gid, pidns;
+	u32 status;			/* exit only: wait status */
+	bool has_status;
+	u64 start;			/* start_boottime, ns */
+	u32 path_len;			/* 0: no path */
+	u32 argv_len;			/* 0: no argv */
+	char *path;			/* both point into the event's tail */
+	char *argv;
+};
+
+struct hone_sock_event {
+	bool open;
+	u64 id;				/* socket cookie */
+	pid_t pid, tid, ppid;
+	u32 uid, gid;
+	u64 ino;
+	u16 family, type, protocol;
+	u32 netns;
+	u32 flags;			/* HONE_SOCK_* */
+};
+
+struct hone_pkt_event {
+	struct sk_buff *skb;		/* private clone, data at the IP header */
+	bool has_sock;
+	u64 sock_id;
+	pid_t pid, tid;			/* 0: unknown */
+	u32 how;			/* enum hone_attribution */
+	u32 netns;
+	int dir;
+};
+
+struct hone_event {
+	refcount_t ref;
+	u8 type;			/* enum hone_event_type */
+	u64 ts;				/* monotonic ns */
+	struct list_head snap;		/* reader-private snapshot list */
+	union {
+		struct hone_proc_event proc;
+		struct hone_sock_event sock;
+		struct hone_pkt_event pkt;
+	};
+};
+
+/* Receivers of live events; deliver() runs in any context and must not sleep. */
+struct hone_sink {
+	struct list_head node;
+	void (*deliver)(struct hone_sink *sink, struct hone_event *ev);
+};
+
+struct hone_counters {
+	u64 pkt_received, pkt_dropped;
+	u64 proc_received, proc_dropped;
+	u64 sock_received, sock_dropped;
+	u64 start_ns;			/* wall clock, when hone_notify loaded */
+};
+
+void hone_sink_add(struct hone_sink *sink);
+void hone_sink_del(struct hone_sink *sink);
+void hone_event_put(struct hone_event *ev);
+static inline struct hone_event *hone_event_get(struct hone_event *ev)
+{
+	refcount_inc(&ev->ref);
+	return ev;
+}
+
+void hone_counters_read(struct hone_counters *c);
+u64 hone_sock_id(struct sock *sk);
+
+/* Snapshot helpers: process context (proc) and atomic-safe (sock). */
+struct hone_event *hone_snapshot_proc_event(struct task_struct *task);
+struct hone_event *hone_snapshot_sock_event(struct task_struct *task,
+					    struct socket *sock);
+
+#endif /* _HONE_H */

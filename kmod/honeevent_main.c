@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The Hone authors.
+ *
+ * honeevent: the module parameters and the devices' lifetime.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/ctype.h>
+#include <linux/kernel.h>
+
+#include "reader.h"
+
+static char *devname = "hone";
+module_param(devname, charp, 0444);
+MODULE_PARM_DESC(devname, "device name; the text device adds a 't'");
+
+static int major;
+module_param(major, int, 0444);
+MODULE_PARM_DESC(major, "device major (0: dynamic; reads back the one used)");
+
+static char *hostid = "";
+module_param(hostid, charp, 0444);
+MODULE_PARM_DESC(hostid, "host id: a GUID (32 hex digits) or any string");
+
+static char *comment = "";
+module_param(comment, charp, 0444);
+MODULE_PARM_DESC(comment, "SHB comment (\\040 and \\x20 are spaces)");
+
+int hone_snaplen;
+module_param_named(snaplen, hone_snaplen, int, 0644);
+MODULE_PARM_DESC(snaplen, "default snaplen of a new reader (0: whole packet)");
+
+unsigned int hone_pageorder = 3;
+module_param_named(pageorder, hone_pageorder, uint, 0644);
+MODULE_PARM_DESC(pageorder, "ring of (PAGE_SIZE << pageorder) / 8 events per reader");
+
+struct hone_config hone_config;
+
+#define HOSTID_MAX	255
+#define COMMENT_MAX	4096
+
+/* 32 hex digits, braces and dashes allowed: the GUID form. */
+static bool parse_guid(const char *s, u8 *guid)
+{
+	char hex[33];
+	u8 raw[16];
+	int n = 0;
+
+	for (; *s && n < 33; s++)
+		if (*s != '{' && *s != '}' && *s != '-')
+			hex[n++] = *s;
+	if (n != 32)
+		return false;
+	hex[n] = '\0';
+	if (hex2bin(raw, hex, 16))
+		return false;
+	/* data1-3 in host order, data4 as bytes. */
+	*(u32 *)guid = (u32)raw[0] << 24 | raw[1] << 16 | raw[2] << 8 | raw[3];
+	*(u16 *)(guid + 4) = raw[4] << 8 | raw[5];
+	*(u16 *)(guid + 6) = raw[6] << 8 | raw[7];
+	memcpy(guid + 8, raw + 8, 8);
+	return true;
+}
+
+/* "\040" and "\x20" become spaces, as in 15.07. */
+static char *decode_comment(const char *s)
+{
+	char *out = kstrdup(s, GFP_KERNEL), *d = out;
+
+	if (!out)
+		return NULL;
+	while (*s) {
+		if (!strncmp(s, "\\040", 4) || !strncmp(s, "\\x20", 4)) {
+			*d++ = ' ';
+			s += 4;
+		} else {
+			*d++ = *s++;
+		}
+	}
+	*d = '\0';
+	return out;
+}
+
+static const char *check_params(void)
+{
+	if (!devname || !*devname || strlen(devname) > 32 ||
+	    strchr(devname, '/'))
+		return "devname must be 1-32 characters without '/'";
+	if (major < 0 || major >= (1 << (32 - MINORBITS)))
+		return "major out of range";
+	if (hone_snaplen < 0)
+		return "snaplen must be >= 0";
+	if (hone_pageorder > HONE_MAX_PAGEORDER)
+		return "pageorder must be 0-10";
+	if (!hostid || strlen(hostid) > HOSTID_MAX)
+		return "hostid longer than 255 characters";
+	if (!comment || strlen(comment) > COMMENT_MAX)
+		return "comment longer than 4096 characters";
+	return NULL;
+}
+
+static int __init honeevent_init(void)
+{
+	const char *bad = check_params();
+	int err;
+
+	if (bad) {
+		pr_err("invalid parameter: %s\n", bad);
+		return -EINVAL;
+	}
+	hone_config.hostid = hostid;
+	hone_config.hostid_is_guid = parse_guid(hostid, hone_config.guid);
+	hone_config.comment = decode_comment(comment);
+	if (!hone_config.comment)
+		return -ENOMEM;
+	err = hone_readers_init(devname, &major);
+	if (err)
+		goto err_comment;
+	return 0;
+
+err_comment:
+	kfree(hone_config.comment);
+	pr_err("devices %s, %st: error %d\n", devname, devname, err);
+	return err;
+}
+
+static void __exit honeevent_exit(void)
+{
+	hone_readers_uninit();
+	kfree(hone_config.comment);
+}
+
+module_init(honeevent_init);
+module_exit(honeevent_exit);
+MODULE_DESCRIPTION("Hone capture devices: PCAP-NG and text");
+MODULE_AUTHOR("The Hone authors");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(HONE_VERSION);
+MODULE_ALIAS("hone");

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The Hone authors.
+ *
+ * Packet event source: netfilter LOCAL_IN and LOCAL_OUT, IPv4 and IPv6,
+ * in every network namespace, each packet with the socket it belongs to.
+ *
+ * Which socket, in order of preference:
+ *   1. skb->sk: outbound packets, and inbound ones that early demux
+ *      already matched; request sockets stand for their listener;
+ *   2. the netfilter socket lookup (the one xt_socket uses): established,
+ *      then listening TCP, UDP, including sockets bound to the
+ *      any-address, and for ICMP errors the socket of the quoted packet.
+ * The hook never changes the verdict and runs last.
+ */
+#include <linux/module.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <net/inet_sock.h>
+#include <net/netfilter/nf_socket.h>
+
+#include "hone.h"
+
+static ATOMIC_NOTIFIER_HEAD(packet_chain);
+
+int hone_packet_notifier_register(struct notifier_block *nb)
+{
+	return atomic_notifier_chain_register(&packet_chain, nb);
+}
+EXPORT_SYMBOL_GPL(hone_packet_notifier_register);
+
+int hone_packet_notifier_unregister(struct notifier_block *nb)
+{
+	return atomic_notifier_chain_unregister(&packet_chain, nb);
+}
+EXPORT_SYMBOL_GPL(hone_packet_notifier_unregister);
+
+static struct sock *lookup(struct sk_buff *skb,
+			   const struct nf_hook_state *state)
+{
+	if (state->pf == NFPROTO_IPV4)
+		return nf_sk_lookup_slow_v4(state->net, skb, state->in);
+#if IS_ENABLED(CONFIG_IPV6)
+	return nf_sk_lookup_slow_v6(state->net, skb, state->in);
+#else
+	return NULL;
+#endif
+}
+
+static unsigned int hook(void *priv, struct sk_buff *skb,
+			 const struct nf_hook_state *state)
+{
+	struct hone_pkt_info info = {
+		.skb = skb,
+		.net = state->net,
+		.dir = state->hook == NF_INET_LOCAL_IN ? HONE_PKT_IN
+						       : HONE_PKT_OUT,
+	};
+	struct sock *ref = NULL;
+
+	info.sk = skb->sk;
+	if (!info.sk && info.dir == HONE_PKT_IN)
+		info.sk = ref = lookup(skb, state);
+	if (info.sk)
+		info.sk = sk_to_full_sk(info.sk);
+	atomic_notifier_call_chain(&packet_chain, info.dir, &info);
+	if (ref)
+		sock_gen_put(ref);
+	return NF_ACCEPT;
+}
+
+static const struct nf_hook_ops hook_ops[] = {
+	{ .hook = hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_IN,
+	  .priority = INT_MAX },
+	{ .hook = hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_OUT,
+	  .priority = INT_MAX },
+#if IS_ENABLED(CONFIG_IPV6)
+	{ .hook = hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_IN,
+	  .priority = INT_MAX },
+	{ .hook = hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_OUT,
+	  .priority = INT_MAX },
+#endif
+};
+
+static int __net_init packet_net_init(struct net *net)
+{
+	return nf_register_net_hooks(net, hook_ops, ARRAY_SIZE(hook_ops));
+}
+
+static void __net_exit packet_net_exit(struct net *net)
+{
+	nf_unregister_net_hooks(net, hook_ops, ARRAY_SIZE(hook_ops));
+}
+
+static struct pernet_operations packet_net_ops = {
+	.init = packet_net_init,
+	.exit = packet_net_exit,
+};
+
+static int __init packet_notify_init(void)
+{
+	int err = register_pernet_subsys(&packet_net_ops);
+
+	if (err)
+		pr_err("netfilter hooks: error %d\n", err);
+	return err;
+}
+
+static void __exit packet_notify_exit(void)
+{
+	unregister_pernet_subsys(&packet_net_ops);
+}
+
+module_init(packet_notify_init);
+module_exit(packet_notify_exit);
+MODULE_DESCRIPTION("Hone packet event source");
+MODULE_AUTHOR("The Hone authors");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(HONE_VERSION);

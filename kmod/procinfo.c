@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The Hone authors.
+ *
+ * Process events: identity of a task, and its exe path and argv for exec,
+ * for forks whose parent is pid 1, and for the snapshot.
+ *
+ * Live events are built in tracepoint context (atomic): the exe comes from
+ * the binprm or an RCU-counted mm->exe_file, argv is copied from the
+ * current mm without faulting. Snapshot events are built in read() and
+ * may sleep, so they read another task's argv with access_process_vm().
+ */
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/binfmts.h>
+#include <linux/cred.h>
+#include <linux/pid_namespace.h>
+#include <linux/uaccess.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+
+#include "hone.h"
+#include "compat.h"
+#include "procinfo.h"
+
+#define ARGV_MAX	4096
+#define SCRATCH_SIZE	(PATH_MAX + ARGV_MAX)
+
+struct proc_strings {
+	char *scratch;			/* PATH_MAX for the path, then argv */
+	const char *path;
+	u32 path_len, argv_len;
+};
+
+struct hone_event *hone_event_alloc(u8 type, size_t extra, gfp_t gfp)
+{
+	struct hone_event *ev = kmalloc(sizeof(*ev) + extra, gfp);
+
+	if (unlikely(!ev))
+		return NULL;
+	memset(ev, 0, sizeof(*ev));
+	refcount_set(&ev->ref, 1);
+	ev->type = type;
+	ev->ts = ktime_get_ns();
+	INIT_LIST_HEAD(&ev->snap);
+	return ev;
+}
+
+static void fill_ids(struct hone_proc_event *pe, struct task_struct *t)
+{
+	const struct cred *cred;
+	struct pid_namespace *ns;
+
+	pe->pid = t->tgid;
+	pe->tid = t->pid;
+	pe->start = t->start_boottime;
+	rcu_read_lock();
+	pe->ppid = pid_alive(t) ? rcu_dereference(t->real_parent)->tgid : 0;
+	cred = __task_cred(t);
+	pe->uid = from_kuid_munged(&init_user_ns, cred->euid);
+	pe->gid = from_kgid_munged(&init_user_ns, cred->egid);
+	ns = task_active_pid_ns(t);
+	if (ns) {
+		pe->nspid = __task_pid_nr_ns(t, PIDTYPE_TGID, ns);
+		pe->pidns = ns->ns.inum;
+	}
+	rcu_read_unlock();
+}
+
+static struct hone_event *proc_event_new(struct task_struct *t, u32 event,
+					 const struct proc_strings *s,
+					 gfp_t gfp)
+{
+	struct hone_event *ev;
+	struct hone_proc_event *pe;
+
+	ev = hone_event_alloc(HONE_EV_PROC, s->path_len + s->argv_len, gfp);
+	if (unlikely(!ev))
+		return NULL;
+	pe = &ev->proc;
+	pe->event = event;
+	fill_ids(pe, t);
+	pe->path = (char *)(ev + 1);
+	pe->path_len = s->path_len;
+	memcpy(pe->path, s->path, s->path_len);
+	pe->argv = pe->path + s->path_len;
+	pe->argv_len = s->argv_len;
+	memcpy(pe->argv, s->scratch + PATH_MAX, s->argv_len);
+	return ev;
+}
+
+static void set_path(struct proc_strings *s, const struct path *path)
+{
+	char *p = d_path(path, s->scratch, PATH_MAX);
+
+	if (IS_ERR(p))
+		return;
+	s->path = p;
+	s->path_len = strlen(p);
+}
+
+static void set_file_path(struct proc_strings *s, struct mm_struct *mm)
+{
+	struct file *exe = hone_mm_exe_file(mm);
+
+	if (exe) {
+		set_path(s, &exe->f_path);
+		fput(exe);
+	}
+}
+
+static void set_comm_path(struct proc_strings *s, struct task_struct *t)
+{
+	char comm[TASK_COMM_LEN];
+
+	get_task_comm(comm, t);
+	s->path_len = scnprintf(s->scratch, PATH_MAX, "[%s]", comm);
+	s->path = s->scratch;
+}
+
+/* argv as NUL-separated bytes, the last byte forced to NUL. */
+static void argv_bounds(struct mm_struct *mm, unsigned long *start, u32 *len)
+{
+	unsigned long a = READ_ONCE(mm->arg_start), b = READ_ONCE(mm->arg_end);
+
+	*start = a;
+	*len = b > a ? min_t(unsigned long, b - a, ARGV_MAX) : 0;
+}
+
+static void finish_argv(struct proc_strings *s, u32 len)
+{
+	s->argv_len = len;
+	if (len)
+		s->scratch[PATH_MAX + len - 1] = '\0';
+}
+
+/* Atomic context: only the current mm, and only resident pages. */
+static void set_current_argv(struct proc_strings *s, struct mm_struct *mm)
+{
+	unsigned long start;
+	u32 len;
+
+	argv_bounds(mm, &start, &len);
+	if (len && copy_from_user_nofault(s->scratch + PATH_MAX,
+					  (const void __user *)start, len))
+		len = 0;
+	finish_argv(s, len);
+}
+
+static struct hone_event *live_exec(const struct hone_proc_info *info,
+				    struct proc_strings *s)
+{
+	if (info->bprm && info->bprm->file)
+		set_path(s, &info->bprm->file->f_path);
+	if (current->mm)
+		set_current_argv(s, current->mm);
+	return proc_event_new(info->task, HONE_PROC_EV_EXEC, s, GFP_ATOMIC);
+}
+
+/* A fork whose parent is pid 1 describes the process without its exec. */
+static struct hone_event *live_fork(const struct hone_proc_info *info,
+				    struct proc_strings *s)
+{
+	struct task_struct *t = info->task;
+	bool init_child;
+
+	if (t->flags & PF_KTHREAD) {
+		set_comm_path(s, t);
+		return proc_event_new(t, HONE_PROC_EV_KTHD, s, GFP_ATOMIC);
+	}
+	rcu_read_lock();
+	init_child = rcu_dereference(t->real_parent)->tgid == 1;
+	rcu_read_unlock();
+	if (init_child && t->mm && current->mm) {
+		set_file_path(s, t->mm);
+		set_current_argv(s, current->mm);
+	}
+	return proc_event_new(t, HONE_PROC_EV_FORK, s, GFP_ATOMIC);
+}
+
+static struct hone_event *live_exit(const struct hone_proc_info *info,
+				    struct proc_strings *s)
+{
+	struct hone_event *ev;
+
+	ev = proc_event_new(info->task, HONE_PROC_EV_EXIT, s, GFP_ATOMIC);
+	if (ev) {
+		ev->proc.status = info->task->exit_code;
+		ev->proc.has_status = true;
+	}
+	return ev;
+}
+
+struct hone_event *hone_proc_event_live(unsigned long action,
+					const struct hone_proc_info *info)
+{
+	struct proc_strings s = { };
+	struct hone_event *ev = NULL;
+
+	s.scratch = kmalloc(SCRATCH_SIZE, GFP_ATOMIC | __GFP_NOWARN);
+	if (unlikely(!s.scratch))
+		return NULL;
+	if (action == HONE_PROC_FORK)
+		ev = live_fork(info, &s);
+	else if (action == HONE_PROC_EXEC)
+		ev = live_exec(info, &s);
+	else if (action == HONE_PROC_EXIT)
+		ev = live_exit(info, &s);
+	kfree(s.scratch);
+	return ev;
+}
+
+static void set_task_argv(struct proc_strings *s, struct task_struct *t,
+			  struct mm_struct *mm)
+{
+	unsigned long start;
+	u32 len;
+	int n = 0;
+
+	argv_bounds(mm, &start, &len);
+	if (len)
+		n = access_process_vm(t, start, s->scratch + PATH_MAX, len,
+				      FOLL_FORCE);
+	finish_argv(s, n > 0 ? n : 0);
+}
+
+/* Process context. The block carries the process start time. */
+struct hone_event *hone_snapshot_proc_event(struct task_struct *t)
+{
+	struct proc_strings s = { };
+	struct hone_event *ev;
+	struct mm_struct *mm;
+	u32 event = HONE_PROC_EV_KTHD;
+
+	s.scratch = kmalloc(SCRATCH_SIZE, GFP_KERNEL);
+	if (!s.scratch)
+		return NULL;
+	if (t->flags & PF_KTHREAD) {
+		set_comm_path(&s, t);
+	} else {
+		event = (t->flags & PF_FORKNOEXEC) ? HONE_PROC_EV_FORK
+						   : HONE_PROC_EV_EXEC;
+		mm = get_task_mm(t);
+		if (mm) {
+			set_file_path(&s, mm);
+			set_task_argv(&s, t, mm);
+			mmput(mm);
+		}
+	}
+	ev = proc_event_new(t, event, &s, GFP_KERNEL);
+	if (ev)
+		ev->ts = t->start_time;
+	kfree(s.scratch);
+	return ev;
+}
+EXPORT_SYMBOL_GPL(hone_snapshot_proc_event);

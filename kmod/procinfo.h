@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copyright (C) 2026 The Hone authors.
+ */
+#ifndef _HONE_PROCINFO_H
+#define _HONE_PROCINFO_H
+
+#include "hone.h"
+
+struct hone_event *hone_event_alloc(u8 type, size_t extra, gfp_t gfp);
+struct hone_event *hone_proc_event_live(unsigned long action,
+					const struct hone_proc_info *info);
+
+#endif /* _HONE_PROCINFO_H */
