@@ -1,15 +1,14 @@
-// Errors of the capture readers. The code is stable; the message names the
-// offset (PCAP-NG) or the line (honet) and what to do next.
+// Errors of the capture readers. The message names the offset (PCAP-NG) or
+// the line (honet) of the fault.
+import { HoneError } from '../util/errors.ts';
 
-export class CaptureError extends Error {
-  readonly code: 'E_CAPTURE_FORMAT';
+export class CaptureError extends HoneError {
   /** Byte offset (PCAP-NG) or line number (honet) of the fault. */
   readonly at: number;
 
   constructor(message: string, at: number) {
-    super(message);
+    super('E_CAPTURE', message, { hint: 'the capture is damaged or was cut short: check the reader stopped cleanly (HEIO_RESTART, read until 0)' });
     this.name = 'CaptureError';
-    this.code = 'E_CAPTURE_FORMAT';
     this.at = at;
   }
 }

@@ -1,7 +1,7 @@
 // A malformed scenario: names the file, the step (index and kind) and the reason.
+import { HoneError } from '../util/errors.ts';
 
-export class ScenarioError extends Error {
-  readonly code: 'E_SCENARIO';
+export class ScenarioError extends HoneError {
   readonly file: string;
   /** Index of the offending step, or undefined when the fault is in the scenario's header. */
   readonly step: number | undefined;
@@ -9,9 +9,8 @@ export class ScenarioError extends Error {
 
   constructor(file: string, step: number | undefined, reason: string, stepKind?: string) {
     const where = step === undefined ? '' : ` step ${step}${stepKind ? ` (${stepKind})` : ''}`;
-    super(`${file}:${where} ${reason}; fix the scenario file before running the matrix`);
+    super('E_SCENARIO', `${file}:${where} ${reason}`, { hint: 'fix the scenario file; no guest was booted' });
     this.name = 'ScenarioError';
-    this.code = 'E_SCENARIO';
     this.file = file;
     this.step = step;
     this.reason = reason;
