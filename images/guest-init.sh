@@ -38,7 +38,7 @@ bring_up_network() {
 }
 
 load_hone() {
-	[ -f /etc/hone/hone.load ] || return 0
+	[ -f /etc/hone/hone.load ] && [ -f /etc/hone/autoload ] || return 0
 	load_list /etc/hone/hone.load || return 1
 	for dev in /dev/hone /dev/honet; do
 		[ -e "$dev" ] || { echo "HONE-MODULE-FAIL no $dev after loading the modules"; return 1; }

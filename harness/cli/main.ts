@@ -10,6 +10,7 @@ const commands: Record<string, { load: () => Promise<Command>; help: string }> =
   build: { load: async () => (await import('./build.ts')).buildCommand, help: 'build kmod/ for kernels and check vermagic' },
   shell: { load: async () => (await import('./shell.ts')).shellCommand, help: 'boot a kernel with the modules loaded and open a shell in it' },
   matrix: { load: async () => (await import('./matrix.ts')).matrixCommand, help: 'run every scenario on every kernel and check the captures' },
+  repro: { load: async () => (await import('./repro.ts')).reproCommand, help: 'rerun one kernel and scenario locally, then open a shell in the guest' },
   read: { load: async () => (await import('./read.ts')).readCommand, help: 'print a capture (pcapng or honet text) with processes' },
   doctor: { load: async () => (await import('./doctor.ts')).doctorCommand, help: 'check (and with --fix install) what the host needs' },
 };

@@ -1,7 +1,7 @@
 // hone shell <kernel>: boot the kernel with Hone's modules loaded and open a
 // shell in it; leaving the shell powers the guest off. With --command, run
 // one command instead and exit with its code.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pickKernels, loadCatalog } from '../catalog/catalog.ts';
 import { prepareKernel, startGuest } from '../guest/prepare.ts';
@@ -10,7 +10,10 @@ import { log, prefixed } from '../util/log.ts';
 import { parseArgs, usage } from './args.ts';
 
 const spec = {
-  'no-modules': { type: 'boolean', help: 'boot without loading Hone (to investigate a module that will not load)' },
+  'no-modules': { type: 'boolean', help: 'boot without Hone (to investigate a module that will not load)' },
+  'no-load': { type: 'boolean', help: 'ship the modules in the guest (/lib/modules/*/extra/hone) but do not load them' },
+  put: { type: 'strings', help: 'LOCAL:REMOTE copy a host file into the guest before the command (repeatable)' },
+  get: { type: 'strings', help: 'REMOTE:LOCAL copy a guest file out after the command (repeatable)' },
   command: { type: 'string', alias: 'c', help: 'run this command in the guest instead of a shell, then power off' },
   gdb: { type: 'boolean', help: "start QEMU's gdb stub on localhost:1234" },
   out: { type: 'string', help: 'folder for the console log (default results/shell/<kernel>)' },
@@ -29,16 +32,24 @@ export async function shellCommand(argv: string[]): Promise<number> {
   const logger = prefixed(k.id);
   const out = flags.out ?? join('results', 'shell', k.id);
   await mkdir(out, { recursive: true });
-  const prepared = await prepareKernel(k, logger, { modules: !flags['no-modules'] });
+  const prepared = await prepareKernel(k, logger, { modules: !flags['no-modules'], autoload: !flags['no-load'] });
   logger(`accelerator: ${prepared.accel.accel} (${prepared.accel.reason})`);
   const consoleFile = join(out, 'console.log');
   const guest = await startGuest(prepared, logger, { consoleFile, gdb: flags.gdb });
   logger(`ready in ${(guest.readyMs / 1000).toFixed(1)} s (guest uptime ${guest.guestUptime.toFixed(1)} s); console log: ${consoleFile}`);
   if (flags.gdb) logger(`gdb: gdb -ex 'target remote localhost:1234' (symbols: a vmlinux with debug info for ${prepared.bundle.release})`);
   try {
+    for (const spec of flags.put ?? []) {
+      const [local, remote] = splitPair(spec, '--put');
+      await guest.writeFile(remote, await readFile(local), '0755');
+    }
     if (flags.command !== undefined) {
       const r = await guest.exec(flags.command, { onStdout: (d) => process.stdout.write(d), onStderr: (d) => process.stderr.write(d) });
       logger(`command exited with ${r.code}`);
+      for (const spec of flags.get ?? []) {
+        const [remote, local] = splitPair(spec, '--get');
+        logger(`copied ${remote} to ${local} (${await guest.copyOut(remote, local)} bytes)`);
+      }
       return r.code;
     }
     await guest.interactive();
@@ -47,4 +58,10 @@ export async function shellCommand(argv: string[]): Promise<number> {
     await guest.shutdown();
     logger('guest powered off');
   }
+}
+
+function splitPair(spec: string, flag: string): [string, string] {
+  const i = spec.indexOf(':');
+  if (i <= 0 || i === spec.length - 1) throw new HoneError('E_USAGE', `shell: ${flag} takes FROM:TO, got "${spec}"`);
+  return [spec.slice(0, i), spec.slice(i + 1)];
 }

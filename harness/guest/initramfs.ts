@@ -20,6 +20,8 @@ export interface ImageInputs {
   honeModules?: string[];
   /** Static scenario runner to install as /usr/bin/hone-runner. */
   runner?: string;
+  /** Load Hone's modules at boot (default); false ships them unloaded. */
+  autoload?: boolean;
 }
 
 export const netModules = ['virtio_pci', 'virtio_net'];
@@ -64,6 +66,7 @@ export async function makeInitramfs(inputs: ImageInputs): Promise<string> {
       list.push(p);
     }
     files.file('etc/hone/hone.load', Buffer.from(`${list.join('\n')}\n`));
+    if (inputs.autoload !== false) files.file('etc/hone/autoload', Buffer.from('1\n'));
   }
   if (inputs.runner) files.file('usr/bin/hone-runner', await readFile(inputs.runner), 0o755);
 

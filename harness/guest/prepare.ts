@@ -21,16 +21,22 @@ export interface PreparedKernel {
   initrd: string;
   keys: GuestKeys;
   accel: AccelChoice;
+  /** Whether the guest loads Hone's modules at boot. */
+  autoload: boolean;
 }
 
-export async function prepareKernel(k: CatalogKernel, logger: Logger, opts: { modules: boolean }): Promise<PreparedKernel> {
+export async function prepareKernel(
+  k: CatalogKernel,
+  logger: Logger,
+  opts: { modules: boolean; autoload?: boolean },
+): Promise<PreparedKernel> {
   const bundle = await requireBundle(k.id);
   const build = opts.modules ? await buildModules(k, bundle, logger) : undefined;
   const runner = await buildRunner();
   const keys = await ensureKeys();
-  const initrd = await makeInitramfs({ kernel: k.id, bundle, keys, honeModules: build?.modules, runner });
+  const initrd = await makeInitramfs({ kernel: k.id, bundle, keys, honeModules: build?.modules, runner, autoload: opts.autoload });
   const accel = await chooseAccel(bundle.vmlinuz, logger);
-  return { kernel: k, bundle, build, initrd, keys, accel };
+  return { kernel: k, bundle, build, initrd, keys, accel, autoload: opts.autoload !== false };
 }
 
 export async function startGuest(
@@ -48,7 +54,7 @@ export async function startGuest(
     consoleFile: opts.consoleFile,
     privateKey: p.keys.clientPrivate,
     logger,
-    expectModules: p.build !== undefined,
+    expectModules: p.build !== undefined && p.autoload,
     gdb: opts.gdb,
   });
 }

@@ -1,0 +1,53 @@
+// hone matrix: every catalog kernel times every scenario; reports in --out.
+import { cpus } from 'node:os';
+import { loadCatalog, pickKernels } from '../catalog/catalog.ts';
+import { loadScenarios, type Scenario } from '../scenario/index.ts';
+import { runMatrix } from '../matrix/run.ts';
+import { failing } from '../matrix/types.ts';
+import { writeReports } from '../report/write.ts';
+import { textTable } from '../report/table.ts';
+import { HoneError } from '../util/errors.ts';
+import { log } from '../util/log.ts';
+import { parseArgs, usage } from './args.ts';
+
+const spec = {
+  kernel: { type: 'strings', alias: 'k', help: 'only this kernel (repeatable; default: the whole catalog)' },
+  scenario: { type: 'strings', alias: 's', help: 'only this scenario (repeatable; default: all in scenarios/)' },
+  jobs: { type: 'string', alias: 'j', help: 'guests at once (default: host cores, at most 2)' },
+  out: { type: 'string', alias: 'o', help: 'results folder (default results/)' },
+  help: { type: 'boolean', alias: 'h', help: 'show this help' },
+} as const;
+
+export async function matrixCommand(argv: string[]): Promise<number> {
+  const { flags, positional } = parseArgs(argv, spec, 'matrix');
+  if (flags.help) {
+    log(usage('matrix', '[--kernel K]... [--scenario S]... [--jobs N] [--out DIR]', spec));
+    return 0;
+  }
+  if (positional.length) throw new HoneError('E_USAGE', `matrix: unexpected argument ${positional[0]}`, { hint: 'use --kernel and --scenario' });
+  const catalog = await loadCatalog();
+  const kernels = flags.kernel ? pickKernels(catalog, flags.kernel) : catalog;
+  const scenarios = pickScenarios(await loadScenarios(), flags.scenario);
+  const jobs = flags.jobs === undefined ? Math.min(2, cpus().length) : Number(flags.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new HoneError('E_USAGE', `matrix: --jobs takes a positive integer, got ${flags.jobs}`);
+  const out = flags.out ?? 'results';
+  log(`matrix: ${kernels.length} kernel(s) x ${scenarios.length} scenario(s), ${jobs} guest(s) at once, results in ${out}/`);
+  const report = await runMatrix(kernels, scenarios, { out, jobs, logger: log });
+  await writeReports(report, out);
+  process.stdout.write(`\n${textTable(report)}\n\n`);
+  const bad = report.results.filter((r) => failing(r.status));
+  for (const r of bad) process.stdout.write(`${r.status.toUpperCase()} ${r.kernel} ${r.scenario}: ${r.reasons[0] ?? ''}\n  repro: ${r.repro ?? '-'}\n`);
+  const count = (s: string) => report.results.filter((r) => r.status === s).length;
+  process.stdout.write(`matrix wall time ${(report.durationMs / 1000).toFixed(0)} s; reports: ${out}/matrix.{json,md,tap}, ${out}/junit.xml\n`);
+  process.stdout.write(`matrix: ${count('pass')} passed, ${bad.length} failed, ${count('todo')} skipped\n`);
+  return bad.length ? 1 : 0;
+}
+
+function pickScenarios(all: Scenario[], names: string[] | undefined): Scenario[] {
+  if (!names) return all;
+  return names.map((n) => {
+    const s = all.find((x) => x.name === n);
+    if (!s) throw new HoneError('E_USAGE', `unknown scenario "${n}"`, { hint: `known: ${all.map((x) => x.name).join(', ')}` });
+    return s;
+  });
+}

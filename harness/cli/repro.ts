@@ -1,0 +1,68 @@
+// hone repro <kernel> <scenario> [--gdb]: rerun one matrix case locally with
+// the same resolved kernel version, print its verdict, keep the guest alive
+// and open a shell in it (leaving the shell powers it off).
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadCatalog, pickKernels } from '../catalog/catalog.ts';
+import type { ResolvedKernel } from '../catalog/resolve.ts';
+import { prepareKernel, startGuest } from '../guest/prepare.ts';
+import { runScenario } from '../matrix/run-kernel.ts';
+import { loadScenarios } from '../scenario/index.ts';
+import { HoneError } from '../util/errors.ts';
+import { log, prefixed } from '../util/log.ts';
+import { parseArgs, usage } from './args.ts';
+
+const spec = {
+  gdb: { type: 'boolean', help: "start QEMU's gdb stub (localhost:1234) and print the gdb command" },
+  'no-shell': { type: 'boolean', help: 'power off after the verdict instead of opening a shell' },
+  results: { type: 'string', help: 'results folder of the run being reproduced (default results/)' },
+  out: { type: 'string', help: 'where this rerun keeps its artefacts (default results/repro/)' },
+  help: { type: 'boolean', alias: 'h', help: 'show this help' },
+} as const;
+
+export async function reproCommand(argv: string[]): Promise<number> {
+  const { flags, positional } = parseArgs(argv, spec, 'repro');
+  if (flags.help || positional.length !== 2) {
+    log(usage('repro', '<kernel> <scenario>', spec));
+    if (flags.help) return 0;
+    throw new HoneError('E_USAGE', 'repro: name a kernel and a scenario, as the matrix printed them');
+  }
+  const [kernelId, scenarioName] = positional as [string, string];
+  const [k] = pickKernels(await loadCatalog(), [kernelId]);
+  const scenario = (await loadScenarios()).find((s) => s.name === scenarioName);
+  if (!k) return 2;
+  if (!scenario) throw new HoneError('E_USAGE', `unknown scenario "${scenarioName}"`, { hint: 'see the files in scenarios/' });
+  const logger = prefixed(k.id);
+  const prepared = await prepareKernel(k, logger, { modules: true });
+  await warnIfVersionDiffers(join(flags.results ?? 'results', k.id, 'manifest.json'), prepared.bundle.resolved, logger);
+  const out = flags.out ?? join('results', 'repro');
+  await mkdir(join(out, k.id), { recursive: true });
+  const guest = await startGuest(prepared, logger, { consoleFile: join(out, k.id, 'console.log'), gdb: flags.gdb });
+  try {
+    logger(`guest ready (${prepared.accel.accel}); running ${scenario.name}`);
+    if (flags.gdb) {
+      logger(`gdb stub on localhost:1234: gdb -ex 'target remote localhost:1234' vmlinux`);
+      logger(`debug symbols: apt-get download linux-image-${prepared.bundle.release}-dbg=${prepared.bundle.version} (isolated apt in ~/.cache/hone/apt) and use its vmlinux; add nokaslr to the kernel command line for stable addresses`);
+    }
+    const r = await runScenario(guest, k, scenario, join(out, k.id), logger, 180000);
+    log(`${k.id} ${scenario.name}: ${r.status}; packets ${JSON.stringify(r.packets)}; events ${JSON.stringify(r.events)}`);
+    for (const reason of r.reasons) log(`  ${reason}`);
+    log(`artefacts: ${join(out, k.id, scenario.name)}/ (truth.json, capture.pcapng, honet.txt, verdict.json); in the guest: /tmp/hone/${scenario.name}/`);
+    if (!flags['no-shell']) {
+      log('opening a shell in the guest; leave it to power off');
+      await guest.interactive();
+    }
+    return r.status === 'pass' || r.status === 'todo' ? 0 : 1;
+  } finally {
+    await guest.shutdown();
+  }
+}
+
+async function warnIfVersionDiffers(manifest: string, current: ResolvedKernel, logger: (l: string) => void): Promise<void> {
+  const text = await readFile(manifest, 'utf8').catch(() => undefined);
+  if (!text) return;
+  const then = JSON.parse(text) as ResolvedKernel;
+  if (then.version !== current.version) {
+    logger(`warning: the run being reproduced used ${then.release} (${then.version}); the cache now has ${current.release} (${current.version}). Pin it back by copying ${manifest} to ~/.cache/hone/kernels/${current.id}/resolved.json and running \`npx hone fetch ${current.id}\``);
+  }
+}

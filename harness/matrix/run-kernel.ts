@@ -1,0 +1,167 @@
+// One kernel's part of the matrix: prepare (build, image), boot once, run
+// each scenario in the same guest, check it, keep every artefact. A kernel
+// crash fails the scenario that caused it and the guest is booted again for
+// the rest; an infrastructure failure is reported against every scenario it
+// stopped.
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CatalogKernel } from '../catalog/catalog.ts';
+import { loadBundle, fetchKernel } from '../fetch/bundle.ts';
+import { prepareKernel, startGuest, type PreparedKernel } from '../guest/prepare.ts';
+import type { Guest } from '../guest/guest.ts';
+import { compileScenario, type Scenario } from '../scenario/index.ts';
+import { readPcapng, parseHonet } from '../capture/index.ts';
+import { checkScenario } from '../check/index.ts';
+import { HoneError } from '../util/errors.ts';
+import type { Logger } from '../util/log.ts';
+import { cachePaths } from '../util/paths.ts';
+import { zeroCounts, type KernelRun, type ScenarioResult } from './types.ts';
+
+export interface KernelRunOptions {
+  out: string;
+  smp?: number;
+  scenarioTimeoutMs?: number;
+}
+
+export async function runKernel(
+  k: CatalogKernel,
+  scenarios: Scenario[],
+  logger: Logger,
+  opts: KernelRunOptions,
+): Promise<{ kernel: KernelRun; results: ScenarioResult[] }> {
+  const dir = join(opts.out, k.id);
+  await mkdir(dir, { recursive: true });
+  const kernel: KernelRun = {
+    id: k.id, release: null, version: null, accel: null, accelReason: null, toolchain: null,
+    buildWarnings: null, buildMs: null, bootMs: null, bootRetries: 0, packages: [],
+  };
+  let prepared: PreparedKernel;
+  try {
+    if (!(await loadBundle(k.id))) await fetchKernel(k, logger);
+    prepared = await prepareKernel(k, logger, { modules: true });
+  } catch (err) {
+    return { kernel, results: scenarios.map((s) => infra(k.id, s, err)) };
+  } finally {
+    await copyFile(join(cachePaths().builds(k.id), 'build.log'), join(dir, 'build.log')).catch(() => undefined);
+  }
+  describeKernel(kernel, prepared);
+  await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(prepared.bundle.resolved, null, 2)}\n`);
+  const results: ScenarioResult[] = [];
+  let guest: Guest | undefined;
+  let boots = 0;
+  try {
+    for (const s of scenarios) {
+      if (!guest || s.needsFreshGuest) {
+        await guest?.shutdown();
+        guest = undefined;
+        try {
+          const consoleFile = join(dir, boots === 0 ? 'console.log' : `console.${boots}.log`);
+          boots++;
+          guest = await startGuest({ ...prepared, kernel: { ...k, smp: opts.smp ?? k.smp } }, logger, { consoleFile });
+          kernel.bootMs ??= guest.readyMs;
+          kernel.bootRetries += guest.retries;
+          logger(`guest ready in ${(guest.readyMs / 1000).toFixed(1)} s (${prepared.accel.accel})`);
+        } catch (err) {
+          results.push(classify(k.id, s, err, 0));
+          continue;
+        }
+      }
+      const r = await runScenario(guest, k, s, dir, logger, opts.scenarioTimeoutMs ?? 180000);
+      results.push(r);
+      logger(`${s.name}: ${r.status}${r.status === 'pass' ? '' : ` (${r.reasons[0] ?? ''})`}`);
+      if (r.status === 'crash' || r.status === 'infra') {
+        await guest.shutdown().catch(() => undefined);
+        guest = undefined;
+      }
+    }
+  } finally {
+    await guest?.shutdown().catch(() => undefined);
+  }
+  return { kernel, results };
+}
+
+// --- internal ---
+
+export async function runScenario(guest: Guest, k: CatalogKernel, s: Scenario, kernelDir: string, logger: Logger, timeoutMs: number): Promise<ScenarioResult> {
+  const started = Date.now();
+  const dir = join(kernelDir, s.name);
+  await mkdir(dir, { recursive: true });
+  const remote = `/tmp/hone/${s.name}`;
+  try {
+    const script = compileScenario(s);
+    await writeFile(join(dir, 'script.txt'), script);
+    await guest.check(`rm -rf ${remote} && mkdir -p ${remote}`);
+    await guest.writeFile(`${remote}/script`, script);
+    const r = await guest.exec(`hone-runner run ${remote}/script ${remote}`, { timeoutMs });
+    await writeFile(join(dir, 'runner.log'), `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}\n`);
+    if (r.code !== 0) {
+      throw new HoneError('E_SCENARIO', `the runner could not perform the scenario (exit ${r.code}): ${lastLine(r.stderr || r.stdout)}`, {
+        kernel: k.id,
+        hint: `runner output: ${join(dir, 'runner.log')}`,
+      });
+    }
+    for (const f of ['truth.json', 'capture.pcapng', 'honet.txt']) await guest.copyOut(`${remote}/${f}`, join(dir, f));
+    const verdict = checkScenario({
+      scenario: s,
+      truth: JSON.parse(await readFile(join(dir, 'truth.json'), 'utf8')),
+      capture: readPcapng(await readFile(join(dir, 'capture.pcapng'))),
+      honet: parseHonet(await readFile(join(dir, 'honet.txt'), 'utf8')),
+    });
+    await writeFile(join(dir, 'verdict.json'), `${JSON.stringify(verdict, null, 2)}\n`);
+    return {
+      kernel: k.id,
+      scenario: s.name,
+      status: verdict.status,
+      packets: verdict.packets,
+      events: verdict.events,
+      durationMs: Date.now() - started,
+      reasons: verdict.mismatches.slice(0, 10),
+      ...(s.knownGap ? { knownGap: s.knownGap } : {}),
+      ...(verdict.status === 'fail' ? { repro: reproCommand(k.id, s.name) } : {}),
+    };
+  } catch (err) {
+    logger(`${s.name}: ${err instanceof Error ? err.message : String(err)}`);
+    return classify(k.id, s, err, Date.now() - started);
+  }
+}
+
+function classify(kernel: string, s: Scenario, err: unknown, durationMs: number): ScenarioResult {
+  const crash = err instanceof HoneError && err.code === 'E_KERNEL_CRASH';
+  const r = infra(kernel, s, err);
+  return { ...r, status: crash ? 'crash' : 'infra', durationMs };
+}
+
+function infra(kernel: string, s: Scenario, err: unknown): ScenarioResult {
+  const e = err instanceof HoneError ? err : undefined;
+  const message = err instanceof Error ? err.message : String(err);
+  return {
+    kernel,
+    scenario: s.name,
+    status: 'infra',
+    packets: zeroCounts(),
+    events: zeroCounts(),
+    durationMs: 0,
+    reasons: [e ? `${e.code}: ${message}` : message, ...(e?.details.slice(-12) ?? []), ...(e?.hint ? [`next: ${e.hint}`] : [])],
+    repro: reproCommand(kernel, s.name),
+  };
+}
+
+export function reproCommand(kernel: string, scenario: string): string {
+  return `npx hone repro ${kernel} ${scenario}`;
+}
+
+function describeKernel(kernel: KernelRun, p: PreparedKernel): void {
+  kernel.release = p.bundle.release;
+  kernel.version = p.bundle.version;
+  kernel.accel = p.accel.accel;
+  kernel.accelReason = p.accel.reason;
+  const tc = p.build?.toolchain;
+  kernel.toolchain = tc ? (tc.kind === 'host' ? `host gcc-${tc.major}` : `${tc.suite} build root gcc-${tc.major}`) : null;
+  kernel.buildWarnings = p.build?.warnings.length ?? null;
+  kernel.buildMs = p.build?.durationMs ?? null;
+  kernel.packages = p.bundle.resolved.packages.map(({ name, version, sha256 }) => ({ name, version, sha256 }));
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').at(-1) ?? '';
+}

@@ -1,0 +1,38 @@
+// The matrix: every selected kernel times every selected scenario, kernels
+// run in parallel up to --jobs guests at once.
+import { cpus } from 'node:os';
+import type { CatalogKernel } from '../catalog/catalog.ts';
+import type { Scenario } from '../scenario/index.ts';
+import { prefixed, type Logger } from '../util/log.ts';
+import { runKernel } from './run-kernel.ts';
+import type { KernelRun, MatrixReport, ScenarioResult } from './types.ts';
+
+export interface MatrixOptions {
+  out: string;
+  jobs: number;
+  logger: Logger;
+}
+
+export async function runMatrix(kernels: CatalogKernel[], scenarios: Scenario[], opts: MatrixOptions): Promise<MatrixReport> {
+  const started = Date.now();
+  const runs: { kernel: KernelRun; results: ScenarioResult[] }[] = new Array(kernels.length);
+  // Parallel guests share the host's cores: give each one vCPU unless the
+  // catalog asks otherwise.
+  const smp = opts.jobs > 1 ? 1 : undefined;
+  let next = 0;
+  const worker = async () => {
+    while (next < kernels.length) {
+      const i = next++;
+      const k = kernels[i] as CatalogKernel;
+      runs[i] = await runKernel(k, scenarios, prefixed(k.id, opts.logger), { out: opts.out, smp: k.smp ?? smp });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, kernels.length)) }, worker));
+  return {
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    host: { node: process.version, cores: cpus().length },
+    kernels: runs.map((r) => r.kernel),
+    results: runs.flatMap((r) => r.results),
+  };
+}
