@@ -1,0 +1,227 @@
+// What the truth says should be in the capture: the scenario's processes,
+// sockets (with the step at which the last reference went away), events to
+// find and tagged sends/receives to judge.
+import { AF } from '../capture/constants.ts';
+import type { Truth, TruthSocket, TruthStep } from './types.ts';
+
+export interface ProcInfo {
+  pid: number;
+  actor: string;
+  parent: number;
+}
+
+export interface SockInfo {
+  cookie: string;
+  family: number;
+  type: number;
+  proto: number;
+  ino: number;
+  netns: number;
+  creatorPid: number;
+  creatorTid: number;
+  accepted: boolean;
+  openStep: number;
+  /** Step at which the last descriptor went away (close, or exit of the last holder). */
+  releaseStep?: number;
+  /** Addresses seen over its life. */
+  local?: string;
+  remote?: string;
+  listening: boolean;
+  /** Processes holding it when the capture started (sockets opened before the reader). */
+  holdersAtCapture: number[];
+}
+
+export type ExpectedEvent =
+  | { kind: 'fork'; step: number; pid: number; ppid: number }
+  | { kind: 'exec'; step: number; pid: number; exe: string; argv: string[] }
+  | { kind: 'exit'; step: number; pid: number; code: number }
+  | { kind: 'open'; step: number; sock: SockInfo; snapshot: boolean }
+  | { kind: 'close'; step: number; sock: SockInfo };
+
+export interface SendInfo {
+  tag: string;
+  step: TruthStep;
+  sock: TruthSocket;
+}
+
+export interface Model {
+  truth: Truth;
+  captureStart: number;
+  procs: Map<number, ProcInfo>;
+  /** tid -> actor name (threads and processes). */
+  tids: Map<number, string>;
+  sockets: Map<string, SockInfo>;
+  /** Cookies of sockets the runner made for itself (netns helper) and unix sockets: never judged. */
+  ignoredCookies: Set<string>;
+  events: ExpectedEvent[];
+  sends: Map<string, SendInfo>;
+  /** tag -> the receive steps that read it. */
+  receives: Map<string, SendInfo[]>;
+}
+
+export function buildModel(truth: Truth): Model {
+  const captureStart = truth.captureStartStep < 0 ? -1 : truth.captureStartStep;
+  const live = (step: number) => step > captureStart;
+  const m: Model = {
+    truth, captureStart, procs: new Map(), tids: new Map(), sockets: new Map(), ignoredCookies: new Set(),
+    events: [], sends: new Map(), receives: new Map(),
+  };
+  /** pid -> handle name -> cookie */
+  const refs = new Map<number, Map<string, string>>();
+  const inflight = new Map<string, number>();
+  const held = (pid: number) => refs.get(pid) ?? refs.set(pid, new Map()).get(pid)!;
+  const release = (cookie: string, step: number) => {
+    if ((inflight.get(cookie) ?? 0) > 0) return;
+    for (const h of refs.values()) for (const c of h.values()) if (c === cookie) return;
+    const s = m.sockets.get(cookie);
+    if (s && s.releaseStep === undefined) {
+      s.releaseStep = step;
+      if (live(step) && isInet(s)) m.events.push({ kind: 'close', step, sock: s });
+    }
+  };
+  const remember = (st: TruthStep, so: TruthSocket | undefined) => {
+    if (!so) return;
+    const s = m.sockets.get(so.cookie);
+    if (!s) return;
+    if (so.local && !/:0$/.test(so.local)) s.local = so.local;
+    if (so.remote) s.remote = so.remote;
+    void st;
+  };
+  const newSocket = (st: TruthStep, so: TruthSocket, accepted: boolean) => {
+    const s: SockInfo = {
+      cookie: so.cookie, family: so.family, type: so.type, proto: so.proto, ino: so.ino, netns: st.netns,
+      creatorPid: st.pid, creatorTid: st.tid, accepted, openStep: st.step, listening: false, holdersAtCapture: [],
+    };
+    m.sockets.set(so.cookie, s);
+    remember(st, so);
+    if (!isInet(s)) m.ignoredCookies.add(s.cookie);
+    else if (live(st.step)) m.events.push({ kind: 'open', step: st.step, sock: s, snapshot: false });
+    return s;
+  };
+  m.tids.set(truth.runnerPid, 'runner');
+
+  for (const st of truth.steps) {
+    if (st.step === captureStart) snapshotHolders(m, refs, st.step);
+    m.tids.set(st.tid, st.actor);
+    switch (st.kind) {
+      case 'fork':
+        if (st.childPid !== undefined && st.child) {
+          m.procs.set(st.childPid, { pid: st.childPid, actor: st.child, parent: st.pid });
+          m.tids.set(st.childPid, st.child);
+          refs.set(st.childPid, new Map(refs.get(st.pid) ?? []));
+          if (live(st.step)) m.events.push({ kind: 'fork', step: st.step, pid: st.childPid, ppid: st.pid });
+        }
+        break;
+      case 'thread':
+        if (st.threadTid !== undefined && st.thread) m.tids.set(st.threadTid, st.thread);
+        break;
+      case 'exec':
+        if (live(st.step)) m.events.push({ kind: 'exec', step: st.step, pid: st.pid, exe: st.exe ?? '', argv: st.argv ?? [] });
+        break;
+      case 'exit': {
+        if (live(st.step)) m.events.push({ kind: 'exit', step: st.step, pid: st.pid, code: st.code ?? 0 });
+        const mine = [...(refs.get(st.pid)?.values() ?? [])];
+        refs.delete(st.pid);
+        for (const c of new Set(mine)) release(c, st.step);
+        break;
+      }
+      case 'socket':
+        if (st.socket && st.sock) {
+          newSocket(st, st.socket, false);
+          held(st.pid).set(st.sock, st.socket.cookie);
+        }
+        break;
+      case 'socketpair':
+        if (st.socket && st.peerSocket && st.sock && st.peer) {
+          newSocket(st, st.socket, false);
+          newSocket(st, st.peerSocket, false);
+          held(st.pid).set(st.sock, st.socket.cookie);
+          held(st.pid).set(st.peer, st.peerSocket.cookie);
+        }
+        break;
+      case 'accept':
+        remember(st, st.listener);
+        if (st.listener) {
+          const l = m.sockets.get(st.listener.cookie);
+          if (l) l.listening = true;
+        }
+        if (st.socket && st.as) {
+          newSocket(st, st.socket, true);
+          held(st.pid).set(st.as, st.socket.cookie);
+        }
+        break;
+      case 'listen':
+        remember(st, st.socket);
+        if (st.socket) {
+          const l = m.sockets.get(st.socket.cookie);
+          if (l) l.listening = true;
+        }
+        break;
+      case 'dup':
+      case 'recvfd':
+        if (st.socket && st.as) {
+          held(st.pid).set(st.as, st.socket.cookie);
+          if (st.kind === 'recvfd') inflight.set(st.socket.cookie, (inflight.get(st.socket.cookie) ?? 1) - 1);
+        }
+        break;
+      case 'sendfd':
+        if (st.socket) inflight.set(st.socket.cookie, (inflight.get(st.socket.cookie) ?? 0) + 1);
+        break;
+      case 'close':
+        if (st.sock) {
+          const c = refs.get(st.pid)?.get(st.sock);
+          refs.get(st.pid)?.delete(st.sock);
+          if (c) release(c, st.step);
+        }
+        break;
+      case 'netns':
+        if (st.helper) m.ignoredCookies.add(st.helper.cookie);
+        break;
+      case 'send':
+      case 'sendto':
+        remember(st, st.socket);
+        if (st.tag && st.socket && live(st.step)) m.sends.set(st.tag, { tag: st.tag, step: st, sock: st.socket });
+        break;
+      case 'recv':
+      case 'recvfrom':
+        remember(st, st.socket);
+        if (st.socket && live(st.step)) {
+          for (const tag of st.tags ?? []) {
+            const list = m.receives.get(tag) ?? [];
+            list.push({ tag, step: st, sock: st.socket });
+            m.receives.set(tag, list);
+          }
+        }
+        break;
+      default:
+        remember(st, st.socket);
+    }
+  }
+  return m;
+}
+
+export function isInet(s: { family: number }): boolean {
+  return s.family === AF.INET || s.family === AF.INET6;
+}
+
+/** "actor (pid N)" for messages. */
+export function who(m: Model, pid: number | undefined, tid?: number): string {
+  if (pid === undefined) return 'no process';
+  const actor = m.procs.get(pid)?.actor ?? (pid === m.truth.runnerPid ? 'runner' : undefined);
+  const t = tid !== undefined && tid !== pid ? ` tid ${tid}${m.tids.get(tid) ? ` (${m.tids.get(tid)})` : ''}` : '';
+  return `pid ${pid}${actor ? ` (${actor})` : ''}${t}`;
+}
+
+// --- internal ---
+
+/** At the capture-start step: every inet socket then held must show up in the snapshot. */
+function snapshotHolders(m: Model, refs: Map<number, Map<string, string>>, step: number): void {
+  for (const [pid, h] of refs) {
+    for (const cookie of new Set(h.values())) {
+      const s = m.sockets.get(cookie);
+      if (!s || !isInet(s)) continue;
+      if (s.holdersAtCapture.length === 0) m.events.push({ kind: 'open', step, sock: s, snapshot: true });
+      s.holdersAtCapture.push(pid);
+    }
+  }
+}

@@ -1,0 +1,401 @@
+// The checker: joins the runner's ground truth with a capture and says, in
+// plain words, what the sensor got right, wrong or not at all. The rules are
+// in RULES.md next to this file; every rule there is enforced here.
+import { IPPROTO } from '../capture/constants.ts';
+import { decodePacket, endpoint, type DecodedPacket } from '../capture/packet.ts';
+import type { Capture, ConnectionBlock, HonetEvent, PacketBlock, ProcessBlock } from '../capture/types.ts';
+import type { Scenario } from '../scenario/types.ts';
+import { buildModel, isInet, who, type ExpectedEvent, type Model, type SendInfo, type SockInfo } from './_model.ts';
+import type { Counts, Truth, Verdict } from './types.ts';
+
+export interface CheckInput {
+  scenario: Scenario;
+  truth: Truth;
+  capture: Capture;
+  honet?: HonetEvent[];
+  /** How many mismatches to keep in the verdict (default 20). */
+  maxMismatches?: number;
+}
+
+export function checkScenario(input: CheckInput): Verdict {
+  const { scenario, truth, capture } = input;
+  const max = input.maxMismatches ?? 20;
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const events: Counts = { total: 0, correct: 0, wrong: 0, missing: 0 };
+  const packets: Counts = { total: 0, correct: 0, wrong: 0, missing: 0 };
+  const control = { total: 0, correct: 0, wrong: 0 };
+  let unmatched = 0;
+
+  const finish = (): Verdict => {
+    const failed = events.wrong + events.missing + packets.wrong + packets.missing + control.wrong > 0 || problems.length > 0;
+    const status: Verdict['status'] = !failed ? 'pass' : scenario.knownGap && truth.ok ? 'todo' : 'fail';
+    const v: Verdict = {
+      scenario: scenario.name, status, packets, events, control, unmatched,
+      mismatches: problems.slice(0, max), mismatchCount: problems.length, notes,
+    };
+    if (scenario.knownGap) v.knownGap = scenario.knownGap;
+    return v;
+  };
+
+  if (truth.scenario !== scenario.name) problems.push(`truth.json is for scenario "${truth.scenario}", not "${scenario.name}"`);
+  if (!truth.ok) {
+    problems.push(`the runner did not complete the scenario: ${truth.error ?? 'no reason given'} (infrastructure or scenario error, not a sensor verdict)`);
+    return finish();
+  }
+  const m = buildModel(truth);
+  const blocks = capture.blocks;
+  if (!blocks.some((b) => b.kind === 'section')) problems.push('the capture has no Section Header Block');
+  if (!blocks.some((b) => b.kind === 'stats')) notes.push('the capture has no Interface Statistics Block: the reader did not end its section cleanly');
+  for (const b of blocks) {
+    if (b.kind !== 'stats') continue;
+    const drops = [b.counters[7], b.counters[259], b.counters[263]].map((x) => Number(x ?? 0n));
+    if (drops.some((d) => d > 0)) notes.push(`the reader's ring was full: ${drops[0]} packets, ${drops[1]} process events, ${drops[2]} socket events dropped`);
+  }
+
+  // ---- events ----
+  const consumed = new Set<number>();
+  const position = new Map<ExpectedEvent, number>();
+  const reasons = new Map<ExpectedEvent, string[]>();
+  for (const ev of m.events) {
+    const found = findEvent(blocks, consumed, ev);
+    if (!found) continue;
+    consumed.add(found.offset);
+    position.set(ev, blocks.indexOf(found));
+    reasons.set(ev, compareEvent(m, ev, found));
+  }
+  // causal order within a process and within a socket: the later one in truth is wrong
+  for (const { ev, text } of causalOrder(m, position)) reasons.get(ev)?.push(text);
+  for (const ev of m.events) {
+    events.total++;
+    const wrong = reasons.get(ev);
+    if (wrong === undefined) {
+      events.missing++;
+      problems.push(`missing ${describe(m, ev)}`);
+    } else if (wrong.length > 0) {
+      events.wrong++;
+      problems.push(`${describe(m, ev)}: ${wrong.join('; ')}`);
+    } else {
+      events.correct++;
+    }
+  }
+
+  // ---- packets ----
+  const scenarioPids = new Set(m.procs.keys());
+  const expected = new Map<string, { judged: string[]; wrong: string[] }>();
+  for (const [tag, s] of m.sends) {
+    expected.set(`${tag} out`, { judged: [], wrong: [] });
+    for (const r of m.receives.get(tag) ?? []) if (s) expected.set(`${tag} in ${r.step.step}`, { judged: [], wrong: [] });
+  }
+  const tagRe = new RegExp(`<HT:${m.truth.runId}:(\\d{6})>`, 'g');
+  const flows = flowIndex(m);
+  for (const [index, b] of blocks.entries()) {
+    if (b.kind !== 'packet') continue;
+    const p = decodePacket(b.data);
+    if (!p) continue;
+    const tags = [...p.payload.toString('latin1').matchAll(tagRe)].map((x) => x[0]);
+    if (tags.length === 0) {
+      judgeControl(m, b, p, flows, control, problems, () => unmatched++);
+      continue;
+    }
+    for (const tag of tags) {
+      const send = m.sends.get(tag);
+      if (!send) {
+        unmatched++;
+        notes.push(`packet with tag ${tag} matches no send of the scenario`);
+        continue;
+      }
+      const role = roleOf(b, p, tag, m);
+      if (role.kind === 'incidental') continue;
+      const slot = expected.get(role.key);
+      if (!slot) continue;
+      const so = m.sockets.get(role.expect.sock.cookie);
+      const wrong = compareAttribution(m, b, role.expect, send, role.kind) ?? (so && lifetimeProblem(m, so, index, position, tag));
+      slot.judged.push(String(index));
+      if (wrong) slot.wrong.push(wrong);
+    }
+  }
+  for (const [key, slot] of expected) {
+    packets.total++;
+    if (slot.judged.length === 0) {
+      packets.missing++;
+      problems.push(`missing packet: ${describeSlot(m, key)}`);
+    } else if (slot.wrong.length > 0) {
+      packets.wrong++;
+      problems.push(slot.wrong[0]!);
+    } else {
+      packets.correct++;
+    }
+  }
+
+  // ---- captured events that match nothing ----
+  const alive = aliveAtCapture(m);
+  for (const b of blocks) {
+    if (consumed.has(b.offset)) continue;
+    if (b.kind === 'process' && scenarioPids.has(b.pid)) {
+      if (alive.has(b.pid) && (b.event === 'exec' || b.event === 'fork')) continue; // snapshot of a live process
+      unmatched++;
+      notes.push(`unmatched ${b.event} event of ${who(m, b.pid)} at offset ${b.offset}`);
+    } else if (b.kind === 'connection') {
+      const id = b.socketId ?? '';
+      if (m.ignoredCookies.has(id) || b.snapshot) continue;
+      if (m.sockets.has(id) || scenarioPids.has(b.pid)) {
+        unmatched++;
+        notes.push(`unmatched socket ${b.event} of ${id} by ${who(m, b.pid)} at offset ${b.offset}`);
+      }
+    }
+  }
+  if (input.honet) honetNotes(m, input.honet, notes);
+  if (events.total + packets.total === 0) problems.push('nothing to judge: the truth has no events or tagged packets after the capture started');
+  if (notes.length > 50) notes.splice(50, notes.length - 50, `… and more notes`);
+  return finish();
+}
+
+// --- internal ---
+
+function findEvent(blocks: Capture['blocks'], consumed: Set<number>, ev: ExpectedEvent): ProcessBlock | ConnectionBlock | undefined {
+  for (const b of blocks) {
+    if (consumed.has(b.offset)) continue;
+    if (ev.kind === 'open' || ev.kind === 'close') {
+      if (b.kind === 'connection' && b.event === ev.kind && b.socketId === ev.sock.cookie && (ev.kind === 'close' || b.snapshot === ev.snapshot)) return b;
+    } else if (b.kind === 'process' && b.event === ev.kind && b.pid === ev.pid) {
+      return b;
+    }
+  }
+  // An open with the wrong snapshot flag is still the open, judged wrong.
+  if (ev.kind === 'open') {
+    for (const b of blocks) {
+      if (!consumed.has(b.offset) && b.kind === 'connection' && b.event === 'open' && b.socketId === ev.sock.cookie) return b;
+    }
+  }
+  return undefined;
+}
+
+function compareEvent(m: Model, ev: ExpectedEvent, b: ProcessBlock | ConnectionBlock): string[] {
+  const w: string[] = [];
+  if (b.kind === 'process') {
+    if (ev.kind === 'fork') {
+      if (b.ppid !== undefined && b.ppid !== ev.ppid) w.push(`parent is ${who(m, b.ppid)}, expected ${who(m, ev.ppid)}`);
+      if (b.ppid === undefined) w.push('no parent pid (option 5)');
+      if (b.tid !== undefined && b.tid !== ev.pid) w.push(`thread id ${b.tid}, expected ${ev.pid}`);
+    } else if (ev.kind === 'exec') {
+      if (b.exe === undefined) w.push('no exe path (option 3)');
+      else if (b.exe !== ev.exe) w.push(`exe "${b.exe}", expected "${ev.exe}"`);
+      if (b.argv === undefined) w.push('no argv (option 4)');
+      else if (b.argv.join('\0') !== ev.argv.join('\0')) w.push(`argv ${JSON.stringify(b.argv)}, expected ${JSON.stringify(ev.argv)}`);
+    } else if (ev.kind === 'exit') {
+      if (b.exitStatus !== undefined && b.exitStatus !== ev.code << 8) w.push(`exit status ${b.exitStatus}, expected ${ev.code << 8} (exit code ${ev.code})`);
+    }
+    return w;
+  }
+  if (ev.kind === 'open') {
+    const s = ev.sock;
+    if (ev.snapshot) {
+      if (!b.snapshot) w.push('not flagged snapshot although the socket existed before the reader');
+      if (!s.holdersAtCapture.includes(b.pid)) w.push(`listed for ${who(m, b.pid)}, which did not hold it`);
+    } else {
+      if (b.snapshot) w.push('flagged snapshot although it was opened after the reader');
+      if (b.pid !== s.creatorPid) w.push(`opened by ${who(m, b.pid)}, expected ${who(m, s.creatorPid)}`);
+      if (b.tid !== undefined && b.tid !== s.creatorTid) w.push(`thread ${b.tid}, expected ${s.creatorTid}`);
+      if (b.accepted !== s.accepted) w.push(s.accepted ? 'not flagged accepted although accept() made it' : 'flagged accepted although socket() made it');
+    }
+    if (b.family !== undefined && (b.family !== s.family || b.type !== s.type || b.protocol !== s.proto)) {
+      w.push(`family/type/proto ${b.family}/${b.type}/${b.protocol}, expected ${s.family}/${s.type}/${s.proto}`);
+    }
+    if (b.inode !== undefined && b.inode !== 0 && b.inode !== s.ino) w.push(`inode ${b.inode}, expected ${s.ino}`);
+    if (b.netns !== undefined && s.netns !== 0 && b.netns !== s.netns) w.push(`netns ${b.netns}, expected ${s.netns}`);
+    if (b.connectionId !== Number(BigInt('0x' + s.cookie) & 0xffffffffn)) w.push(`connection id 0x${b.connectionId.toString(16)} is not the low half of the cookie`);
+  }
+  return w;
+}
+
+function describe(m: Model, ev: ExpectedEvent): string {
+  switch (ev.kind) {
+    case 'fork': return `fork of ${who(m, ev.pid)} by ${who(m, ev.ppid)} (step ${ev.step})`;
+    case 'exec': return `exec of ${ev.exe} by ${who(m, ev.pid)} (step ${ev.step})`;
+    case 'exit': return `exit (code ${ev.code}) of ${who(m, ev.pid)} (step ${ev.step})`;
+    case 'open': return `${ev.snapshot ? 'snapshot ' : ''}open of socket ${ev.sock.cookie} (${sockName(ev.sock)}) by ${who(m, ev.sock.creatorPid)} (step ${ev.step})`;
+    case 'close': return `close of socket ${ev.sock.cookie} (${sockName(ev.sock)}) (step ${ev.step})`;
+  }
+}
+
+function sockName(s: SockInfo): string {
+  const fam = s.family === 10 ? 'inet6' : s.family === 2 ? 'inet' : `family ${s.family}`;
+  const type = ({ 1: 'stream', 2: 'dgram', 3: 'raw' } as Record<number, string>)[s.type] ?? `type ${s.type}`;
+  return `${fam} ${type}${s.proto ? ` proto ${s.proto}` : ''}${s.accepted ? ' accepted' : ''}`;
+}
+
+/** fork before exec before exit per process; open before close per socket (capture order). */
+function causalOrder(m: Model, pos: Map<ExpectedEvent, number>): Array<{ ev: ExpectedEvent; text: string }> {
+  const out: Array<{ ev: ExpectedEvent; text: string }> = [];
+  const groups = new Map<string, ExpectedEvent[]>();
+  for (const ev of m.events) {
+    const k = ev.kind === 'open' || ev.kind === 'close' ? `s ${ev.sock.cookie}` : `p ${ev.pid}`;
+    groups.set(k, [...(groups.get(k) ?? []), ev]);
+  }
+  for (const list of groups.values()) {
+    let last: { ev: ExpectedEvent; at: number } | undefined;
+    for (const ev of list) {
+      const at = pos.get(ev);
+      if (at === undefined) continue;
+      if (last && at < last.at) out.push({ ev, text: `out of causal order: it comes before the ${describe(m, last.ev)} in the capture` });
+      if (!last || at > last.at) last = { ev, at };
+    }
+  }
+  return out;
+}
+
+function lifetimeProblem(m: Model, so: SockInfo, index: number, pos: Map<ExpectedEvent, number>, tag: string): string | undefined {
+  for (const ev of m.events) {
+    if ((ev.kind !== 'open' && ev.kind !== 'close') || ev.sock !== so) continue;
+    const at = pos.get(ev);
+    if (at === undefined) continue;
+    if (ev.kind === 'open' && !ev.snapshot && at > index) return `out of causal order: packet with tag ${tag} comes before the open of its socket ${so.cookie}`;
+    if (ev.kind === 'close' && at < index) return `out of causal order: packet with tag ${tag} comes after the close of its socket ${so.cookie}`;
+  }
+  return undefined;
+}
+
+type Role =
+  | { kind: 'incidental' }
+  | { kind: 'sender' | 'receiver'; key: string; expect: SendInfo };
+
+/** Which appearance of a tag a packet is: the sender's (O), a reader's (I), or neither (kernel's ICMP). */
+function roleOf(b: PacketBlock, p: DecodedPacket, tag: string, m: Model): Role {
+  const send = m.sends.get(tag)!;
+  const icmp = p.protocol === IPPROTO.ICMP || p.protocol === IPPROTO.ICMPV6;
+  const request = p.icmpType === 8 || p.icmpType === 128;
+  if (b.direction === 'out') {
+    if (icmp && !request) return { kind: 'incidental' }; // the kernel's echo reply
+    return { kind: 'sender', key: `${tag} out`, expect: send };
+  }
+  if (b.direction === 'in') {
+    if (icmp && request) return { kind: 'incidental' }; // the request, consumed by the kernel
+    const readers = m.receives.get(tag) ?? [];
+    const dst = endpoint(p.dst, p.dstPort);
+    const r = readers.find((x) => addrMatches(x.sock.local, dst, p.dstPort !== undefined)) ?? readers[0];
+    if (!r) return { kind: 'incidental' }; // never read: no reader to attribute to
+    return { kind: 'receiver', key: `${tag} in ${r.step.step}`, expect: r };
+  }
+  return { kind: 'sender', key: `${tag} out`, expect: send };
+}
+
+function compareAttribution(m: Model, b: PacketBlock, expect: SendInfo, send: SendInfo, role: 'sender' | 'receiver'): string | undefined {
+  const tag = send.tag;
+  const st = expect.step;
+  const verb = role === 'sender' ? `sent by ${who(m, st.pid, st.tid)}` : `read by ${who(m, st.pid, st.tid)}`;
+  const dir = role === 'sender' ? 'outgoing' : 'incoming';
+  const how = b.attribution ? ` (by ${b.attribution})` : '';
+  if (b.direction === 'unknown') return `${dir} packet with tag ${tag} has no direction in epb_flags`;
+  if (b.socketId === undefined) return `${dir} packet with tag ${tag} ${verb} has no socket (expected ${expect.sock.cookie})`;
+  if (b.socketId !== expect.sock.cookie) {
+    const other = m.sockets.get(b.socketId);
+    return `${dir} packet with tag ${tag} ${verb} attributed to socket ${b.socketId}${other ? ` (${sockName(other)} of ${who(m, other.creatorPid)})` : ' (not a scenario socket)'}, expected socket ${expect.sock.cookie}`;
+  }
+  if (b.pid === undefined) return `${dir} packet with tag ${tag} ${verb} has no process${how}`;
+  const so = m.sockets.get(expect.sock.cookie);
+  const creator = so && b.pid === so.creatorPid ? ', the socket\'s creator' : '';
+  if (b.pid !== st.pid) return `${dir} packet with tag ${tag} ${verb} attributed to ${who(m, b.pid)}${creator}${how}`;
+  if (b.tid !== undefined && b.tid !== st.tid) return `${dir} packet with tag ${tag} ${verb} attributed to thread ${b.tid}${m.tids.get(b.tid) ? ` (${m.tids.get(b.tid)})` : ''}${how}`;
+  return undefined;
+}
+
+function describeSlot(m: Model, key: string): string {
+  const [tag, dir, stepText] = key.split(' ') as [string, string, string | undefined];
+  const send = m.sends.get(tag)!;
+  if (dir === 'out') return `outgoing packet with tag ${tag} sent by ${who(m, send.step.pid, send.step.tid)} on socket ${send.sock.cookie} (step ${send.step.step}) is not in the capture`;
+  const r = (m.receives.get(tag) ?? []).find((x) => String(x.step.step) === stepText);
+  return `incoming packet with tag ${tag} read by ${who(m, r?.step.pid, r?.step.tid)} on socket ${r?.sock.cookie} (step ${stepText}) is not in the capture`;
+}
+
+function addrMatches(local: string | undefined, packetEnd: string, withPort: boolean): boolean {
+  if (!local) return false;
+  const [la, lp] = splitEnd(local);
+  const [pa, pp] = splitEnd(packetEnd);
+  if (withPort && lp !== pp) return false;
+  return la === pa || la === '0.0.0.0' || la === '::';
+}
+
+function splitEnd(e: string): [string, string] {
+  const m6 = /^\[(.*)\]:(\d+)$/.exec(e);
+  if (m6) return [m6[1]!, m6[2]!];
+  const m4 = /^(.*):(\d+)$/.exec(e);
+  if (m4 && !m4[1]!.includes(':')) return [m4[1]!, m4[2]!];
+  return [e, ''];
+}
+
+interface Flows {
+  /** "proto local remote" -> cookies of connected sockets. */
+  connected: Map<string, string[]>;
+  /** "proto local" -> cookies of listeners. */
+  listeners: Map<string, string[]>;
+  /** cookie -> socket, for messages */
+}
+
+function flowIndex(m: Model): Flows {
+  const connected = new Map<string, string[]>();
+  const listeners = new Map<string, string[]>();
+  const add = (map: Map<string, string[]>, k: string, c: string) => map.set(k, [...(map.get(k) ?? []), c]);
+  for (const s of m.sockets.values()) {
+    if (!isInet(s) || !s.local) continue;
+    const proto = s.type === 1 ? IPPROTO.TCP : s.type === 2 && (s.proto === 0 || s.proto === IPPROTO.UDP) ? IPPROTO.UDP : -1;
+    if (proto < 0) continue;
+    if (s.listening) add(listeners, `${proto} ${s.local}`, s.cookie);
+    if (s.remote) add(connected, `${proto} ${s.local} ${s.remote}`, s.cookie);
+  }
+  return { connected, listeners };
+}
+
+/** Untagged packets of scenario flows (handshake, ACK, FIN): the socket must be right. */
+function judgeControl(
+  m: Model, b: PacketBlock, p: DecodedPacket, flows: Flows,
+  control: Verdict['control'], problems: string[], unmatched: () => void,
+): void {
+  if (p.srcPort === undefined || p.dstPort === undefined) return;
+  const src = endpoint(p.src, p.srcPort);
+  const dst = endpoint(p.dst, p.dstPort);
+  const [local, remote] = b.direction === 'in' ? [dst, src] : [src, dst];
+  const allowed = [...(flows.connected.get(`${p.protocol} ${local} ${remote}`) ?? []), ...(flows.listeners.get(`${p.protocol} ${local}`) ?? [])];
+  if (allowed.length === 0) return; // not a scenario flow
+  control.total++;
+  if (b.socketId === undefined) {
+    unmatched();
+    control.correct++;
+    return;
+  }
+  if (allowed.includes(b.socketId)) {
+    control.correct++;
+    return;
+  }
+  control.wrong++;
+  const other = m.sockets.get(b.socketId);
+  problems.push(
+    `${b.direction === 'in' ? 'incoming' : 'outgoing'} ${p.tcpFlags ? `TCP [${p.tcpFlags}] ` : ''}packet ${src} -> ${dst} attributed to socket ${b.socketId}${other ? ` (${sockName(other)})` : ' (not a scenario socket)'}, expected ${allowed.join(' or ')}`,
+  );
+}
+
+/** Scenario pids alive when the capture started (their snapshot blocks are not unmatched). */
+function aliveAtCapture(m: Model): Set<number> {
+  const out = new Set<number>();
+  if (m.captureStart < 0) return out;
+  for (const st of m.truth.steps) {
+    if (st.step >= m.captureStart) break;
+    if (st.kind === 'fork' && st.childPid !== undefined) out.add(st.childPid);
+    if (st.kind === 'exit') out.delete(st.pid);
+  }
+  return out;
+}
+
+function honetNotes(m: Model, honet: HonetEvent[], notes: string[]): void {
+  let missing = 0;
+  for (const ev of m.events) {
+    const found = honet.some((h) => {
+      if (ev.kind === 'open' || ev.kind === 'close') return h.kind === 'socket' && h.event === ev.kind && h.socketId === ev.sock.cookie;
+      return h.kind === 'process' && h.event === ev.kind && h.pid === ev.pid;
+    });
+    if (!found) missing++;
+  }
+  if (missing > 0) notes.push(`honet text lacks ${missing} of the ${m.events.length} expected events`);
+  const tagged = honet.filter((h) => h.kind === 'packet').length;
+  if (m.sends.size > 0 && tagged === 0) notes.push('honet text has no packet lines');
+}
