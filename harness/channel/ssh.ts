@@ -51,6 +51,11 @@ export class SshChannel {
         const out: Buffer[] = [];
         const errOut: Buffer[] = [];
         let timer: NodeJS.Timeout | undefined;
+        const onClose = () => {
+          if (timer) clearTimeout(timer);
+          reject(new HoneError('E_CHANNEL', `the SSH connection closed while \`${command}\` was running`, { kernel: this.kernel }));
+        };
+        this.client.once('close', onClose);
         if (opts.timeoutMs) {
           timer = setTimeout(() => {
             stream.close();
@@ -64,6 +69,7 @@ export class SshChannel {
         stream.stderr.on('data', (d: Buffer) => (opts.onStderr ? opts.onStderr(d) : errOut.push(d)));
         stream.on('exit', (code: number | null, signal?: string) => {
           stream.once('close', () => {
+            this.client.off('close', onClose);
             if (timer) clearTimeout(timer);
             resolve({
               code: code ?? -1,

@@ -76,13 +76,23 @@ async function bootOnce(o: BootOptions, attempt: number): Promise<Omit<Guest, 'r
   const tail = new ConsoleTail(80);
   const watcher = watchConsole(qemu, log, tail, o);
   try {
-    const ready = await Promise.race([watcher.ready, watcher.crashed, timeout(o.bootTimeoutMs ?? 240000, o, tail)]);
+    const deadline = timeout(o.bootTimeoutMs ?? 240000, o, tail);
+    const ready = await Promise.race([watcher.ready, watcher.crashed, deadline.expired]).finally(deadline.cancel);
     const ssh = await Promise.race([
       SshChannel.connect({ port: sshPort, privateKey: o.privateKey, kernel: o.kernel, timeoutMs: 30000 }),
       watcher.crashed,
     ]);
     const readyMs = Date.now() - started;
-    const guard = <T>(p: Promise<T>) => Promise.race([p, watcher.crashed]);
+    // A dying kernel usually drops the SSH connection before its splat has
+    // reached the console: a channel error waits briefly for a crash report.
+    const guard = async <T>(p: Promise<T>): Promise<T> => {
+      try {
+        return await Promise.race([p, watcher.crashed]);
+      } catch (err) {
+        if (err instanceof HoneError && err.code === 'E_CHANNEL') await Promise.race([watcher.crashed, sleep(4000)]);
+        throw err;
+      }
+    };
     return {
       kernel: o.kernel,
       accel: o.accel,
@@ -161,14 +171,18 @@ function watchConsole(qemu: ResultPromise, log: WriteStream, tail: ConsoleTail, 
   return { ready, crashed };
 }
 
-function timeout(ms: number, o: BootOptions, tail: ConsoleTail): Promise<never> {
-  return sleep(ms).then(() => {
-    throw new HoneError('E_GUEST_BOOT', `guest was not ready after ${ms / 1000} s`, {
-      kernel: o.kernel,
-      details: tail.last(30),
-      hint: `console log: ${o.consoleFile}`,
-    });
+function timeout(ms: number, o: BootOptions, tail: ConsoleTail): { expired: Promise<never>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new HoneError('E_GUEST_BOOT', `guest was not ready after ${ms / 1000} s`, {
+        kernel: o.kernel,
+        details: tail.last(30),
+        hint: `console log: ${o.consoleFile}`,
+      }));
+    }, ms);
   });
+  return { expired, cancel: () => clearTimeout(timer) };
 }
 
 async function stop(qemu: ResultPromise, log: WriteStream): Promise<void> {
@@ -182,5 +196,5 @@ async function stop(qemu: ResultPromise, log: WriteStream): Promise<void> {
 }
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
+  return new Promise((r) => setTimeout(r, ms));
 }
