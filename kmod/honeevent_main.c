@@ -8,7 +8,6 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/ctype.h>
-#include <linux/kernel.h>
 
 #include "reader.h"
 
@@ -41,20 +40,30 @@ struct hone_config hone_config;
 #define HOSTID_MAX	255
 #define COMMENT_MAX	4096
 
+static int nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 /* 32 hex digits, braces and dashes allowed: the GUID form. */
 static bool parse_guid(const char *s, u8 *guid)
 {
-	char hex[33];
 	u8 raw[16];
-	int n = 0;
+	int n = 0, v;
 
-	for (; *s && n < 33; s++)
-		if (*s != '{' && *s != '}' && *s != '-')
-			hex[n++] = *s;
+	for (; *s; s++) {
+		if (*s == '{' || *s == '}' || *s == '-')
+			continue;
+		v = nibble(*s);
+		if (v < 0 || n == 32)
+			return false;
+		raw[n / 2] = n % 2 ? raw[n / 2] | v : v << 4;
+		n++;
+	}
 	if (n != 32)
-		return false;
-	hex[n] = '\0';
-	if (hex2bin(raw, hex, 16))
 		return false;
 	/* data1-3 in host order, data4 as bytes. */
 	*(u32 *)guid = (u32)raw[0] << 24 | raw[1] << 16 | raw[2] << 8 | raw[3];

@@ -172,6 +172,14 @@ static int next_record(struct hone_reader *r)
 	if (err)
 		return err;
 	r->state = HONE_RS_SNAP;
+	/*
+	 * Live events start just before the first snapshot: a socket opened
+	 * meanwhile may be listed twice, but nothing falls between the two.
+	 */
+	if (!r->attached) {
+		hone_sink_add(&r->sink);
+		r->attached = true;
+	}
 	if (!test_bit(HONE_RF_RESTART, &r->flags))
 		hone_snapshot_build(&r->snap);
 	return 0;
@@ -391,7 +399,6 @@ static int hone_open(struct inode *inode, struct file *file)
 	list_add_tail(&r->node, &readers);
 	atomic_inc(&nreaders);
 	mutex_unlock(&readers_lock);
-	hone_sink_add(&r->sink);
 	/* The cdev's and the fops' references; see the top of this file. */
 	module_put(THIS_MODULE);
 	module_put(THIS_MODULE);
@@ -404,7 +411,8 @@ static int hone_release(struct inode *inode, struct file *file)
 
 	__module_get(THIS_MODULE);
 	__module_get(THIS_MODULE);
-	hone_sink_del(&r->sink);
+	if (r->attached)
+		hone_sink_del(&r->sink);
 	irq_work_sync(&r->wake);
 	mutex_lock(&readers_lock);
 	list_del(&r->node);

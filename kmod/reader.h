@@ -76,6 +76,7 @@ struct hone_reader {
 	int state;
 	unsigned long flags;
 	int snaplen;
+	bool attached;			/* sink added (at the first read) */
 	bool filter_set;
 	u64 filter_id;
 	u64 open_ns;			/* monotonic */
