@@ -80,7 +80,7 @@ function checkShape(s: unknown, i: number, fail: Fail): void {
   if (!isObject(s)) return fail('a step must be an object with a "kind"', i);
   const kind = s.kind;
   if (typeof kind !== 'string' || !(kind in SHAPES)) {
-    return fail(`unknown kind ${JSON.stringify(kind)} (known: ${Object.keys(SHAPES).join(', ')})`, i);
+    return fail(`unknown kind ${JSON.stringify(kind)} (known: ${Object.keys(SHAPES).join(', ')})`, i, String(kind));
   }
   const shape = SHAPES[kind as StepKind];
   for (const key of Object.keys(s)) {
@@ -152,8 +152,9 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
   let captureStarts = 0;
 
   const newProcess = (name: string, handles: Map<string, number>, i?: number) => {
-    if (!NAME.test(name) || name === RUNNER_ACTOR) fail(`process name ${JSON.stringify(name)} is not a valid actor name (and "runner" is reserved)`, i);
-    if (seen.has(name)) fail(`actor "${name}" is defined twice`, i);
+    const kind = i === undefined ? undefined : 'fork';
+    if (!NAME.test(name) || name === RUNNER_ACTOR) fail(`process name ${JSON.stringify(name)} is not a valid actor name (and "runner" is reserved)`, i, kind);
+    if (seen.has(name)) fail(`actor "${name}" is defined twice`, i, kind);
     seen.add(name);
     const p: ProcState = { main: name, alive: true, threads: new Set(), handles: new Map(handles) };
     procs.push(p);

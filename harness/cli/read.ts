@@ -1,0 +1,139 @@
+// `hone read FILE [--json]`: prints a capture (PCAP-NG from /dev/hone or
+// text from /dev/honet) one event per line, each packet with its process,
+// like tcpdump would if it knew about processes.
+import { readFile } from 'node:fs/promises';
+import { BLOCK } from '../capture/constants.ts';
+import { decodePacket, endpoint, protocolName } from '../capture/packet.ts';
+import { parseHonet } from '../capture/honet.ts';
+import { readPcapng } from '../capture/pcapng.ts';
+import type { Block, HonetEvent } from '../capture/types.ts';
+import { HoneError } from '../util/errors.ts';
+import { parseArgs, usage } from './args.ts';
+
+const FLAGS = {
+  json: { type: 'boolean', help: 'one JSON object per event (JSON lines) instead of text' },
+  help: { type: 'boolean', alias: 'h', help: 'show this help' },
+} as const;
+
+export async function readCommand(args: string[]): Promise<number> {
+  const { flags, positional } = parseArgs(args, FLAGS, 'read');
+  if (flags.help) {
+    process.stdout.write(`${usage('read', 'FILE', FLAGS)}\n  FILE is a .pcapng capture of /dev/hone or a text capture of /dev/honet\n`);
+    return 0;
+  }
+  if (positional.length !== 1) throw new HoneError('E_USAGE', 'read: give exactly one FILE', { hint: 'hone read capture.pcapng [--json]' });
+  const file = positional[0]!;
+  let buf: Buffer;
+  try {
+    buf = await readFile(file);
+  } catch (e) {
+    throw new HoneError('E_USAGE', `read: cannot read ${file} (${(e as Error).message})`);
+  }
+  const lines = isPcapng(buf) ? pcapngLines(buf, Boolean(flags.json)) : honetLines(buf.toString('utf8'), Boolean(flags.json));
+  process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : '');
+  return 0;
+}
+
+/** Text (or JSON) lines for a PCAP-NG capture. */
+export function pcapngLines(buf: Buffer, json: boolean): string[] {
+  const capture = readPcapng(buf);
+  const exe = new Map<number, string>();
+  const out: string[] = [];
+  for (const b of capture.blocks) {
+    if (b.kind === 'process' && b.exe !== undefined) exe.set(b.pid, b.exe);
+    else if (b.kind === 'process' && b.event === 'fork' && b.ppid !== undefined && exe.has(b.ppid)) exe.set(b.pid, exe.get(b.ppid)!);
+    out.push(json ? JSON.stringify(blockJson(b, exe), bigintReplacer) : blockText(b, exe));
+  }
+  return out;
+}
+
+/** Text (or JSON) lines for a /dev/honet capture. */
+export function honetLines(text: string, json: boolean): string[] {
+  const events = parseHonet(text);
+  const exe = new Map<number, string>();
+  return events.map((e) => {
+    if (e.kind === 'process' && e.exe !== undefined) exe.set(e.pid, e.exe);
+    else if (e.kind === 'process' && e.event === 'fork' && exe.has(e.ppid)) exe.set(e.pid, exe.get(e.ppid)!);
+    return json ? JSON.stringify({ ...e, ...(e.kind === 'packet' ? { exe: exe.get(e.pid) } : {}) }, bigintReplacer) : honetText(e, exe);
+  });
+}
+
+// --- internal ---
+
+function isPcapng(buf: Buffer): boolean {
+  return buf.length >= 4 && buf.readUInt32LE(0) === BLOCK.SHB;
+}
+
+function bigintReplacer(_k: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? v.toString() : v;
+}
+
+function time(us: bigint): string {
+  const d = new Date(Number(us / 1000n));
+  return `${d.toISOString().slice(11, 19)}.${(us % 1_000_000n).toString().padStart(6, '0')}`;
+}
+
+function proc(pid: number | undefined, tid: number | undefined, exe: Map<number, string>): string {
+  if (pid === undefined) return 'pid ? (no process)';
+  const t = tid !== undefined && tid !== pid ? ` tid ${tid}` : '';
+  return `pid ${pid}${t} (${exe.get(pid) ?? '?'})`;
+}
+
+function blockText(b: Block, exe: Map<number, string>): string {
+  switch (b.kind) {
+    case 'section':
+      return `-- section ${b.section} (${b.byteOrder === 'le' ? 'little' : 'big'}-endian) ${b.userAppl ?? ''} ${b.os ?? ''}`.trimEnd();
+    case 'interface':
+      return `-- interface ${b.name ?? '?'} linktype ${b.linkType} snaplen ${b.snapLen}`;
+    case 'packet': {
+      const p = decodePacket(b.data);
+      const dir = b.direction === 'in' ? 'IN ' : b.direction === 'out' ? 'OUT' : '?  ';
+      const flow = p
+        ? `${protocolName(p)} ${endpoint(p.src, p.srcPort)} > ${endpoint(p.dst, p.dstPort)}${p.tcpFlags ? ` [${p.tcpFlags}]` : ''}${p.icmpType !== undefined ? ` type ${p.icmpType}` : ''}`
+        : '? (no IP header)';
+      const sock = b.socketId ? `sock ${b.socketId}` : 'sock -';
+      const by = b.attribution ? ` by ${b.attribution}` : '';
+      const ns = b.netns !== undefined ? ` netns ${b.netns}` : '';
+      return `${time(b.timestampUs)} ${dir} ${flow} length ${b.packetLength} ${sock} ${proc(b.pid, b.tid, exe)}${by}${ns}`;
+    }
+    case 'process': {
+      const head = `${time(b.timestampUs)} ${b.event.toUpperCase()} pid ${b.pid}${b.ppid !== undefined ? ` ppid ${b.ppid}` : ''}${b.tid !== undefined && b.tid !== b.pid ? ` tid ${b.tid}` : ''}`;
+      const status = b.exitStatus !== undefined ? ` status ${b.exitStatus}` : '';
+      const cmd = b.exe !== undefined ? ` ${b.exe}${b.argv ? ` [${b.argv.join(' ')}]` : ''}` : '';
+      return `${head}${status}${cmd}`;
+    }
+    case 'connection': {
+      const what = b.family !== undefined ? ` fam ${b.family} type ${b.type} proto ${b.protocol}` : '';
+      const flags = `${b.snapshot ? ' snapshot' : ''}${b.accepted ? ' accepted' : ''}`;
+      return `${time(b.timestampUs)} SOCK ${b.event} ${b.socketId ?? b.connectionId.toString(16)} ${proc(b.pid, b.tid, exe)}${what}${flags}`;
+    }
+    case 'stats':
+      return `-- statistics: ${Object.entries(b.counters).map(([k, v]) => `${k}=${v}`).join(' ')}`;
+    case 'unknown':
+      return `-- unknown block type 0x${b.type.toString(16)} (${b.length} bytes) at offset ${b.offset}, skipped`;
+  }
+}
+
+function blockJson(b: Block, exe: Map<number, string>): Record<string, unknown> {
+  const { options: _options, ...rest } = b as Block & { options?: unknown };
+  if (b.kind !== 'packet') return rest;
+  const { data: _data, ...pkt } = rest as typeof b;
+  const p = decodePacket(b.data);
+  return {
+    ...pkt,
+    exe: b.pid !== undefined ? exe.get(b.pid) : undefined,
+    ...(p ? { protocol: protocolName(p), src: endpoint(p.src, p.srcPort), dst: endpoint(p.dst, p.dstPort), tcpFlags: p.tcpFlags, icmpType: p.icmpType, payloadLength: p.payload.length } : {}),
+  };
+}
+
+function honetText(e: HonetEvent, exe: Map<number, string>): string {
+  const t = `${e.timeNs / 1_000_000_000n}.${(e.timeNs % 1_000_000_000n).toString().padStart(9, '0')}`;
+  switch (e.kind) {
+    case 'head': return `-- head, boot time ${e.bootTime}${e.guid ? ` host ${e.guid}` : ''}`;
+    case 'tail': return '-- tail';
+    case 'process': return `${t} ${e.event.toUpperCase()} pid ${e.pid} ppid ${e.ppid}${e.exitStatus !== undefined ? ` status ${e.exitStatus}` : ''}${e.exe ? ` ${e.exe}${e.argv ? ` [${e.argv.join(' ')}]` : ''}` : ''}`;
+    case 'socket': return `${t} SOCK ${e.event} ${e.socketId} ${proc(e.pid, e.tid, exe)}${e.family !== undefined ? ` fam ${e.family} type ${e.type} proto ${e.protocol}` : ''}${e.snapshot ? ' snapshot' : ''}${e.accepted ? ' accepted' : ''}`;
+    case 'packet': return `${t} ${e.direction === 'in' ? 'IN ' : 'OUT'} ${e.protocol} ${e.src} > ${e.dst} length ${e.length} sock ${e.socketId ?? '-'} ${proc(e.pid || undefined, e.tid, exe)}${e.attribution ? ` by ${e.attribution}` : ''}`;
+    case 'unknown': return `${t} ? ${e.text}`;
+  }
+}

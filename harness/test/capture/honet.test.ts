@@ -1,0 +1,62 @@
+import t from 'tap';
+import { CaptureError, parseHonet } from '../../capture/index.ts';
+
+const text = [
+  '3620.104233871 HEAD 1436812000.512300000',
+  '3625.000001002 FORK 4321 1200 1000 1000 tid=4321 start=3625000001002 nspid=4321',
+  '3625.000412345 EXEC 4321 1200 1000 1000 tid=4321 start=3625000001002 nspid=4321 "/usr/bin/curl" curl -s http://example.com ',
+  '3625.100000000 SOCK O 4321 1200 1000 1000 8a3f1c0012345678 tid=4322 ino=777 fam=2 type=1 proto=6 netns=4026531993 accept',
+  '3625.200000000 PAKT O 8a3f1c0012345678 4321 TCPv4 10.0.0.5:51544 -> 93.184.216.34:80 60 tid=4322 by=sender netns=4026531993',
+  '3625.200000001 PAKT I 0000000000000000 0 TCPv6 [::1]:80 -> [::1]:51544 60 tid=0 by=none netns=4026531993',
+  '3625.200000002 PAKT I 0000000000000000 0 ? ? -> ? 20',
+  '3625.300000000 SOCK C 4321 1200 1000 1000 8a3f1c0012345678 tid=0 ino=777 fam=2 type=1 proto=6 netns=4026531993',
+  '3625.400000000 EXIT 4321 1200 1000 1000 tid=4321 start=3625000001002 nspid=4321 status=256',
+  '3625.500000000 KTHD 2 0 0 0 tid=2 start=0 nspid=2 [kthreadd]',
+  '3625.600000000 WHAT is this future line',
+  '3620.104233871 TAIL',
+  '',
+].join('\n');
+
+t.test('every line type, with the key=value additions', async (t) => {
+  const ev = parseHonet(text);
+  t.same(ev.map((e) => e.kind), ['head', 'process', 'process', 'socket', 'packet', 'packet', 'packet', 'socket', 'process', 'process', 'unknown', 'tail']);
+  t.match(ev[0], { kind: 'head', bootTime: '1436812000.512300000', timeNs: 3620104233871n });
+  t.match(ev[1], { kind: 'process', event: 'fork', pid: 4321, ppid: 1200, uid: 1000, gid: 1000, tid: 4321 });
+  t.match(ev[2], { event: 'exec', exe: '/usr/bin/curl', argv: ['curl', '-s', 'http://example.com'] });
+  t.match(ev[3], { kind: 'socket', event: 'open', socketId: '8a3f1c0012345678', pid: 4321, tid: 4322, inode: 777, family: 2, type: 1, protocol: 6, netns: 4026531993, accepted: true, snapshot: false });
+  t.match(ev[4], { kind: 'packet', direction: 'out', socketId: '8a3f1c0012345678', pid: 4321, protocol: 'TCPv4', src: '10.0.0.5:51544', dst: '93.184.216.34:80', length: 60, tid: 4322, attribution: 'sender' });
+  t.match(ev[5], { direction: 'in', protocol: 'TCPv6', src: '[::1]:80', pid: 0 });
+  t.equal(ev[5]?.kind === 'packet' && ev[5].socketId, undefined, 'all-zero socket id means no socket');
+  t.match(ev[6], { protocol: '?', src: '?', dst: '?', length: 20 });
+  t.match(ev[7], { kind: 'socket', event: 'close', tid: 0 });
+  t.match(ev[8], { event: 'exit', exitStatus: 256 });
+  t.match(ev[9], { event: 'kthread', exe: '[kthreadd]' });
+  t.match(ev[10], { kind: 'unknown', text: '3625.600000000 WHAT is this future line' });
+});
+
+t.test('15.07 lines (8-hex socket ids, no additions) still parse', async (t) => {
+  const ev = parseHonet('3625.100000000 SOCK O 4321 1200 1000 1000 8a3f1c00\n3625.2 PAKT O 8a3f1c00 4321 UDPv4 1.2.3.4:5 -> 6.7.8.9:53 40\n');
+  t.match(ev[0], { socketId: '000000008a3f1c00', pid: 4321 });
+  t.match(ev[1], { protocol: 'UDPv4', timeNs: 3625200000000n, length: 40 });
+});
+
+t.test('malformed known lines name their line number', async (t) => {
+  const bad: Array<[string, RegExp]> = [
+    ['1.0 HEAD 1.0\n2.0 FORK 1 1 0\n', /honet line 2: process line needs/],
+    ['1.0 FORK x 1 0 0 0\n', /honet line 1: PID is "x"/],
+    ['1.0 SOCK X 1 1 0 0 00000001\n', /socket event is "X"/],
+    ['1.0 PAKT O zz 1 TCPv4 a -> b 1\n', /socket id is "zz"/],
+    ['1.0 PAKT O 00000001 1 TCPv4 a b c 1\n', /packet line needs/],
+    ['abc HEAD 1\n', /timestamp is not SEC.NSEC/],
+  ];
+  for (const [input, re] of bad) {
+    let err: unknown;
+    try {
+      parseHonet(input);
+    } catch (e) {
+      err = e;
+    }
+    t.ok(err instanceof CaptureError, `${re.source}: throws CaptureError`);
+    t.match((err as Error | undefined)?.message, re);
+  }
+});

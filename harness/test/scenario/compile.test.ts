@@ -1,0 +1,49 @@
+import t from 'tap';
+import { compileScenario, loadScenarios, SCRIPT_MAGIC } from '../../scenario/index.ts';
+
+t.test('the shipped scenario set', async (t) => {
+  const all = await loadScenarios();
+  const names = all.map((s) => s.name);
+  for (const n of [
+    'tcp-loopback-v4', 'tcp-loopback-v6', 'udp-any-v4', 'udp-any-v6', 'icmp-ping-v4', 'raw-socket-v4',
+    'fork-child-sends', 'fork-shared-turns', 'exec-inherited-socket', 'scm-rights-passed', 'two-threads-one-socket',
+    'short-lived-sender', 'thousand-connections', 'netns-second-namespace', 'socket-before-reader',
+  ]) {
+    t.ok(names.includes(n), `has ${n}`);
+  }
+  const simple = ['tcp-loopback-v4', 'tcp-loopback-v6', 'udp-any-v4', 'udp-any-v6', 'icmp-ping-v4', 'icmp-ping-v6', 'raw-socket-v4'];
+  for (const s of all) {
+    t.equal(s.knownGap === undefined, simple.includes(s.name), `${s.name}: knownGap only on the hard ones`);
+    const script = compileScenario(s);
+    t.ok(script.startsWith(`${SCRIPT_MAGIC}\nscenario ${s.name}\n`), `${s.name} compiles`);
+  }
+});
+
+t.test('script format: runner forks first, implicit exits last', async (t) => {
+  const script = compileScenario({
+    name: 'mini',
+    description: 'x',
+    processes: ['a'],
+    steps: [
+      { kind: 'socket', by: 'a', sock: 's', family: 'inet6', type: 'dgram' },
+      { kind: 'fork', by: 'a', child: 'k' },
+      { kind: 'sendto', by: 'k', sock: 's', to: { addr: '::1', port: 9 }, size: 30 },
+      { kind: 'capture-start' },
+      { kind: 'exit', by: 'k', code: 4 },
+    ],
+  });
+  t.equal(script, [
+    'hone-runner-script 1',
+    'scenario mini',
+    'steps 7',
+    'step 0 runner fork child=a',
+    'step 1 a socket sock=s family=inet6 type=dgram',
+    'step 2 a fork child=k',
+    'step 3 k sendto sock=s addr=::1 port=9 size=30',
+    'step 4 runner capture-start',
+    'step 5 k exit code=4',
+    'step 6 a exit code=0',
+    'end',
+    '',
+  ].join('\n'));
+});
