@@ -54,6 +54,8 @@ export interface Model {
   /** Cookies of sockets the runner made for itself (netns helper) and unix sockets: never judged. */
   ignoredCookies: Set<string>;
   events: ExpectedEvent[];
+  /** cookie -> its open and close events. */
+  eventsOf: Map<string, ExpectedEvent[]>;
   sends: Map<string, SendInfo>;
   /** tag -> the receive steps that read it. */
   receives: Map<string, SendInfo[]>;
@@ -64,7 +66,7 @@ export function buildModel(truth: Truth): Model {
   const live = (step: number) => step > captureStart;
   const m: Model = {
     truth, captureStart, procs: new Map(), tids: new Map(), sockets: new Map(), ignoredCookies: new Set(),
-    events: [], sends: new Map(), receives: new Map(),
+    events: [], eventsOf: new Map(), sends: new Map(), receives: new Map(),
   };
   /** pid -> handle name -> cookie */
   const refs = new Map<number, Map<string, string>>();
@@ -196,6 +198,9 @@ export function buildModel(truth: Truth): Model {
       default:
         remember(st, st.socket);
     }
+  }
+  for (const ev of m.events) {
+    if (ev.kind === 'open' || ev.kind === 'close') m.eventsOf.set(ev.sock.cookie, [...(m.eventsOf.get(ev.sock.cookie) ?? []), ev]);
   }
   return m;
 }

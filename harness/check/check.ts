@@ -57,11 +57,13 @@ export function checkScenario(input: CheckInput): Verdict {
   const consumed = new Set<number>();
   const position = new Map<ExpectedEvent, number>();
   const reasons = new Map<ExpectedEvent, string[]>();
+  const index = indexEvents(blocks);
+  const at = new Map(blocks.map((b, i) => [b.offset, i]));
   for (const ev of m.events) {
-    const found = findEvent(blocks, consumed, ev);
+    const found = findEvent(index, consumed, ev);
     if (!found) continue;
     consumed.add(found.offset);
-    position.set(ev, blocks.indexOf(found));
+    position.set(ev, at.get(found.offset)!);
     reasons.set(ev, compareEvent(m, ev, found));
   }
   // causal order within a process and within a socket: the later one in truth is wrong
@@ -153,22 +155,32 @@ export function checkScenario(input: CheckInput): Verdict {
 
 // --- internal ---
 
-function findEvent(blocks: Capture['blocks'], consumed: Set<number>, ev: ExpectedEvent): ProcessBlock | ConnectionBlock | undefined {
+type EventBlock = ProcessBlock | ConnectionBlock;
+
+/** Process and connection blocks by "event pid" / "event socket id", in capture order. */
+function indexEvents(blocks: Capture['blocks']): Map<string, EventBlock[]> {
+  const index = new Map<string, EventBlock[]>();
+  const add = (k: string, b: EventBlock) => {
+    const list = index.get(k);
+    if (list) list.push(b);
+    else index.set(k, [b]);
+  };
   for (const b of blocks) {
-    if (consumed.has(b.offset)) continue;
-    if (ev.kind === 'open' || ev.kind === 'close') {
-      if (b.kind === 'connection' && b.event === ev.kind && b.socketId === ev.sock.cookie && (ev.kind === 'close' || b.snapshot === ev.snapshot)) return b;
-    } else if (b.kind === 'process' && b.event === ev.kind && b.pid === ev.pid) {
-      return b;
-    }
+    if (b.kind === 'process') add(`${b.event} ${b.pid}`, b);
+    else if (b.kind === 'connection') add(`${b.event} ${b.socketId}`, b);
   }
-  // An open with the wrong snapshot flag is still the open, judged wrong.
+  return index;
+}
+
+function findEvent(index: Map<string, EventBlock[]>, consumed: Set<number>, ev: ExpectedEvent): EventBlock | undefined {
+  const free = (k: string) => (index.get(k) ?? []).filter((b) => !consumed.has(b.offset));
   if (ev.kind === 'open') {
-    for (const b of blocks) {
-      if (!consumed.has(b.offset) && b.kind === 'connection' && b.event === 'open' && b.socketId === ev.sock.cookie) return b;
-    }
+    const opens = free(`open ${ev.sock.cookie}`) as ConnectionBlock[];
+    // An open with the wrong snapshot flag is still the open, judged wrong.
+    return opens.find((b) => b.snapshot === ev.snapshot) ?? opens[0];
   }
-  return undefined;
+  if (ev.kind === 'close') return free(`close ${ev.sock.cookie}`)[0];
+  return free(`${ev.kind} ${ev.pid}`)[0];
 }
 
 function compareEvent(m: Model, ev: ExpectedEvent, b: ProcessBlock | ConnectionBlock): string[] {
@@ -246,7 +258,7 @@ function causalOrder(m: Model, pos: Map<ExpectedEvent, number>): Array<{ ev: Exp
 }
 
 function lifetimeProblem(m: Model, so: SockInfo, index: number, pos: Map<ExpectedEvent, number>, tag: string): string | undefined {
-  for (const ev of m.events) {
+  for (const ev of m.eventsOf.get(so.cookie) ?? []) {
     if ((ev.kind !== 'open' && ev.kind !== 'close') || ev.sock !== so) continue;
     const at = pos.get(ev);
     if (at === undefined) continue;

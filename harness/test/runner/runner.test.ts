@@ -1,0 +1,89 @@
+// The static runner on this host, without the sensor (--no-capture): it
+// must perform the scenarios with real syscalls and write a truth.json the
+// checker accepts; a failing step must exit nonzero with the step named.
+// Loopback sockets, forks and execs only; netns/raw/ping steps need root.
+import t from 'tap';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readPcapng } from '../../capture/index.ts';
+import { checkScenario, parseTruth } from '../../check/index.ts';
+import { compileScenario, loadScenarios } from '../../scenario/index.ts';
+import { synthBlocks, writeBlocks } from '../fixtures/synth.ts';
+
+const runnerDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'runner');
+const runner = join(runnerDir, 'hone-runner');
+const hasGcc = spawnSync('gcc', ['--version']).status === 0;
+const root = process.getuid?.() === 0;
+
+t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) => {
+  execFileSync('make', ['-s', '-C', runnerDir], { stdio: 'pipe' });
+  t.ok(existsSync(runner), 'make -C harness/runner builds hone-runner');
+  t.match(execFileSync('file', [runner]).toString(), /statically linked/, 'the binary is static');
+  const work = mkdtempSync(join(tmpdir(), 'hone-runner-'));
+  t.teardown(() => rmSync(work, { recursive: true, force: true }));
+  const run = (script: string, name: string, ...flags: string[]) => {
+    const path = join(work, `${name}.script`);
+    writeFileSync(path, script);
+    const out = join(work, name);
+    const r = spawnSync(runner, ['run', ...flags, path, out], { timeout: 60_000 });
+    return { status: r.status, stderr: r.stderr.toString(), out };
+  };
+
+  const needsRoot = new Set(['netns-second-namespace', 'raw-socket-v4', 'icmp-ping-v4', 'icmp-ping-v6']);
+  for (const s of await loadScenarios()) {
+    if (needsRoot.has(s.name) && !root) continue;
+    const r = run(compileScenario(s), s.name, '--no-capture');
+    t.equal(r.status, 0, `${s.name}: runs (${r.stderr.trim()})`);
+    const truth = parseTruth(readFileSync(join(r.out, 'truth.json'), 'utf8'));
+    t.ok(truth.ok && truth.steps.length === truth.stepCount, `${s.name}: every step recorded`);
+    t.notOk(existsSync(join(r.out, 'steps.jsonl')) || existsSync(join(r.out, '.hone-sync')), 'no leftovers');
+    const v = checkScenario({ scenario: s, truth, capture: readPcapng(writeBlocks(synthBlocks(truth, 'ideal'))) });
+    t.equal(v.status, 'pass', `${s.name}: the checker accepts an ideal capture of this run`) || t.comment(v.mismatches.join('\n'));
+    if (s.name === 'exec-inherited-socket') {
+      const exec = truth.steps.find((x) => x.kind === 'exec')!;
+      t.equal(exec.exe, runner, 'exec re-executes the runner itself');
+      t.same(exec.argv?.slice(1, 2), ['resume']);
+    }
+    if (s.name === 'two-threads-one-socket') {
+      const sends = truth.steps.filter((x) => x.kind === 'send' && x.actor.startsWith('t'));
+      t.ok(sends.every((x) => x.tid !== x.pid), 'thread sends carry their own tid');
+      t.ok(new Set(sends.map((x) => x.tid)).size === 2, 'two distinct threads');
+    }
+    if (s.name === 'netns-second-namespace') {
+      const ns = truth.steps.find((x) => x.kind === 'netns')!;
+      t.not(ns.netnsAfter, ns.netnsBefore, 'a new network namespace');
+      const inside = truth.steps.filter((x) => x.kind === 'send');
+      t.ok(inside.every((x) => x.netns === ns.netnsAfter), 'traffic happens inside it');
+    }
+  }
+
+  t.test('a failing step exits nonzero and names the step', async (t) => {
+    const script = ['hone-runner-script 1', 'scenario broken', 'steps 4', 'step 0 runner fork child=a',
+      'step 1 a socket sock=c family=inet type=stream', 'step 2 a connect sock=c addr=127.0.0.1 port=1', 'step 3 a exit code=0', 'end', ''].join('\n');
+    const r = run(script, 'broken', '--no-capture');
+    t.equal(r.status, 1);
+    t.match(r.stderr, /hone-runner: step 2 \(a connect\): connect: Connection refused/);
+    const truth = parseTruth(readFileSync(join(r.out, 'truth.json'), 'utf8'));
+    t.equal(truth.ok, false);
+    t.equal(truth.failedStep, 2);
+  });
+
+  t.test('a malformed script is refused', async (t) => {
+    const r = run('hone-runner-script 1\nscenario x\nsteps 2\nstep 0 runner fork child=a\nend\n', 'short', '--no-capture');
+    t.equal(r.status, 1);
+    t.match(r.stderr, /truncated script \(1 of 2 steps/);
+    const r2 = run('not a script\n', 'foreign', '--no-capture');
+    t.match(r2.stderr, /not a hone-runner script/);
+  });
+
+  t.test('without the module, capture fails clearly', { skip: existsSync('/dev/hone') ? '/dev/hone exists here' : false }, async (t) => {
+    const s = (await loadScenarios()).find((x) => x.name === 'tcp-loopback-v4')!;
+    const r = run(compileScenario(s), 'nocapture');
+    t.equal(r.status, 1);
+    t.match(r.stderr, /cannot open \/dev\/hone: No such file or directory \(is the honeevent module loaded\?\)/);
+    t.equal(parseTruth(readFileSync(join(r.out, 'truth.json'), 'utf8')).ok, false);
+  });
+});
