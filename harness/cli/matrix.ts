@@ -3,7 +3,7 @@ import { cpus } from 'node:os';
 import { loadCatalog, pickKernels } from '../catalog/catalog.ts';
 import { loadScenarios, type Scenario } from '../scenario/index.ts';
 import { runMatrix } from '../matrix/run.ts';
-import { failing } from '../matrix/types.ts';
+import { failing, type ScenarioResult } from '../matrix/types.ts';
 import { writeReports } from '../report/write.ts';
 import { textTable } from '../report/table.ts';
 import { HoneError } from '../util/errors.ts';
@@ -36,11 +36,25 @@ export async function matrixCommand(argv: string[]): Promise<number> {
   await writeReports(report, out);
   process.stdout.write(`\n${textTable(report)}\n\n`);
   const bad = report.results.filter((r) => failing(r.status));
-  for (const r of bad) process.stdout.write(`${r.status.toUpperCase()} ${r.kernel} ${r.scenario}: ${r.reasons[0] ?? ''}\n  repro: ${r.repro ?? '-'}\n`);
+  for (const line of problemLines(bad)) process.stdout.write(`${line}\n`);
   const count = (s: string) => report.results.filter((r) => r.status === s).length;
   process.stdout.write(`matrix wall time ${(report.durationMs / 1000).toFixed(0)} s; reports: ${out}/matrix.{json,md,tap}, ${out}/junit.xml\n`);
   process.stdout.write(`matrix: ${count('pass')} passed, ${bad.length} failed, ${count('todo')} skipped\n`);
   return bad.length ? 1 : 0;
+}
+
+/** One line per problem; a kernel whose every scenario failed the same way is one line. */
+function problemLines(bad: ScenarioResult[]): string[] {
+  const groups = new Map<string, ScenarioResult[]>();
+  for (const r of bad) {
+    const key = `${r.status}\u0000${r.kernel}\u0000${r.reasons[0] ?? ''}\u0000${r.repro ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].flatMap((rs) => {
+    const r = rs[0] as ScenarioResult;
+    const which = rs.length === 1 ? r.scenario : `${rs.length} scenarios`;
+    return [`${r.status.toUpperCase()} ${r.kernel} ${which}: ${r.reasons[0] ?? ''}`, `  repro: ${r.repro ?? '-'}`];
+  });
 }
 
 function pickScenarios(all: Scenario[], names: string[] | undefined): Scenario[] {

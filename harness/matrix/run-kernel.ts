@@ -40,7 +40,9 @@ export async function runKernel(
     if (!(await loadBundle(k.id))) await fetchKernel(k, logger);
     prepared = await prepareKernel(k, logger, { modules: true });
   } catch (err) {
-    return { kernel, results: scenarios.map((s) => infra(k.id, s, err)) };
+    // nothing could run on this kernel: the repro is the step that failed
+    const repro = `npx hone build ${k.id}`;
+    return { kernel, results: scenarios.map((s) => ({ ...infra(k.id, s, err), repro })) };
   } finally {
     await copyFile(join(cachePaths().builds(k.id), 'build.log'), join(dir, 'build.log')).catch(() => undefined);
   }

@@ -1,0 +1,47 @@
+import t from 'tap';
+import type { MatrixReport, ScenarioResult } from '../../matrix/types.ts';
+import { matrixTap } from '../../report/tap.ts';
+import { matrixJunit } from '../../report/junit.ts';
+import { textTable, markdownTable } from '../../report/table.ts';
+import { matrixMarkdown } from '../../report/write.ts';
+
+const counts = (total: number, correct: number) => ({ total, correct, wrong: total - correct, missing: 0 });
+const result = (kernel: string, scenario: string, status: ScenarioResult['status'], extra: Partial<ScenarioResult> = {}): ScenarioResult => ({
+  kernel, scenario, status, packets: counts(4, status === 'pass' ? 4 : 2), events: counts(3, 3), durationMs: 1200, reasons: status === 'pass' ? [] : [`why ${scenario} <&>`], ...extra,
+});
+const kernel = (id: string) => ({ id, release: `${id}-rel`, version: '1', accel: 'tcg', accelReason: 'test', toolchain: 'host gcc-12', buildWarnings: 0, buildMs: 3000, bootMs: 5000, bootRetries: 0, packages: [] });
+const report: MatrixReport = {
+  startedAt: '2026-11-27T00:00:00.000Z', durationMs: 60000, host: { node: 'v20', cores: 2 },
+  kernels: [kernel('k1'), kernel('k2')],
+  results: [
+    result('k1', 'tcp', 'pass'), result('k1', 'fork', 'todo', { knownGap: 'creator attribution' }),
+    result('k2', 'tcp', 'fail', { repro: 'npx hone repro k2 tcp' }), result('k2', 'fork', 'crash'),
+  ],
+};
+
+t.test('TAP: pass is ok, a known gap is TODO, failures carry reasons and repro', async (t) => {
+  const tap = matrixTap(report);
+  t.match(tap, /^TAP version 14\n1\.\.4\n/);
+  t.match(tap, /\nok 1 - k1 tcp \[pass\]\n/);
+  t.match(tap, /\nnot ok 2 - k1 fork \[todo\] # TODO creator attribution\n/);
+  t.match(tap, /\nnot ok 3 - k2 tcp \[fail\]\n/);
+  t.match(tap, /repro: "npx hone repro k2 tcp"/);
+  t.notMatch(tap, /not ok 3 .*# TODO/, 'a real failure is never a TODO');
+});
+
+t.test('JUnit: failures, crashes as errors, known gaps skipped, XML escaped', async (t) => {
+  const x = matrixJunit(report);
+  t.match(x, /<testsuite name="k1" tests="2" failures="0" errors="0" skipped="1">/);
+  t.match(x, /<testsuite name="k2" tests="2" failures="1" errors="1" skipped="0">/);
+  t.match(x, /why tcp &lt;&amp;&gt;/);
+  t.match(x, /<error type="kernel-crash"/);
+});
+
+t.test('tables: scenarios down, kernels across, with accuracy', async (t) => {
+  const text = textTable(report);
+  t.match(text, /^scenario\s+k1\s+k2\n/);
+  t.match(text, /tcp\s+pass 100%\s+FAIL 50%/);
+  t.match(text, /fork\s+todo 50%\s+CRASH/);
+  t.match(markdownTable(report), /\| --- \| --- \| --- \|/);
+  t.match(matrixMarkdown(report), /## Not passing[\s\S]*k2 tcp\*\* \(fail\)[\s\S]*repro: `npx hone repro k2 tcp`/);
+});
