@@ -19,6 +19,8 @@ export interface CatalogKernel {
   buildSuite: string;
   /** vCPUs for the guest (default 2); 1 for kernels that oops under multi-threaded TCG. */
   smp?: number;
+  /** A user's own kernel folder (--kernel-dir), used instead of the cache. */
+  kernelDir?: string;
 }
 
 export const defaultCatalogFile = join(repoRoot, 'harness', 'catalog', 'kernels.json');

@@ -2,7 +2,8 @@
 // toolchain, the warnings and the vermagic check.
 import type { ModuleBuild } from '../build/modules.ts';
 import { buildModules } from '../build/modules.ts';
-import { requireBundle } from '../fetch/bundle.ts';
+import { bundleFor } from '../fetch/bundle.ts';
+import { kernelFromDir } from '../fetch/kernel-dir.ts';
 import { log, prefixed } from '../util/log.ts';
 import { formatError } from '../util/errors.ts';
 import { parseArgs, usage } from './args.ts';
@@ -10,6 +11,7 @@ import { selectKernels } from './select.ts';
 
 const spec = {
   all: { type: 'boolean', help: 'every catalog kernel' },
+  'kernel-dir': { type: 'string', help: 'your own kernel build instead of a catalog id (see README)' },
   json: { type: 'boolean', help: 'print the results as JSON on stdout' },
   help: { type: 'boolean', alias: 'h', help: 'show this help' },
 } as const;
@@ -20,13 +22,13 @@ export async function buildCommand(argv: string[]): Promise<number> {
     log(usage('build', '<kernel...|--all>', spec));
     return 0;
   }
-  const kernels = await selectKernels(positional, flags.all, 'build');
+  const kernels = flags['kernel-dir'] ? [kernelFromDir(flags['kernel-dir'])] : await selectKernels(positional, flags.all, 'build');
   const results: ModuleBuild[] = [];
   let failed = 0;
   for (const k of kernels) {
     const logger = prefixed(k.id);
     try {
-      const b = await buildModules(k, await requireBundle(k.id), logger);
+      const b = await buildModules(k, await bundleFor(k), logger);
       results.push(b);
       for (const w of b.warnings) logger(`warning: ${w}`);
       logger(`built ${b.modules.length} modules in ${(b.durationMs / 1000).toFixed(1)} s with ${b.toolchain.kind === 'host' ? `host gcc-${b.toolchain.major}` : `${b.toolchain.suite} build root (gcc-${b.toolchain.major})`}; ${b.warnings.length} warning(s); vermagic OK: ${b.vermagic.trim()}`);

@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { loadCatalog, pickKernels } from '../catalog/catalog.ts';
 import { loadScenarios, type Scenario } from '../scenario/index.ts';
 import { runMatrix } from '../matrix/run.ts';
+import { kernelFromDir } from '../fetch/kernel-dir.ts';
 import { failing, type ScenarioResult } from '../matrix/types.ts';
 import { writeReports } from '../report/write.ts';
 import { textTable } from '../report/table.ts';
@@ -12,6 +13,7 @@ import { parseArgs, usage } from './args.ts';
 
 const spec = {
   kernel: { type: 'strings', alias: 'k', help: 'only this kernel (repeatable; default: the whole catalog)' },
+  'kernel-dir': { type: 'strings', help: 'also run your own kernel build (repeatable; see README)' },
   scenario: { type: 'strings', alias: 's', help: 'only this scenario (repeatable; default: all in scenarios/)' },
   jobs: { type: 'string', alias: 'j', help: 'guests at once (default: host cores, at most 2)' },
   out: { type: 'string', alias: 'o', help: 'results folder (default results/)' },
@@ -26,7 +28,8 @@ export async function matrixCommand(argv: string[]): Promise<number> {
   }
   if (positional.length) throw new HoneError('E_USAGE', `matrix: unexpected argument ${positional[0]}`, { hint: 'use --kernel and --scenario' });
   const catalog = await loadCatalog();
-  const kernels = flags.kernel ? pickKernels(catalog, flags.kernel) : catalog;
+  const own = (flags['kernel-dir'] ?? []).map(kernelFromDir);
+  const kernels = flags.kernel || own.length ? [...pickKernels(catalog, flags.kernel ?? []), ...own] : catalog;
   const scenarios = pickScenarios(await loadScenarios(), flags.scenario);
   const jobs = flags.jobs === undefined ? Math.min(2, cpus().length) : Number(flags.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new HoneError('E_USAGE', `matrix: --jobs takes a positive integer, got ${flags.jobs}`);

@@ -5,11 +5,13 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pickKernels, loadCatalog } from '../catalog/catalog.ts';
 import { prepareKernel, startGuest } from '../guest/prepare.ts';
+import { kernelFromDir } from '../fetch/kernel-dir.ts';
 import { HoneError } from '../util/errors.ts';
 import { log, prefixed } from '../util/log.ts';
 import { parseArgs, usage } from './args.ts';
 
 const spec = {
+  'kernel-dir': { type: 'string', help: 'boot your own kernel build instead of a catalog id (see README)' },
   'no-modules': { type: 'boolean', help: 'boot without Hone (to investigate a module that will not load)' },
   'no-load': { type: 'boolean', help: 'ship the modules in the guest (/lib/modules/*/extra/hone) but do not load them' },
   put: { type: 'strings', help: 'LOCAL:REMOTE copy a host file into the guest before the command (repeatable)' },
@@ -22,12 +24,12 @@ const spec = {
 
 export async function shellCommand(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs(argv, spec, 'shell');
-  if (flags.help || positional.length !== 1) {
+  if (flags.help || positional.length !== (flags['kernel-dir'] ? 0 : 1)) {
     log(usage('shell', '<kernel>', spec));
     if (!flags.help) throw new HoneError('E_USAGE', 'shell: name exactly one kernel');
     return 0;
   }
-  const [k] = pickKernels(await loadCatalog(), positional);
+  const [k] = flags['kernel-dir'] ? [kernelFromDir(flags['kernel-dir'])] : pickKernels(await loadCatalog(), positional);
   if (!k) return 2;
   const logger = prefixed(k.id);
   const out = flags.out ?? join('results', 'shell', k.id);

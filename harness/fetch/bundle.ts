@@ -88,6 +88,12 @@ export async function requireBundle(id: string, cache?: string): Promise<KernelB
   return b;
 }
 
+/** The bundle of a catalog kernel (fetched) or of a user's --kernel-dir. */
+export async function bundleFor(k: CatalogKernel): Promise<KernelBundle> {
+  if (k.kernelDir) return (await import('./kernel-dir.ts')).bundleFromDir(k);
+  return requireBundle(k.id);
+}
+
 export function ccMajor(ccVersionText: string): number | undefined {
   const m = /^gcc\S*\s.*?\s(\d+)\.\d+\.\d+\s*$/.exec(ccVersionText) ?? /gcc-(\d+)/.exec(ccVersionText);
   return m?.[1] ? Number(m[1]) : undefined;

@@ -4,7 +4,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CatalogKernel } from '../catalog/catalog.ts';
-import { requireBundle, type KernelBundle } from '../fetch/bundle.ts';
+import { bundleFor, type KernelBundle } from '../fetch/bundle.ts';
 import { buildModules, type ModuleBuild } from '../build/modules.ts';
 import type { Logger } from '../util/log.ts';
 import { run } from '../util/run.ts';
@@ -30,7 +30,7 @@ export async function prepareKernel(
   logger: Logger,
   opts: { modules: boolean; autoload?: boolean },
 ): Promise<PreparedKernel> {
-  const bundle = await requireBundle(k.id);
+  const bundle = await bundleFor(k);
   const build = opts.modules ? await buildModules(k, bundle, logger) : undefined;
   const runner = await buildRunner();
   const keys = await ensureKeys();

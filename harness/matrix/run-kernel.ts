@@ -37,7 +37,7 @@ export async function runKernel(
   };
   let prepared: PreparedKernel;
   try {
-    if (!(await loadBundle(k.id))) await fetchKernel(k, logger);
+    if (!k.kernelDir && !(await loadBundle(k.id))) await fetchKernel(k, logger);
     prepared = await prepareKernel(k, logger, { modules: true });
   } catch (err) {
     // nothing could run on this kernel: the repro is the step that failed
