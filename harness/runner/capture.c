@@ -28,6 +28,7 @@
 
 #define READ_BUF	(256 * 1024)
 #define STOP_TIMEOUT_MS	15000
+#define READY_TIMEOUT_MS	10000
 
 struct reader {
 	const char *dev;
@@ -64,6 +65,28 @@ static int write_all(int fd, const char *p, ssize_t n)
 	return 0;
 }
 
+/* Non-blocking reads until EAGAIN (or end of section). */
+static void drain(int in, int out, char *buf, const char *path)
+{
+	int fl = fcntl(in, F_GETFL);
+
+	if (fl < 0 || fcntl(in, F_SETFL, fl | O_NONBLOCK))
+		return;
+	for (;;) {
+		ssize_t n = read(in, buf, READ_BUF);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (write_all(out, buf, n)) {
+			fprintf(stderr, "hone-runner: write %s: %s\n", path, strerror(errno));
+			_exit(3);
+		}
+	}
+	fcntl(in, F_SETFL, fl);
+}
+
 static void reader_main(const struct reader *r, int ready_fd)
 {
 	char path[4200];
@@ -90,6 +113,8 @@ static void reader_main(const struct reader *r, int ready_fd)
 		ssize_t n;
 
 		if (stop_requested && !restarted) {
+			/* drain what is queued first, so that no event lands after the section's end */
+			drain(in, out, buf, path);
 			if (ioctl(in, HEIO_RESTART) < 0) {
 				fprintf(stderr, "hone-runner: ioctl HEIO_RESTART on %s: %s\n", r->dev, strerror(errno));
 				_exit(3);
@@ -110,8 +135,15 @@ static void reader_main(const struct reader *r, int ready_fd)
 			_exit(3);
 		}
 		if (n == 0) {
+			struct timespec ts = { 0, 10 * 1000000 };
+
 			if (restarted)
 				break;
+			if (!ready) {
+				dprintf(ready_fd, "the first read of %s returned 0 (end of section before it began)", r->dev);
+				_exit(1);
+			}
+			nanosleep(&ts, NULL);
 			continue;
 		}
 		if (write_all(out, buf, n)) {
@@ -152,6 +184,16 @@ int capture_start(char *err, size_t errlen)
 		close(p[1]);
 		r->pid = pid;
 		/* one NUL byte = live; text = the reader's error; EOF = it died */
+		{
+			struct pollfd pf = { p[0], POLLIN, 0 };
+
+			if (poll(&pf, 1, READY_TIMEOUT_MS) <= 0) {
+				close(p[0]);
+				snprintf(err, errlen, "capture reader for %s got nothing from its first read within %d ms", r->dev, READY_TIMEOUT_MS);
+				capture_stop(msg, sizeof(msg));
+				return -1;
+			}
+		}
 		n = read(p[0], msg, sizeof(msg) - 1);
 		close(p[0]);
 		if (n == 1 && msg[0] == 0)
