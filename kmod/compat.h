@@ -17,13 +17,22 @@
 #include <linux/rcupdate.h>
 #include <linux/module.h>
 
-/* sched_process_exit gained "bool group_dead" (7.x). */
+/*
+ * sched_process_exit gained "bool group_dead" (7.x). Before, the group is
+ * dead when signal->live, decremented earlier in do_exit(), reached zero.
+ */
 #ifdef HONE_HAVE_EXIT_GROUP_DEAD
-#define HONE_EXIT_PROTO_ARGS	, bool group_dead
-#define HONE_EXIT_GROUP_DEAD(t)	(group_dead)
+#define HONE_EXIT_PROBE(name, handler)					\
+static void name(void *data, struct task_struct *t, bool group_dead)	\
+{									\
+	handler(t, group_dead);						\
+}
 #else
-#define HONE_EXIT_PROTO_ARGS
-#define HONE_EXIT_GROUP_DEAD(t)	(atomic_read(&(t)->signal->live) == 0)
+#define HONE_EXIT_PROBE(name, handler)					\
+static void name(void *data, struct task_struct *t)			\
+{									\
+	handler(t, atomic_read(&t->signal->live) == 0);			\
+}
 #endif
 
 /* class_create() lost its owner argument (6.4). */

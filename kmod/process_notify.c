@@ -49,16 +49,14 @@ static void probe_exec(void *data, struct task_struct *task, pid_t old_pid,
 	notify(HONE_PROC_EXEC, &info);
 }
 
-static void probe_exit(void *data, struct task_struct *task
-		       HONE_EXIT_PROTO_ARGS)
+static void exiting(struct task_struct *task, bool group_dead)
 {
-	struct hone_proc_info info = {
-		.task = task,
-		.group_dead = HONE_EXIT_GROUP_DEAD(task),
-	};
+	struct hone_proc_info info = { .task = task, .group_dead = group_dead };
 
 	notify(HONE_PROC_EXIT, &info);
 }
+
+HONE_EXIT_PROBE(probe_exit, exiting)
 
 struct tp_hook {
 	const char *name;

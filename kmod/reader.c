@@ -449,7 +449,7 @@ static void end_readers(void)
 		pr_warn("unload waits for %d reader(s) to close\n",
 			atomic_read(&nreaders));
 	while (!hone_module_unused(THIS_MODULE))
-		msleep(1);
+		usleep_range(1000, 2000);
 	synchronize_rcu();
 }
 
