@@ -338,8 +338,8 @@ static void do_send(const struct step *st, struct jbuf *j, int fd, int with_targ
 		memcpy(buf + head, data, size);
 	}
 	while (done < size + head) {
-		ssize_t n = with_target ? sendto(fd, buf + done, size + head - done, 0, (struct sockaddr *)&ss, sl)
-					: send(fd, buf + done, size + head - done, 0);
+		ssize_t n = with_target ? sendto(fd, buf + done, size + head - done, MSG_NOSIGNAL, (struct sockaddr *)&ss, sl)
+					: send(fd, buf + done, size + head - done, MSG_NOSIGNAL);
 		if (n < 0)
 			fail_step(st, "%s: %m", with_target ? "sendto" : "send");
 		done += n;

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPcapng } from '../../capture/index.ts';
 import { checkScenario, parseTruth } from '../../check/index.ts';
-import { compileScenario, loadScenarios } from '../../scenario/index.ts';
+import { compileScenario, loadScenarios, type Scenario } from '../../scenario/index.ts';
 import { synthBlocks, writeBlocks } from '../fixtures/synth.ts';
 
 const runnerDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'runner');
@@ -59,6 +59,38 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
       t.ok(inside.every((x) => x.netns === ns.netnsAfter), 'traffic happens inside it');
     }
   }
+
+  t.test('dup, shutdown and sleep steps', async (t) => {
+    const s = {
+      name: 'dup-shutdown',
+      description: 'x',
+      processes: ['srv', 'cli'],
+      steps: [
+        { kind: 'socket', by: 'srv', sock: 'l', family: 'inet6', type: 'stream' },
+        { kind: 'bind', by: 'srv', sock: 'l', addr: '::1' },
+        { kind: 'listen', by: 'srv', sock: 'l' },
+        { kind: 'socket', by: 'cli', sock: 'c', family: 'inet6', type: 'stream' },
+        { kind: 'connect', by: 'cli', sock: 'c', to: { sock: 'l' } },
+        { kind: 'accept', by: 'srv', sock: 'l', as: 'a' },
+        { kind: 'dup', by: 'cli', sock: 'c', as: 'c2' },
+        { kind: 'close', by: 'cli', sock: 'c' },
+        { kind: 'send', by: 'cli', sock: 'c2', size: 30 },
+        { kind: 'shutdown', by: 'cli', sock: 'c2', how: 'wr' },
+        { kind: 'sleep', by: 'srv', ms: 20 },
+        { kind: 'recv', by: 'srv', sock: 'a', size: 30 },
+      ],
+    } satisfies Scenario;
+    const r = run(compileScenario(s), s.name, '--no-capture');
+    t.equal(r.status, 0, r.stderr);
+    const truth = parseTruth(readFileSync(join(r.out, 'truth.json'), 'utf8'));
+    const dup = truth.steps.find((x) => x.kind === 'dup')!;
+    const sock = truth.steps.find((x) => x.kind === 'socket' && x.sock === 'c')!;
+    t.equal(dup.socket?.cookie, sock.socket?.cookie, 'dup names the same socket');
+    t.not(dup.socket?.fd, sock.socket?.fd, 'with another descriptor');
+    t.same(truth.steps.find((x) => x.kind === 'recv')?.tags, [truth.steps.find((x) => x.kind === 'send')?.tag], 'the tag arrives');
+    const v = checkScenario({ scenario: s, truth, capture: readPcapng(writeBlocks(synthBlocks(truth, 'ideal'))) });
+    t.equal(v.status, 'pass', v.mismatches.join('\n'));
+  });
 
   t.test('a failing step exits nonzero and names the step', async (t) => {
     const script = ['hone-runner-script 1', 'scenario broken', 'steps 4', 'step 0 runner fork child=a',
