@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { BLOCK } from '../capture/constants.ts';
 import { decodePacket, endpoint, protocolName } from '../capture/packet.ts';
 import { parseHonet } from '../capture/honet.ts';
+import { CaptureError } from '../capture/errors.ts';
 import { readPcapng } from '../capture/pcapng.ts';
 import type { Block, HonetEvent } from '../capture/types.ts';
 import { HoneError } from '../util/errors.ts';
@@ -36,13 +37,18 @@ export async function readCommand(args: string[]): Promise<number> {
 
 /** Text (or JSON) lines for a PCAP-NG capture. */
 export function pcapngLines(buf: Buffer, json: boolean): string[] {
-  const capture = readPcapng(buf);
+  const { blocks, error } = readUpToDamage(buf);
   const exe = new Map<number, string>();
   const out: string[] = [];
-  for (const b of capture.blocks) {
+  for (const b of blocks) {
     if (b.kind === 'process' && b.exe !== undefined) exe.set(b.pid, b.exe);
     else if (b.kind === 'process' && b.event === 'fork' && b.ppid !== undefined && exe.has(b.ppid)) exe.set(b.pid, exe.get(b.ppid)!);
     out.push(json ? JSON.stringify(blockJson(b, exe), bigintReplacer) : blockText(b, exe));
+  }
+  if (error) {
+    // show what was readable, then fail with the offset of the damage
+    process.stdout.write(out.length > 0 ? `${out.join('\n')}\n` : '');
+    throw error;
   }
   return out;
 }
@@ -59,6 +65,26 @@ export function honetLines(text: string, json: boolean): string[] {
 }
 
 // --- internal ---
+
+/** The blocks before the first damaged one, and the error naming it. */
+function readUpToDamage(buf: Buffer): { blocks: Block[]; error?: CaptureError } {
+  try {
+    return { blocks: readPcapng(buf).blocks };
+  } catch (e) {
+    if (!(e instanceof CaptureError)) throw e;
+    let cut = e.at;
+    // an option error points inside its block: cut again at that block's start
+    for (let i = 0; i < 4 && cut > 0; i++) {
+      try {
+        return { blocks: readPcapng(buf.subarray(0, cut)).blocks, error: e };
+      } catch (e2) {
+        if (!(e2 instanceof CaptureError) || e2.at >= cut) break;
+        cut = e2.at;
+      }
+    }
+    return { blocks: [], error: e };
+  }
+}
 
 function isPcapng(buf: Buffer): boolean {
   return buf.length >= 4 && buf.readUInt32LE(0) === BLOCK.SHB;

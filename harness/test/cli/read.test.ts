@@ -49,7 +49,18 @@ t.test('readCommand', async (t) => {
   }
   t.equal(code, 0);
   t.match(out.join(''), /pid 101 tid 102 \(\/usr\/bin\/curl\)/);
-  await t.rejects(readCommand([join(dir, 'bad.pcapng')]), { code: 'E_CAPTURE', message: /truncated block at offset \d+/ });
+  const partial: string[] = [];
+  process.stdout.write = ((s: string) => (partial.push(s), true)) as typeof process.stdout.write;
+  let err: unknown;
+  try {
+    await readCommand([join(dir, 'bad.pcapng')]);
+  } catch (e) {
+    err = e;
+  } finally {
+    process.stdout.write = write;
+  }
+  t.match(err, { code: 'E_CAPTURE', message: /truncated block at offset \d+/ }, 'a damaged file fails with the offset');
+  t.match(partial.join(''), /pid 101 tid 102/, 'after printing the blocks before the damage');
   await t.rejects(readCommand([]), { code: 'E_USAGE' });
   await t.rejects(readCommand([join(dir, 'missing')]), { code: 'E_USAGE', message: /cannot read/ });
 });
