@@ -60,3 +60,16 @@ t.test('malformed known lines name their line number', async (t) => {
     t.match((err as Error | undefined)?.message, re);
   }
 });
+
+t.test('the sensor\'s own example (kmod/FORMAT.md, Debian 6.1.0-56)', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const text = readFileSync(new URL('../fixtures/honet-debian-6.1.txt', import.meta.url), 'utf8');
+  const ev = parseHonet(text);
+  t.equal(ev.filter((e) => e.kind === 'unknown').length, 0, 'every line understood');
+  t.match(ev.find((e) => e.kind === 'process' && e.event === 'kthread'), { pid: 2, exe: '[kthreadd]' });
+  t.match(ev.find((e) => e.kind === 'process' && e.event === 'exec' && e.pid === 117), { exe: '/bin/busybox', argv: ['wget', '-q', '-O', '/tmp/w4', 'http://127.0.0.1:8080/'] });
+  t.match(ev.find((e) => e.kind === 'socket' && e.snapshot), { socketId: '0000000000000001', pid: 99, family: 2, type: 2, protocol: 17 });
+  t.match(ev.find((e) => e.kind === 'socket' && e.event === 'close'), { pid: 0, tid: 0, socketId: '0000000000000007' });
+  t.match(ev.filter((e) => e.kind === 'packet')[2], { protocol: '58', src: '[::1]', dst: '[::1]', pid: 0, attribution: 'none' });
+  t.match(ev.at(-1), { kind: 'tail' });
+});
