@@ -21,6 +21,7 @@
 #include "hone.h"
 #include "procinfo.h"
 #include "socktable.h"
+#include "rawping.h"
 
 static LIST_HEAD(sinks);
 static DEFINE_MUTEX(sinks_lock);
@@ -198,6 +199,7 @@ static struct hone_sock_rec *rec_new(struct sock *sk, struct socket *sock,
 		kfree(rec);
 		return NULL;
 	}
+	hone_rawping_track(rec, sk);
 	return rec;
 }
 
@@ -225,6 +227,7 @@ static void sock_freed(struct sock *sk)
 
 	if (!rec)
 		return;
+	hone_rawping_untrack(rec);
 	if (have_sinks())
 		sock_publish(sock_event(sk, rec->id, rec->ino, acting_task(),
 					GFP_ATOMIC));
@@ -272,22 +275,42 @@ EXPORT_SYMBOL_GPL(hone_snapshot_sock_event);
 
 /* --- packets --- */
 
+static void pkt_from_rec(struct hone_pkt_event *pe,
+			 const struct hone_sock_rec *rec)
+{
+	pe->has_sock = true;
+	pe->sock_id = rec->id;
+	pe->pid = rec->tgid;
+	pe->tid = rec->tid;
+	pe->how = rec->how;
+}
+
 static void pkt_owner(struct hone_pkt_event *pe, struct sock *sk)
 {
 	struct hone_sock_rec *rec;
 
-	pe->has_sock = true;
 	rcu_read_lock();
 	rec = sk_fullsock(sk) ? hone_socktable_lookup(sk) : NULL;
-	if (rec) {
-		pe->sock_id = rec->id;
-		pe->pid = rec->tgid;
-		pe->tid = rec->tid;
-		pe->how = rec->how;
-	}
+	if (rec)
+		pkt_from_rec(pe, rec);
 	rcu_read_unlock();
-	if (!rec)
+	if (!rec) {
+		pe->has_sock = true;
 		pe->sock_id = hone_sock_id(sk);
+	}
+}
+
+/* Inbound packets the netfilter lookup missed: raw and ping sockets. */
+static void pkt_rawping(struct hone_pkt_event *pe,
+			const struct hone_pkt_info *info)
+{
+	struct hone_sock_rec *rec;
+
+	rcu_read_lock();
+	rec = hone_rawping_lookup(info->net, info->skb);
+	if (rec)
+		pkt_from_rec(pe, rec);
+	rcu_read_unlock();
 }
 
 static struct sk_buff *pkt_clone(struct sk_buff *skb)
@@ -324,6 +347,8 @@ static int on_packet(struct notifier_block *nb, unsigned long action,
 	ev->pkt.netns = info->net->ns.inum;
 	if (info->sk)
 		pkt_owner(&ev->pkt, info->sk);
+	else if (info->dir == HONE_PKT_IN)
+		pkt_rawping(&ev->pkt, info);
 	fan_out(ev);
 	return NOTIFY_OK;
 }
@@ -367,6 +392,7 @@ static void __exit hone_notify_exit(void)
 	hone_packet_notifier_unregister(&packet_nb);
 	hone_process_notifier_unregister(&process_nb);
 	hone_socket_notifier_unregister(&socket_nb);
+	hone_rawping_uninit();
 	hone_socktable_uninit();
 }
 

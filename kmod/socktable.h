@@ -22,6 +22,8 @@ struct hone_sock_rec {
 	u64 ino;			/* inode of its struct socket */
 	pid_t tgid, tid;		/* creator (or first holder, see how) */
 	u32 how;			/* enum hone_attribution for its packets */
+	struct hlist_node rawping;	/* raw and ping sockets: see rawping.c */
+	bool rawping_linked;
 	struct rcu_head rcu;
 };
 
