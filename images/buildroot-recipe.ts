@@ -8,6 +8,8 @@ export function buildRootPackages(suite: string, gccMajor: number): string[] {
   const t64 = suite !== 'bullseye' && suite !== 'bookworm';
   return [
     'make',
+    // W=1 runs scripts/kernel-doc, which needs perl's Pod::Usage
+    'perl',
     `gcc-${gccMajor}`,
     'libc6-dev',
     t64 ? 'libelf1t64' : 'libelf1',

@@ -8,10 +8,13 @@ import type { Logger } from '../util/log.ts';
 import { run, type RunResult } from '../util/run.ts';
 import { cachePaths } from '../util/paths.ts';
 import { findMirror } from '../fetch/mirror.ts';
-import { debootstrapArgs } from '../../images/buildroot-recipe.ts';
+import { buildRootPackages, debootstrapArgs } from '../../images/buildroot-recipe.ts';
+import { createHash } from 'node:crypto';
 
 export async function ensureBuildRoot(suite: string, gccMajor: number, logger: Logger, kernel: string): Promise<string> {
-  const dir = cachePaths().buildRoot(`${suite}-gcc${gccMajor}`);
+  // named after the recipe, so a changed recipe makes a new root
+  const recipe = createHash('sha256').update(buildRootPackages(suite, gccMajor).join(',')).digest('hex').slice(0, 8);
+  const dir = cachePaths().buildRoot(`${suite}-gcc${gccMajor}-${recipe}`);
   if (await exists(join(dir, '.hone-complete'))) return dir;
   if (process.getuid?.() !== 0) {
     throw new HoneError('E_NEED_ROOT', `a ${suite} build root is needed (kernel built with gcc-${gccMajor}) and making one needs root`, {
@@ -20,8 +23,26 @@ export async function ensureBuildRoot(suite: string, gccMajor: number, logger: L
     });
   }
   await requireTool('debootstrap', 'apt-get install debootstrap');
+  // one maker per root: another hone process may be making it right now
+  const lock = `${dir}.lock`;
+  while (!(await tryLock(lock))) {
+    if (await exists(join(dir, '.hone-complete'))) return dir;
+    logger(`waiting for another hone process to finish the ${suite} build root (${lock})`);
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+  try {
+    if (await exists(join(dir, '.hone-complete'))) return dir;
+    return await makeBuildRoot(suite, gccMajor, dir, logger, kernel);
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+async function makeBuildRoot(suite: string, gccMajor: number, dir: string, logger: Logger, kernel: string): Promise<string> {
   const mirror = (await findMirror()).debian;
   const tmp = `${dir}.partial`;
+  // a debootstrap that died mid-way can leave its /proc mounted in the partial root
+  await run('umount', ['-l', `${tmp}/proc`], { allowFail: true });
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   logger(`making a ${suite} build root with gcc-${gccMajor} (debootstrap, about a minute, once)`);
@@ -56,6 +77,18 @@ export async function runInBuildRoot(root: string, binds: string[], argv: string
     kernel: opts.kernel,
     timeoutMs: opts.timeoutMs,
   });
+}
+
+/** Takes a lock folder; a lock older than 15 minutes is stale (its maker died). */
+async function tryLock(lock: string): Promise<boolean> {
+  try {
+    await mkdir(lock);
+    return true;
+  } catch {
+    const age = await stat(lock).then((st) => Date.now() - st.mtimeMs, () => 0);
+    if (age > 15 * 60 * 1000) await rm(lock, { recursive: true, force: true });
+    return false;
+  }
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -37,13 +37,15 @@ export async function buildModules(k: CatalogKernel, bundle: KernelBundle, logge
   await mkdir(out, { recursive: true });
   await cp(join(repoRoot, 'kmod'), out, { recursive: true, filter: (src) => !/\.(o|ko|mod|mod\.c|cmd)$|\/\.tmp/.test(src) });
   const vars = [`KVER=${bundle.release}`, `KSRC=${bundle.ksrc}`, `SYSMAP=${bundle.systemMap}`, 'W=1'];
-  const started = Date.now();
   let r: RunResult;
+  let started: number;
   if (toolchain.kind === 'host') {
     const extra = (await hasVmlinuxWithoutPahole(bundle.ksrc)) ? ['CONFIG_DEBUG_INFO_BTF_MODULES='] : [];
+    started = Date.now();
     r = await run('make', ['-C', out, ...vars, `CC=${toolchain.gcc}`, ...extra], { allowFail: true, kernel: k.id });
   } else {
     const root = await ensureBuildRoot(toolchain.suite, toolchain.major, logger, k.id);
+    started = Date.now();
     r = await runInBuildRoot(root, [cachePaths().root], ['make', '-C', out, ...vars], { kernel: k.id });
   }
   const durationMs = Date.now() - started;
