@@ -362,9 +362,12 @@ static int __init hone_notify_init(void)
 	int err;
 
 	stats.start_ns = ktime_get_real_ns();
-	err = hone_socktable_init();
+	err = hone_procinfo_init();
 	if (err)
 		goto err_out;
+	err = hone_socktable_init();
+	if (err)
+		goto err_procinfo;
 	err = hone_socket_notifier_register(&socket_nb);
 	if (err)
 		goto err_socktable;
@@ -382,6 +385,8 @@ err_socket:
 	hone_socket_notifier_unregister(&socket_nb);
 err_socktable:
 	hone_socktable_uninit();
+err_procinfo:
+	hone_procinfo_uninit();
 err_out:
 	pr_err("event core: error %d\n", err);
 	return err;
@@ -394,6 +399,7 @@ static void __exit hone_notify_exit(void)
 	hone_socket_notifier_unregister(&socket_nb);
 	hone_rawping_uninit();
 	hone_socktable_uninit();
+	hone_procinfo_uninit();
 }
 
 module_init(hone_notify_init);

@@ -193,23 +193,52 @@ static struct hone_event *live_exit(const struct hone_proc_info *info,
 	return ev;
 }
 
+/*
+ * One scratch buffer per CPU for live events: the scheduler's tracepoints
+ * run with preemption disabled and never nest on a CPU, and this keeps an
+ * 8 KiB allocation out of that context.
+ */
+static char **scratch;
+
+int hone_procinfo_init(void)
+{
+	int cpu;
+
+	scratch = kcalloc(nr_cpu_ids, sizeof(*scratch), GFP_KERNEL);
+	if (!scratch)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		scratch[cpu] = kmalloc(SCRATCH_SIZE, GFP_KERNEL);
+		if (!scratch[cpu]) {
+			hone_procinfo_uninit();
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void hone_procinfo_uninit(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		kfree(scratch[cpu]);
+	kfree(scratch);
+}
+
+/* Tracepoint context: preemption is disabled. */
 struct hone_event *hone_proc_event_live(unsigned long action,
 					const struct hone_proc_info *info)
 {
-	struct proc_strings s = { };
-	struct hone_event *ev = NULL;
+	struct proc_strings s = { .scratch = scratch[smp_processor_id()] };
 
-	s.scratch = kmalloc(SCRATCH_SIZE, GFP_ATOMIC | __GFP_NOWARN);
-	if (unlikely(!s.scratch))
-		return NULL;
 	if (action == HONE_PROC_FORK)
-		ev = live_fork(info, &s);
-	else if (action == HONE_PROC_EXEC)
-		ev = live_exec(info, &s);
-	else if (action == HONE_PROC_EXIT)
-		ev = live_exit(info, &s);
-	kfree(s.scratch);
-	return ev;
+		return live_fork(info, &s);
+	if (action == HONE_PROC_EXEC)
+		return live_exec(info, &s);
+	if (action == HONE_PROC_EXIT)
+		return live_exit(info, &s);
+	return NULL;
 }
 
 static void set_task_argv(struct proc_strings *s, struct task_struct *t,
