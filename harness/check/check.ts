@@ -309,6 +309,7 @@ function compareAttribution(m: Model, b: PacketBlock, expect: SendInfo, send: Se
   const creator = so && b.pid === so.creatorPid ? ', the socket\'s creator' : '';
   if (b.pid !== st.pid) return `${dir} packet with tag ${tag} ${verb} attributed to ${who(m, b.pid)}${creator}${how}`;
   if (b.tid !== undefined && b.tid !== st.tid) return `${dir} packet with tag ${tag} ${verb} attributed to thread ${b.tid}${m.tids.get(b.tid) ? ` (${m.tids.get(b.tid)})` : ''}${how}`;
+  if (b.netns !== undefined && so && so.netns !== 0 && b.netns !== so.netns) return `${dir} packet with tag ${tag} ${verb} is in network namespace ${b.netns}, its socket in ${so.netns}`;
   return undefined;
 }
 

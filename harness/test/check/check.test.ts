@@ -111,6 +111,18 @@ t.test('a tagged packet with no socket or no process fails', async (t) => {
   failsWith(t, await verdict('raw-socket-v4', b2), /has no process/);
 });
 
+t.test('a tagged packet in the wrong network namespace fails', async (t) => {
+  const truth = truths.get('netns-second-namespace')!;
+  const inside = truth.steps.find((x) => x.kind === 'netns')!.netnsAfter!;
+  const blocks = ideal('netns-second-namespace');
+  for (const b of blocks) if (b.kind === 'packet') b.spec.netns = inside;
+  t.equal((await verdict('netns-second-namespace', blocks)).status, 'pass', 'the namespace the sockets live in is right');
+  firstTaggedPacket(blocks, 'sender').spec.netns = truth.steps.find((x) => x.kind === 'netns')!.netnsBefore!;
+  const v = await verdict('netns-second-namespace', blocks, { gap: false });
+  t.equal(v.status, 'fail');
+  failsWith(t, v, new RegExp(`is in network namespace \\d+, its socket in ${inside}`));
+});
+
 t.test('a missing packet fails', async (t) => {
   const blocks = ideal('tcp-loopback-v6');
   blocks.splice(blocks.indexOf(firstTaggedPacket(blocks, 'reader')), 1);
