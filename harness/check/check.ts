@@ -196,7 +196,8 @@ function compareEvent(m: Model, ev: ExpectedEvent, b: ProcessBlock | ConnectionB
       if (b.argv === undefined) w.push('no argv (option 4)');
       else if (b.argv.join('\0') !== ev.argv.join('\0')) w.push(`argv ${JSON.stringify(b.argv)}, expected ${JSON.stringify(ev.argv)}`);
     } else if (ev.kind === 'exit') {
-      if (b.exitStatus !== undefined && b.exitStatus !== ev.code << 8) w.push(`exit status ${b.exitStatus}, expected ${ev.code << 8} (exit code ${ev.code})`);
+      if (b.exitStatus === undefined) w.push('no exit status (option 258)');
+      else if (b.exitStatus !== ev.code << 8) w.push(`exit status ${b.exitStatus}, expected ${ev.code << 8} (exit code ${ev.code})`);
     }
     return w;
   }
@@ -208,10 +209,12 @@ function compareEvent(m: Model, ev: ExpectedEvent, b: ProcessBlock | ConnectionB
     } else {
       if (b.snapshot) w.push('flagged snapshot although it was opened after the reader');
       if (b.pid !== s.creatorPid) w.push(`opened by ${who(m, b.pid)}, expected ${who(m, s.creatorPid)}`);
-      if (b.tid !== undefined && b.tid !== s.creatorTid) w.push(`thread ${b.tid}, expected ${s.creatorTid}`);
+      if (b.tid === undefined) w.push('no thread id (option 258)');
+      else if (b.tid !== s.creatorTid) w.push(`thread ${b.tid}, expected ${s.creatorTid}`);
       if (b.accepted !== s.accepted) w.push(s.accepted ? 'not flagged accepted although accept() made it' : 'flagged accepted although socket() made it');
     }
-    if (b.family !== undefined && (b.family !== s.family || b.type !== s.type || b.protocol !== s.proto)) {
+    if (b.family === undefined) w.push('no family/type/proto (option 259)');
+    else if (b.family !== s.family || b.type !== s.type || b.protocol !== s.proto) {
       w.push(`family/type/proto ${b.family}/${b.type}/${b.protocol}, expected ${s.family}/${s.type}/${s.proto}`);
     }
     if (b.inode !== undefined && b.inode !== 0 && b.inode !== s.ino) w.push(`inode ${b.inode}, expected ${s.ino}`);
@@ -308,6 +311,7 @@ function compareAttribution(m: Model, b: PacketBlock, expect: SendInfo, send: Se
   const so = m.sockets.get(expect.sock.cookie);
   const creator = so && b.pid === so.creatorPid ? ', the socket\'s creator' : '';
   if (b.pid !== st.pid) return `${dir} packet with tag ${tag} ${verb} attributed to ${who(m, b.pid)}${creator}${how}`;
+  if (b.tid === undefined && st.tid !== st.pid) return `${dir} packet with tag ${tag} ${verb} has no thread id (EPB option 8), and the thread is not the process's main one${how}`;
   if (b.tid !== undefined && b.tid !== st.tid) return `${dir} packet with tag ${tag} ${verb} attributed to thread ${b.tid}${m.tids.get(b.tid) ? ` (${m.tids.get(b.tid)})` : ''}${how}`;
   if (b.netns !== undefined && so && so.netns !== 0 && b.netns !== so.netns) return `${dir} packet with tag ${tag} ${verb} is in network namespace ${b.netns}, its socket in ${so.netns}`;
   return undefined;

@@ -111,6 +111,17 @@ t.test('a tagged packet with no socket or no process fails', async (t) => {
   failsWith(t, await verdict('raw-socket-v4', b2), /has no process/);
 });
 
+t.test('a thread\'s packet without a thread id fails; a main thread\'s is accepted', async (t) => {
+  const blocks = ideal('two-threads-one-socket');
+  for (const b of blocks) if (b.kind === 'packet') b.spec.tid = 0;
+  const v = await verdict('two-threads-one-socket', blocks, { gap: false });
+  t.equal(v.status, 'fail');
+  failsWith(t, v, /sent by pid \d+ \(worker\) tid \d+ \(t1\) has no thread id \(EPB option 8\)/);
+  const simple = ideal('tcp-loopback-v4');
+  for (const b of simple) if (b.kind === 'packet') b.spec.tid = 0;
+  t.equal((await verdict('tcp-loopback-v4', simple)).status, 'pass');
+});
+
 t.test('a tagged packet in the wrong network namespace fails', async (t) => {
   const truth = truths.get('netns-second-namespace')!;
   const inside = truth.steps.find((x) => x.kind === 'netns')!.netnsAfter!;
@@ -188,6 +199,8 @@ t.test('wrong fields on events fail', async (t) => {
     ['open pid', 'tcp-loopback-v4', (b) => { if (b.kind === 'connection' && b.spec.event === 'open') b.spec.pid = 1; }, /opened by pid 1, expected/],
     ['open family', 'tcp-loopback-v6', (b) => { if (b.kind === 'connection' && b.spec.event === 'open') b.spec.family = 2; }, /family\/type\/proto 2\/1\/6, expected 10\/1\/6/],
     ['accepted flag', 'tcp-loopback-v4', (b) => { if (b.kind === 'connection') b.spec.accepted = false; }, /not flagged accepted/],
+    ['no exit status', 'tcp-loopback-v4', (b) => { if (b.kind === 'process' && b.spec.event === 'exit') delete b.spec.exitStatus; }, /no exit status \(option 258\)/],
+    ['no family/type/proto', 'udp-any-v4', (b) => { if (b.kind === 'connection' && b.spec.event === 'open') delete b.spec.family; }, /no family\/type\/proto/],
     ['snapshot flag', 'socket-before-reader', (b) => { if (b.kind === 'connection') b.spec.snapshot = false; }, /not flagged snapshot/],
   ];
   for (const [what, name, edit, reason] of cases) {
