@@ -11,7 +11,7 @@ import { prepareKernel, startGuest, type PreparedKernel } from '../guest/prepare
 import type { Guest } from '../guest/guest.ts';
 import { compileScenario, type Scenario } from '../scenario/index.ts';
 import { readPcapng, parseHonet } from '../capture/index.ts';
-import { checkScenario } from '../check/index.ts';
+import { checkScenario, parseTruth } from '../check/index.ts';
 import { HoneError } from '../util/errors.ts';
 import type { Logger } from '../util/log.ts';
 import { cachePaths } from '../util/paths.ts';
@@ -105,7 +105,7 @@ export async function runScenario(guest: Guest, k: CatalogKernel, s: Scenario, k
     for (const f of ['truth.json', 'capture.pcapng', 'honet.txt']) await guest.copyOut(`${remote}/${f}`, join(dir, f));
     const verdict = checkScenario({
       scenario: s,
-      truth: JSON.parse(await readFile(join(dir, 'truth.json'), 'utf8')),
+      truth: parseTruth(await readFile(join(dir, 'truth.json'), 'utf8')),
       capture: readPcapng(await readFile(join(dir, 'capture.pcapng'))),
       honet: parseHonet(await readFile(join(dir, 'honet.txt'), 'utf8')),
     });
