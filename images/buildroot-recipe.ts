@@ -21,7 +21,7 @@ export function buildRootPackages(suite: string, gccMajor: number): string[] {
   ];
 }
 
-/** The debootstrap command line that makes the root. */
-export function debootstrapArgs(suite: string, gccMajor: number, target: string, mirror: string): string[] {
-  return ['--variant=minbase', `--include=${buildRootPackages(suite, gccMajor).join(',')}`, suite, target, mirror];
+/** The debootstrap command line that makes a root of `suite` with `packages`. */
+export function debootstrapArgs(suite: string, packages: string[], target: string, mirror: string): string[] {
+  return ['--variant=minbase', `--include=${packages.join(',')}`, suite, target, mirror];
 }

@@ -12,14 +12,30 @@ import { buildRootPackages, debootstrapArgs } from '../../images/buildroot-recip
 import { createHash } from 'node:crypto';
 
 export async function ensureBuildRoot(suite: string, gccMajor: number, logger: Logger, kernel: string): Promise<string> {
-  // named after the recipe, so a changed recipe makes a new root
-  const recipe = createHash('sha256').update(buildRootPackages(suite, gccMajor).join(',')).digest('hex').slice(0, 8);
-  const dir = cachePaths().buildRoot(`${suite}-gcc${gccMajor}-${recipe}`);
+  return ensureDebianRoot({ name: `${suite}-gcc${gccMajor}`, suite, packages: buildRootPackages(suite, gccMajor), what: `${suite} build root with gcc-${gccMajor}` }, logger, kernel);
+}
+
+export interface DebianRootSpec {
+  /** Folder name prefix under the cache's buildroots/. */
+  name: string;
+  suite: string;
+  packages: string[];
+  /** For messages, e.g. "trixie build root with gcc-14". */
+  what: string;
+}
+
+/**
+ * A minimal Debian root made once with debootstrap and cached, named after
+ * its recipe (so a changed recipe makes a new root), one maker at a time.
+ */
+export async function ensureDebianRoot(spec: DebianRootSpec, logger: Logger, kernel: string): Promise<string> {
+  const recipe = createHash('sha256').update(spec.packages.join(',')).digest('hex').slice(0, 8);
+  const dir = cachePaths().buildRoot(`${spec.name}-${recipe}`);
   if (await exists(join(dir, '.hone-complete'))) return dir;
   if (process.getuid?.() !== 0) {
-    throw new HoneError('E_NEED_ROOT', `a ${suite} build root is needed (kernel built with gcc-${gccMajor}) and making one needs root`, {
+    throw new HoneError('E_NEED_ROOT', `a ${spec.what} is needed and making one needs root`, {
       kernel,
-      hint: 'run `sudo npx hone build ...` once; the root is cached for later runs',
+      hint: 'run the command once as root (sudo); the root is cached for later runs',
     });
   }
   await requireTool('debootstrap', 'apt-get install debootstrap');
@@ -27,35 +43,35 @@ export async function ensureBuildRoot(suite: string, gccMajor: number, logger: L
   const lock = `${dir}.lock`;
   while (!(await tryLock(lock))) {
     if (await exists(join(dir, '.hone-complete'))) return dir;
-    logger(`waiting for another hone process to finish the ${suite} build root (${lock})`);
+    logger(`waiting for another hone process to finish the ${spec.what} (${lock})`);
     await new Promise((r) => setTimeout(r, 5000));
   }
   try {
     if (await exists(join(dir, '.hone-complete'))) return dir;
-    return await makeBuildRoot(suite, gccMajor, dir, logger, kernel);
+    return await makeRoot(spec, dir, logger, kernel);
   } finally {
     await rm(lock, { recursive: true, force: true });
   }
 }
 
-async function makeBuildRoot(suite: string, gccMajor: number, dir: string, logger: Logger, kernel: string): Promise<string> {
+async function makeRoot(spec: DebianRootSpec, dir: string, logger: Logger, kernel: string): Promise<string> {
   const mirror = (await findMirror()).debian;
   const tmp = `${dir}.partial`;
   // a debootstrap that died mid-way can leave its /proc mounted in the partial root
   await run('umount', ['-l', `${tmp}/proc`], { allowFail: true });
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
-  logger(`making a ${suite} build root with gcc-${gccMajor} (debootstrap, about a minute, once)`);
+  logger(`making a ${spec.what} (debootstrap, about a minute, once)`);
   const started = Date.now();
-  await run('debootstrap', debootstrapArgs(suite, gccMajor, tmp, mirror), {
+  await run('debootstrap', debootstrapArgs(spec.suite, spec.packages, tmp, mirror), {
     code: 'E_BUILD_ROOT',
     kernel,
-    hint: `check that ${mirror} serves ${suite}; the partial root is in ${tmp}`,
+    hint: `check that ${mirror} serves ${spec.suite}; the partial root is in ${tmp}`,
   });
   await writeFile(join(tmp, '.hone-complete'), `${new Date().toISOString()}\n`);
   await rm(dir, { recursive: true, force: true });
   await rename(tmp, dir);
-  logger(`build root ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  logger(`${spec.what} ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return dir;
 }
 

@@ -31,6 +31,7 @@ export const requirements: Requirement[] = [
   { what: 'static C library (scenario runner)', pkg: 'libc6-dev', test: 'test -f /usr/lib/x86_64-linux-gnu/libc.a' },
   { what: 'make', pkg: 'make', test: 'command -v make' },
   { what: 'file', pkg: 'file', test: 'command -v file' },
+  { what: 'mkfs.ext4 (package test disk)', pkg: 'e2fsprogs', test: 'command -v mkfs.ext4' },
   { what: 'tshark (reading captures)', pkg: 'tshark', test: 'command -v tshark' },
   { what: "Debian's archive keyring", pkg: 'debian-archive-keyring', test: 'test -f /usr/share/keyrings/debian-archive-keyring.gpg' },
   { what: 'apt', pkg: 'apt', test: 'command -v apt-get' },

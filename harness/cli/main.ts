@@ -13,6 +13,7 @@ const commands: Record<string, { load: () => Promise<Command>; help: string }> =
   repro: { load: async () => (await import('./repro.ts')).reproCommand, help: 'rerun one kernel and scenario locally, then open a shell in the guest' },
   read: { load: async () => (await import('./read.ts')).readCommand, help: 'print a capture (pcapng or honet text) with processes' },
   ci: { load: async () => (await import('./ci.ts')).ciCommand, help: 'print, write or check the per-kernel CI workflow' },
+  'package-test': { load: async () => (await import('./package-test.ts')).packageTestCommand, help: 'install the hone-dkms deb in a debootstrapped Debian guest and load it' },
   doctor: { load: async () => (await import('./doctor.ts')).doctorCommand, help: 'check (and with --fix install) what the host needs' },
 };
 

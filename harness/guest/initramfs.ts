@@ -79,7 +79,7 @@ export async function makeInitramfs(inputs: ImageInputs): Promise<string> {
 
 // --- internal ---
 
-class Files {
+export class Files {
   private readonly map = new Map<string, CpioEntry>();
 
   dir(path: string, mode = 0o755): void {

@@ -12,6 +12,8 @@ export interface QemuConfig {
   sshPort?: number;
   append?: string;
   gdb?: boolean;
+  /** Raw disk images, attached as virtio block devices (vda, vdb, ...). */
+  drives?: string[];
 }
 
 export function qemuArgs(c: QemuConfig): string[] {
@@ -32,6 +34,7 @@ export function qemuArgs(c: QemuConfig): string[] {
     ...(c.initrd ? ['-initrd', c.initrd] : []),
     '-append', c.append ?? 'console=ttyS0 panic=-1 loglevel=5 oops=panic',
     ...net,
+    ...(c.drives ?? []).flatMap((d) => ['-drive', `file=${d},format=raw,if=virtio`]),
     ...(c.gdb ? ['-s'] : []),
   ];
 }
