@@ -7,6 +7,7 @@ import { kernelFromDir } from '../fetch/kernel-dir.ts';
 import { failing, type ScenarioResult } from '../matrix/types.ts';
 import { writeReports } from '../report/write.ts';
 import { textTable } from '../report/table.ts';
+import { makeProgress } from '../report/progress.ts';
 import { HoneError } from '../util/errors.ts';
 import { log } from '../util/log.ts';
 import { parseArgs, usage } from './args.ts';
@@ -35,7 +36,14 @@ export async function matrixCommand(argv: string[]): Promise<number> {
   if (!Number.isInteger(jobs) || jobs < 1) throw new HoneError('E_USAGE', `matrix: --jobs takes a positive integer, got ${flags.jobs}`);
   const out = flags.out ?? 'results';
   log(`matrix: ${kernels.length} kernel(s) x ${scenarios.length} scenario(s), ${jobs} guest(s) at once, results in ${out}/`);
-  const report = await runMatrix(kernels, scenarios, { out, jobs, logger: log });
+  const progress = makeProgress(kernels.length * scenarios.length);
+  const report = await runMatrix(kernels, scenarios, {
+    out,
+    jobs,
+    logger: progress.logger,
+    onStep: progress.doing,
+    onResult: (r) => progress.result(r.status),
+  }).finally(progress.done);
   await writeReports(report, out);
   process.stdout.write(`\n${textTable(report)}\n\n`);
   const bad = report.results.filter((r) => failing(r.status));

@@ -21,6 +21,8 @@ export interface KernelRunOptions {
   out: string;
   smp?: number;
   scenarioTimeoutMs?: number;
+  onStep?: (what: string) => void;
+  onResult?: (r: ScenarioResult) => void;
 }
 
 export async function runKernel(
@@ -37,12 +39,16 @@ export async function runKernel(
   };
   let prepared: PreparedKernel;
   try {
+    opts.onStep?.('fetch');
     if (!k.kernelDir && !(await loadBundle(k.id))) await fetchKernel(k, logger);
+    opts.onStep?.('build');
     prepared = await prepareKernel(k, logger, { modules: true });
   } catch (err) {
     // nothing could run on this kernel: the repro is the step that failed
     const repro = `npx hone build ${k.id}`;
-    return { kernel, results: scenarios.map((s) => ({ ...infra(k.id, s, err), repro })) };
+    const results = scenarios.map((s) => ({ ...infra(k.id, s, err), repro }));
+    for (const r of results) opts.onResult?.(r);
+    return { kernel, results };
   } finally {
     await copyFile(join(cachePaths().builds(k.id), 'build.log'), join(dir, 'build.log')).catch(() => undefined);
   }
@@ -59,17 +65,22 @@ export async function runKernel(
         try {
           const consoleFile = join(dir, boots === 0 ? 'console.log' : `console.${boots}.log`);
           boots++;
+          opts.onStep?.('boot');
           guest = await startGuest({ ...prepared, kernel: { ...k, smp: opts.smp ?? k.smp } }, logger, { consoleFile });
           kernel.bootMs ??= guest.readyMs;
           kernel.bootRetries += guest.retries;
           logger(`guest ready in ${(guest.readyMs / 1000).toFixed(1)} s (${prepared.accel.accel})`);
         } catch (err) {
-          results.push(classify(k.id, s, err, 0));
+          const r = classify(k.id, s, err, 0);
+          results.push(r);
+          opts.onResult?.(r);
           continue;
         }
       }
+      opts.onStep?.(s.name);
       const r = await runScenario(guest, k, s, dir, logger, opts.scenarioTimeoutMs ?? 180000);
       results.push(r);
+      opts.onResult?.(r);
       logger(`${s.name}: ${r.status}${r.status === 'pass' ? '' : ` (${r.reasons[0] ?? ''})`}`);
       if (r.status === 'crash' || r.status === 'infra') {
         await guest.shutdown().catch(() => undefined);

@@ -11,6 +11,9 @@ export interface MatrixOptions {
   out: string;
   jobs: number;
   logger: Logger;
+  /** Told what each kernel is doing and each result, for live progress. */
+  onStep?: (kernel: string, what: string | undefined) => void;
+  onResult?: (r: ScenarioResult) => void;
 }
 
 export async function runMatrix(kernels: CatalogKernel[], scenarios: Scenario[], opts: MatrixOptions): Promise<MatrixReport> {
@@ -24,7 +27,13 @@ export async function runMatrix(kernels: CatalogKernel[], scenarios: Scenario[],
     while (next < kernels.length) {
       const i = next++;
       const k = kernels[i] as CatalogKernel;
-      runs[i] = await runKernel(k, scenarios, prefixed(k.id, opts.logger), { out: opts.out, smp: k.smp ?? smp });
+      runs[i] = await runKernel(k, scenarios, prefixed(k.id, opts.logger), {
+        out: opts.out,
+        smp: k.smp ?? smp,
+        onStep: (what) => opts.onStep?.(k.id, what),
+        onResult: opts.onResult,
+      });
+      opts.onStep?.(k.id, undefined);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, kernels.length)) }, worker));
