@@ -82,6 +82,12 @@ static inline struct file *hone_mm_exe_file(struct mm_struct *mm)
 }
 
 /*
+ * PREEMPT_RT: the slab allocator takes sleeping locks, so tracepoint and
+ * kprobe handlers (preemption disabled) must not allocate.
+ */
+#define HONE_HOOKS_CANNOT_ALLOC	IS_ENABLED(CONFIG_PREEMPT_RT)
+
+/*
  * During module exit: true once nobody holds or is dropping a reference
  * (delete_module has already taken away the base reference).
  */

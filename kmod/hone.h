@@ -134,6 +134,7 @@ struct hone_pkt_event {
 struct hone_event {
 	refcount_t ref;
 	u8 type;			/* enum hone_event_type */
+	u8 origin;			/* which allocator (mem.c) */
 	u64 ts;				/* monotonic ns */
 	struct list_head snap;		/* reader-private snapshot list */
 	union {

@@ -22,6 +22,7 @@
 #include "procinfo.h"
 #include "socktable.h"
 #include "rawping.h"
+#include "mem.h"
 
 static LIST_HEAD(sinks);
 static DEFINE_MUTEX(sinks_lock);
@@ -57,7 +58,7 @@ void hone_event_put(struct hone_event *ev)
 		return;
 	if (ev->type == HONE_EV_PKT)
 		consume_skb(ev->pkt.skb);
-	kfree(ev);
+	hone_event_free(ev);
 }
 EXPORT_SYMBOL_GPL(hone_event_put);
 
@@ -185,7 +186,7 @@ static void sock_publish(struct hone_event *ev)
 static struct hone_sock_rec *rec_new(struct sock *sk, struct socket *sock,
 				     struct task_struct *t, u32 how)
 {
-	struct hone_sock_rec *rec = kzalloc(sizeof(*rec), GFP_ATOMIC);
+	struct hone_sock_rec *rec = hone_rec_alloc();
 
 	if (unlikely(!rec))
 		return NULL;
@@ -196,7 +197,7 @@ static struct hone_sock_rec *rec_new(struct sock *sk, struct socket *sock,
 	rec->tid = t->pid;
 	rec->how = how;
 	if (hone_socktable_insert(rec)) {
-		kfree(rec);
+		hone_rec_free(rec);
 		return NULL;
 	}
 	hone_rawping_track(rec, sk);
@@ -213,7 +214,7 @@ static void sock_opened(const struct hone_sock_info *info, u32 flags)
 	rec = rec_new(info->sk, info->sock, current, HONE_BY_CREATOR);
 	if (!rec || !have_sinks())
 		return;
-	ev = sock_event(info->sk, rec->id, rec->ino, current, GFP_ATOMIC);
+	ev = sock_event(info->sk, rec->id, rec->ino, current, HONE_GFP_HOOK);
 	if (ev) {
 		ev->sock.open = true;
 		ev->sock.flags = flags;
@@ -230,8 +231,8 @@ static void sock_freed(struct sock *sk)
 	hone_rawping_untrack(rec);
 	if (have_sinks())
 		sock_publish(sock_event(sk, rec->id, rec->ino, acting_task(),
-					GFP_ATOMIC));
-	kfree_rcu(rec, rcu);
+					HONE_GFP_HOOK));
+	hone_rec_free_rcu(rec);
 }
 
 static int on_socket(struct notifier_block *nb, unsigned long action,
@@ -339,7 +340,8 @@ static int on_packet(struct notifier_block *nb, unsigned long action,
 	if (likely(ev))
 		ev->pkt.skb = pkt_clone(info->skb);
 	if (unlikely(!ev || !ev->pkt.skb)) {
-		kfree(ev);
+		if (ev)
+			hone_event_free(ev);
 		atomic64_inc(&stats.pkt_dropped);
 		return NOTIFY_DONE;
 	}
@@ -362,9 +364,12 @@ static int __init hone_notify_init(void)
 	int err;
 
 	stats.start_ns = ktime_get_real_ns();
-	err = hone_procinfo_init();
+	err = hone_mem_init();
 	if (err)
 		goto err_out;
+	err = hone_procinfo_init();
+	if (err)
+		goto err_mem;
 	err = hone_socktable_init();
 	if (err)
 		goto err_procinfo;
@@ -387,6 +392,8 @@ err_socktable:
 	hone_socktable_uninit();
 err_procinfo:
 	hone_procinfo_uninit();
+err_mem:
+	hone_mem_uninit();
 err_out:
 	pr_err("event core: error %d\n", err);
 	return err;
@@ -400,6 +407,7 @@ static void __exit hone_notify_exit(void)
 	hone_rawping_uninit();
 	hone_socktable_uninit();
 	hone_procinfo_uninit();
+	hone_mem_uninit();
 }
 
 module_init(hone_notify_init);

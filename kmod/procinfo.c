@@ -24,6 +24,7 @@
 #include "hone.h"
 #include "compat.h"
 #include "procinfo.h"
+#include "mem.h"
 
 #define ARGV_MAX	4096
 #define SCRATCH_SIZE	(PATH_MAX + ARGV_MAX)
@@ -33,20 +34,6 @@ struct proc_strings {
 	const char *path;
 	u32 path_len, argv_len;
 };
-
-struct hone_event *hone_event_alloc(u8 type, size_t extra, gfp_t gfp)
-{
-	struct hone_event *ev = kmalloc(sizeof(*ev) + extra, gfp);
-
-	if (unlikely(!ev))
-		return NULL;
-	memset(ev, 0, sizeof(*ev));
-	refcount_set(&ev->ref, 1);
-	ev->type = type;
-	ev->ts = ktime_get_ns();
-	INIT_LIST_HEAD(&ev->snap);
-	return ev;
-}
 
 static void fill_ids(struct hone_proc_event *pe, struct task_struct *t)
 {
@@ -156,7 +143,7 @@ static struct hone_event *live_exec(const struct hone_proc_info *info,
 		set_path(s, &info->bprm->file->f_path);
 	if (current->mm)
 		set_current_argv(s, current->mm);
-	return proc_event_new(info->task, HONE_PROC_EV_EXEC, s, GFP_ATOMIC);
+	return proc_event_new(info->task, HONE_PROC_EV_EXEC, s, HONE_GFP_HOOK);
 }
 
 /* A fork whose parent is pid 1 describes the process without its exec. */
@@ -168,7 +155,7 @@ static struct hone_event *live_fork(const struct hone_proc_info *info,
 
 	if (t->flags & PF_KTHREAD) {
 		set_comm_path(s, t);
-		return proc_event_new(t, HONE_PROC_EV_KTHD, s, GFP_ATOMIC);
+		return proc_event_new(t, HONE_PROC_EV_KTHD, s, HONE_GFP_HOOK);
 	}
 	rcu_read_lock();
 	init_child = rcu_dereference(t->real_parent)->tgid == 1;
@@ -177,7 +164,7 @@ static struct hone_event *live_fork(const struct hone_proc_info *info,
 		set_file_path(s, t->mm);
 		set_current_argv(s, current->mm);
 	}
-	return proc_event_new(t, HONE_PROC_EV_FORK, s, GFP_ATOMIC);
+	return proc_event_new(t, HONE_PROC_EV_FORK, s, HONE_GFP_HOOK);
 }
 
 static struct hone_event *live_exit(const struct hone_proc_info *info,
@@ -185,7 +172,7 @@ static struct hone_event *live_exit(const struct hone_proc_info *info,
 {
 	struct hone_event *ev;
 
-	ev = proc_event_new(info->task, HONE_PROC_EV_EXIT, s, GFP_ATOMIC);
+	ev = proc_event_new(info->task, HONE_PROC_EV_EXIT, s, HONE_GFP_HOOK);
 	if (ev) {
 		ev->proc.status = info->task->exit_code;
 		ev->proc.has_status = true;

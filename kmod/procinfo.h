@@ -9,7 +9,6 @@
 
 int hone_procinfo_init(void);
 void hone_procinfo_uninit(void);
-struct hone_event *hone_event_alloc(u8 type, size_t extra, gfp_t gfp);
 struct hone_event *hone_proc_event_live(unsigned long action,
 					const struct hone_proc_info *info);
 

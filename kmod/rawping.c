@@ -24,7 +24,7 @@
 #include "rawping.h"
 
 static HLIST_HEAD(rawping);
-static DEFINE_SPINLOCK(rawping_lock);
+static DEFINE_RAW_SPINLOCK(rawping_lock);
 
 struct pkt_key {
 	u16 family;
@@ -48,10 +48,10 @@ void hone_rawping_track(struct hone_sock_rec *rec, const struct sock *sk)
 
 	if (!is_rawping(sk))
 		return;
-	spin_lock_irqsave(&rawping_lock, flags);
+	raw_spin_lock_irqsave(&rawping_lock, flags);
 	hlist_add_head_rcu(&rec->rawping, &rawping);
 	rec->rawping_linked = true;
-	spin_unlock_irqrestore(&rawping_lock, flags);
+	raw_spin_unlock_irqrestore(&rawping_lock, flags);
 }
 
 /* The caller frees the record after a grace period. */
@@ -61,9 +61,9 @@ void hone_rawping_untrack(struct hone_sock_rec *rec)
 
 	if (!rec->rawping_linked)
 		return;
-	spin_lock_irqsave(&rawping_lock, flags);
+	raw_spin_lock_irqsave(&rawping_lock, flags);
 	hlist_del_rcu(&rec->rawping);
-	spin_unlock_irqrestore(&rawping_lock, flags);
+	raw_spin_unlock_irqrestore(&rawping_lock, flags);
 }
 
 /* The records themselves go with the socket table. */

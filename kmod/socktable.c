@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 
 #include "socktable.h"
+#include "mem.h"
 
 static const struct rhashtable_params params = {
 	.key_len = sizeof(const struct sock *),
@@ -27,7 +28,7 @@ int hone_socktable_init(void)
 
 static void free_rec(void *ptr, void *arg)
 {
-	kfree(ptr);
+	hone_rec_free(ptr);
 }
 
 /* Callers have stopped inserting and removing; no reader is left. */
@@ -48,7 +49,7 @@ int hone_socktable_insert(struct hone_sock_rec *rec)
 	return rhashtable_lookup_insert_fast(&table, &rec->node, params);
 }
 
-/* The caller frees the returned record with kfree_rcu(). */
+/* The caller frees the returned record with hone_rec_free_rcu(). */
 struct hone_sock_rec *hone_socktable_remove(const struct sock *sk)
 {
 	struct hone_sock_rec *rec;
