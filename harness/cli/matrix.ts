@@ -4,7 +4,7 @@ import { loadCatalog, pickKernels } from '../catalog/catalog.ts';
 import { loadScenarios, type Scenario } from '../scenario/index.ts';
 import { runMatrix } from '../matrix/run.ts';
 import { kernelFromDir } from '../fetch/kernel-dir.ts';
-import { failing, type ScenarioResult } from '../matrix/types.ts';
+import { failing, type KernelRun, type ScenarioResult } from '../matrix/types.ts';
 import { writeReports } from '../report/write.ts';
 import { textTable } from '../report/table.ts';
 import { makeProgress } from '../report/progress.ts';
@@ -49,7 +49,9 @@ export async function matrixCommand(argv: string[]): Promise<number> {
   const bad = report.results.filter((r) => failing(r.status));
   for (const line of problemLines(bad)) process.stdout.write(`${line}\n`);
   const count = (s: string) => report.results.filter((r) => r.status === s).length;
-  process.stdout.write(`matrix wall time ${(report.durationMs / 1000).toFixed(0)} s; reports: ${out}/matrix.{json,md,tap}, ${out}/junit.xml\n`);
+  const phase = (p: keyof KernelRun['phasesMs']) => `${p} ${(report.kernels.reduce((n, k) => n + k.phasesMs[p], 0) / 1000).toFixed(0)} s`;
+  process.stdout.write(`matrix wall time ${(report.durationMs / 1000).toFixed(0)} s (summed over kernels: ${(['fetch', 'build', 'boot', 'scenarios', 'check'] as const).map(phase).join(', ')})\n`);
+  process.stdout.write(`reports: ${out}/matrix.{json,md,tap}, ${out}/junit.xml\n`);
   process.stdout.write(`matrix: ${count('pass')} passed, ${bad.length} failed, ${count('todo')} skipped\n`);
   return bad.length ? 1 : 0;
 }

@@ -22,6 +22,10 @@ export interface ImageInputs {
   runner?: string;
   /** Load Hone's modules at boot (default); false ships them unloaded. */
   autoload?: boolean;
+  /** More host programs to install at the same path: static ones, or dynamic ones with their libraries. */
+  extraPrograms?: { path: string; dynamic: boolean; pkg: string }[];
+  /** File name of the image in the cache (default initramfs.cpio.gz). */
+  imageName?: string;
 }
 
 export const netModules = ['virtio_pci', 'virtio_net'];
@@ -69,10 +73,14 @@ export async function makeInitramfs(inputs: ImageInputs): Promise<string> {
     if (inputs.autoload !== false) files.file('etc/hone/autoload', Buffer.from('1\n'));
   }
   if (inputs.runner) files.file('usr/bin/hone-runner', await readFile(inputs.runner), 0o755);
+  for (const p of inputs.extraPrograms ?? []) {
+    if (p.dynamic) await addDynamicProgram(files, p.path, p.pkg);
+    else files.file(p.path, await hostFile(p.path, p.pkg), 0o755);
+  }
 
   const dir = cachePaths().images(kernel);
   await mkdir(dir, { recursive: true });
-  const out = join(dir, 'initramfs.cpio.gz');
+  const out = join(dir, inputs.imageName ?? 'initramfs.cpio.gz');
   await writeFile(out, gzipCpio(files.entries()));
   return out;
 }

@@ -10,7 +10,7 @@ import type { Logger } from '../util/log.ts';
 import { run } from '../util/run.ts';
 import { repoRoot } from '../util/paths.ts';
 import { ensureKeys, type GuestKeys } from './keys.ts';
-import { makeInitramfs } from './initramfs.ts';
+import { makeInitramfs, type ImageInputs } from './initramfs.ts';
 import { chooseAccel, type AccelChoice } from './accel.ts';
 import { bootGuest, type Guest } from './guest.ts';
 
@@ -28,13 +28,13 @@ export interface PreparedKernel {
 export async function prepareKernel(
   k: CatalogKernel,
   logger: Logger,
-  opts: { modules: boolean; autoload?: boolean },
+  opts: { modules: boolean; autoload?: boolean; extraPrograms?: ImageInputs['extraPrograms']; imageName?: string },
 ): Promise<PreparedKernel> {
   const bundle = await bundleFor(k);
   const build = opts.modules ? await buildModules(k, bundle, logger) : undefined;
   const runner = await buildRunner();
   const keys = await ensureKeys();
-  const initrd = await makeInitramfs({ kernel: k.id, bundle, keys, honeModules: build?.modules, runner, autoload: opts.autoload });
+  const initrd = await makeInitramfs({ kernel: k.id, bundle, keys, honeModules: build?.modules, runner, autoload: opts.autoload, extraPrograms: opts.extraPrograms, imageName: opts.imageName });
   const accel = await chooseAccel(bundle.vmlinuz, logger);
   return { kernel: k, bundle, build, initrd, keys, accel, autoload: opts.autoload !== false };
 }

@@ -36,13 +36,24 @@ export async function runKernel(
   const kernel: KernelRun = {
     id: k.id, release: null, version: null, accel: null, accelReason: null, toolchain: null,
     buildWarnings: null, buildMs: null, bootMs: null, bootRetries: 0, packages: [],
+    phasesMs: { fetch: 0, build: 0, boot: 0, scenarios: 0, check: 0 },
+  };
+  const timed = async <T>(phase: keyof KernelRun['phasesMs'], f: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    try {
+      return await f();
+    } finally {
+      kernel.phasesMs[phase] += Date.now() - t0;
+    }
   };
   let prepared: PreparedKernel;
   try {
     opts.onStep?.('fetch');
-    if (!k.kernelDir && !(await loadBundle(k.id))) await fetchKernel(k, logger);
+    await timed('fetch', async () => {
+      if (!k.kernelDir && !(await loadBundle(k.id))) await fetchKernel(k, logger);
+    });
     opts.onStep?.('build');
-    prepared = await prepareKernel(k, logger, { modules: true });
+    prepared = await timed('build', () => prepareKernel(k, logger, { modules: true }));
   } catch (err) {
     // nothing could run on this kernel: the repro is the step that failed
     const repro = `npx hone build ${k.id}`;
@@ -66,7 +77,7 @@ export async function runKernel(
           const consoleFile = join(dir, boots === 0 ? 'console.log' : `console.${boots}.log`);
           boots++;
           opts.onStep?.('boot');
-          guest = await startGuest({ ...prepared, kernel: { ...k, smp: opts.smp ?? k.smp } }, logger, { consoleFile });
+          guest = await timed('boot', () => startGuest({ ...prepared, kernel: { ...k, smp: opts.smp ?? k.smp } }, logger, { consoleFile }));
           kernel.bootMs ??= guest.readyMs;
           kernel.bootRetries += guest.retries;
           logger(`guest ready in ${(guest.readyMs / 1000).toFixed(1)} s (${prepared.accel.accel})`);
@@ -78,7 +89,7 @@ export async function runKernel(
         }
       }
       opts.onStep?.(s.name);
-      const r = await runScenario(guest, k, s, dir, logger, opts.scenarioTimeoutMs ?? 180000);
+      const r = await runScenario(guest, k, s, dir, logger, opts.scenarioTimeoutMs ?? 180000, kernel.phasesMs);
       results.push(r);
       opts.onResult?.(r);
       logger(`${s.name}: ${r.status}${r.status === 'pass' ? '' : ` (${r.reasons[0] ?? ''})`}`);
@@ -95,7 +106,15 @@ export async function runKernel(
 
 // --- internal ---
 
-export async function runScenario(guest: Guest, k: CatalogKernel, s: Scenario, kernelDir: string, logger: Logger, timeoutMs: number): Promise<ScenarioResult> {
+export async function runScenario(
+  guest: Guest,
+  k: CatalogKernel,
+  s: Scenario,
+  kernelDir: string,
+  logger: Logger,
+  timeoutMs: number,
+  phases?: KernelRun['phasesMs'],
+): Promise<ScenarioResult> {
   const started = Date.now();
   const dir = join(kernelDir, s.name);
   await mkdir(dir, { recursive: true });
@@ -114,6 +133,8 @@ export async function runScenario(guest: Guest, k: CatalogKernel, s: Scenario, k
       });
     }
     for (const f of ['truth.json', 'capture.pcapng', 'honet.txt']) await guest.copyOut(`${remote}/${f}`, join(dir, f));
+    const checkStarted = Date.now();
+    if (phases) phases.scenarios += checkStarted - started;
     const verdict = checkScenario({
       scenario: s,
       truth: parseTruth(await readFile(join(dir, 'truth.json'), 'utf8')),
@@ -121,6 +142,7 @@ export async function runScenario(guest: Guest, k: CatalogKernel, s: Scenario, k
       honet: parseHonet(await readFile(join(dir, 'honet.txt'), 'utf8')),
     });
     await writeFile(join(dir, 'verdict.json'), `${JSON.stringify(verdict, null, 2)}\n`);
+    if (phases) phases.check += Date.now() - checkStarted;
     return {
       kernel: k.id,
       scenario: s.name,

@@ -36,6 +36,8 @@ export interface KernelRun {
   buildMs: number | null;
   bootMs: number | null;
   bootRetries: number;
+  /** Where this kernel's time went: fetch, build (and image), boot, scenarios (in the guest), check. */
+  phasesMs: Record<'fetch' | 'build' | 'boot' | 'scenarios' | 'check', number>;
   packages: { name: string; version: string; sha256: string }[];
 }
 

@@ -23,6 +23,7 @@ export function matrixMarkdown(report: MatrixReport): string {
     .map((k) => `| ${k.id} | ${k.release ?? '-'} | ${k.version ?? '-'} | ${k.accel ?? '-'} | ${k.toolchain ?? '-'} | ${k.buildWarnings ?? '-'} | ${k.bootMs === null ? '-' : (k.bootMs / 1000).toFixed(1)} |`)
     .join('\n');
   const problems = report.results.filter((r) => r.status !== 'pass');
+  const phases = (['fetch', 'build', 'boot', 'scenarios', 'check'] as const).map((p) => `${p} ${(report.kernels.reduce((n, k) => n + k.phasesMs[p], 0) / 1000).toFixed(0)} s`);
   return [
     `# Hone kernel matrix (${report.startedAt}, ${(report.durationMs / 1000).toFixed(0)} s)`,
     '',
@@ -31,6 +32,8 @@ export function matrixMarkdown(report: MatrixReport): string {
     kernels,
     '',
     markdownTable(report),
+    '',
+    `Time by phase, summed over kernels (kernels run in parallel): ${phases.join(', ')}.`,
     '',
     ...(problems.length ? ['## Not passing', '', ...problems.map((r) => `- **${r.kernel} ${r.scenario}** (${r.status}): ${r.reasons[0] ?? ''}${r.repro ? ` — repro: \`${r.repro}\`` : ''}`)] : []),
     '',

@@ -9,7 +9,7 @@ const counts = (total: number, correct: number) => ({ total, correct, wrong: tot
 const result = (kernel: string, scenario: string, status: ScenarioResult['status'], extra: Partial<ScenarioResult> = {}): ScenarioResult => ({
   kernel, scenario, status, packets: counts(4, status === 'pass' ? 4 : 2), events: counts(3, 3), durationMs: 1200, reasons: status === 'pass' ? [] : [`why ${scenario} <&>`], ...extra,
 });
-const kernel = (id: string) => ({ id, release: `${id}-rel`, version: '1', accel: 'tcg', accelReason: 'test', toolchain: 'host gcc-12', buildWarnings: 0, buildMs: 3000, bootMs: 5000, bootRetries: 0, packages: [] });
+const kernel = (id: string) => ({ id, release: `${id}-rel`, version: '1', accel: 'tcg', accelReason: 'test', toolchain: 'host gcc-12', buildWarnings: 0, buildMs: 3000, bootMs: 5000, bootRetries: 0, packages: [], phasesMs: { fetch: 0, build: 3000, boot: 5000, scenarios: 9000, check: 100 } });
 const report: MatrixReport = {
   startedAt: '2026-11-27T00:00:00.000Z', durationMs: 60000, host: { node: 'v20', cores: 2 },
   kernels: [kernel('k1'), kernel('k2')],
