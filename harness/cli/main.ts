@@ -15,6 +15,7 @@ const commands: Record<string, { load: () => Promise<Command>; help: string }> =
   ci: { load: async () => (await import('./ci.ts')).ciCommand, help: 'print, write or check the per-kernel CI workflow' },
   'package-test': { load: async () => (await import('./package-test.ts')).packageTestCommand, help: 'install the hone-dkms deb in a debootstrapped Debian guest and load it' },
   doctor: { load: async () => (await import('./doctor.ts')).doctorCommand, help: 'check (and with --fix install) what the host needs' },
+  sim: { load: async () => (await import('./sim.ts')).simCommand, help: 'simulate a scenario\'s capture (perfect or with a fault); --faults-table' },
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,95 @@
+// What the simulated sensor puts in a reader's ring, in ring order: the
+// same events the PCAP-NG and the honet text are written from. Each event
+// also carries `meta`: what the simulator knows about it from the truth
+// (never written), so that faults can be modelled on it.
+import type { Attribution } from '../capture/constants.ts';
+
+export interface Who {
+  pid: number;
+  tid: number;
+}
+
+export interface ProcessEvent {
+  kind: 'process';
+  event: 'fork' | 'exec' | 'exit' | 'kthread';
+  timeNs: bigint;
+  pid: number;
+  ppid: number;
+  tid: number;
+  startNs: bigint;
+  exitStatus?: number;
+  exe?: string;
+  argv?: string[];
+  snapshot: boolean;
+  meta: { step: number; scenario: boolean };
+}
+
+export interface SocketEvent {
+  kind: 'socket';
+  event: 'open' | 'close';
+  timeNs: bigint;
+  socketId: string;
+  /** 0 when the kernel closed it. */
+  pid: number;
+  ppid: number;
+  tid: number;
+  inode: number;
+  family: number;
+  type: number;
+  protocol: number;
+  netns: number;
+  snapshot: boolean;
+  accepted: boolean;
+  meta: { step: number; scenario: boolean };
+}
+
+export type PacketRole =
+  /** The appearance of a tagged send on the sending socket. */
+  | 'sender'
+  /** The appearance of tagged data on the socket that reads it. */
+  | 'reader'
+  /** Handshake, ACK, FIN: sent by the kernel for a socket. */
+  | 'control'
+  /** The kernel's own copies (an echo request it answers, its echo reply). */
+  | 'kernel';
+
+export interface PacketEvent {
+  kind: 'packet';
+  timeNs: bigint;
+  direction: 'in' | 'out';
+  data: Buffer;
+  socketId?: string;
+  pid?: number;
+  tid?: number;
+  attribution: Attribution;
+  netns: number;
+  meta: {
+    step: number;
+    role: PacketRole;
+    tag?: string;
+    /** The socket's creator (what 15.07-style attribution reports). */
+    creator?: Who;
+    /** The last task that made a syscall on the socket before this packet. */
+    lastUser?: Who;
+    /** The socket is bound to 0.0.0.0 or ::. */
+    anyBound?: boolean;
+  };
+}
+
+export interface StatsEvent {
+  kind: 'stats';
+  timeNs: bigint;
+  counters: Record<number, bigint>;
+}
+
+export type SimEvent = ProcessEvent | SocketEvent | PacketEvent | StatsEvent;
+
+/** Everything written for one section: head fields, ring events (ending with the ISB). */
+export interface SimCapture {
+  /** Monotonic ns when the reader opened (honet HEAD/TAIL). */
+  openNs: bigint;
+  /** Wall-clock boot time in µs (timestamps = boot + monotonic). */
+  bootUs: bigint;
+  os: string;
+  events: SimEvent[];
+}

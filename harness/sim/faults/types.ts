@@ -1,0 +1,59 @@
+// A fault is a named model of one way a sensor can be wrong, as data:
+// `events` faults rewrite the ring events of the perfect capture (what a
+// flawed sensor would have written), `bytes` faults damage the written
+// PCAP-NG (what a flawed writer or a cut-off file looks like). Each says
+// when it applies to a scenario and what the checker must answer.
+import type { Truth } from '../../check/types.ts';
+import type { ByteOrder } from '../../capture/types.ts';
+import type { PacketEvent, SimCapture, SimEvent } from '../events.ts';
+import type { Rng } from '../rng.ts';
+
+export interface FaultContext {
+  truth: Truth;
+  /** The perfect capture (never modified by a fault). */
+  perfect: SimCapture;
+  rng: Rng;
+}
+
+interface FaultBase {
+  name: string;
+  /** What it models: the real failure class, in one or two sentences. */
+  models: string;
+  /** When it applies to a scenario, in words (the `applies` predicate says it in code). */
+  appliesWhen: string;
+  /** A non-empty result: why it does not apply to this scenario's truth. */
+  notApplicable(ctx: Omit<FaultContext, 'rng'>): string | undefined;
+}
+
+export interface EventFault extends FaultBase {
+  kind: 'events';
+  /** The reason the checker must give (one of its mismatches matches). */
+  expect: RegExp;
+  apply(ctx: FaultContext): SimCapture;
+}
+
+export interface BytesFault extends FaultBase {
+  kind: 'bytes';
+  /** true: a correct reader must skip the damage and the capture must still pass. */
+  mustPass: boolean;
+  /** For faults that must fail: the reason the reader or checker must give. */
+  expect?: RegExp;
+  apply(pcapng: Buffer, order: ByteOrder, rng: Rng): Buffer;
+}
+
+export type Fault = EventFault | BytesFault;
+
+/** Appearances of tagged payload that the checker judges (RULES.md "Packets that carry payload"). */
+export function judged(e: SimEvent): e is PacketEvent {
+  return e.kind === 'packet' && (e.meta.role === 'sender' || (e.meta.role === 'reader' && e.attribution === 'reader'));
+}
+
+/** A copy of a capture whose events can be edited without touching the original. */
+export function copyCapture(c: SimCapture, events: SimEvent[] = c.events): SimCapture {
+  return { ...c, events: events.map((e) => ('meta' in e ? { ...e, meta: { ...e.meta } } : { ...e, counters: { ...e.counters } })) as SimEvent[] };
+}
+
+/** The sensor's thread identity of a judged appearance, as the truth says it. */
+export function pickSome<T>(items: T[], rng: Rng, fraction: number): T[] {
+  return items.filter(() => rng.next() < fraction);
+}

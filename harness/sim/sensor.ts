@@ -1,0 +1,538 @@
+// The sensor as the checker calls it right (harness/check/RULES.md): from a
+// truth.json, the events a reader of /dev/hone would get, in ring order.
+// Outgoing data is attributed to the sending thread (by=sender), incoming
+// data to the thread that read it (by=reader); handshake, ACK and FIN
+// packets to a process holding the socket (by=holder); the kernel's own
+// ICMP copies to no process. Everything that is not attribution (which
+// packets exist, their sizes, the order of blocks, when sockets are
+// reported closed) follows what the real sensor writes on Debian 6.1 and
+// 7.2 guests (see README.md, "Fidelity").
+import { AF, IPPROTO, ISB_OPT, SOCK_TYPE, type Attribution } from '../capture/constants.ts';
+import type { Truth, TruthStep } from '../check/types.ts';
+import type { PacketEvent, PacketRole, ProcessEvent, SimCapture, SimEvent, SocketEvent, Who } from './events.ts';
+import { makeRng } from './rng.ts';
+import { RUNNER_EXE, loopbackIfAny } from './runner-model.ts';
+import { encode, parseEndpoint, TCP_FLAG, type Endpoint, type Wire } from './wire.ts';
+
+interface Proc {
+  pid: number;
+  ppid: number;
+  startNs: bigint;
+  exe?: string;
+  argv?: string[];
+  alive: boolean;
+  fds: Map<string, string>;
+}
+
+interface Sock {
+  cookie: string;
+  family: number;
+  type: number;
+  proto: number;
+  ino: number;
+  netns: number;
+  creator: Who;
+  lastUser: Who;
+  lastHolder: Who;
+  local?: Endpoint;
+  remote?: Endpoint;
+  listening: boolean;
+  /** Bound (explicitly or on first send): its close is reported after an RCU grace period, by the kernel. */
+  hashed: boolean;
+  peer?: string;
+  /** Client sockets waiting in this listener's accept queue. */
+  pending: string[];
+  finSent: boolean;
+  released: boolean;
+  seq: number;
+  /** Server-side sequence number chosen at SYN-ACK, before accept() makes the socket. */
+  childSeq?: number;
+  inflight: number;
+  helper: boolean;
+}
+
+const SYSTEM_NETNS = 4026531840;
+
+export function simulateSensor(truth: Truth, seed = 1): SimCapture {
+  return new SensorModel(truth, seed).run();
+}
+
+class SensorModel {
+  private readonly truth: Truth;
+  private readonly procs = new Map<number, Proc>();
+  private readonly socks = new Map<string, Sock>();
+  private readonly tids = new Map<number, number>();
+  private readonly readerOf = new Map<string, TruthStep[]>();
+  private readonly out: SimEvent[] = [];
+  private readonly deferred: string[] = [];
+  private readonly rng;
+  private clock = 0n;
+  private kernelIcmp = new Map<string, string>();
+  private nextKernelCookie: number;
+  private live = false;
+  private step = -1;
+
+  constructor(truth: Truth, seed: number) {
+    this.truth = truth;
+    this.rng = makeRng(seed).fork(`sensor:${truth.scenario}:${truth.runId}`);
+    for (const st of truth.steps) {
+      for (const t of st.tags ?? []) this.readerOf.set(t, [...(this.readerOf.get(t) ?? []), st]);
+    }
+    const cookies = truth.steps.flatMap((s) => [s.socket?.cookie, s.peerSocket?.cookie, s.helper?.cookie]).filter((c): c is string => !!c);
+    this.nextKernelCookie = Math.max(0x10, ...cookies.map((c) => Number.parseInt(c, 16))) + 1;
+  }
+
+  run(): SimCapture {
+    const t = this.truth;
+    const first = t.steps[0];
+    const startStep = t.captureStartStep < 0 ? first : t.steps.find((s) => s.step === t.captureStartStep) ?? first;
+    const openNs = BigInt(startStep?.monoNs ?? 5_000_000_000) - 1_500_000n;
+    const runnerParent = t.steps.find((s) => s.pid === t.runnerPid)?.ppid ?? 1;
+    this.procs.set(1, { pid: 1, ppid: 0, startNs: 180_000_000n, exe: '/bin/busybox', argv: ['/bin/busybox', 'sh', '/init'], alive: true, fds: new Map() });
+    this.procs.set(t.runnerPid, {
+      pid: t.runnerPid, ppid: runnerParent, startNs: openNs - 20_000_000n, exe: t.runnerExe || RUNNER_EXE,
+      argv: ['hone-runner', 'run', `/tmp/hone/${t.scenario}/script`, `/tmp/hone/${t.scenario}`], alive: true, fds: new Map(),
+    });
+    this.tids.set(t.runnerPid, t.runnerPid);
+    if (t.captureStartStep < 0) this.openSection(openNs);
+    for (const st of t.steps) {
+      this.step = st.step;
+      this.clock = BigInt(st.monoNs);
+      if (st.kind === 'capture-start') {
+        this.openSection(BigInt(st.monoNs));
+        continue;
+      }
+      this.perform(st);
+    }
+    // sockets whose close waits for an RCU grace period (listeners, UDP, raw, ping) are reported last
+    this.clock += 5_000_000n;
+    for (const c of this.deferred) this.closeEvent(this.socks.get(c)!, { pid: 0, tid: 0 });
+    this.out.push(this.stats());
+    return { openNs, bootUs: BigInt(t.realMinusMonoUs), os: `Linux guest ${t.kernel} #1 SMP x86_64`, events: this.out };
+  }
+
+  // --- the section head: snapshot of live processes and their sockets ---
+
+  private openSection(at: bigint): void {
+    this.live = true;
+    this.clock = at;
+    const system: ProcessEvent[] = [
+      this.proc('exec', this.procs.get(1)!, 1, { snapshot: true, time: 180_000_000n, scenario: false }),
+      { ...this.proc('kthread', { pid: 2, ppid: 0, startNs: 188_000_000n, alive: true, fds: new Map(), exe: '[kthreadd]' }, 2, { snapshot: true, time: 188_000_000n, scenario: false }) },
+    ];
+    this.out.push(...system);
+    const scenarioPids = new Set(this.truth.steps.map((s) => s.childPid).filter((p): p is number => p !== undefined));
+    for (const p of [...this.procs.values()].filter((x) => x.alive && x.pid > 2).sort((a, b) => Number(a.startNs - b.startNs) || a.pid - b.pid)) {
+      this.out.push(this.proc(p.exe ? 'exec' : 'fork', p, p.pid, { snapshot: true, time: p.startNs, scenario: scenarioPids.has(p.pid) }));
+      for (const cookie of new Set(p.fds.values())) {
+        const s = this.socks.get(cookie);
+        if (!s || !inet(s)) continue;
+        this.out.push(this.sockEvent('open', s, { pid: p.pid, tid: p.pid }, { snapshot: true, time: p.startNs }));
+      }
+    }
+    // the runner's two capture readers, forked just before the first read
+    for (const pid of [this.truth.runnerPid + 1, this.truth.runnerPid + 2]) {
+      if (scenarioPids.has(pid) || this.tids.has(pid)) continue;
+      const r: Proc = { pid, ppid: this.truth.runnerPid, startNs: at - 1_000_000n, alive: true, fds: new Map(), exe: RUNNER_EXE, argv: this.procs.get(this.truth.runnerPid)!.argv! };
+      this.out.push(this.proc('fork', r, pid, { snapshot: true, time: r.startNs, scenario: false }));
+    }
+  }
+
+  // --- one step of the truth ---
+
+  private perform(st: TruthStep): void {
+    const who: Who = { pid: st.pid, tid: st.tid };
+    const proc = this.procs.get(st.pid);
+    const use = (cookie: string | undefined) => {
+      const s = cookie ? this.socks.get(cookie) : undefined;
+      if (s) s.lastUser = who;
+      return s;
+    };
+    switch (st.kind) {
+      case 'fork': {
+        if (st.childPid === undefined) break;
+        const child: Proc = { pid: st.childPid, ppid: st.pid, startNs: BigInt(st.monoNs) + 40_000n, alive: true, fds: new Map(proc?.fds ?? []) };
+        if (proc?.exe && st.pid === 1) {
+          child.exe = proc.exe;
+          child.argv = proc.argv;
+        }
+        this.procs.set(child.pid, child);
+        this.tids.set(child.pid, child.pid);
+        if (this.live) this.emit(this.proc('fork', child, child.pid, { scenario: true }));
+        break;
+      }
+      case 'thread':
+        if (st.threadTid !== undefined) this.tids.set(st.threadTid, st.pid);
+        break;
+      case 'exec':
+        if (proc) {
+          proc.exe = st.exe;
+          proc.argv = st.argv;
+          if (this.live) this.emit(this.proc('exec', proc, st.pid, { scenario: true }));
+        }
+        break;
+      case 'exit':
+        if (proc) {
+          proc.alive = false;
+          if (this.live) this.emit(this.proc('exit', proc, st.pid, { scenario: true, status: (st.code ?? 0) << 8 }));
+          const held = [...new Set(proc.fds.values())];
+          proc.fds.clear();
+          for (const c of held) this.maybeRelease(c, who);
+        }
+        break;
+      case 'socket':
+      case 'socketpair':
+        for (const [h, so] of [[st.sock, st.socket], [st.peer, st.peerSocket]] as const) {
+          if (!h || !so) continue;
+          const s = this.newSock(so, st, who);
+          proc?.fds.set(h, s.cookie);
+          if (so.family === AF.INET || so.family === AF.INET6) {
+            if (so.type === SOCK_TYPE.RAW) s.hashed = true;
+            if (this.live) this.emit(this.sockEvent('open', s, who));
+          }
+        }
+        break;
+      case 'bind': {
+        const s = use(st.socket?.cookie);
+        if (s && st.socket?.local) {
+          s.local = parseEndpoint(st.socket.local);
+          s.hashed = true;
+        }
+        break;
+      }
+      case 'listen': {
+        const s = use(st.socket?.cookie);
+        if (s) s.listening = true;
+        break;
+      }
+      case 'connect':
+        this.connect(st, who);
+        break;
+      case 'accept':
+        this.accept(st, who);
+        break;
+      case 'send':
+      case 'sendto':
+        this.send(st, who);
+        break;
+      case 'recv':
+      case 'recvfrom':
+        use(st.socket?.cookie);
+        break;
+      case 'shutdown':
+        use(st.socket?.cookie);
+        break;
+      case 'close':
+        if (proc && st.sock) {
+          const c = proc.fds.get(st.sock);
+          proc.fds.delete(st.sock);
+          use(c);
+          if (c) this.maybeRelease(c, who);
+        }
+        break;
+      case 'dup':
+      case 'recvfd':
+        if (proc && st.as && st.socket) {
+          proc.fds.set(st.as, st.socket.cookie);
+          const s = use(st.socket.cookie);
+          if (s && st.kind === 'recvfd') s.inflight--;
+        }
+        break;
+      case 'sendfd': {
+        const s = use(st.socket?.cookie);
+        if (s) s.inflight++;
+        break;
+      }
+      case 'netns':
+        if (st.helper) {
+          const s = this.newSock(st.helper, st, who);
+          s.helper = true;
+          s.netns = st.netnsAfter ?? s.netns;
+          if (this.live) {
+            this.emit(this.sockEvent('open', s, who));
+            this.closeEvent(s, who);
+          }
+          s.released = true;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  private newSock(so: NonNullable<TruthStep['socket']>, st: TruthStep, who: Who): Sock {
+    const s: Sock = {
+      cookie: so.cookie, family: so.family, type: so.type, proto: so.proto, ino: so.ino, netns: st.netns, creator: who, lastUser: who, lastHolder: who,
+      listening: false, hashed: false, pending: [], finSent: false, released: false, seq: this.rng.int(1, 0x7fffffff), inflight: 0, helper: false,
+    };
+    if (so.local) s.local = parseEndpoint(so.local);
+    this.socks.set(s.cookie, s);
+    return s;
+  }
+
+  // --- TCP ---
+
+  private connect(st: TruthStep, who: Who): void {
+    const c = this.socks.get(st.socket?.cookie ?? '');
+    if (!c) return;
+    c.lastUser = who;
+    if (st.socket?.local) c.local = parseEndpoint(st.socket.local);
+    if (st.socket?.remote) c.remote = parseEndpoint(st.socket.remote);
+    c.hashed = true;
+    if (c.type !== SOCK_TYPE.STREAM || !c.local || !c.remote) return;
+    const l = [...this.socks.values()].find((s) => s.listening && !s.released && s.netns === c.netns && s.family === c.family && s.local?.port === c.remote!.port);
+    if (!l) return;
+    l.pending.push(c.cookie);
+    const lseq = this.rng.int(1, 0x7fffffff);
+    c.childSeq = lseq;
+    const [a, b] = [c.local, c.remote];
+    this.tcpPair(c, l, { src: a, dst: b, flags: TCP_FLAG.SYN, seq: c.seq, ack: 0 }, 'control', 'control');
+    c.seq++;
+    this.tcpPair(l, c, { src: b, dst: a, flags: TCP_FLAG.SYN | TCP_FLAG.ACK, seq: lseq, ack: c.seq }, 'control', 'control');
+    this.tcpPair(c, l, { src: a, dst: b, flags: TCP_FLAG.ACK, seq: c.seq, ack: lseq + 1 }, 'control', 'control');
+  }
+
+  private accept(st: TruthStep, who: Who): void {
+    const l = this.socks.get(st.listener?.cookie ?? '');
+    if (l) l.lastUser = who;
+    const so = st.socket;
+    if (!so || !st.as) return;
+    const s = this.newSock(so, st, who);
+    s.local = so.local ? parseEndpoint(so.local) : undefined;
+    s.remote = so.remote ? parseEndpoint(so.remote) : undefined;
+    s.hashed = true;
+    const clientCookie = l?.pending.find((c) => {
+      const cs = this.socks.get(c)!;
+      return !!cs.local && !!s.remote && cs.local.port === s.remote.port;
+    }) ?? l?.pending[0];
+    if (l && clientCookie) {
+      l.pending.splice(l.pending.indexOf(clientCookie), 1);
+      const c = this.socks.get(clientCookie)!;
+      c.peer = s.cookie;
+      s.peer = c.cookie;
+      s.seq = (c.childSeq ?? s.seq) + 1;
+    }
+    this.procs.get(st.pid)?.fds.set(st.as, s.cookie);
+    if (this.live) this.emit(this.sockEvent('open', s, who, { accepted: true }));
+  }
+
+  /** One segment from `from` to `to`: its outgoing then its incoming appearance. */
+  private tcpPair(from: Sock, to: Sock | undefined, seg: Omit<Extract<Wire, { kind: 'tcp' }>, 'kind' | 'payload'> & { payload?: Buffer }, outRole: PacketRole, inRole: PacketRole, attr?: { out?: Attr; in?: Attr }, tag?: string): void {
+    const data = encode({ kind: 'tcp', payload: Buffer.alloc(0), ...seg });
+    this.packet('out', data, from, outRole, attr?.out ?? this.holder(from), tag);
+    if (to) this.packet('in', data, to, inRole, attr?.in ?? this.holder(to), tag);
+  }
+
+  private send(st: TruthStep, who: Who): void {
+    const s = this.socks.get(st.socket?.cookie ?? '');
+    if (!s || !st.tag) return;
+    s.lastUser = who;
+    if (st.socket?.local) {
+      const loc = parseEndpoint(st.socket.local);
+      if (loc.port) {
+        s.local = loc;
+        s.hashed = true;
+      }
+    }
+    const payload = Buffer.alloc(st.bytes ?? 64, 'x');
+    payload.write(st.tag, 'latin1');
+    const sender: Attr = { ...who, attribution: 'sender' };
+    if (s.type === SOCK_TYPE.STREAM) {
+      const p = this.socks.get(s.peer ?? '');
+      if (!s.local || !s.remote) return;
+      this.tcpPair(s, p, { src: s.local, dst: s.remote, flags: TCP_FLAG.PSH | TCP_FLAG.ACK, seq: s.seq, ack: p?.seq ?? 0, payload }, 'sender', 'reader', { out: sender, in: p ? this.reader(st.tag, p) : undefined }, st.tag);
+      s.seq += payload.length;
+      if (p) this.tcpPair(p, s, { src: s.remote, dst: s.local, flags: TCP_FLAG.ACK, seq: p.seq, ack: s.seq }, 'control', 'control');
+      return;
+    }
+    const to = parseEndpoint(st.to ?? (s.remote ? `${s.remote.addr}:${s.remote.port}` : '127.0.0.1:0'));
+    const v6 = s.family === AF.INET6;
+    const srcAddr = loopbackFor(to.addr, s.local?.addr);
+    if (s.proto === IPPROTO.ICMP || s.proto === IPPROTO.ICMPV6) {
+      const id = s.local?.port ?? 1;
+      const seq = this.rng.int(1, 100);
+      const src = { addr: srcAddr, port: 0 };
+      const req = encode({ kind: 'icmp', src, dst: to, v6, reply: false, id, seq, payload });
+      const rep = encode({ kind: 'icmp', src: to, dst: src, v6, reply: true, id, seq, payload });
+      this.packet('out', req, s, 'sender', sender, st.tag);
+      this.packet('in', req, undefined, 'kernel', NONE, st.tag, s.netns);
+      this.packet('out', rep, this.kernelSocket(s.netns, v6), 'kernel', NONE, st.tag, s.netns);
+      this.packet('in', rep, s, 'reader', this.reader(st.tag, s), st.tag);
+      return;
+    }
+    if (s.type === SOCK_TYPE.RAW) {
+      const data = encode({ kind: 'raw', src: { addr: srcAddr, port: 0 }, dst: to, protocol: s.proto, payload });
+      this.packet('out', data, s, 'sender', sender, st.tag);
+      for (const r of this.socks.values()) {
+        if (r.type === SOCK_TYPE.RAW && r.proto === s.proto && r.netns === s.netns && !r.released && r.family === s.family) this.packet('in', data, r, 'reader', this.reader(st.tag, r), st.tag);
+      }
+      return;
+    }
+    const src = { addr: srcAddr, port: s.local?.port ?? 0 };
+    const data = encode({ kind: 'udp', src, dst: to, payload });
+    this.packet('out', data, s, 'sender', sender, st.tag);
+    const readers = this.readerOf.get(st.tag) ?? [];
+    const dst = this.socks.get(readers[0]?.socket?.cookie ?? '') ??
+      [...this.socks.values()].find((r) => r.type === SOCK_TYPE.DGRAM && !r.released && r.netns === s.netns && r.family === s.family && r.local?.port === to.port && r !== s);
+    if (dst) this.packet('in', data, dst, 'reader', this.reader(st.tag, dst), st.tag);
+  }
+
+  /** The last reference to a socket went away (close or exit of its last holder). */
+  private maybeRelease(cookie: string, closer: Who): void {
+    const s = this.socks.get(cookie);
+    if (!s || s.released || s.inflight > 0) return;
+    for (const p of this.procs.values()) if ([...p.fds.values()].includes(cookie)) return;
+    s.released = true;
+    s.lastHolder = closer;
+    if (!inet(s)) return;
+    if (s.type === SOCK_TYPE.STREAM && s.peer && s.local && s.remote) {
+      const p = this.socks.get(s.peer)!;
+      if (!p.finSent) {
+        // first closer: FIN; the peer's ACK waits (delayed ACK) for its own FIN
+        this.tcpPair(s, p, { src: s.local, dst: s.remote, flags: TCP_FLAG.FIN | TCP_FLAG.ACK, seq: s.seq, ack: p.seq }, 'control', 'control');
+        s.seq++;
+        s.finSent = true;
+        return;
+      }
+      // second closer: FIN+ACK; the first closer ACKs and goes to TIME_WAIT (closed by the kernel), then this one is gone
+      this.tcpPair(s, undefined, { src: s.local, dst: s.remote, flags: TCP_FLAG.FIN | TCP_FLAG.ACK, seq: s.seq, ack: p.seq + 0 }, 'control', 'control');
+      this.packet('in', encode({ kind: 'tcp', src: s.local, dst: s.remote, flags: TCP_FLAG.FIN | TCP_FLAG.ACK, seq: s.seq, ack: p.seq, payload: Buffer.alloc(0) }), p, 'control', this.holder(p));
+      s.seq++;
+      const ack = encode({ kind: 'tcp', src: s.remote, dst: s.local, flags: TCP_FLAG.ACK, seq: p.seq, ack: s.seq, payload: Buffer.alloc(0) });
+      this.packet('out', ack, p, 'control', this.holder(p));
+      this.closeEvent(p, { pid: 0, tid: 0 });
+      this.packet('in', ack, s, 'control', this.holder(s));
+      this.closeEvent(s, closer);
+      return;
+    }
+    if (s.type === SOCK_TYPE.STREAM || s.hashed) {
+      this.deferred.push(s.cookie);
+      return;
+    }
+    this.closeEvent(s, closer);
+  }
+
+  private kernelSocket(netns: number, v6: boolean): Sock {
+    const key = `${netns} ${v6}`;
+    let c = this.kernelIcmp.get(key);
+    if (!c) {
+      c = (this.nextKernelCookie++).toString(16).padStart(16, '0');
+      this.kernelIcmp.set(key, c);
+      this.socks.set(c, {
+        cookie: c, family: v6 ? AF.INET6 : AF.INET, type: SOCK_TYPE.RAW, proto: v6 ? IPPROTO.ICMPV6 : IPPROTO.ICMP, ino: 0, netns, creator: { pid: 0, tid: 0 },
+        lastUser: { pid: 0, tid: 0 }, lastHolder: { pid: 0, tid: 0 }, listening: false, hashed: false, pending: [], finSent: false, released: true, seq: 0, inflight: 0, helper: false,
+      });
+    }
+    return this.socks.get(c)!;
+  }
+
+  // --- attribution ---
+
+  private reader(tag: string, s: Sock): Attr {
+    const r = (this.readerOf.get(tag) ?? []).find((x) => x.socket?.cookie === s.cookie);
+    return r ? { pid: r.pid, tid: r.tid, attribution: 'reader' } : this.holder(s);
+  }
+
+  /** A process holding the socket (the creator while it does), for packets the kernel sends on its behalf. */
+  private holder(s: Sock): Attr {
+    if (s.creator.pid === 0) return NONE;
+    if (s.released) return { ...s.lastHolder, attribution: 'holder' };
+    const creatorHolds = [...(this.procs.get(s.creator.pid)?.fds.values() ?? [])].includes(s.cookie);
+    if (creatorHolds) return { pid: s.creator.pid, tid: s.creator.pid, attribution: 'holder' };
+    for (const p of this.procs.values()) if (p.alive && [...p.fds.values()].includes(s.cookie)) return { pid: p.pid, tid: p.pid, attribution: 'holder' };
+    return { ...s.lastHolder, attribution: 'holder' };
+  }
+
+  // --- events ---
+
+  private emit(e: SimEvent): void {
+    this.out.push(e);
+  }
+
+  private tick(): bigint {
+    this.clock += BigInt(this.rng.int(3_000, 60_000));
+    return this.clock;
+  }
+
+  private packet(direction: 'in' | 'out', data: Buffer, s: Sock | undefined, role: PacketRole, a: Attr, tag?: string, netns?: number): void {
+    if (!this.live) return;
+    const e: PacketEvent = {
+      kind: 'packet', timeNs: this.tick(), direction, data, attribution: a.attribution, netns: s?.netns ?? netns ?? SYSTEM_NETNS,
+      meta: { step: this.step, role },
+    };
+    if (s) {
+      e.socketId = s.cookie;
+      if (s.creator.pid !== 0) {
+        e.meta.creator = s.creator;
+        e.meta.lastUser = s.lastUser;
+      }
+      e.meta.anyBound = !!s.local && (s.local.addr === '0.0.0.0' || s.local.addr === '::');
+    }
+    if (a.pid !== undefined && a.attribution !== 'none') {
+      e.pid = a.pid;
+      e.tid = a.tid;
+    }
+    if (tag) e.meta.tag = tag;
+    this.out.push(e);
+  }
+
+  private closeEvent(s: Sock, closer: Who): void {
+    if (!this.live) return;
+    this.out.push(this.sockEvent('close', s, closer));
+  }
+
+  private sockEvent(event: 'open' | 'close', s: Sock, who: Who, o: { snapshot?: boolean; accepted?: boolean; time?: bigint } = {}): SocketEvent {
+    return {
+      kind: 'socket', event, timeNs: o.time ?? this.tick(), socketId: s.cookie, pid: who.pid, ppid: who.pid ? this.procs.get(who.pid)?.ppid ?? 0 : 0, tid: who.tid,
+      inode: s.ino, family: s.family, type: s.type, protocol: s.proto, netns: s.netns, snapshot: !!o.snapshot, accepted: !!o.accepted,
+      meta: { step: this.step, scenario: !s.helper },
+    };
+  }
+
+  private proc(event: ProcessEvent['event'], p: Proc, tid: number, o: { snapshot?: boolean; time?: bigint; scenario: boolean; status?: number }): ProcessEvent {
+    const e: ProcessEvent = {
+      kind: 'process', event, timeNs: o.time ?? this.tick(), pid: p.pid, ppid: p.ppid, tid, startNs: p.startNs, snapshot: !!o.snapshot,
+      meta: { step: this.step, scenario: o.scenario },
+    };
+    if (o.status !== undefined) e.exitStatus = o.status;
+    if ((event === 'exec' || (event === 'fork' && (o.snapshot || p.ppid === 1)) || event === 'kthread') && p.exe !== undefined) {
+      e.exe = p.exe;
+      if (event !== 'kthread' && p.argv) e.argv = p.argv;
+    }
+    return e;
+  }
+
+  private stats(): SimEvent {
+    const n = (k: SimEvent['kind'], f?: (e: SimEvent) => boolean) => BigInt(this.out.filter((e) => e.kind === k && (!f || f(e))).length);
+    const packets = n('packet');
+    const procs = n('process', (e) => e.kind === 'process' && !e.snapshot);
+    const socks = n('socket', (e) => e.kind === 'socket' && !e.snapshot);
+    return {
+      kind: 'stats', timeNs: this.clock + 300_000_000n,
+      counters: {
+        [ISB_OPT.STARTTIME]: BigInt(this.truth.realMinusMonoUs) + 2_000_000n,
+        [ISB_OPT.PACKETS_RECEIVED]: packets, [ISB_OPT.PACKETS_DROPPED]: 0n, [ISB_OPT.PACKETS_FILTERED]: 0n, [ISB_OPT.PACKETS_RING_DROPPED]: 0n, [ISB_OPT.PACKETS_DELIVERED]: packets,
+        [ISB_OPT.PROCESS_RECEIVED]: procs, [ISB_OPT.PROCESS_DROPPED]: 0n, [ISB_OPT.PROCESS_RING_DROPPED]: 0n, [ISB_OPT.PROCESS_DELIVERED]: procs,
+        [ISB_OPT.SOCKET_RECEIVED]: socks, [ISB_OPT.SOCKET_DROPPED]: 0n, [ISB_OPT.SOCKET_RING_DROPPED]: 0n, [ISB_OPT.SOCKET_DELIVERED]: socks,
+      },
+    };
+  }
+}
+
+interface Attr {
+  pid?: number;
+  tid?: number;
+  attribution: Attribution;
+}
+
+const NONE: Attr = { attribution: 'none' };
+
+function inet(s: { family: number }): boolean {
+  return s.family === AF.INET || s.family === AF.INET6;
+}
+
+/** Source address of a loopback send: the socket's own address unless it is the any-address. */
+function loopbackFor(dst: string, local: string | undefined): string {
+  if (local && local !== '0.0.0.0' && local !== '::') return local;
+  return loopbackIfAny(dst.includes(':') ? '::' : '0.0.0.0');
+}
