@@ -2,7 +2,7 @@
 // turns a scenario's ground truth into the PCAP-NG and /dev/honet text a
 // correct sensor would write, or a sensor with a named fault; and prints the
 // table of scenarios by faults that the checker catches.
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseTruth } from '../check/truth.ts';
 import { loadScenario, loadScenarios } from '../scenario/load.ts';
@@ -11,6 +11,7 @@ import { FAULTS } from '../sim/faults/index.ts';
 import { judge, renderTable, runMutations } from '../sim/mutation.ts';
 import { deriveTruth } from '../sim/runner-model.ts';
 import { DEFAULT_SEED, simulate } from '../sim/simulate.ts';
+import { trimHonet, trimPcapng } from '../sim/trim.ts';
 import { HoneError } from '../util/errors.ts';
 import { parseArgs, usage } from './args.ts';
 
@@ -24,6 +25,7 @@ const FLAGS = {
   'faults-table': { type: 'boolean', help: 'print the table of scenarios by faults; exit 1 if an applicable fault is not caught' },
   scenario: { type: 'strings', help: 'with --faults-table: only these scenarios (default: all)' },
   'list-faults': { type: 'boolean', help: 'list the faults and what each models' },
+  trim: { type: 'string', help: 'trim a real run directory (truth.json, capture.pcapng, honet.txt) to its scenario, into --out DIR (fixtures)' },
   help: { type: 'boolean', alias: 'h', help: 'show this help' },
 } as const;
 
@@ -37,6 +39,17 @@ export async function simCommand(argv: string[]): Promise<number> {
   if (!Number.isInteger(seed) || seed < 0) throw new HoneError('E_USAGE', `sim: --seed must be a non-negative integer, not "${flags.seed}"`);
   if (flags['list-faults']) {
     for (const f of FAULTS) process.stdout.write(`${f.name}\n  models: ${f.models}\n  applies when: ${f.appliesWhen}\n`);
+    return 0;
+  }
+  if (flags.trim !== undefined) {
+    if (!flags.out) throw new HoneError('E_USAGE', 'sim: --trim needs --out DIR');
+    const truthText = await readText(join(flags.trim, 'truth.json'));
+    const truth = parseTruth(truthText, join(flags.trim, 'truth.json'));
+    await mkdir(flags.out, { recursive: true });
+    await writeFile(join(flags.out, 'truth.json'), truthText);
+    await writeFile(join(flags.out, 'capture.pcapng'), trimPcapng(await readFile(join(flags.trim, 'capture.pcapng')), truth));
+    await writeFile(join(flags.out, 'honet.txt'), trimHonet(await readText(join(flags.trim, 'honet.txt')), truth));
+    process.stderr.write(`sim: trimmed ${flags.trim} into ${flags.out}\n`);
     return 0;
   }
   if (flags['faults-table']) {

@@ -80,7 +80,7 @@ export function runMutations(inputs: MutationInput[], seed: number, faults: read
         cells.push({ scenario: scenario.name, fault: fault.name, outcome: 'n/a', detail: na, status: pv.status });
         continue;
       }
-      const { pcapng } = withFault({ ...base, fault: fault.name });
+      const { pcapng } = withFault({ ...base, fault });
       const v = judge(strict, truth, pcapng);
       const lenient = scenario.knownGap ? judge(scenario, truth, pcapng).status : v.status;
       if (fault.kind === 'bytes' && fault.mustPass) {

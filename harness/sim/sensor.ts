@@ -21,6 +21,8 @@ interface Proc {
   exe?: string;
   argv?: string[];
   alive: boolean;
+  /** Ran exec (the snapshot lists it as EXEC, else as FORK). */
+  execed: boolean;
   fds: Map<string, string>;
 }
 
@@ -53,8 +55,17 @@ interface Sock {
 
 const SYSTEM_NETNS = 4026531840;
 
-export function simulateSensor(truth: Truth, seed = 1): SimCapture {
-  return new SensorModel(truth, seed).run();
+export interface SensorOptions {
+  /**
+   * The runner passes the turn on before it calls _exit(), so an exit races the next step. true
+   * (default, what most real runs show): the exit's effects (EXIT block, FINs of the sockets it
+   * held) come after the next step's; false: in step order.
+   */
+  exitAfterNextStep?: boolean;
+}
+
+export function simulateSensor(truth: Truth, seed = 1, o: SensorOptions = {}): SimCapture {
+  return new SensorModel(truth, seed, o.exitAfterNextStep ?? true).run();
 }
 
 class SensorModel {
@@ -72,8 +83,11 @@ class SensorModel {
   private live = false;
   private step = -1;
 
-  constructor(truth: Truth, seed: number) {
+  private readonly exitLag: boolean;
+
+  constructor(truth: Truth, seed: number, exitLag: boolean) {
     this.truth = truth;
+    this.exitLag = exitLag;
     this.rng = makeRng(seed).fork(`sensor:${truth.scenario}:${truth.runId}`);
     for (const st of truth.steps) {
       for (const t of st.tags ?? []) this.readerOf.set(t, [...(this.readerOf.get(t) ?? []), st]);
@@ -88,22 +102,32 @@ class SensorModel {
     const startStep = t.captureStartStep < 0 ? first : t.steps.find((s) => s.step === t.captureStartStep) ?? first;
     const openNs = BigInt(startStep?.monoNs ?? 5_000_000_000) - 1_500_000n;
     const runnerParent = t.steps.find((s) => s.pid === t.runnerPid)?.ppid ?? 1;
-    this.procs.set(1, { pid: 1, ppid: 0, startNs: 180_000_000n, exe: '/bin/busybox', argv: ['/bin/busybox', 'sh', '/init'], alive: true, fds: new Map() });
+    this.procs.set(1, { pid: 1, ppid: 0, startNs: 180_000_000n, exe: '/bin/busybox', argv: ['/bin/busybox', 'sh', '/init'], alive: true, execed: true, fds: new Map() });
     this.procs.set(t.runnerPid, {
       pid: t.runnerPid, ppid: runnerParent, startNs: openNs - 20_000_000n, exe: t.runnerExe || RUNNER_EXE,
-      argv: ['hone-runner', 'run', `/tmp/hone/${t.scenario}/script`, `/tmp/hone/${t.scenario}`], alive: true, fds: new Map(),
+      argv: ['hone-runner', 'run', `/tmp/hone/${t.scenario}/script`, `/tmp/hone/${t.scenario}`], alive: true, execed: true, fds: new Map(),
     });
     this.tids.set(t.runnerPid, t.runnerPid);
     if (t.captureStartStep < 0) this.openSection(openNs);
+    // The runner passes the turn on before _exit(): an exit's effects (its EXIT block, the FINs of
+    // the sockets it held) usually land after the next step's (SensorOptions).
+    let exiting: TruthStep[] = [];
     for (const st of t.steps) {
       this.step = st.step;
-      this.clock = BigInt(st.monoNs);
+      this.clock = maxBig(this.clock, BigInt(st.monoNs));
       if (st.kind === 'capture-start') {
         this.openSection(BigInt(st.monoNs));
         continue;
       }
+      if (st.kind === 'exit' && this.exitLag) {
+        exiting.push(st);
+        continue;
+      }
       this.perform(st);
+      for (const e of exiting) this.performAt(e);
+      exiting = [];
     }
+    for (const e of exiting) this.performAt(e);
     // sockets whose close waits for an RCU grace period (listeners, UDP, raw, ping) are reported last
     this.clock += 5_000_000n;
     for (const c of this.deferred) this.closeEvent(this.socks.get(c)!, { pid: 0, tid: 0 });
@@ -118,12 +142,12 @@ class SensorModel {
     this.clock = at;
     const system: ProcessEvent[] = [
       this.proc('exec', this.procs.get(1)!, 1, { snapshot: true, time: 180_000_000n, scenario: false }),
-      { ...this.proc('kthread', { pid: 2, ppid: 0, startNs: 188_000_000n, alive: true, fds: new Map(), exe: '[kthreadd]' }, 2, { snapshot: true, time: 188_000_000n, scenario: false }) },
+      { ...this.proc('kthread', { pid: 2, ppid: 0, startNs: 188_000_000n, alive: true, execed: false, fds: new Map(), exe: '[kthreadd]' }, 2, { snapshot: true, time: 188_000_000n, scenario: false }) },
     ];
     this.out.push(...system);
     const scenarioPids = new Set(this.truth.steps.map((s) => s.childPid).filter((p): p is number => p !== undefined));
     for (const p of [...this.procs.values()].filter((x) => x.alive && x.pid > 2).sort((a, b) => Number(a.startNs - b.startNs) || a.pid - b.pid)) {
-      this.out.push(this.proc(p.exe ? 'exec' : 'fork', p, p.pid, { snapshot: true, time: p.startNs, scenario: scenarioPids.has(p.pid) }));
+      this.out.push(this.proc(p.execed ? 'exec' : 'fork', p, p.pid, { snapshot: true, time: p.startNs, scenario: scenarioPids.has(p.pid) }));
       for (const cookie of new Set(p.fds.values())) {
         const s = this.socks.get(cookie);
         if (!s || !inet(s)) continue;
@@ -133,12 +157,19 @@ class SensorModel {
     // the runner's two capture readers, forked just before the first read
     for (const pid of [this.truth.runnerPid + 1, this.truth.runnerPid + 2]) {
       if (scenarioPids.has(pid) || this.tids.has(pid)) continue;
-      const r: Proc = { pid, ppid: this.truth.runnerPid, startNs: at - 1_000_000n, alive: true, fds: new Map(), exe: RUNNER_EXE, argv: this.procs.get(this.truth.runnerPid)!.argv! };
+      const r: Proc = { pid, ppid: this.truth.runnerPid, startNs: at - 1_000_000n, alive: true, execed: false, fds: new Map(), exe: RUNNER_EXE, argv: this.procs.get(this.truth.runnerPid)!.argv! };
       this.out.push(this.proc('fork', r, pid, { snapshot: true, time: r.startNs, scenario: false }));
     }
   }
 
   // --- one step of the truth ---
+
+  private performAt(st: TruthStep): void {
+    const step = this.step;
+    this.step = st.step;
+    this.perform(st);
+    this.step = step;
+  }
 
   private perform(st: TruthStep): void {
     const who: Who = { pid: st.pid, tid: st.tid };
@@ -151,8 +182,9 @@ class SensorModel {
     switch (st.kind) {
       case 'fork': {
         if (st.childPid === undefined) break;
-        const child: Proc = { pid: st.childPid, ppid: st.pid, startNs: BigInt(st.monoNs) + 40_000n, alive: true, fds: new Map(proc?.fds ?? []) };
-        if (proc?.exe && st.pid === 1) {
+        // the child runs its parent's image (an exe and argv the snapshot would show) until it execs
+        const child: Proc = { pid: st.childPid, ppid: st.pid, startNs: BigInt(st.monoNs) + 40_000n, alive: true, fds: new Map(proc?.fds ?? []), execed: false };
+        if (proc?.exe) {
           child.exe = proc.exe;
           child.argv = proc.argv;
         }
@@ -168,6 +200,7 @@ class SensorModel {
         if (proc) {
           proc.exe = st.exe;
           proc.argv = st.argv;
+          proc.execed = true;
           if (this.live) this.emit(this.proc('exec', proc, st.pid, { scenario: true }));
         }
         break;
@@ -526,6 +559,10 @@ interface Attr {
 }
 
 const NONE: Attr = { attribution: 'none' };
+
+function maxBig(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
 
 function inet(s: { family: number }): boolean {
   return s.family === AF.INET || s.family === AF.INET6;

@@ -43,13 +43,13 @@ export function simulate(o: SimOptions): SimResult {
   return withFault({ truth, derived: !o.truth, perfect, seed, ...(o.fault ? { fault: o.fault } : {}), order: o.order ?? 'le' });
 }
 
-/** Apply a fault (by name) to a perfect capture and write both files. */
-export function withFault(o: { truth: Truth; derived: boolean; perfect: SimCapture; seed: number; fault?: string; order: ByteOrder }): SimResult {
-  const fault = o.fault === undefined ? undefined : faultNamed(o.fault);
+/** Apply a fault (a name from the table, or a fault itself) to a perfect capture and write both files. */
+export function withFault(o: { truth: Truth; derived: boolean; perfect: SimCapture; seed: number; fault?: string | Fault; order: ByteOrder }): SimResult {
+  const fault = o.fault === undefined ? undefined : typeof o.fault === 'string' ? faultNamed(o.fault) : o.fault;
   if (o.fault !== undefined && !fault) {
-    throw new HoneError('E_USAGE', `unknown fault "${o.fault}"`, { hint: `faults: ${FAULTS.map((f) => f.name).join(', ')}` });
+    throw new HoneError('E_USAGE', `unknown fault "${String(o.fault)}"`, { hint: `faults: ${FAULTS.map((f) => f.name).join(', ')}` });
   }
-  const rng = makeRng(o.seed).fork(`fault:${o.fault ?? ''}:${o.truth.scenario}`);
+  const rng = makeRng(o.seed).fork(`fault:${fault?.name ?? ''}:${o.truth.scenario}`);
   const capture = fault?.kind === 'events' ? fault.apply({ truth: o.truth, perfect: o.perfect, rng }) : o.perfect;
   let pcapng = writePcapng(capture, o.order);
   if (fault?.kind === 'bytes') pcapng = fault.apply(pcapng, o.order, rng);

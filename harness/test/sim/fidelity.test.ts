@@ -1,0 +1,117 @@
+// Fidelity (issue 4): the simulator writes what the real sensor writes.
+// Real captures of the same scenarios from Debian 6.1 and 7.2 guests (hone
+// matrix, 2026-11-27), trimmed to the scenario (`hone sim --trim`), are
+// compared chain by chain with the simulation of the same truth by a sensor
+// attributing like the real one (creator-only), and with the perfect model
+// on structure only. See harness/sim/README.md for what is compared.
+import t from 'tap';
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readPcapng, parseHonet } from '../../capture/index.ts';
+import { checkScenario, parseTruth } from '../../check/index.ts';
+import { loadScenarios } from '../../scenario/index.ts';
+import { compareTraces, describeDifference, fidelity, lineShape, namesOf, project } from '../../sim/fidelity.ts';
+import { simulateSensor } from '../../sim/sensor.ts';
+import { simulate, withFault } from '../../sim/simulate.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', 'fixtures', 'sim');
+const scenarios = new Map((await loadScenarios()).map((s) => [s.name, s]));
+const kernels = readdirSync(root).sort();
+
+function load(kernel: string, name: string) {
+  const dir = join(root, kernel, name);
+  const truth = parseTruth(readFileSync(join(dir, 'truth.json'), 'utf8'));
+  return { truth, scenario: scenarios.get(name)!, real: readPcapng(readFileSync(join(dir, 'capture.pcapng'))), honet: readFileSync(join(dir, 'honet.txt'), 'utf8') };
+}
+
+function simBlocks(truth: ReturnType<typeof load>['truth'], fault: string | undefined, exitAfterNextStep: boolean) {
+  const perfect = simulateSensor(truth, 1, { exitAfterNextStep });
+  return readPcapng(withFault({ truth, derived: false, perfect, seed: 1, order: 'le', ...(fault ? { fault } : {}) }).pcapng).blocks;
+}
+
+t.test('fixtures come from at least two kernels', async (t) => {
+  t.ok(kernels.length >= 2, kernels.join(', '));
+  for (const k of kernels) t.ok(readdirSync(join(root, k)).length >= 6, `${k}: scenarios`);
+});
+
+for (const kernel of kernels) {
+  t.test(`${kernel}: the creator-only simulation of each recorded truth has the real capture's structure and attribution`, async (t) => {
+    for (const name of readdirSync(join(root, kernel)).sort()) {
+      const { truth, scenario, real } = load(kernel, name);
+      t.equal(truth.scenario, name);
+      const r = fidelity(real.blocks, truth, (lag) => simBlocks(truth, 'creator-only', lag));
+      t.ok(r.items >= 5 && r.chains >= 3, `${name}: ${r.chains} chains, ${r.items} items compared`);
+      t.same(r.differences.map(describeDifference), [], `${name}: same chains (exit race resolved ${r.exitAfterNextStep ? 'after' : 'before'} the next step)`);
+      // the checker says the same about both
+      const vr = checkScenario({ scenario, truth, capture: real });
+      const vs = checkScenario({ scenario, truth, capture: readPcapng(simulate({ scenario, truth, fault: 'creator-only' }).pcapng) });
+      t.equal(vs.status, vr.status, `${name}: same verdict (${vr.status})`);
+      t.same(vs.mismatches.length, vr.mismatches.length, `${name}: same number of mismatches`);
+    }
+  });
+
+  t.test(`${kernel}: the perfect model has the real structure; only attribution differs`, async (t) => {
+    for (const name of readdirSync(join(root, kernel)).sort()) {
+      const { truth, real } = load(kernel, name);
+      const r = fidelity(real.blocks, truth, (lag) => simBlocks(truth, undefined, lag), { attribution: false });
+      t.same(r.differences.map(describeDifference), [], `${name}: same chains without attribution`);
+      const withAttr = fidelity(real.blocks, truth, (lag) => simBlocks(truth, undefined, lag));
+      t.ok(withAttr.differences.length > 0, `${name}: attribution differs (real: creator, perfect: sender/reader/holder)`);
+    }
+  });
+
+  t.test(`${kernel}: the runner model's own truth (no guest) gives the same structure as the real run`, async (t) => {
+    for (const name of readdirSync(join(root, kernel)).sort()) {
+      const { truth, scenario, real } = load(kernel, name);
+      const derived = simulate({ scenario, seed: 11, fault: 'creator-only' });
+      const d = compareTraces(project(real.blocks, truth), project(readPcapng(derived.pcapng).blocks, derived.truth));
+      // the exit race may resolve the other way in a real run; try both before judging
+      const other = compareTraces(project(real.blocks, truth), project(simBlocksFromDerived(derived.truth), derived.truth));
+      t.same((d.length <= other.length ? d : other).map(describeDifference), [], name);
+    }
+  });
+
+  t.test(`${kernel}: honet lines of the simulation have the real lines' shapes`, async (t) => {
+    for (const name of readdirSync(join(root, kernel)).sort()) {
+      const { truth, scenario, honet } = load(kernel, name);
+      const sim = simulate({ scenario, truth, fault: 'creator-only' }).honet;
+      const { procs, socks } = namesOf(truth);
+      const scoped = (text: string) =>
+        new Set(
+          text.split('\n').filter((l) => {
+            const w = l.split(' ');
+            if (['FORK', 'EXEC', 'EXIT'].includes(w[1] ?? '')) return procs.has(Number(w[2]));
+            if (w[1] === 'SOCK') return socks.has(w[7] ?? '');
+            if (w[1] === 'PAKT') return socks.has(w[3] ?? '');
+            return w[1] === 'HEAD' || w[1] === 'TAIL';
+          }).map(lineShape),
+        );
+      const real = scoped(honet);
+      const simulated = scoped(sim);
+      t.same([...simulated].filter((s) => !real.has(s)), [], `${name}: every simulated line shape is a real one`);
+      t.same([...real].filter((s) => !simulated.has(s)), [], `${name}: every real line shape is simulated`);
+      t.ok(parseHonet(sim).length > 5, `${name}: the simulated text parses`);
+    }
+  });
+}
+
+t.test('the comparison is not blind: a real capture missing one packet, or with the FINs swapped, differs', async (t) => {
+  const { truth, real } = load(kernels[0]!, 'tcp-loopback-v6');
+  const sim = project(simBlocks(truth, 'creator-only', true), truth);
+  const tagged = real.blocks.findIndex((b) => b.kind === 'packet' && b.packetLength > 72);
+  const fewer = compareTraces(project(real.blocks.filter((_, i) => i !== tagged), truth), sim);
+  t.ok(fewer.length > 0, fewer.map(describeDifference).join('; '));
+  const other = compareTraces(project(real.blocks, truth), project(simBlocks(truth, 'creator-only', false), truth));
+  const fc = load(kernels[0]!, 'fork-child-sends');
+  const race = compareTraces(project(fc.real.blocks, fc.truth), project(simBlocks(fc.truth, 'creator-only', false), fc.truth));
+  t.ok(race.length > 0, 'the exit race resolved the other way is a difference');
+  t.same(other.length, 0, 'tcp-loopback-v6 has no exit race (every socket is closed before the exits)');
+  const lastUser = fidelity(load(kernels[0]!, 'two-threads-one-socket').real.blocks, load(kernels[0]!, 'two-threads-one-socket').truth, (lag) => simBlocks(load(kernels[0]!, 'two-threads-one-socket').truth, 'last-user', lag));
+  t.ok(lastUser.differences.length > 0, 'a sensor attributing to the last user is told apart from the real one');
+});
+
+function simBlocksFromDerived(truth: ReturnType<typeof load>['truth']) {
+  return simBlocks(truth, 'creator-only', false);
+}
