@@ -22,7 +22,7 @@ const FLAGS = {
   truth: { type: 'string', help: 'use a truth.json recorded in a guest instead of deriving one' },
   order: { type: 'string', help: 'byte order of the PCAP-NG: le (default) or be' },
   check: { type: 'boolean', help: 'print the checker\'s verdict on the simulated capture' },
-  'faults-table': { type: 'boolean', help: 'print the table of scenarios by faults; exit 1 if an applicable fault is not caught' },
+  'faults-table': { type: 'boolean', help: 'print the table of scenarios by faults; exit 1 if an applicable fault is not caught, a perfect capture fails, or (all scenarios) a fault is caught by none' },
   scenario: { type: 'strings', help: 'with --faults-table: only these scenarios (default: all)' },
   'list-faults': { type: 'boolean', help: 'list the faults and what each models' },
   trim: { type: 'string', help: 'trim a real run directory (truth.json, capture.pcapng, honet.txt) to its scenario, into --out DIR (fixtures)' },
@@ -61,7 +61,8 @@ export async function simCommand(argv: string[]): Promise<number> {
     }
     const report = runMutations(scenarios.map((s) => ({ scenario: s, truth: deriveTruth(s, seed) })), seed);
     process.stdout.write(`${renderTable(report)}\n`);
-    return report.ok ? 0 : 1;
+    // with every scenario, a fault that none catches is a failure too (a subset may lack the one that does)
+    return report.ok && (flags.scenario?.length || report.uncaughtFaults.length === 0) ? 0 : 1;
   }
   if (positional.length !== 1) throw new HoneError('E_USAGE', 'sim: give exactly one scenario (a name in scenarios/ or a file)', { hint: 'hone sim tcp-loopback-v4 --fault creator-only --out /tmp/c.pcapng' });
   const scenario = await findScenario(positional[0]!);

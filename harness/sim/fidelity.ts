@@ -136,21 +136,29 @@ export interface FidelityResult {
   exitAfterNextStep: boolean;
 }
 
+/** A capture and the truth its ids come from. */
+export interface Run {
+  blocks: Block[];
+  truth: Truth;
+}
+
 /**
- * Compare a real capture with the simulation of the same truth by a sensor with `fault` (the
- * current sensor attributes by creator: compare with `creator-only` for attribution, or pass
- * attribution false to compare structure only). The exit race (SensorOptions) is resolved both
- * ways; the closer one is reported.
+ * Compare a real capture with a simulated one (usually of the same truth; a truth the simulator
+ * derived itself works too, since everything is compared by name). The current sensor attributes
+ * by creator: simulate with `creator-only` to compare attribution, or pass attribution false to
+ * compare structure only. The exit race (SensorOptions) is resolved both ways; the closer one is
+ * reported.
  */
-export function fidelity(realBlocks: Block[], truth: Truth, simulateBlocks: (exitAfterNextStep: boolean) => Block[], o: ProjectOptions = {}): FidelityResult {
-  const real = project(realBlocks, truth, o);
+export function fidelity(real: Run, simulated: (exitAfterNextStep: boolean) => Run, o: ProjectOptions = {}): FidelityResult {
+  const r = project(real.blocks, real.truth, o);
   let best: FidelityResult | undefined;
   for (const lag of [true, false]) {
-    const sim = project(simulateBlocks(lag), truth, o);
-    const differences = compareTraces(real, sim);
-    const items = [...real.values()].reduce((n, l) => n + l.length, 0);
-    const r = { chains: new Set([...real.keys(), ...sim.keys()]).size, items, differences, exitAfterNextStep: lag };
-    if (!best || r.differences.length < best.differences.length) best = r;
+    const sim = simulated(lag);
+    const s = project(sim.blocks, sim.truth, o);
+    const differences = compareTraces(r, s);
+    const items = [...r.values()].reduce((n, l) => n + l.length, 0);
+    const result = { chains: new Set([...r.keys(), ...s.keys()]).size, items, differences, exitAfterNextStep: lag };
+    if (!best || result.differences.length < best.differences.length) best = result;
     if (differences.length === 0) break;
   }
   return best!;

@@ -33,6 +33,7 @@ t.test('every scenario: perfect capture passes, every applicable fault is caught
     }
   }
   t.same(report.uncaughtFaults, [], 'every fault is caught (or tolerated) by at least one scenario');
+  t.match(renderTable(report), /^every fault is caught by at least one scenario$/m);
   t.ok(report.ok);
   t.ok(report.cells.some((c) => c.outcome === 'n/a'), 'applicability is decided per scenario, not assumed');
 });
