@@ -258,10 +258,12 @@ class RunnerModel {
         st.socket = view(sock, fd);
         break;
       }
-      case 'shutdown':
+      case 'shutdown': {
+        const { sock, fd } = handle(a.sock!);
         st.sock = a.sock!;
-        st.socket = view(handle(a.sock!).sock, handle(a.sock!).fd);
+        st.socket = view(sock, fd);
         break;
+      }
       case 'close': {
         const { sock, fd } = handle(a.sock!);
         st.sock = a.sock!;

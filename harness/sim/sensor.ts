@@ -78,7 +78,8 @@ class SensorModel {
   private readonly deferred: string[] = [];
   private readonly rng;
   private clock = 0n;
-  private kernelIcmp = new Map<string, string>();
+  /** The kernel's ICMP socket (echo replies) per network namespace and family. */
+  private readonly kernelIcmp = new Map<string, string>();
   private nextKernelCookie: number;
   private live = false;
   private step = -1;
@@ -428,8 +429,7 @@ class SensorModel {
         return;
       }
       // second closer: FIN+ACK; the first closer ACKs and goes to TIME_WAIT (closed by the kernel), then this one is gone
-      this.tcpPair(s, undefined, { src: s.local, dst: s.remote, flags: TCP_FLAG.FIN | TCP_FLAG.ACK, seq: s.seq, ack: p.seq + 0 }, 'control', 'control');
-      this.packet('in', encode({ kind: 'tcp', src: s.local, dst: s.remote, flags: TCP_FLAG.FIN | TCP_FLAG.ACK, seq: s.seq, ack: p.seq, payload: Buffer.alloc(0) }), p, 'control', this.holder(p));
+      this.tcpPair(s, p, { src: s.local, dst: s.remote, flags: TCP_FLAG.FIN | TCP_FLAG.ACK, seq: s.seq, ack: p.seq }, 'control', 'control');
       s.seq++;
       const ack = encode({ kind: 'tcp', src: s.remote, dst: s.local, flags: TCP_FLAG.ACK, seq: p.seq, ack: s.seq, payload: Buffer.alloc(0) });
       this.packet('out', ack, p, 'control', this.holder(p));

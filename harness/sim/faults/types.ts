@@ -52,8 +52,3 @@ export function judged(e: SimEvent): e is PacketEvent {
 export function copyCapture(c: SimCapture, events: SimEvent[] = c.events): SimCapture {
   return { ...c, events: events.map((e) => ('meta' in e ? { ...e, meta: { ...e.meta } } : { ...e, counters: { ...e.counters } })) as SimEvent[] };
 }
-
-/** The sensor's thread identity of a judged appearance, as the truth says it. */
-export function pickSome<T>(items: T[], rng: Rng, fraction: number): T[] {
-  return items.filter(() => rng.next() < fraction);
-}
