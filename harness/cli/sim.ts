@@ -2,6 +2,7 @@
 // turns a scenario's ground truth into the PCAP-NG and /dev/honet text a
 // correct sensor would write, or a sensor with a named fault; and prints the
 // table of scenarios by faults that the checker catches.
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseTruth } from '../check/truth.ts';
@@ -24,6 +25,7 @@ const FLAGS = {
   check: { type: 'boolean', help: 'print the checker\'s verdict on the simulated capture' },
   'faults-table': { type: 'boolean', help: 'print the table of scenarios by faults; exit 1 if an applicable fault is not caught, a perfect capture fails, or (all scenarios) a fault is caught by none' },
   scenario: { type: 'strings', help: 'with --faults-table: only these scenarios (default: all)' },
+  truths: { type: 'string', help: 'with --faults-table: use recorded truths, DIR/<scenario>/truth.json (a matrix results/<kernel> folder) or DIR/<scenario>.json' },
   'list-faults': { type: 'boolean', help: 'list the faults and what each models' },
   trim: { type: 'string', help: 'trim a real run directory (truth.json, capture.pcapng, honet.txt) to its scenario, into --out DIR (fixtures)' },
   help: { type: 'boolean', alias: 'h', help: 'show this help' },
@@ -59,10 +61,22 @@ export async function simCommand(argv: string[]): Promise<number> {
       if (unknown.length) throw new HoneError('E_USAGE', `sim: unknown scenario ${unknown.join(', ')}`, { hint: `scenarios: ${scenarios.map((s) => s.name).join(', ')}` });
       scenarios = scenarios.filter((s) => flags.scenario!.includes(s.name));
     }
-    const report = runMutations(scenarios.map((s) => ({ scenario: s, truth: deriveTruth(s, seed) })), seed);
+    const inputs = [];
+    for (const s of scenarios) {
+      if (flags.truths === undefined) {
+        inputs.push({ scenario: s, truth: deriveTruth(s, seed) });
+        continue;
+      }
+      const file = [join(flags.truths, s.name, 'truth.json'), join(flags.truths, `${s.name}.json`)].find((f) => existsSync(f));
+      if (file) inputs.push({ scenario: s, truth: parseTruth(await readText(file), file) });
+      else process.stderr.write(`sim: no recorded truth for ${s.name} in ${flags.truths}, skipped\n`);
+    }
+    if (inputs.length === 0) throw new HoneError('E_USAGE', `sim: no truth for any scenario in ${flags.truths}`);
+    const report = runMutations(inputs, seed);
     process.stdout.write(`${renderTable(report)}\n`);
     // with every scenario, a fault that none catches is a failure too (a subset may lack the one that does)
-    return report.ok && (flags.scenario?.length || report.uncaughtFaults.length === 0) ? 0 : 1;
+    const subset = Boolean(flags.scenario?.length) || inputs.length < scenarios.length;
+    return report.ok && (subset || report.uncaughtFaults.length === 0) ? 0 : 1;
   }
   if (positional.length !== 1) throw new HoneError('E_USAGE', 'sim: give exactly one scenario (a name in scenarios/ or a file)', { hint: 'hone sim tcp-loopback-v4 --fault creator-only --out /tmp/c.pcapng' });
   const scenario = await findScenario(positional[0]!);

@@ -70,6 +70,17 @@ t.test('perfect captures from truths recorded by the real runner pass, with or w
   }
 });
 
+t.test('the fault table on truths recorded by the real runner: every applicable fault caught', async (t) => {
+  const dir = join(here, '..', 'fixtures', 'truth');
+  const inputs = readdirSync(dir).map((f) => {
+    const truth = parseTruth(readFileSync(join(dir, f), 'utf8'), f);
+    return { scenario: byName.get(truth.scenario)!, truth };
+  });
+  const r = runMutations(inputs, 1);
+  t.ok(inputs.length >= 14, `${inputs.length} recorded truths`);
+  t.ok(r.ok, renderTable(r).split('\n').filter((l) => /MISSED|PERFECT/.test(l)).join('\n') || 'ok');
+});
+
 t.test('perfect captures pass in big-endian too', async (t) => {
   for (const s of scenarios.filter((x) => x.name !== 'thousand-connections')) {
     const r = simulate({ scenario: s, seed: 5, order: 'be' });

@@ -4,7 +4,8 @@
 import t from 'tap';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ISB_OPT, parseHonet, readPcapng, type PacketBlock } from '../../capture/index.ts';
 import { parseTruth } from '../../check/index.ts';
 import { simCommand } from '../../cli/sim.ts';
@@ -14,6 +15,7 @@ import { judge } from '../../sim/mutation.ts';
 import { simulate } from '../../sim/simulate.ts';
 import { HoneError } from '../../util/errors.ts';
 
+const here = dirname(fileURLToPath(import.meta.url));
 const scenarios = new Map((await loadScenarios()).map((s) => [s.name, s]));
 const sc = (n: string) => scenarios.get(n)!;
 
@@ -133,6 +135,9 @@ t.test('hone sim: writes the files, prints the text, checks, lists faults, print
   t.match(table.out, /two-threads-one-socket\s+pass\s+caught\s+caught/);
   t.match(table.out, /^ok: 2 perfect captures pass/m);
   t.match(table.out, /^no scenario here catches stale-pid-reuse$/m, 'a subset says which faults it does not exercise');
+  const recorded = await run(['--faults-table', '--truths', join(here, '..', 'fixtures', 'truth'), '--scenario', 'fork-child-sends', '--scenario', 'udp-any-v4']);
+  t.equal(recorded.code, 0, 'the table from truths recorded by the real runner');
+  t.match(recorded.out, /fork-child-sends\s+pass\s+caught/);
   const err = await run(['tcp-loopback-v4', '--fault', 'nope']).catch((e: unknown) => e);
   t.ok(err instanceof HoneError && err.code === 'E_USAGE', 'an unknown fault is a usage error');
   t.match((err as Error).message, /unknown fault "nope"/);
