@@ -2,7 +2,7 @@
 // the cache, its Makefile run with KVER, KSRC and SYSMAP (and W=1), on the
 // host or in a build root, then the vermagic gate. The compiler's output is
 // kept for the results.
-import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HoneError } from '../util/errors.ts';
 import type { Logger } from '../util/log.ts';
@@ -32,10 +32,11 @@ export const moduleStack = ['process_notify', 'socket_notify', 'packet_notify', 
 export async function buildModules(k: CatalogKernel, bundle: KernelBundle, logger: Logger): Promise<ModuleBuild> {
   const toolchain = chooseToolchain(bundle.ccVersionText, k.buildSuite, await hostGccMajor());
   logger(`toolchain: ${toolchain.reason}`);
-  const out = join(cachePaths().builds(k.id), 'kmod');
-  await rm(out, { recursive: true, force: true });
-  await mkdir(out, { recursive: true });
-  await cp(join(repoRoot, 'kmod'), out, { recursive: true, filter: (src) => !/\.(o|ko|mod|mod\.c|cmd)$|\/\.tmp/.test(src) });
+  // a fresh folder per build: several hone processes may build the same kernel at once
+  await mkdir(cachePaths().builds(k.id), { recursive: true });
+  await removeStale(cachePaths().builds(k.id));
+  const out = await mkdtemp(join(cachePaths().builds(k.id), 'kmod-'));
+  await cp(join(repoRoot, 'kmod'), out, { recursive: true, filter: (src) => !/\.(o|ko|mod|mod\.c|cmd)$|\/\.tmp|\/pkg-build(\/|$)/.test(src) });
   const vars = [`KVER=${bundle.release}`, `KSRC=${bundle.ksrc}`, `SYSMAP=${bundle.systemMap}`, 'W=1'];
   let r: RunResult;
   let started: number;
@@ -49,9 +50,11 @@ export async function buildModules(k: CatalogKernel, bundle: KernelBundle, logge
     r = await runInBuildRoot(root, [cachePaths().root], ['make', '-C', out, ...vars], { kernel: k.id });
   }
   const durationMs = Date.now() - started;
-  const logFile = join(cachePaths().builds(k.id), 'build.log');
+  const logFile = join(out, 'build.log');
   const text = `$ make ${vars.join(' ')} (${toolchain.reason})\n${r.stdout}\n${r.stderr}\n`;
   await writeFile(logFile, text);
+  // the latest build's log, where `hone build` and the matrix point users
+  await writeFile(join(cachePaths().builds(k.id), 'build.log'), text);
   const warnings = text.split('\n').filter((l) => /\bwarning:/i.test(l));
   if (r.exitCode !== 0) {
     throw new HoneError('E_MODULE_BUILD', `building kmod/ failed (make exited ${r.exitCode})`, {
@@ -66,6 +69,15 @@ export async function buildModules(k: CatalogKernel, bundle: KernelBundle, logge
 }
 
 // --- internal ---
+
+/** Removes build folders older than a day (their processes are long gone). */
+async function removeStale(dir: string): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith('kmod')) continue;
+    const age = await stat(join(dir, name)).then((st) => Date.now() - st.mtimeMs, () => 0);
+    if (age > 24 * 3600 * 1000) await rm(join(dir, name), { recursive: true, force: true });
+  }
+}
 
 async function findModules(dir: string, kernel: string): Promise<string[]> {
   const kos = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.ko'));

@@ -14,6 +14,7 @@ const commands: Record<string, { load: () => Promise<Command>; help: string }> =
   read: { load: async () => (await import('./read.ts')).readCommand, help: 'print a capture (pcapng or honet text) with processes' },
   ci: { load: async () => (await import('./ci.ts')).ciCommand, help: 'print, write or check the per-kernel CI workflow' },
   'package-test': { load: async () => (await import('./package-test.ts')).packageTestCommand, help: 'install the hone-dkms deb in a debootstrapped Debian guest and load it' },
+  bench: { load: async () => (await import('./bench.ts')).benchCommand, help: 'benchmarks: boot overhead, sensor overhead, capacity, matrix time, footprint' },
   doctor: { load: async () => (await import('./doctor.ts')).doctorCommand, help: 'check (and with --fix install) what the host needs' },
   sim: { load: async () => (await import('./sim.ts')).simCommand, help: 'simulate a scenario\'s capture (perfect or with a fault); --faults-table' },
 };

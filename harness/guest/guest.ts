@@ -38,6 +38,8 @@ export interface Guest {
   /** Guest uptime when /init said ready. */
   guestUptime: number;
   retries: number;
+  /** QEMU's process id on the host (for footprint measurements). */
+  qemuPid: number | undefined;
   exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
   check(command: string, opts?: ExecOptions): Promise<ExecResult>;
   copyOut(remote: string, local: string): Promise<number>;
@@ -97,6 +99,7 @@ async function bootOnce(o: BootOptions, attempt: number): Promise<Omit<Guest, 'r
       kernel: o.kernel,
       accel: o.accel,
       sshPort,
+      qemuPid: qemu.pid,
       readyMs,
       guestUptime: ready,
       exec: (c, e) => guard(ssh.exec(c, e)),

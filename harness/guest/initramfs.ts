@@ -2,7 +2,7 @@
 // (dropbear and the host libraries it links), the kernel's own virtio-net
 // module closure, Hone's modules and their dependencies, the scenario runner,
 // and /init from images/guest-init.sh.
-import { mkdir, readFile, writeFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile, stat } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
 import { HoneError } from '../util/errors.ts';
 import { run } from '../util/run.ts';
@@ -23,7 +23,7 @@ export interface ImageInputs {
   /** Load Hone's modules at boot (default); false ships them unloaded. */
   autoload?: boolean;
   /** More host programs to install at the same path: static ones, or dynamic ones with their libraries. */
-  extraPrograms?: { path: string; dynamic: boolean; pkg: string }[];
+  extraPrograms?: { path: string; dynamic: boolean; pkg: string; guestPath?: string }[];
   /** File name of the image in the cache (default initramfs.cpio.gz). */
   imageName?: string;
 }
@@ -75,12 +75,17 @@ export async function makeInitramfs(inputs: ImageInputs): Promise<string> {
   if (inputs.runner) files.file('usr/bin/hone-runner', await readFile(inputs.runner), 0o755);
   for (const p of inputs.extraPrograms ?? []) {
     if (p.dynamic) await addDynamicProgram(files, p.path, p.pkg);
-    else files.file(p.path, await hostFile(p.path, p.pkg), 0o755);
+    else files.file(p.guestPath ?? p.path, await hostFile(p.path, p.pkg), 0o755);
   }
 
   const dir = cachePaths().images(kernel);
   await mkdir(dir, { recursive: true });
-  const out = join(dir, inputs.imageName ?? 'initramfs.cpio.gz');
+  for (const name of await readdir(dir)) {
+    const age = await stat(join(dir, name)).then((st) => Date.now() - st.mtimeMs, () => 0);
+    if (age > 24 * 3600 * 1000) await rm(join(dir, name), { force: true });
+  }
+  // one image per process: several hone processes may boot the same kernel at once
+  const out = join(dir, `${process.pid}-${inputs.imageName ?? 'initramfs.cpio.gz'}`);
   await writeFile(out, gzipCpio(files.entries()));
   return out;
 }

@@ -224,7 +224,8 @@ static int capture(const char *dev, double secs, int stopped)
 {
 	struct hone_stats s;
 	struct sigaction sa = { .sa_handler = on_signal };
-	int fd = open(dev, O_RDONLY);
+	/* non-blocking: a reader that blocks in read() must still stop on SIGTERM */
+	int fd = open(dev, O_RDONLY | O_NONBLOCK);
 	long long bytes = 0;
 	double end = now() + secs;
 
@@ -234,8 +235,12 @@ static int capture(const char *dev, double secs, int stopped)
 	sigaction(SIGINT, &sa, NULL);
 	/* the first read attaches the reader (and takes the snapshot) */
 	char first[4096];
+	struct pollfd p0 = { .fd = fd, .events = POLLIN };
+	ssize_t got = read(fd, first, sizeof(first));
 
-	bytes += read(fd, first, sizeof(first)) > 0 ? (long long)sizeof(first) : 0;
+	if (got < 0 && errno == EAGAIN && poll(&p0, 1, 1000) > 0)
+		got = read(fd, first, sizeof(first));
+	bytes += got > 0 ? got : 0;
 	printf("{\"mode\":\"capture\",\"attached\":true}\n");
 	fflush(stdout);
 	while (!stop && now() < end) {
@@ -251,7 +256,6 @@ static int capture(const char *dev, double secs, int stopped)
 	if (ioctl(fd, HEIO_GET_STATS, &s))
 		die("HEIO_GET_STATS");
 	/* what was queued before the stop still counts as delivered once read */
-	fcntl(fd, F_SETFL, O_NONBLOCK);
 	bytes += drain(fd, 0);
 	if (ioctl(fd, HEIO_GET_STATS, &s))
 		die("HEIO_GET_STATS");

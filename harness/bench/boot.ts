@@ -1,0 +1,81 @@
+// Boot overhead: a bare `qemu -kernel -initrd` boot of the same kernel to a
+// busybox prompt against the harness's boot to ready (modules loaded, SSH
+// up), same accelerator, memory and vCPUs, interleaved run by run.
+import { createWriteStream } from 'node:fs';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from '../vendor.ts';
+import type { PreparedKernel } from '../guest/prepare.ts';
+import { startGuest } from '../guest/prepare.ts';
+import { Files } from '../guest/initramfs.ts';
+import { gzipCpio } from '../guest/cpio.ts';
+import { qemuArgs } from '../guest/qemu-args.ts';
+import type { Logger } from '../util/log.ts';
+import { HoneError } from '../util/errors.ts';
+import { summarize, type Summary } from './stats.ts';
+
+export interface BootMeasure {
+  kernel: string;
+  accel: string;
+  smp: number;
+  memoryMiB: number;
+  bareMs: Summary;
+  readyMs: Summary;
+  ratio: Summary;
+}
+
+const memoryMiB = 512;
+
+export async function measureBoot(p: PreparedKernel, runs: number, out: string, logger: Logger): Promise<BootMeasure> {
+  await mkdir(out, { recursive: true });
+  const bareImage = join(out, `${p.kernel.id}-bare.cpio.gz`);
+  await writeFile(bareImage, await bareInitramfs());
+  const smp = p.kernel.smp ?? 2;
+  const bare: number[] = [];
+  const ready: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    bare.push(await bareBoot(p, bareImage, smp, join(out, `${p.kernel.id}-bare-${i}.log`)));
+    const g = await startGuest({ ...p, kernel: { ...p.kernel, smp } }, logger, { consoleFile: join(out, `${p.kernel.id}-ready-${i}.log`), memoryMiB });
+    ready.push(g.readyMs);
+    await g.shutdown();
+    logger(`boot run ${i + 1}/${runs}: bare ${bare.at(-1)} ms, harness ready ${ready.at(-1)} ms`);
+  }
+  return {
+    kernel: p.kernel.id,
+    accel: p.accel.accel,
+    smp,
+    memoryMiB,
+    bareMs: summarize(bare),
+    readyMs: summarize(ready),
+    ratio: summarize(ready.map((r, i) => r / (bare[i] as number))),
+  };
+}
+
+// --- internal ---
+
+async function bareInitramfs(): Promise<Buffer> {
+  const f = new Files();
+  for (const d of ['proc', 'dev', 'bin', 'sbin', 'usr/bin', 'usr/sbin']) f.dir(d);
+  f.file('bin/busybox', await readFile('/bin/busybox'), 0o755);
+  f.file('init', Buffer.from('#!/bin/busybox sh\n/bin/busybox --install -s\necho BARE-PROMPT\npoweroff -f\n'), 0o755);
+  return gzipCpio(f.entries());
+}
+
+/** Milliseconds from QEMU's start to the busybox shell's first line. */
+async function bareBoot(p: PreparedKernel, initrd: string, smp: number, consoleFile: string): Promise<number> {
+  const args = qemuArgs({ kernel: p.bundle.vmlinuz, initrd, accel: p.accel.accel, smp, memoryMiB });
+  const log = createWriteStream(consoleFile);
+  const started = Date.now();
+  const qemu = execa('qemu-system-x86_64', args, { reject: false, stdin: 'ignore', buffer: false, timeout: 120000 });
+  let at: number | undefined;
+  let seen = '';
+  qemu.stdout?.on('data', (d: Buffer) => {
+    log.write(d);
+    seen = (seen + d.toString()).slice(-64); // the marker may arrive split across chunks
+    if (at === undefined && seen.includes('BARE-PROMPT')) at = Date.now() - started;
+  });
+  await qemu;
+  await new Promise<void>((r) => log.end(r));
+  if (at === undefined) throw new HoneError('E_GUEST_BOOT', 'the bare boot never reached its busybox prompt', { kernel: p.kernel.id, hint: `console: ${consoleFile}` });
+  return at;
+}

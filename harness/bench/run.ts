@@ -1,0 +1,169 @@
+// `hone bench`: every figure measured side by side in one run, repeated,
+// written to bench/results.json (raw) and bench/results.md (targets).
+import { cpus, totalmem } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CatalogKernel } from '../catalog/catalog.ts';
+import { prepareKernel } from '../guest/prepare.ts';
+import { runMatrix } from '../matrix/run.ts';
+import type { MatrixReport } from '../matrix/types.ts';
+import type { Scenario } from '../scenario/index.ts';
+import { prefixed, quiet, type Logger } from '../util/log.ts';
+import { repoRoot } from '../util/paths.ts';
+import { run } from '../util/run.ts';
+import { measureBoot, type BootMeasure } from './boot.ts';
+import { measureInGuest, type CapacityMeasure, type OverheadMeasure } from './overhead.ts';
+
+export interface BenchOptions {
+  kernels: CatalogKernel[];
+  scenarios: Scenario[];
+  quick: boolean;
+  cold: boolean;
+  out: string;
+  logger: Logger;
+}
+
+export interface MatrixTime {
+  cache: 'warm' | 'cold';
+  kernels: number;
+  scenarios: number;
+  wallMs: number;
+  phasesMs: Record<string, number>;
+  passed: boolean;
+}
+
+export interface FootprintMeasure {
+  kernel: string;
+  /** Smallest -m tried at which the kernel's matrix still passed. */
+  smallestPassingMiB: number | null;
+  tried: { memoryMiB: number; passed: boolean; why?: string }[];
+  qemuPeakRssMiB: number | null;
+  harnessPeakRssMiB: number;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  durationMs: number;
+  quick: boolean;
+  machine: { cores: number; memoryGiB: number; node: string; cpu: string };
+  accel: string;
+  kernels: { id: string; release: string; version: string }[];
+  boot: BootMeasure[];
+  overhead: OverheadMeasure[];
+  capacity: CapacityMeasure[];
+  matrix: MatrixTime[];
+  footprint: FootprintMeasure[];
+}
+
+export async function runBench(o: BenchOptions): Promise<BenchResults> {
+  const started = Date.now();
+  const runs = 3;
+  const sizes = o.quick
+    ? { bulkBytes: 64 << 20, rrCount: 5000, forks: 1000, datagrams: 10000 }
+    : { bulkBytes: 256 << 20, rrCount: 20000, forks: 5000, datagrams: 50000 };
+  await run('make', ['-s', '-C', join(repoRoot, 'harness', 'bench', 'guest')], { code: 'E_IMAGE' });
+  await run('sh', ['-c', 'command -v tcpdump'], { code: 'E_MISSING_TOOL', hint: 'apt-get install tcpdump (the overhead comparison runs it in the guest)' });
+  const results: BenchResults = {
+    startedAt: new Date(started).toISOString(),
+    durationMs: 0,
+    quick: o.quick,
+    machine: { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, cpu: cpus()[0]?.model ?? 'unknown' },
+    accel: 'unknown',
+    kernels: [],
+    boot: [],
+    overhead: [],
+    capacity: [],
+    matrix: [],
+    footprint: [],
+  };
+  for (const k of o.kernels) {
+    const logger = prefixed(k.id, o.logger);
+    const ready = await prepareKernel(k, logger, { modules: true });
+    results.accel = ready.accel.accel;
+    results.kernels.push({ id: k.id, release: ready.bundle.release, version: ready.bundle.version });
+    logger('boot overhead');
+    results.boot.push(await measureBoot(ready, runs, o.out, logger));
+    const bench = await prepareKernel(k, logger, {
+      modules: true,
+      autoload: false,
+      imageName: 'bench-initramfs.cpio.gz',
+      extraPrograms: [
+        { path: join(repoRoot, 'harness', 'bench', 'guest', 'hone-bench'), guestPath: '/usr/bin/hone-bench', dynamic: false, pkg: 'hone-bench (make -C harness/bench/guest)' },
+        { path: '/usr/bin/tcpdump', dynamic: true, pkg: 'tcpdump' },
+      ],
+    });
+    logger('sensor overhead and event capacity');
+    const m = await measureInGuest(bench, { runs, ...sizes, out: o.out, logger });
+    results.overhead.push(m.overhead);
+    results.capacity.push(m.capacity);
+  }
+  o.logger('matrix wall time, warm cache');
+  results.matrix.push(await matrixTime('warm', o.kernels, o.scenarios, o.out, o.logger));
+  if (o.cold) {
+    o.logger('matrix wall time, cold cache (a fresh HONE_CACHE: downloads, build roots, everything)');
+    results.matrix.push(await coldMatrixTime(o.kernels, o.scenarios, o.out, o.logger));
+  }
+  const fk = o.kernels[0];
+  if (fk) {
+    const f = await footprint(fk, o.scenarios, o.quick ? [256, 128] : [256, 192, 128, 96, 64], o.out, o.logger);
+    f.qemuPeakRssMiB = Math.max(0, ...results.overhead.map((x) => x.qemuPeakRssMiB ?? 0)) || null;
+    results.footprint.push(f);
+  }
+  results.durationMs = Date.now() - started;
+  return results;
+}
+
+// --- internal ---
+
+function toTime(cache: 'warm' | 'cold', r: MatrixReport, scenarios: number): MatrixTime {
+  const phasesMs: Record<string, number> = {};
+  for (const k of r.kernels) for (const [p, ms] of Object.entries(k.phasesMs)) phasesMs[p] = (phasesMs[p] ?? 0) + ms;
+  return {
+    cache,
+    kernels: r.kernels.length,
+    scenarios,
+    wallMs: r.durationMs,
+    phasesMs,
+    passed: r.results.every((x) => x.status === 'pass' || x.status === 'todo'),
+  };
+}
+
+async function matrixTime(cache: 'warm' | 'cold', kernels: CatalogKernel[], scenarios: Scenario[], out: string, logger: Logger): Promise<MatrixTime> {
+  const r = await runMatrix(kernels, scenarios, { out: join(out, `matrix-${cache}`), jobs: Math.min(2, cpus().length), logger: quiet });
+  const t = toTime(cache, r, scenarios.length);
+  logger(`matrix (${cache}): ${(t.wallMs / 1000).toFixed(0)} s wall`);
+  return t;
+}
+
+async function coldMatrixTime(kernels: CatalogKernel[], scenarios: Scenario[], out: string, logger: Logger): Promise<MatrixTime> {
+  const saved = process.env.HONE_CACHE;
+  const fresh = await mkdtemp(join(out, 'cold-cache-'));
+  process.env.HONE_CACHE = fresh;
+  try {
+    return await matrixTime('cold', kernels, scenarios, out, logger);
+  } finally {
+    if (saved === undefined) delete process.env.HONE_CACHE;
+    else process.env.HONE_CACHE = saved;
+    await rm(fresh, { recursive: true, force: true });
+  }
+}
+
+async function footprint(k: CatalogKernel, scenarios: Scenario[], sizes: number[], out: string, logger: Logger): Promise<FootprintMeasure> {
+  const tried: FootprintMeasure['tried'] = [];
+  for (const memoryMiB of sizes) {
+    const r = await runMatrix([k], scenarios, { out: join(out, `footprint-${memoryMiB}`), jobs: 1, logger: quiet, memoryMiB, onStep: () => void 0 });
+    const bad = r.results.find((x) => x.status !== 'pass' && x.status !== 'todo');
+    const passed = bad === undefined;
+    tried.push({ memoryMiB, passed, ...(bad ? { why: `${bad.scenario}: ${bad.status}: ${bad.reasons[0] ?? ''}` } : {}) });
+    logger(`footprint: -m ${memoryMiB}: ${passed ? 'matrix passes' : `matrix fails (${bad?.scenario}: ${bad?.reasons[0] ?? bad?.status})`}`);
+    if (!passed) break;
+  }
+  const passing = tried.filter((t) => t.passed).map((t) => t.memoryMiB);
+  return {
+    kernel: k.id,
+    smallestPassingMiB: passing.length ? Math.min(...passing) : null,
+    tried,
+    qemuPeakRssMiB: null,
+    harnessPeakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+}
