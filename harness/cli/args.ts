@@ -52,3 +52,24 @@ export function usage(command: string, synopsis: string, spec: Record<string, Fl
   }
   return lines.join('\n');
 }
+
+/**
+ * A subcommand from its flags and body: parses argv (adding --help, which
+ * prints the usage) and runs the body with the parsed flags.
+ */
+export function defineCommand<F extends Record<string, FlagSpec>>(
+  name: string,
+  synopsis: string,
+  spec: F,
+  body: (args: Parsed<F>) => Promise<number>,
+): (argv: string[]) => Promise<number> {
+  const withHelp = { ...spec, help: { type: 'boolean', alias: 'h', help: 'show this help' } } satisfies Record<string, FlagSpec>;
+  return async (argv) => {
+    const parsed = parseArgs(argv, withHelp, name);
+    if (parsed.flags.help) {
+      process.stdout.write(`${usage(name, synopsis, withHelp)}\n`);
+      return 0;
+    }
+    return body(parsed as unknown as Parsed<F>);
+  };
+}

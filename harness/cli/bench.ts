@@ -6,22 +6,16 @@ import { runBench } from '../bench/run.ts';
 import { benchMarkdown, writeBenchResults } from '../bench/report.ts';
 import { log } from '../util/log.ts';
 import { repoRoot } from '../util/paths.ts';
-import { parseArgs, usage } from './args.ts';
+import { defineCommand } from './args.ts';
 
 const spec = {
   quick: { type: 'boolean', help: 'one kernel (debian-6.1), smaller workloads: a few minutes' },
   cold: { type: 'boolean', help: 'also time the matrix from an empty cache (downloads everything again, ~10 min)' },
   kernel: { type: 'strings', alias: 'k', help: 'only this kernel (repeatable)' },
   out: { type: 'string', help: 'where results.json and results.md go (default bench/)' },
-  help: { type: 'boolean', alias: 'h', help: 'show this help' },
 } as const;
 
-export async function benchCommand(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv, spec, 'bench');
-  if (flags.help) {
-    log(usage('bench', '[--quick] [--cold] [--kernel K]...', spec));
-    return 0;
-  }
+export const benchCommand = defineCommand('bench', '[--quick] [--cold] [--kernel K]...', spec, async ({ flags }) => {
   const catalog = await loadCatalog();
   const kernels = flags.kernel ? pickKernels(catalog, flags.kernel) : flags.quick ? pickKernels(catalog, ['debian-6.1']) : catalog;
   const out = flags.out ?? join(repoRoot, 'bench');
@@ -30,4 +24,4 @@ export async function benchCommand(argv: string[]): Promise<number> {
   process.stdout.write(benchMarkdown(results));
   log(`wrote ${join(out, 'results.json')} and ${join(out, 'results.md')}`);
   return 0;
-}
+});

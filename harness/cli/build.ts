@@ -6,22 +6,16 @@ import { bundleFor } from '../fetch/bundle.ts';
 import { kernelFromDir } from '../fetch/kernel-dir.ts';
 import { log, prefixed } from '../util/log.ts';
 import { formatError } from '../util/errors.ts';
-import { parseArgs, usage } from './args.ts';
+import { defineCommand } from './args.ts';
 import { selectKernels } from './select.ts';
 
 const spec = {
   all: { type: 'boolean', help: 'every catalog kernel' },
   'kernel-dir': { type: 'string', help: 'your own kernel build instead of a catalog id (see README)' },
   json: { type: 'boolean', help: 'print the results as JSON on stdout' },
-  help: { type: 'boolean', alias: 'h', help: 'show this help' },
 } as const;
 
-export async function buildCommand(argv: string[]): Promise<number> {
-  const { flags, positional } = parseArgs(argv, spec, 'build');
-  if (flags.help) {
-    log(usage('build', '<kernel...|--all>', spec));
-    return 0;
-  }
+export const buildCommand = defineCommand('build', '<kernel...|--all>', spec, async ({ flags, positional }) => {
   const kernels = flags['kernel-dir'] ? [kernelFromDir(flags['kernel-dir'])] : await selectKernels(positional, flags.all, 'build');
   const results: ModuleBuild[] = [];
   let failed = 0;
@@ -40,4 +34,4 @@ export async function buildCommand(argv: string[]): Promise<number> {
   if (flags.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   log(`build: ${results.length} ok, ${failed} failed`);
   return failed ? 1 : 0;
-}
+});

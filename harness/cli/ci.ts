@@ -6,20 +6,14 @@ import { loadCatalog } from '../catalog/catalog.ts';
 import { renderWorkflow, workflowFile } from '../../ci/workflow.ts';
 import { repoRoot } from '../util/paths.ts';
 import { log } from '../util/log.ts';
-import { parseArgs, usage } from './args.ts';
+import { defineCommand } from './args.ts';
 
 const spec = {
   write: { type: 'boolean', help: `write ${workflowFile}` },
   check: { type: 'boolean', help: `exit 1 if ${workflowFile} does not match the catalog` },
-  help: { type: 'boolean', alias: 'h', help: 'show this help' },
 } as const;
 
-export async function ciCommand(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv, spec, 'ci');
-  if (flags.help) {
-    log(usage('ci', '[--write|--check]', spec));
-    return 0;
-  }
+export const ciCommand = defineCommand('ci', '[--write|--check]', spec, async ({ flags }) => {
   const text = renderWorkflow(await loadCatalog());
   const file = join(repoRoot, workflowFile);
   if (flags.write) {
@@ -38,4 +32,4 @@ export async function ciCommand(argv: string[]): Promise<number> {
   }
   process.stdout.write(text);
   return 0;
-}
+});

@@ -8,7 +8,7 @@ import { chooseAccel } from '../guest/accel.ts';
 import { log } from '../util/log.ts';
 import { run } from '../util/run.ts';
 import { HoneError } from '../util/errors.ts';
-import { parseArgs, usage } from './args.ts';
+import { defineCommand } from './args.ts';
 
 interface Requirement {
   what: string;
@@ -39,15 +39,9 @@ export const requirements: Requirement[] = [
 
 const spec = {
   fix: { type: 'boolean', help: 'install what is missing (needs root)' },
-  help: { type: 'boolean', alias: 'h', help: 'show this help' },
 } as const;
 
-export async function doctorCommand(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv, spec, 'doctor');
-  if (flags.help) {
-    log(usage('doctor', '[--fix]', spec));
-    return 0;
-  }
+export const doctorCommand = defineCommand('doctor', '[--fix]', spec, async ({ flags }) => {
   let missing = await missingRequirements();
   for (const r of requirements) log(`${missing.includes(r) ? 'MISSING' : 'ok     '} ${r.what} (${r.pkg})`);
   if (missing.length && flags.fix) {
@@ -65,7 +59,7 @@ export async function doctorCommand(argv: string[]): Promise<number> {
   }
   await reportKvm();
   return missing.length ? 1 : 0;
-}
+});
 
 async function missingRequirements(): Promise<Requirement[]> {
   const out: Requirement[] = [];

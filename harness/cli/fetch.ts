@@ -1,21 +1,15 @@
 // hone fetch <kernel...|--all> [--refresh]
 import { fetchKernel } from '../fetch/bundle.ts';
 import { prefixed, log } from '../util/log.ts';
-import { parseArgs, usage } from './args.ts';
+import { defineCommand } from './args.ts';
 import { selectKernels } from './select.ts';
 
 const spec = {
   all: { type: 'boolean', help: 'every catalog kernel' },
   refresh: { type: 'boolean', help: 're-resolve to the newest version in the suites (updates package lists)' },
-  help: { type: 'boolean', alias: 'h', help: 'show this help' },
 } as const;
 
-export async function fetchCommand(argv: string[]): Promise<number> {
-  const { flags, positional } = parseArgs(argv, spec, 'fetch');
-  if (flags.help) {
-    log(usage('fetch', '<kernel...|--all>', spec));
-    return 0;
-  }
+export const fetchCommand = defineCommand('fetch', '<kernel...|--all>', spec, async ({ flags, positional }) => {
   const kernels = await selectKernels(positional, flags.all, 'fetch');
   let total = 0;
   for (const k of kernels) {
@@ -27,4 +21,4 @@ export async function fetchCommand(argv: string[]): Promise<number> {
   }
   log(`fetch: ${kernels.length} kernel(s), ${total} package(s) downloaded`);
   return 0;
-}
+});

@@ -7,19 +7,13 @@ import type { ResolvedKernel } from '../catalog/resolve.ts';
 import { loadBundle } from '../fetch/bundle.ts';
 import { cachePaths } from '../util/paths.ts';
 import { log } from '../util/log.ts';
-import { parseArgs, usage } from './args.ts';
+import { defineCommand } from './args.ts';
 
 const spec = {
   json: { type: 'boolean', help: 'print JSON on stdout' },
-  help: { type: 'boolean', alias: 'h', help: 'show this help' },
 } as const;
 
-export async function kernelsCommand(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv, spec, 'kernels');
-  if (flags.help) {
-    log(usage('kernels', '', spec));
-    return 0;
-  }
+export const kernelsCommand = defineCommand('kernels', '', spec, async ({ flags }) => {
   const rows = [];
   for (const k of await loadCatalog()) {
     const resolved = await readFile(join(cachePaths().kernel(k.id), 'resolved.json'), 'utf8')
@@ -46,4 +40,4 @@ export async function kernelsCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${line([r.id, r.suite, r.release ?? '(unresolved)', r.version ?? '-', r.cached ? 'fetched' : 'not fetched'])}\n`);
   }
   return 0;
-}
+});

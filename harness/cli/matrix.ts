@@ -10,7 +10,7 @@ import { textTable } from '../report/table.ts';
 import { makeProgress } from '../report/progress.ts';
 import { HoneError } from '../util/errors.ts';
 import { log } from '../util/log.ts';
-import { parseArgs, usage } from './args.ts';
+import { defineCommand } from './args.ts';
 
 const spec = {
   kernel: { type: 'strings', alias: 'k', help: 'only this kernel (repeatable; default: the whole catalog)' },
@@ -18,15 +18,9 @@ const spec = {
   scenario: { type: 'strings', alias: 's', help: 'only this scenario (repeatable; default: all in scenarios/)' },
   jobs: { type: 'string', alias: 'j', help: 'guests at once (default: host cores, at most 2)' },
   out: { type: 'string', alias: 'o', help: 'results folder (default results/)' },
-  help: { type: 'boolean', alias: 'h', help: 'show this help' },
 } as const;
 
-export async function matrixCommand(argv: string[]): Promise<number> {
-  const { flags, positional } = parseArgs(argv, spec, 'matrix');
-  if (flags.help) {
-    log(usage('matrix', '[--kernel K]... [--scenario S]... [--jobs N] [--out DIR]', spec));
-    return 0;
-  }
+export const matrixCommand = defineCommand('matrix', '[--kernel K]... [--scenario S]... [--jobs N] [--out DIR]', spec, async ({ flags, positional }) => {
   if (positional.length) throw new HoneError('E_USAGE', `matrix: unexpected argument ${positional[0]}`, { hint: 'use --kernel and --scenario' });
   const catalog = await loadCatalog();
   const own = (flags['kernel-dir'] ?? []).map(kernelFromDir);
@@ -54,7 +48,7 @@ export async function matrixCommand(argv: string[]): Promise<number> {
   process.stdout.write(`reports: ${out}/matrix.{json,md,tap}, ${out}/junit.xml\n`);
   process.stdout.write(`matrix: ${count('pass')} passed, ${bad.length} failed, ${count('todo')} skipped\n`);
   return bad.length ? 1 : 0;
-}
+});
 
 /** One line per problem; a kernel whose every scenario failed the same way is one line. */
 function problemLines(bad: ScenarioResult[]): string[] {

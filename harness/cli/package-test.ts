@@ -4,22 +4,16 @@ import { join } from 'node:path';
 import { loadCatalog, pickKernels } from '../catalog/catalog.ts';
 import { runPackageTest } from '../packaging/dkms-guest.ts';
 import { log, prefixed } from '../util/log.ts';
-import { parseArgs, usage } from './args.ts';
+import { defineCommand } from './args.ts';
 
 const spec = {
   out: { type: 'string', help: 'folder for the console log (default results/package-test/<kernel>)' },
-  help: { type: 'boolean', alias: 'h', help: 'show this help' },
 } as const;
 
-export async function packageTestCommand(argv: string[]): Promise<number> {
-  const { flags, positional } = parseArgs(argv, spec, 'package-test');
-  if (flags.help) {
-    log(usage('package-test', '[kernel (default debian-6.1)]', spec));
-    return 0;
-  }
+export const packageTestCommand = defineCommand('package-test', '[kernel (default debian-6.1)]', spec, async ({ flags, positional }) => {
   const [k] = pickKernels(await loadCatalog(), [positional[0] ?? 'debian-6.1']);
   if (!k) return 2;
   const r = await runPackageTest(k, prefixed(k.id), flags.out ?? join('results', 'package-test', k.id));
   log(`package test passed on ${k.id} in ${(r.durationMs / 1000).toFixed(0)} s: ${r.steps.join(' -> ')}; console: ${r.consoleFile}`);
   return 0;
-}
+});

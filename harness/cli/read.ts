@@ -9,19 +9,13 @@ import { CaptureError } from '../capture/errors.ts';
 import { readPcapng } from '../capture/pcapng.ts';
 import type { Block, HonetEvent } from '../capture/types.ts';
 import { HoneError } from '../util/errors.ts';
-import { parseArgs, usage } from './args.ts';
+import { defineCommand } from './args.ts';
 
 const FLAGS = {
   json: { type: 'boolean', help: 'one JSON object per event (JSON lines) instead of text' },
-  help: { type: 'boolean', alias: 'h', help: 'show this help' },
 } as const;
 
-export async function readCommand(args: string[]): Promise<number> {
-  const { flags, positional } = parseArgs(args, FLAGS, 'read');
-  if (flags.help) {
-    process.stdout.write(`${usage('read', 'FILE', FLAGS)}\n  FILE is a .pcapng capture of /dev/hone or a text capture of /dev/honet\n`);
-    return 0;
-  }
+export const readCommand = defineCommand('read', 'FILE  (a .pcapng capture of /dev/hone or a text capture of /dev/honet)', FLAGS, async ({ flags, positional }) => {
   if (positional.length !== 1) throw new HoneError('E_USAGE', 'read: give exactly one FILE', { hint: 'hone read capture.pcapng [--json]' });
   const file = positional[0]!;
   let buf: Buffer;
@@ -33,7 +27,7 @@ export async function readCommand(args: string[]): Promise<number> {
   const lines = isPcapng(buf) ? pcapngLines(buf, Boolean(flags.json)) : honetLines(buf.toString('utf8'), Boolean(flags.json));
   process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : '');
   return 0;
-}
+});
 
 /** Text (or JSON) lines for a PCAP-NG capture. */
 export function pcapngLines(buf: Buffer, json: boolean): string[] {

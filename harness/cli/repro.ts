@@ -10,22 +10,18 @@ import { runScenario } from '../matrix/run-kernel.ts';
 import { loadScenarios } from '../scenario/index.ts';
 import { HoneError } from '../util/errors.ts';
 import { log, prefixed } from '../util/log.ts';
-import { parseArgs, usage } from './args.ts';
+import { defineCommand } from './args.ts';
 
 const spec = {
   gdb: { type: 'boolean', help: "start QEMU's gdb stub (localhost:1234) and print the gdb command" },
   'no-shell': { type: 'boolean', help: 'power off after the verdict instead of opening a shell' },
   results: { type: 'string', help: 'results folder of the run being reproduced (default results/)' },
   out: { type: 'string', help: 'where this rerun keeps its artefacts (default results/repro/)' },
-  help: { type: 'boolean', alias: 'h', help: 'show this help' },
 } as const;
 
-export async function reproCommand(argv: string[]): Promise<number> {
-  const { flags, positional } = parseArgs(argv, spec, 'repro');
-  if (flags.help || positional.length !== 2) {
-    log(usage('repro', '<kernel> <scenario>', spec));
-    if (flags.help) return 0;
-    throw new HoneError('E_USAGE', 'repro: name a kernel and a scenario, as the matrix printed them');
+export const reproCommand = defineCommand('repro', '<kernel> <scenario>', spec, async ({ flags, positional }) => {
+  if (positional.length !== 2) {
+    throw new HoneError('E_USAGE', 'repro: name a kernel and a scenario, as the matrix printed them', { hint: 'see `hone repro --help`' });
   }
   const [kernelId, scenarioName] = positional as [string, string];
   const [k] = pickKernels(await loadCatalog(), [kernelId]);
@@ -56,7 +52,7 @@ export async function reproCommand(argv: string[]): Promise<number> {
   } finally {
     await guest.shutdown();
   }
-}
+});
 
 async function warnIfVersionDiffers(manifest: string, current: ResolvedKernel, logger: (l: string) => void): Promise<void> {
   const text = await readFile(manifest, 'utf8').catch(() => undefined);

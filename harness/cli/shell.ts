@@ -8,7 +8,7 @@ import { prepareKernel, startGuest } from '../guest/prepare.ts';
 import { kernelFromDir } from '../fetch/kernel-dir.ts';
 import { HoneError } from '../util/errors.ts';
 import { log, prefixed } from '../util/log.ts';
-import { parseArgs, usage } from './args.ts';
+import { defineCommand } from './args.ts';
 
 const spec = {
   'kernel-dir': { type: 'string', help: 'boot your own kernel build instead of a catalog id (see README)' },
@@ -19,15 +19,11 @@ const spec = {
   command: { type: 'string', alias: 'c', help: 'run this command in the guest instead of a shell, then power off' },
   gdb: { type: 'boolean', help: "start QEMU's gdb stub on localhost:1234" },
   out: { type: 'string', help: 'folder for the console log (default results/shell/<kernel>)' },
-  help: { type: 'boolean', alias: 'h', help: 'show this help' },
 } as const;
 
-export async function shellCommand(argv: string[]): Promise<number> {
-  const { flags, positional } = parseArgs(argv, spec, 'shell');
-  if (flags.help || positional.length !== (flags['kernel-dir'] ? 0 : 1)) {
-    log(usage('shell', '<kernel>', spec));
-    if (!flags.help) throw new HoneError('E_USAGE', 'shell: name exactly one kernel');
-    return 0;
+export const shellCommand = defineCommand('shell', '<kernel> | --kernel-dir DIR', spec, async ({ flags, positional }) => {
+  if (positional.length !== (flags['kernel-dir'] ? 0 : 1)) {
+    throw new HoneError('E_USAGE', 'shell: name exactly one kernel (or --kernel-dir DIR)', { hint: 'see `hone shell --help`' });
   }
   const [k] = flags['kernel-dir'] ? [kernelFromDir(flags['kernel-dir'])] : pickKernels(await loadCatalog(), positional);
   if (!k) return 2;
@@ -60,7 +56,7 @@ export async function shellCommand(argv: string[]): Promise<number> {
     await guest.shutdown();
     logger('guest powered off');
   }
-}
+});
 
 function splitPair(spec: string, flag: string): [string, string] {
   const i = spec.indexOf(':');
