@@ -23,6 +23,8 @@ export interface KernelRunOptions {
   scenarioTimeoutMs?: number;
   onStep?: (what: string) => void;
   onResult?: (r: ScenarioResult) => void;
+  /** Guest memory (default 512 MiB). */
+  memoryMiB?: number;
 }
 
 export async function runKernel(
@@ -77,7 +79,7 @@ export async function runKernel(
           const consoleFile = join(dir, boots === 0 ? 'console.log' : `console.${boots}.log`);
           boots++;
           opts.onStep?.('boot');
-          guest = await timed('boot', () => startGuest({ ...prepared, kernel: { ...k, smp: opts.smp ?? k.smp } }, logger, { consoleFile }));
+          guest = await timed('boot', () => startGuest({ ...prepared, kernel: { ...k, smp: opts.smp ?? k.smp } }, logger, { consoleFile, memoryMiB: opts.memoryMiB }));
           kernel.bootMs ??= guest.readyMs;
           kernel.bootRetries += guest.retries;
           logger(`guest ready in ${(guest.readyMs / 1000).toFixed(1)} s (${prepared.accel.accel})`);

@@ -14,6 +14,7 @@ export interface MatrixOptions {
   /** Told what each kernel is doing and each result, for live progress. */
   onStep?: (kernel: string, what: string | undefined) => void;
   onResult?: (r: ScenarioResult) => void;
+  memoryMiB?: number;
 }
 
 export async function runMatrix(kernels: CatalogKernel[], scenarios: Scenario[], opts: MatrixOptions): Promise<MatrixReport> {
@@ -32,6 +33,7 @@ export async function runMatrix(kernels: CatalogKernel[], scenarios: Scenario[],
         smp: k.smp ?? smp,
         onStep: (what) => opts.onStep?.(k.id, what),
         onResult: opts.onResult,
+        memoryMiB: opts.memoryMiB,
       });
       opts.onStep?.(k.id, undefined);
     }
