@@ -46,8 +46,8 @@ export interface ReaderStats {
 
 export async function measureInGuest(
   p: PreparedKernel,
-  o: { runs: number; bulkBytes: number; rrCount: number; forks: number; datagrams: number; out: string; logger: Logger },
-): Promise<{ overhead: OverheadMeasure; capacity: CapacityMeasure }> {
+  o: { runs: number; bulkBytes: number; rrCount: number; forks: number; datagrams: number; capacity: boolean; out: string; logger: Logger },
+): Promise<{ overhead: OverheadMeasure; capacity?: CapacityMeasure }> {
   const guest = await startGuest(p, o.logger, { consoleFile: join(o.out, `${p.kernel.id}-overhead-console.log`) });
   try {
     await guest.check('while read ko; do insmod "$ko"; done < /etc/hone/hone.load');
@@ -77,6 +77,10 @@ export async function measureInGuest(
       rrRatio: { hone: ratio(rr.hone, rr.none), tcpdump: ratio(rr.tcpdump, rr.none) },
       qemuPeakRssMiB: null,
     };
+    if (!o.capacity) {
+      overhead.qemuPeakRssMiB = await peakRssMiB(guest.qemuPid);
+      return { overhead };
+    }
     const capacity = await measureCapacity(guest, p.kernel.id, o.forks, o.datagrams);
     overhead.qemuPeakRssMiB = await peakRssMiB(guest.qemuPid);
     o.logger(`capacity: draining reader lost ${capacity.draining.ringDropped}; stopped reader counted ${capacity.pair.countedDrops} drops, expected ${capacity.pair.expectedDrops}`);
