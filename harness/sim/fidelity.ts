@@ -136,6 +136,16 @@ export interface FidelityResult {
   exitAfterNextStep: boolean;
 }
 
+/**
+ * Which simulated sensor to compare a real capture with: the one that attributes like it. A
+ * capture with sender or reader attribution (EPB option 259 = 2 or 3) comes from a sensor with
+ * the [attribution] work: the perfect model; otherwise (creator, holder, none) the creator-only
+ * fault, which is what the sensor of 2026-11 does.
+ */
+export function sensorModelOf(blocks: Block[]): 'creator-only' | undefined {
+  return blocks.some((b) => b.kind === 'packet' && (b.attribution === 'sender' || b.attribution === 'reader')) ? undefined : 'creator-only';
+}
+
 /** A capture and the truth its ids come from. */
 export interface Run {
   blocks: Block[];

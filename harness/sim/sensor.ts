@@ -397,9 +397,12 @@ class SensorModel {
     if (s.type === SOCK_TYPE.RAW) {
       const data = encode({ kind: 'raw', src: { addr: srcAddr, port: 0 }, dst: to, protocol: s.proto, payload });
       this.packet('out', data, s, 'sender', sender, st.tag);
-      for (const r of this.socks.values()) {
-        if (r.type === SOCK_TYPE.RAW && r.proto === s.proto && r.netns === s.netns && !r.released && r.family === s.family) this.packet('in', data, r, 'reader', this.reader(st.tag, r), st.tag);
-      }
+      // one incoming appearance (FORMAT.md: the kernel gives it to every matching raw socket, Hone
+      // names one): the socket that reads it, else the oldest matching one
+      const matching = [...this.socks.values()].filter((r) => r.type === SOCK_TYPE.RAW && r.proto === s.proto && r.netns === s.netns && !r.released && r.family === s.family);
+      const readBy = (this.readerOf.get(st.tag) ?? []).map((x) => x.socket?.cookie);
+      const r = matching.find((x) => readBy.includes(x.cookie)) ?? matching[0];
+      if (r) this.packet('in', data, r, 'reader', this.reader(st.tag, r), st.tag);
       return;
     }
     const src = { addr: srcAddr, port: s.local?.port ?? 0 };

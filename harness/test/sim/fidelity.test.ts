@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { readPcapng, parseHonet } from '../../capture/index.ts';
 import { checkScenario, parseTruth, type Truth } from '../../check/index.ts';
 import { loadScenarios } from '../../scenario/index.ts';
-import { compareTraces, describeDifference, fidelity, lineShape, namesOf, project } from '../../sim/fidelity.ts';
+import { compareTraces, describeDifference, fidelity, lineShape, namesOf, project, sensorModelOf } from '../../sim/fidelity.ts';
 import { simulateSensor } from '../../sim/sensor.ts';
 import { deriveTruth } from '../../sim/runner-model.ts';
 import { simulate, withFault } from '../../sim/simulate.ts';
@@ -42,16 +42,18 @@ t.test('fixtures come from at least two kernels', async (t) => {
 });
 
 for (const kernel of kernels) {
-  t.test(`${kernel}: the creator-only simulation of each recorded truth has the real capture's structure and attribution`, async (t) => {
+  t.test(`${kernel}: the simulation of each recorded truth, by a sensor attributing like the real one, has the real capture's structure and attribution`, async (t) => {
     for (const name of readdirSync(join(root, kernel)).sort()) {
       const { truth, scenario, real } = load(kernel, name);
       t.equal(truth.scenario, name);
-      const r = fidelity({ blocks: real.blocks, truth }, simRun(truth, 'creator-only'));
+      const model = sensorModelOf(real.blocks);
+      t.equal(model, 'creator-only', `${name}: recorded from a sensor attributing by creator`);
+      const r = fidelity({ blocks: real.blocks, truth }, simRun(truth, model));
       t.ok(r.items >= 5 && r.chains >= 3, `${name}: ${r.chains} chains, ${r.items} items compared`);
       t.same(r.differences.map(describeDifference), [], `${name}: same chains (exit race resolved ${r.exitAfterNextStep ? 'after' : 'before'} the next step)`);
       // the checker says the same about both
       const vr = checkScenario({ scenario, truth, capture: real });
-      const vs = checkScenario({ scenario, truth, capture: readPcapng(simulate({ scenario, truth, fault: 'creator-only' }).pcapng) });
+      const vs = checkScenario({ scenario, truth, capture: readPcapng(simulate({ scenario, truth, ...(model ? { fault: model } : {}) }).pcapng) });
       t.equal(vs.status, vr.status, `${name}: same verdict (${vr.status})`);
       t.same(vs.mismatches.length, vr.mismatches.length, `${name}: same number of mismatches`);
     }
