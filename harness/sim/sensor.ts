@@ -117,6 +117,9 @@ class SensorModel {
       this.step = st.step;
       this.clock = maxBig(this.clock, BigInt(st.monoNs));
       if (st.kind === 'capture-start') {
+        // an exit before the capture started belongs to the time before the snapshot
+        for (const e of exiting) this.performAt(e);
+        exiting = [];
         this.openSection(BigInt(st.monoNs));
         continue;
       }

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { ISB_OPT, parseHonet, readPcapng, type PacketBlock } from '../../capture/index.ts';
 import { parseTruth } from '../../check/index.ts';
 import { simCommand } from '../../cli/sim.ts';
-import { loadScenarios } from '../../scenario/index.ts';
+import { loadScenarios, validateScenario } from '../../scenario/index.ts';
 import { FAULTS } from '../../sim/faults/index.ts';
 import { judge } from '../../sim/mutation.ts';
 import { simulate } from '../../sim/simulate.ts';
@@ -111,6 +111,34 @@ t.test('faults do what they say', async (t) => {
   const inbound = any.filter((b) => b.kind === 'packet' && b.direction === 'in');
   t.ok(inbound.length >= 3 && inbound.every((b) => b.kind === 'packet' && b.socketId === undefined && b.pid === undefined), 'inbound to the server bound to ::, and to the client (bound to :: by its first sendto), finds no socket');
   t.ok(any.filter((b) => b.kind === 'packet' && b.direction === 'out').every((b) => b.kind === 'packet' && b.socketId !== undefined), 'outbound is untouched');
+});
+
+t.test('scenarios outside the set (dup, shutdown, sleep, an exit before capture-start): the perfect capture passes', async (t) => {
+  const { scenario } = validateScenario({
+    name: 'odd-steps', description: 'steps no scenario of the set combines', processes: ['a', 'b', 'c'],
+    steps: [
+      { kind: 'socket', by: 'b', sock: 's', family: 'inet6', type: 'stream' },
+      { kind: 'bind', by: 'b', sock: 's', addr: '::1' },
+      { kind: 'listen', by: 'b', sock: 's' },
+      { kind: 'exit', by: 'a', code: 2 },
+      { kind: 'capture-start' },
+      { kind: 'socket', by: 'c', sock: 'x', family: 'inet6', type: 'stream' },
+      { kind: 'connect', by: 'c', sock: 'x', to: { sock: 's' } },
+      { kind: 'accept', by: 'b', sock: 's', as: 'y' },
+      { kind: 'dup', by: 'c', sock: 'x', as: 'x2' },
+      { kind: 'close', by: 'c', sock: 'x' },
+      { kind: 'send', by: 'c', sock: 'x2', size: 30 },
+      { kind: 'sleep', by: 'b', ms: 5 },
+      { kind: 'recv', by: 'b', sock: 'y', size: 30 },
+      { kind: 'shutdown', by: 'b', sock: 'y', how: 'wr' },
+    ],
+  });
+  for (const seed of [1, 2, 3]) {
+    const r = simulate({ scenario, seed });
+    const v = judge(scenario, r.truth, r.pcapng);
+    t.equal(v.status, 'pass', `seed ${seed}: ${v.mismatches.slice(0, 2).join('; ')}`);
+    t.equal(v.packets.total, 2, 'one tagged send, read: two appearances');
+  }
 });
 
 t.test('hone sim: writes the files, prints the text, checks, lists faults, prints the table', async (t) => {
