@@ -30,14 +30,29 @@ export function classifyLine(raw: string): ConsoleEvent {
 /** Keeps the last lines of the console for error messages. */
 export class ConsoleTail {
   private readonly lines: string[] = [];
+  /** Lines pushed so far, including those no longer kept. */
+  private pushed = 0;
   constructor(private readonly max = 60) {}
 
   push(line: string): void {
     this.lines.push(line.replace(/\r$/, ''));
+    this.pushed++;
     if (this.lines.length > this.max) this.lines.shift();
   }
 
   last(n = this.max): string[] {
     return this.lines.slice(-n);
+  }
+
+  /** A mark for the line just pushed, for excerpt(). */
+  mark(): number {
+    return this.pushed - 1;
+  }
+
+  /** Up to n lines starting `before` lines ahead of a mark (as far as they are still kept). */
+  excerpt(mark: number, before: number, n: number): string[] {
+    const firstKept = this.pushed - this.lines.length;
+    const from = Math.max(mark - before, firstKept) - firstKept;
+    return this.lines.slice(from, from + n);
   }
 }

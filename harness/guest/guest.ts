@@ -75,7 +75,7 @@ async function bootOnce(o: BootOptions, attempt: number): Promise<Omit<Guest, 'r
   const log = createWriteStream(o.consoleFile, { flags: attempt === 0 ? 'w' : 'a' });
   log.write(`# qemu-system-x86_64 ${args.join(' ')}\n`);
   const qemu = execa('qemu-system-x86_64', args, { reject: false, stdin: 'ignore', buffer: false });
-  const tail = new ConsoleTail(80);
+  const tail = new ConsoleTail(200);
   const watcher = watchConsole(qemu, log, tail, o);
   try {
     const deadline = timeout(o.bootTimeoutMs ?? 240000, o, tail);
@@ -139,8 +139,9 @@ function watchConsole(qemu: ResultPromise, log: WriteStream, tail: ConsoleTail, 
   const fail = (e: HoneError, delayMs: number) => {
     if (failing) return;
     failing = true;
-    // let the rest of the splat reach the console before quoting it
-    setTimeout(() => rejectCrash(new HoneError(e.code, e.message, { kernel: o.kernel, hint: e.hint, details: tail.last(40) })), delayMs);
+    const mark = tail.mark();
+    // let the rest of the splat reach the console, then quote it from its first line
+    setTimeout(() => rejectCrash(new HoneError(e.code, e.message, { kernel: o.kernel, hint: e.hint, details: tail.excerpt(mark, 5, 45) })), delayMs);
   };
   qemu.stdout?.on('data', (chunk: Buffer) => {
     log.write(chunk);

@@ -56,3 +56,16 @@ t.test('QEMU command line: accelerator, loopback-only port forward, console', as
   t.ok(a.includes('-no-reboot'));
   t.match(qemuArgs({ kernel: '/k', accel: 'kvm', smp: 2, memoryMiB: 512 }).join(' '), /-accel kvm -cpu host/);
 });
+
+t.test('a console excerpt starts at the splat, however long the trace after it', async (t) => {
+  const { ConsoleTail } = await import('../../guest/console.ts');
+  const tail = new ConsoleTail(200);
+  for (let i = 0; i < 10; i++) tail.push(`boot ${i}`);
+  tail.push('Kernel panic - not syncing: sysrq triggered crash');
+  const mark = tail.mark();
+  for (let i = 0; i < 100; i++) tail.push(`trace ${i}`);
+  const ex = tail.excerpt(mark, 2, 10);
+  t.same(ex.slice(0, 3), ['boot 8', 'boot 9', 'Kernel panic - not syncing: sysrq triggered crash']);
+  t.equal(ex.length, 10);
+  t.notOk(tail.last(40).some((l) => l.includes('Kernel panic')), 'the plain tail would have lost it');
+});
