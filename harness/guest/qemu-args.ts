@@ -12,12 +12,17 @@ export interface QemuConfig {
   sshPort?: number;
   append?: string;
   gdb?: boolean;
+  /** TCG threading: one host thread per vCPU (default) or one for all. */
+  tcgThread?: 'multi' | 'single';
   /** Raw disk images, attached as virtio block devices (vda, vdb, ...). */
   drives?: string[];
 }
 
 export function qemuArgs(c: QemuConfig): string[] {
-  const accel = c.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg', '-cpu', 'max'];
+  // HONE_TCG_THREAD=single runs all vCPUs in one host thread: slower, but free of the
+  // multi-threaded TCG races with the kernel's live text patching (kprobes, static keys)
+  const tcg = c.tcgThread === 'single' ? 'tcg,thread=single' : 'tcg';
+  const accel = c.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', tcg, '-cpu', 'max'];
   const net =
     c.sshPort === undefined
       ? []
