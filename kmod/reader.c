@@ -22,6 +22,7 @@
 #include <linux/net.h>
 #include <linux/delay.h>
 #include <linux/uaccess.h>
+#include <linux/sched/signal.h>
 
 #include "reader.h"
 #include "compat.h"
@@ -218,6 +219,18 @@ static int wait_record(struct hone_reader *r, struct file *file)
 	return mutex_lock_interruptible(&r->lock);
 }
 
+/*
+ * A blocking read that has copied nothing yet gives way to a pending
+ * signal, even with records waiting (they stay queued). Otherwise a signal
+ * that comes with an event ends the wait as a wake-up, the read returns
+ * the event and a caller looping on read() blocks again, its handler run.
+ */
+static bool interrupted(struct file *file, size_t done)
+{
+	return !done && !(file->f_flags & O_NONBLOCK) &&
+	       signal_pending(current);
+}
+
 static ssize_t read_section(struct hone_reader *r, struct file *file,
 			    char __user *buf, size_t count)
 {
@@ -225,6 +238,10 @@ static ssize_t read_section(struct hone_reader *r, struct file *file,
 	int err = 0;
 
 	while (done < count) {
+		if (interrupted(file, done)) {
+			err = -ERESTARTSYS;
+			break;
+		}
 		if (r->out.pos < r->out.len) {
 			err = copy_out(r, buf, count, &done);
 			if (err)
