@@ -16,6 +16,8 @@
 #include <linux/mm_types.h>
 #include <linux/rcupdate.h>
 #include <linux/module.h>
+#include <net/inet_hashtables.h>
+#include <net/inet6_hashtables.h>
 
 /*
  * sched_process_exit gained "bool group_dead" (7.x). Before, the group is
@@ -86,6 +88,57 @@ static inline struct file *hone_mm_exe_file(struct mm_struct *mm)
  * kprobe handlers (preemption disabled) must not allocate.
  */
 #define HONE_HOOKS_CANNOT_ALLOC	IS_ENABLED(CONFIG_PREEMPT_RT)
+
+/*
+ * The timewait socket a TCP reply sent by the kernel speaks for: the ACK
+ * of the peer's FIN that a timewait socket answers, or its RST. Before
+ * 6.13 these leave through a control socket (IPv4: skb->sk is that kernel
+ * socket; IPv6: skb->sk is NULL) and the socket has to be looked up in the
+ * established table, which holds timewait sockets, by the reply's
+ * addresses: remote end first. From 6.13 ip_send_unicast_reply() takes
+ * the original socket and skb->sk is the timewait socket: nothing to do.
+ * Returns a reference (sock_gen_put()) or NULL.
+ */
+#ifdef HONE_HAVE_REPLY_ORIG_SK
+static inline struct sock *hone_tcp_reply_sk4(struct net *net, __be32 raddr,
+					       __be16 rport, __be32 laddr,
+					       __be16 lport, int dif)
+{
+	return NULL;
+}
+
+static inline struct sock *
+hone_tcp_reply_sk6(struct net *net, const struct in6_addr *raddr,
+		   __be16 rport, const struct in6_addr *laddr, __be16 lport,
+		   int dif)
+{
+	return NULL;
+}
+#else
+static inline struct sock *hone_tcp_reply_sk4(struct net *net, __be32 raddr,
+					       __be16 rport, __be32 laddr,
+					       __be16 lport, int dif)
+{
+	return __inet_lookup_established(net, net->ipv4.tcp_death_row.hashinfo,
+					 raddr, rport, laddr, ntohs(lport),
+					 dif, 0);
+}
+
+static inline struct sock *
+hone_tcp_reply_sk6(struct net *net, const struct in6_addr *raddr,
+		   __be16 rport, const struct in6_addr *laddr, __be16 lport,
+		   int dif)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	return __inet6_lookup_established(net,
+					  net->ipv4.tcp_death_row.hashinfo,
+					  raddr, rport, laddr, ntohs(lport),
+					  dif, 0);
+#else
+	return NULL;
+#endif
+}
+#endif
 
 /*
  * During module exit: true once nobody holds or is dropping a reference

@@ -10,19 +10,27 @@
  *      already matched; request sockets stand for their listener;
  *   2. the netfilter socket lookup (the one xt_socket uses): established,
  *      then listening TCP, UDP, including sockets bound to the
- *      any-address, and for ICMP errors the socket of the quoted packet.
+ *      any-address, and for ICMP errors the socket of the quoted packet;
+ *   3. outbound TCP replies the kernel sends for a timewait socket (its
+ *      last ACK, a RST) through a control socket: that timewait socket,
+ *      whose cookie is its full socket's (see compat.h).
  * The hook never changes the verdict and runs last.
  */
 #include <linux/module.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <net/inet_sock.h>
+#include <net/tcp_states.h>
 #include <net/netfilter/nf_socket.h>
 
 #include "hone.h"
+#include "compat.h"
 
 static ATOMIC_NOTIFIER_HEAD(packet_chain);
 
@@ -50,6 +58,53 @@ static struct sock *lookup(struct sk_buff *skb,
 #endif
 }
 
+/* The kernel's own TCP socket that sends replies for other sockets. */
+static bool tcp_ctl_sock(const struct sock *sk)
+{
+	return sk_fullsock(sk) && sk->sk_kern_sock &&
+	       sk->sk_type == SOCK_RAW && sk->sk_protocol == IPPROTO_TCP;
+}
+
+/* The timewait socket an outbound TCP reply speaks for, with a reference. */
+static struct sock *reply_owner(struct sk_buff *skb,
+				const struct nf_hook_state *state)
+{
+	int dif = state->out ? state->out->ifindex : 0;
+	int off = skb_network_offset(skb);
+	const struct tcphdr *th;
+	struct sock *sk = NULL;
+	struct tcphdr _th;
+
+	if (state->pf == NFPROTO_IPV4) {
+		const struct iphdr *iph = ip_hdr(skb);
+
+		if (iph->protocol != IPPROTO_TCP)
+			return NULL;
+		th = skb_header_pointer(skb, off + ip_hdrlen(skb), sizeof(_th),
+					&_th);
+		if (th)
+			sk = hone_tcp_reply_sk4(state->net, iph->daddr,
+						th->dest, iph->saddr,
+						th->source, dif);
+	} else {
+		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+
+		if (ip6h->nexthdr != IPPROTO_TCP)
+			return NULL;
+		th = skb_header_pointer(skb, off + sizeof(*ip6h), sizeof(_th),
+					&_th);
+		if (th)
+			sk = hone_tcp_reply_sk6(state->net, &ip6h->daddr,
+						th->dest, &ip6h->saddr,
+						th->source, dif);
+	}
+	if (sk && sk->sk_state != TCP_TIME_WAIT) {
+		sock_gen_put(sk);
+		sk = NULL;
+	}
+	return sk;
+}
+
 static unsigned int hook(void *priv, struct sk_buff *skb,
 			 const struct nf_hook_state *state)
 {
@@ -63,7 +118,11 @@ static unsigned int hook(void *priv, struct sk_buff *skb,
 
 	info.sk = skb->sk;
 	if (!info.sk && info.dir == HONE_PKT_IN)
-		info.sk = ref = lookup(skb, state);
+		ref = lookup(skb, state);
+	else if (info.dir == HONE_PKT_OUT && (!info.sk || tcp_ctl_sock(info.sk)))
+		ref = reply_owner(skb, state);
+	if (ref)
+		info.sk = ref;
 	if (info.sk)
 		info.sk = sk_to_full_sk(info.sk);
 	atomic_notifier_call_chain(&packet_chain, info.dir, &info);
