@@ -2,7 +2,7 @@
 // the cache; builds run in them through a private mount namespace so nothing
 // stays mounted on the host.
 import { mkdir, rm, stat, writeFile, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { HoneError } from '../util/errors.ts';
 import type { Logger } from '../util/log.ts';
 import { run, type RunResult } from '../util/run.ts';
@@ -96,11 +96,13 @@ export async function runInBuildRoot(root: string, binds: string[], argv: string
 }
 
 /** Takes a lock folder; a lock older than 15 minutes is stale (its maker died). */
-async function tryLock(lock: string): Promise<boolean> {
+export async function tryLock(lock: string): Promise<boolean> {
+  await mkdir(dirname(lock), { recursive: true });
   try {
     await mkdir(lock);
     return true;
-  } catch {
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     const age = await stat(lock).then((st) => Date.now() - st.mtimeMs, () => 0);
     if (age > 15 * 60 * 1000) await rm(lock, { recursive: true, force: true });
     return false;

@@ -16,3 +16,17 @@ t.test('toolchain: host when its gcc is new enough, else the suite build root', 
   t.same([tc.kind, tc.kind === 'buildroot' && tc.suite, tc.major], ['buildroot', 'trixie', 14]);
   t.equal(chooseToolchain('gcc-16 (Debian 16.2.0-4) 16.2.0', 'sid', undefined).kind, 'buildroot');
 });
+
+t.test('build root lock: taken in a cache with no buildroots folder yet, held, stale locks cleared', async (t) => {
+  const { mkdtemp, utimes } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { tryLock } = await import('../../build/buildroot.ts');
+  const lock = join(await mkdtemp(join(tmpdir(), 'hone-cache-')), 'buildroots', 'x.lock');
+  t.equal(await tryLock(lock), true, 'a fresh cache: the parent is made and the lock taken');
+  t.equal(await tryLock(lock), false, 'held: a second taker waits');
+  const old = new Date(Date.now() - 60 * 60 * 1000);
+  await utimes(lock, old, old);
+  t.equal(await tryLock(lock), false, 'a stale lock is removed, not taken in the same call');
+  t.equal(await tryLock(lock), true, 'then it can be taken');
+});
