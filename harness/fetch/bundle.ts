@@ -12,6 +12,7 @@ import { resolveKernel, type ResolvedKernel } from '../catalog/resolve.ts';
 import { IsolatedApt } from './apt.ts';
 import { findMirror } from './mirror.ts';
 import { ensureDebs } from './download.ts';
+import { tryLock } from '../build/buildroot.ts';
 import { extractDebs, fixHeaders, runDepmod, findFirst, findHeadersDir } from './extract.ts';
 
 export interface KernelBundle {
@@ -43,6 +44,20 @@ export async function fetchKernel(
   logger: Logger,
   opts: { refresh?: boolean; cache?: string } = {},
 ): Promise<FetchReport> {
+  // one fetcher per kernel at a time: another hone process may be extracting it
+  const lock = `${cachePaths(opts.cache).kernel(k.id)}.lock`;
+  while (!(await tryLock(lock))) {
+    logger(`waiting for another hone process fetching ${k.id} (${lock})`);
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+  try {
+    return await fetchLocked(k, logger, opts);
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+async function fetchLocked(k: CatalogKernel, logger: Logger, opts: { refresh?: boolean; cache?: string }): Promise<FetchReport> {
   const paths = cachePaths(opts.cache);
   const apt = new IsolatedApt(paths.apt, await findMirror());
   await apt.prepare();
