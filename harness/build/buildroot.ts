@@ -10,6 +10,7 @@ import { cachePaths } from '../util/paths.ts';
 import { findMirror } from '../fetch/mirror.ts';
 import { buildRootPackages, debootstrapArgs } from '../../images/buildroot-recipe.ts';
 import { createHash } from 'node:crypto';
+import { tryLock } from '../util/lock.ts';
 
 export async function ensureBuildRoot(suite: string, gccMajor: number, logger: Logger, kernel: string): Promise<string> {
   return ensureDebianRoot({ name: `${suite}-gcc${gccMajor}`, suite, packages: buildRootPackages(suite, gccMajor), what: `${suite} build root with gcc-${gccMajor}` }, logger, kernel);
@@ -93,20 +94,6 @@ export async function runInBuildRoot(root: string, binds: string[], argv: string
     kernel: opts.kernel,
     timeoutMs: opts.timeoutMs,
   });
-}
-
-/** Takes a lock folder; a lock older than 15 minutes is stale (its maker died). */
-export async function tryLock(lock: string): Promise<boolean> {
-  await mkdir(dirname(lock), { recursive: true });
-  try {
-    await mkdir(lock);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    const age = await stat(lock).then((st) => Date.now() - st.mtimeMs, () => 0);
-    if (age > 15 * 60 * 1000) await rm(lock, { recursive: true, force: true });
-    return false;
-  }
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -12,7 +12,7 @@ import { resolveKernel, type ResolvedKernel } from '../catalog/resolve.ts';
 import { IsolatedApt } from './apt.ts';
 import { findMirror } from './mirror.ts';
 import { ensureDebs } from './download.ts';
-import { tryLock } from '../build/buildroot.ts';
+import { tryLock } from '../util/lock.ts';
 import { extractDebs, fixHeaders, runDepmod, findFirst, findHeadersDir } from './extract.ts';
 
 export interface KernelBundle {

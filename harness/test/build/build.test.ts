@@ -21,7 +21,7 @@ t.test('build root lock: taken in a cache with no buildroots folder yet, held, s
   const { mkdtemp, utimes } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const { tryLock } = await import('../../build/buildroot.ts');
+  const { tryLock } = await import('../../util/lock.ts');
   const lock = join(await mkdtemp(join(tmpdir(), 'hone-cache-')), 'buildroots', 'x.lock');
   t.equal(await tryLock(lock), true, 'a fresh cache: the parent is made and the lock taken');
   t.equal(await tryLock(lock), false, 'held: a second taker waits');
