@@ -7,7 +7,8 @@
  *
  * Which socket, in order of preference:
  *   1. skb->sk: outbound packets, and inbound ones that early demux
- *      already matched; request sockets stand for their listener;
+ *      already matched; request sockets stand for their listener,
+ *      timewait sockets for themselves;
  *   2. the netfilter socket lookup (the one xt_socket uses): established,
  *      then listening TCP, UDP, including sockets bound to the
  *      any-address, and for ICMP errors the socket of the quoted packet;
@@ -123,7 +124,8 @@ static unsigned int hook(void *priv, struct sk_buff *skb,
 		ref = reply_owner(skb, state);
 	if (ref)
 		info.sk = ref;
-	if (info.sk)
+	/* From 6.13, sk_to_full_sk() turns a timewait socket into NULL. */
+	if (info.sk && info.sk->sk_state != TCP_TIME_WAIT)
 		info.sk = sk_to_full_sk(info.sk);
 	atomic_notifier_call_chain(&packet_chain, info.dir, &info);
 	if (ref)
