@@ -71,8 +71,7 @@ export async function bootGuest(o: BootOptions): Promise<Guest> {
 async function bootOnce(o: BootOptions, attempt: number): Promise<Omit<Guest, 'retries'>> {
   const started = Date.now();
   const sshPort = await freePort();
-  const tcgThread = process.env.HONE_TCG_THREAD === 'single' ? 'single' : 'multi';
-  const args = qemuArgs({ kernel: o.vmlinuz, initrd: o.initrd, accel: o.accel, smp: o.smp, memoryMiB: o.memoryMiB ?? 512, sshPort, gdb: o.gdb, tcgThread });
+  const args = qemuArgs({ kernel: o.vmlinuz, initrd: o.initrd, accel: o.accel, smp: o.smp, memoryMiB: o.memoryMiB ?? 512, sshPort, gdb: o.gdb });
   const log = createWriteStream(o.consoleFile, { flags: attempt === 0 ? 'w' : 'a' });
   log.write(`# qemu-system-x86_64 ${args.join(' ')}\n`);
   const qemu = execa('qemu-system-x86_64', args, { reject: false, stdin: 'ignore', buffer: false });

@@ -18,10 +18,19 @@ export interface QemuConfig {
   drives?: string[];
 }
 
+/**
+ * TCG threading. Multi-threaded TCG races with the kernel's live text
+ * patching (int3-based, for kprobes, static keys and tracepoints): seen as
+ * `Oops: int3` at boot on 6.12-rt and 7.x and in module load/unload loops on
+ * 6.12, never with one host thread for all vCPUs. So single is the default;
+ * HONE_TCG_THREAD=multi brings the faster, racy mode back.
+ */
+export function tcgThreadMode(env: NodeJS.ProcessEnv = process.env): 'single' | 'multi' {
+  return env.HONE_TCG_THREAD === 'multi' ? 'multi' : 'single';
+}
+
 export function qemuArgs(c: QemuConfig): string[] {
-  // HONE_TCG_THREAD=single runs all vCPUs in one host thread: slower, but free of the
-  // multi-threaded TCG races with the kernel's live text patching (kprobes, static keys)
-  const tcg = c.tcgThread === 'single' ? 'tcg,thread=single' : 'tcg';
+  const tcg = (c.tcgThread ?? tcgThreadMode()) === 'single' ? 'tcg,thread=single' : 'tcg';
   const accel = c.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', tcg, '-cpu', 'max'];
   const net =
     c.sshPort === undefined

@@ -51,7 +51,8 @@ t.test('module load order follows modules.dep and skips built-ins', async (t) =>
 
 t.test('QEMU command line: accelerator, loopback-only port forward, console', async (t) => {
   const a = qemuArgs({ kernel: '/k', initrd: '/i', accel: 'tcg', smp: 1, memoryMiB: 256, sshPort: 2222 });
-  t.match(a.join(' '), /-accel tcg -cpu max -smp 1 -m 256/);
+  t.match(a.join(' '), /-accel tcg,thread=single -cpu max -smp 1 -m 256/, 'single-threaded TCG by default');
+  t.match(qemuArgs({ kernel: '/k', accel: 'tcg', smp: 2, memoryMiB: 256, tcgThread: 'multi' }).join(' '), /-accel tcg -cpu max -smp 2/);
   t.match(a.join(' '), /hostfwd=tcp:127\.0\.0\.1:2222-:22/);
   t.ok(a.includes('-no-reboot'));
   t.match(qemuArgs({ kernel: '/k', accel: 'kvm', smp: 2, memoryMiB: 512 }).join(' '), /-accel kvm -cpu host/);
