@@ -6,7 +6,6 @@ import { tcpConnect, tcpServer } from './_tcp.ts';
 export default defineScenario({
   name: 'netns-second-namespace',
   description: 'TCP over loopback inside a second network namespace (same addresses as the first one)',
-  knownGap: 'hard set of the [attribution] issue: socket lookups and packet hooks must use the packet\'s own network namespace',
   processes: ['isolated'],
   steps: [
     { kind: 'netns', by: 'isolated' },

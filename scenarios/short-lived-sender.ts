@@ -6,7 +6,6 @@ import { defineScenario } from '../harness/scenario/index.ts';
 export default defineScenario({
   name: 'short-lived-sender',
   description: 'A process creates a UDP socket, sends one datagram and exits at once; the server reads it after the sender is gone',
-  knownGap: 'hard set of the [attribution] issue: the sender exits before its packet is read, so late lookups find no live process',
   processes: ['server', 'launcher'],
   steps: [
     { kind: 'socket', by: 'server', sock: 'srv', family: 'inet', type: 'dgram' },

@@ -6,7 +6,6 @@ import { tcpConnect, tcpServer } from './_tcp.ts';
 export default defineScenario({
   name: 'socket-before-reader',
   description: 'A TCP connection opened before the reader: the snapshot must describe it and its packets must still be attributed',
-  knownGap: 'hard set of the [attribution] issue: sockets that existed before the reader carry no creator, only the snapshot knows their holders',
   processes: ['server', 'client'],
   steps: [
     ...tcpServer('server'),

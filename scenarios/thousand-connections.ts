@@ -5,7 +5,6 @@ import { tcpServer } from './_tcp.ts';
 export default defineScenario({
   name: 'thousand-connections',
   description: '1,000 TCP connections in a row over IPv4 loopback, one tagged message on each',
-  knownGap: 'hard set of the [attribution] issue: ~20 events per connection stress the reader ring (4096 slots; drops show as missing events) and TIME_WAIT handling (a final ACK must carry its socket\'s id)',
   processes: ['server', 'client'],
   steps: [
     ...tcpServer('server'),
