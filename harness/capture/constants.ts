@@ -9,6 +9,8 @@ export const BLOCK = {
   EPB: 0x00000006,
   PROCESS: 0x00000101,
   CONNECTION: 0x00000102,
+  /** Read, gain and lose blocks (Hone 26.11). */
+  USE: 0x00000103,
 } as const;
 
 /** SHB byte-order magic, as written in host order. */
@@ -30,6 +32,10 @@ export const EPB_OPT = {
   PID: 258,
   ATTRIBUTION: 259,
   NETNS: 260,
+  PACKET_ID: 261,
+  START_NS: 262,
+  SENDERS: 263,
+  HOLDERS: 264,
 } as const;
 
 /** epb_flags bits 0-1. */
@@ -70,6 +76,24 @@ export const CONNECTION_OPT = {
 export const CONNECTION_CLOSE = 0xffffffff;
 /** Connection option 262 bits. */
 export const CONNECTION_FLAG = { SNAPSHOT: 1, ACCEPTED: 2 } as const;
+
+/** Options of the read/gain/lose block (0x00000103). */
+export const USE_OPT = {
+  WHAT: 2,
+  SOCKET_ID: 257,
+  TID: 258,
+  START_NS: 259,
+  VIA: 260,
+  SEQ: 261,
+  READ_PACKET_ID: 262,
+  BYTES: 263,
+} as const;
+
+/** Use block option 2 values. */
+export const USE_WHAT = { READ: 1, GAIN: 2, LOSE: 3 } as const;
+/** Use block option 260 values: gain 1 fork, 2 recv; lose 1 close, 2 exit. */
+export const GAIN_VIA = { FORK: 1, RECV: 2 } as const;
+export const LOSE_VIA = { CLOSE: 1, EXIT: 2 } as const;
 
 export const ISB_OPT = {
   STARTTIME: 2,

@@ -3,7 +3,7 @@
 // Unknown event words and unknown keys are kept, never fatal; a known line
 // whose fixed fields are malformed throws CaptureError naming the line.
 import { CaptureError } from './errors.ts';
-import type { HonetEvent, HonetPacket, HonetProcess, HonetSocket } from './types.ts';
+import type { HonetEvent, HonetPacket, HonetProcess, HonetSocket, HonetUse } from './types.ts';
 
 export function parseHonet(text: string): HonetEvent[] {
   const out: HonetEvent[] = [];
@@ -38,8 +38,12 @@ function parseLine(line: string, n: number): HonetEvent {
   if (pev !== undefined) return parseProcess(line, tok, pev, base, fail);
   if (word === 'SOCK') return parseSocket(tok, base, fail);
   if (word === 'PAKT') return parsePacket(tok, base, fail);
+  const use = USE_WORDS[word];
+  if (use !== undefined) return parseUse(tok, use, base, fail);
   return { ...base, kind: 'unknown', text: line, extra: {} };
 }
+
+const USE_WORDS: Record<string, HonetUse['what']> = { READ: 'read', GAIN: 'gain', LOSE: 'lose' };
 
 type Fail = (why: string) => never;
 type Base = { line: number; timeNs: bigint };
@@ -114,7 +118,36 @@ function parsePacket(tok: string[], base: Base, fail: Fail): HonetPacket {
   if (e.tid !== undefined) p.tid = int(e.tid, 'tid', fail);
   if (e.by !== undefined) p.attribution = e.by;
   if (e.netns !== undefined) p.netns = int(e.netns, 'netns', fail);
+  if (e.id !== undefined) p.packetId = big(e.id, 'id', fail);
+  if (e.start !== undefined) p.startNs = big(e.start, 'start', fail);
+  if (e.senders !== undefined) {
+    p.senders = list(e.senders).map((run) => {
+      const f = run.split(':');
+      if (f.length !== 3) fail(`senders entry ${JSON.stringify(run)} is not OFF:PID:TID`);
+      return { offset: int(f[0], 'senders offset', fail), pid: int(f[1], 'senders pid', fail), tid: int(f[2], 'senders tid', fail) };
+    });
+  }
+  if (e.holders !== undefined) p.holders = list(e.holders).map((h) => int(h, 'holders pid', fail));
   return p;
+}
+
+function parseUse(tok: string[], what: HonetUse['what'], base: Base, fail: Fail): HonetUse {
+  // TS READ|GAIN|LOSE SOCKID PID [k=v ...]
+  if (tok.length < 4) fail(`${what} line needs TS ${what.toUpperCase()} SOCKID PID`);
+  const u: HonetUse = { ...base, kind: 'use', what, socketId: sockId(tok[2], fail), pid: int(tok[3], 'PID', fail), extra: {} };
+  for (const t of tok.slice(4)) kv(t, u.extra);
+  const e = u.extra;
+  if (e.tid !== undefined) u.tid = int(e.tid, 'tid', fail);
+  if (e.start !== undefined) u.startNs = big(e.start, 'start', fail);
+  if (e.via !== undefined) u.via = e.via;
+  if (e.len !== undefined) u.bytes = int(e.len, 'len', fail);
+  if (e.seq !== undefined) {
+    const m = /^(\d+)-(\d+)$/.exec(e.seq);
+    if (!m) return fail(`seq is ${JSON.stringify(e.seq)}, expected FIRST-END`);
+    u.seq = { first: u32(m[1]!, 'seq first', fail), end: u32(m[2]!, 'seq end', fail) };
+  }
+  if (e.pkt !== undefined && e.pkt !== '?') u.readPacketId = big(e.pkt, 'pkt', fail);
+  return u;
 }
 
 function parseTime(t: string, fail: Fail): bigint {
@@ -126,6 +159,21 @@ function parseTime(t: string, fail: Fail): bigint {
 function int(t: string | undefined, what: string, fail: Fail): number {
   if (t === undefined || !/^-?\d+$/.test(t)) return fail(`${what} is ${JSON.stringify(t)}, not a number`);
   return Number(t);
+}
+
+function big(t: string, what: string, fail: Fail): bigint {
+  if (!/^\d+$/.test(t)) return fail(`${what} is ${JSON.stringify(t)}, not an unsigned number`);
+  return BigInt(t);
+}
+
+function u32(t: string, what: string, fail: Fail): number {
+  const n = Number(t);
+  if (n > 0xffffffff) return fail(`${what} ${t} does not fit 32 bits`);
+  return n;
+}
+
+function list(t: string): string[] {
+  return t === '' ? [] : t.split(',');
 }
 
 function sockId(t: string | undefined, fail: Fail): string {

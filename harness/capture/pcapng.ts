@@ -10,11 +10,15 @@ import {
   CONNECTION_OPT,
   DIRECTION,
   EPB_OPT,
+  GAIN_VIA,
+  LOSE_VIA,
   IDB_OPT,
   OPT_END,
   PROCESS_EVENT,
   PROCESS_OPT,
   SHB_OPT,
+  USE_OPT,
+  USE_WHAT,
 } from './constants.ts';
 import { CaptureError } from './errors.ts';
 import type {
@@ -28,6 +32,7 @@ import type {
   ProcessBlock,
   RawOption,
   SectionHeader,
+  UseBlock,
 } from './types.ts';
 
 /** Parse a whole PCAP-NG file. Throws CaptureError naming the offset of the first damaged block. */
@@ -132,6 +137,8 @@ function parseBlock(r: Reader, type: number, off: number, length: number, sectio
       return parseProcess(r, off, end, section, length);
     case BLOCK.CONNECTION:
       return parseConnection(r, off, end, section, length);
+    case BLOCK.USE:
+      return parseUse(r, off, end, section, length);
     case BLOCK.ISB: {
       need(12, 'Interface Statistics Block');
       const options = parseOptions(r, off + 20, end, off);
@@ -193,9 +200,74 @@ function parsePacket(r: Reader, off: number, end: number, section: number, lengt
       case EPB_OPT.COMMENT:
         b.comment = text(v);
         break;
+      case EPB_OPT.PACKET_ID:
+        if (v.length === 8) b.packetId = u64(v, r.order);
+        break;
+      case EPB_OPT.START_NS:
+        if (v.length === 8) b.startNs = u64(v, r.order);
+        break;
+      case EPB_OPT.SENDERS: {
+        const n = entries(v, 12, o.code, off);
+        b.senders = [];
+        for (let i = 0; i < n; i++) {
+          const e = v.subarray(i * 12);
+          b.senders.push({ offset: u32(e, r.order), pid: u32(e.subarray(4), r.order), tid: u32(e.subarray(8), r.order) });
+        }
+        break;
+      }
+      case EPB_OPT.HOLDERS: {
+        const n = entries(v, 4, o.code, off);
+        b.holders = [];
+        for (let i = 0; i < n; i++) b.holders.push(u32(v.subarray(i * 4), r.order));
+        break;
+      }
     }
   }
   return b;
+}
+
+function parseUse(r: Reader, off: number, end: number, section: number, length: number): UseBlock {
+  if (off + 24 > end) throw new CaptureError(`damaged read/gain/lose block at offset ${off}: ${length} bytes is too short for its fixed part`, off);
+  const options = parseOptions(r, off + 24, end, off);
+  const b: UseBlock = {
+    kind: 'use', offset: off, section, what: 'unknown(0)', connectionId: r.u32(off + 8), pid: r.u32(off + 12),
+    timestampUs: ts(r, off + 16), options,
+  };
+  let via: number | undefined;
+  for (const o of options) {
+    const v = o.value;
+    const n = v.length === 4 ? u32(v, r.order) : undefined;
+    switch (o.code) {
+      case USE_OPT.WHAT:
+        if (n !== undefined) b.what = n === USE_WHAT.READ ? 'read' : n === USE_WHAT.GAIN ? 'gain' : n === USE_WHAT.LOSE ? 'lose' : `unknown(${n})`;
+        break;
+      case USE_OPT.SOCKET_ID: if (v.length === 8) b.socketId = sockId(v, r.order); break;
+      case USE_OPT.TID: if (n !== undefined) b.tid = n; break;
+      case USE_OPT.START_NS: if (v.length === 8) b.startNs = u64(v, r.order); break;
+      case USE_OPT.VIA: if (n !== undefined) via = n; break;
+      case USE_OPT.SEQ: if (v.length === 8) b.seq = { first: u32(v, r.order), end: u32(v.subarray(4), r.order) }; break;
+      case USE_OPT.READ_PACKET_ID: if (v.length === 8) b.readPacketId = u64(v, r.order); break;
+      case USE_OPT.BYTES: if (n !== undefined) b.bytes = n; break;
+    }
+  }
+  if (via !== undefined) {
+    if (b.what === 'gain') b.via = via === GAIN_VIA.FORK ? 'fork' : via === GAIN_VIA.RECV ? 'recv' : `unknown(${via})`;
+    else if (b.what === 'lose') b.via = via === LOSE_VIA.CLOSE ? 'close' : via === LOSE_VIA.EXIT ? 'exit' : `unknown(${via})`;
+    else b.via = `unknown(${via})`;
+  }
+  b.socketId ??= b.connectionId.toString(16).padStart(16, '0');
+  return b;
+}
+
+/** Number of fixed-size entries in a list option; a length that is not a multiple is damage. */
+function entries(v: Buffer, size: number, code: number, blockOff: number): number {
+  if (v.length % size !== 0) {
+    throw new CaptureError(
+      `damaged option ${code} in block at offset ${blockOff}: ${v.length} bytes is not a multiple of its ${size}-byte entries`,
+      blockOff,
+    );
+  }
+  return v.length / size;
 }
 
 function parseProcess(r: Reader, off: number, end: number, section: number, length: number): ProcessBlock {

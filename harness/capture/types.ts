@@ -54,6 +54,14 @@ export interface PacketBlock extends BlockBase {
   attribution?: Attribution | `unknown(${number})`;
   netns?: number;
   comment?: string;
+  /** Option 261: unique per hone_notify load, increasing in hook order. */
+  packetId?: bigint;
+  /** Option 262: start time (ns since boot) of the process in `pid`. */
+  startNs?: bigint;
+  /** Option 263: sender runs in payload order; a payload offset belongs to the run with the greatest offset <= it. */
+  senders?: Array<{ offset: number; pid: number; tid: number }>;
+  /** Option 264: tgids holding the socket when the packet passed (attribution holder). */
+  holders?: number[];
   options: RawOption[];
 }
 
@@ -97,6 +105,32 @@ export interface ConnectionBlock extends BlockBase {
   options: RawOption[];
 }
 
+/** Read, gain or lose block (0x00000103): a thread read data, a process gained or lost a socket. */
+export interface UseBlock extends BlockBase {
+  kind: 'use';
+  what: 'read' | 'gain' | 'lose' | `unknown(${number})`;
+  /** Low 32 bits of the socket id (@8). */
+  connectionId: number;
+  /** tgid (@12). */
+  pid: number;
+  timestampUs: bigint;
+  /** Option 257, 16 lowercase hex digits. */
+  socketId?: string;
+  /** Option 258. */
+  tid?: number;
+  /** Option 259: process start time, ns since boot. */
+  startNs?: bigint;
+  /** Option 260: gain 1 fork, 2 recv; lose 1 close, 2 exit. */
+  via?: 'fork' | 'recv' | 'close' | 'exit' | `unknown(${number})`;
+  /** Option 261 (stream reads): TCP sequence numbers [first, end) mod 2^32 of the bytes read. */
+  seq?: { first: number; end: number };
+  /** Option 262 (datagram reads): the packet id of the datagram read. */
+  readPacketId?: bigint;
+  /** Option 263: bytes read. */
+  bytes?: number;
+  options: RawOption[];
+}
+
 export interface InterfaceStatistics extends BlockBase {
   kind: 'stats';
   interfaceId: number;
@@ -118,6 +152,7 @@ export type Block =
   | PacketBlock
   | ProcessBlock
   | ConnectionBlock
+  | UseBlock
   | InterfaceStatistics
   | UnknownBlock;
 
@@ -186,10 +221,32 @@ export interface HonetPacket extends LineBase {
   tid?: number;
   attribution?: string;
   netns?: number;
+  /** id= */
+  packetId?: bigint;
+  /** start= */
+  startNs?: bigint;
+  /** senders=OFF:PID:TID,... */
+  senders?: Array<{ offset: number; pid: number; tid: number }>;
+  /** holders=PID,... */
+  holders?: number[];
+}
+/** READ, GAIN and LOSE lines. */
+export interface HonetUse extends LineBase {
+  kind: 'use';
+  what: 'read' | 'gain' | 'lose';
+  socketId: string;
+  pid: number;
+  tid?: number;
+  startNs?: bigint;
+  via?: string;
+  bytes?: number;
+  seq?: { first: number; end: number };
+  /** pkt=; `pkt=?` (unknown) leaves it undefined. */
+  readPacketId?: bigint;
 }
 export interface HonetUnknown extends LineBase {
   kind: 'unknown';
   text: string;
 }
 
-export type HonetEvent = HonetHead | HonetTail | HonetProcess | HonetSocket | HonetPacket | HonetUnknown;
+export type HonetEvent = HonetHead | HonetTail | HonetProcess | HonetSocket | HonetPacket | HonetUse | HonetUnknown;

@@ -9,11 +9,15 @@ import {
   CONNECTION_OPT,
   DIRECTION,
   EPB_OPT,
+  GAIN_VIA,
   IDB_OPT,
+  LOSE_VIA,
   LINKTYPE_RAW,
   PROCESS_EVENT,
   PROCESS_OPT,
   SHB_OPT,
+  USE_OPT,
+  USE_WHAT,
   type Attribution,
 } from './constants.ts';
 import type { ByteOrder, RawOption } from './types.ts';
@@ -28,7 +32,29 @@ export interface PacketSpec {
   tid?: number;
   attribution?: Attribution;
   netns?: number;
+  /** Option 261. */
+  packetId?: bigint;
+  /** Option 262 (the sensor writes it with 258). */
+  startNs?: bigint;
+  /** Option 263: sender runs. */
+  senders?: Array<{ offset: number; pid: number; tid: number }>;
+  /** Option 264: holder tgids. */
+  holders?: number[];
   /** Options appended before the end marker (e.g. unknown ones). */
+  extraOptions?: RawOption[];
+}
+
+export interface UseSpec {
+  what: 'read' | 'gain' | 'lose';
+  socketId: string;
+  pid: number;
+  timestampUs?: bigint;
+  tid?: number;
+  startNs?: bigint;
+  via?: 'fork' | 'recv' | 'close' | 'exit';
+  seq?: { first: number; end: number };
+  readPacketId?: bigint;
+  bytes?: number;
   extraOptions?: RawOption[];
 }
 
@@ -109,6 +135,22 @@ export class PcapngWriter {
     }
     if (p.attribution !== undefined) opts.push({ code: EPB_OPT.ATTRIBUTION, value: this.u32(ATTRIBUTION.indexOf(p.attribution)) });
     if (p.netns !== undefined) opts.push({ code: EPB_OPT.NETNS, value: this.u32(p.netns) });
+    if (p.packetId !== undefined) opts.push({ code: EPB_OPT.PACKET_ID, value: this.u64(p.packetId) });
+    if (p.startNs !== undefined) opts.push({ code: EPB_OPT.START_NS, value: this.u64(p.startNs) });
+    if (p.senders !== undefined && p.senders.length > 0) {
+      const v = Buffer.alloc(12 * p.senders.length);
+      p.senders.forEach((r, i) => {
+        this.w32(v, i * 12, r.offset);
+        this.w32(v, i * 12 + 4, r.pid);
+        this.w32(v, i * 12 + 8, r.tid);
+      });
+      opts.push({ code: EPB_OPT.SENDERS, value: v });
+    }
+    if (p.holders !== undefined && p.holders.length > 0) {
+      const v = Buffer.alloc(4 * p.holders.length);
+      p.holders.forEach((h, i) => this.w32(v, i * 4, h));
+      opts.push({ code: EPB_OPT.HOLDERS, value: v });
+    }
     if (p.pid !== undefined || p.socketId !== undefined) {
       opts.push({ code: EPB_OPT.COMMENT, value: Buffer.from(`pid ${p.pid ?? 0} tid ${p.tid ?? 0} sock 0x${p.socketId ?? '0'.repeat(16)}`) });
     }
@@ -157,6 +199,33 @@ export class PcapngWriter {
     if (c.event === 'open') opts.push({ code: CONNECTION_OPT.FLAGS, value: this.u32(flags) });
     opts.push(...(c.extraOptions ?? []));
     return this.block(BLOCK.CONNECTION, fixed, opts);
+  }
+
+  /** Read, gain or lose block (0x00000103), options in FORMAT.md's order. */
+  use(u: UseSpec): this {
+    const fixed = Buffer.alloc(16);
+    const id = BigInt('0x' + u.socketId);
+    this.w32(fixed, 0, Number(id & 0xffffffffn));
+    this.w32(fixed, 4, u.pid);
+    this.ts(fixed, 8, u.timestampUs ?? 0n);
+    const what = { read: USE_WHAT.READ, gain: USE_WHAT.GAIN, lose: USE_WHAT.LOSE }[u.what];
+    const opts: RawOption[] = [{ code: USE_OPT.WHAT, value: this.u32(what) }, { code: USE_OPT.SOCKET_ID, value: this.u64(id) }];
+    opts.push({ code: USE_OPT.TID, value: this.u32(u.tid ?? u.pid) });
+    if (u.startNs !== undefined) opts.push({ code: USE_OPT.START_NS, value: this.u64(u.startNs) });
+    if (u.via !== undefined) {
+      const via = { fork: GAIN_VIA.FORK, recv: GAIN_VIA.RECV, close: LOSE_VIA.CLOSE, exit: LOSE_VIA.EXIT }[u.via];
+      opts.push({ code: USE_OPT.VIA, value: this.u32(via) });
+    }
+    if (u.seq !== undefined) {
+      const v = Buffer.alloc(8);
+      this.w32(v, 0, u.seq.first);
+      this.w32(v, 4, u.seq.end);
+      opts.push({ code: USE_OPT.SEQ, value: v });
+    }
+    if (u.readPacketId !== undefined) opts.push({ code: USE_OPT.READ_PACKET_ID, value: this.u64(u.readPacketId) });
+    if (u.bytes !== undefined) opts.push({ code: USE_OPT.BYTES, value: this.u32(u.bytes) });
+    opts.push(...(u.extraOptions ?? []));
+    return this.block(BLOCK.USE, fixed, opts);
   }
 
   /** ISB with the given counters (option code → value). */

@@ -127,6 +127,8 @@ function blockText(b: Block, exe: Map<number, string>): string {
       const flags = `${b.snapshot ? ' snapshot' : ''}${b.accepted ? ' accepted' : ''}`;
       return `${time(b.timestampUs)} SOCK ${b.event} ${b.socketId ?? b.connectionId.toString(16)} ${proc(b.pid, b.tid, exe)}${what}${flags}`;
     }
+    case 'use':
+      return `${time(b.timestampUs)} ${b.what.toUpperCase()} ${b.socketId ?? b.connectionId.toString(16)} ${proc(b.pid, b.tid, exe)}`;
     case 'stats':
       return `-- statistics: ${Object.entries(b.counters).map(([k, v]) => `${k}=${v}`).join(' ')}`;
     case 'unknown':
@@ -154,6 +156,7 @@ function honetText(e: HonetEvent, exe: Map<number, string>): string {
     case 'process': return `${t} ${e.event.toUpperCase()} pid ${e.pid} ppid ${e.ppid}${e.exitStatus !== undefined ? ` status ${e.exitStatus}` : ''}${e.exe ? ` ${e.exe}${e.argv ? ` [${e.argv.join(' ')}]` : ''}` : ''}`;
     case 'socket': return `${t} SOCK ${e.event} ${e.socketId} ${proc(e.pid, e.tid, exe)}${e.family !== undefined ? ` fam ${e.family} type ${e.type} proto ${e.protocol}` : ''}${e.snapshot ? ' snapshot' : ''}${e.accepted ? ' accepted' : ''}`;
     case 'packet': return `${t} ${e.direction === 'in' ? 'IN ' : 'OUT'} ${e.protocol} ${e.src} > ${e.dst} length ${e.length} sock ${e.socketId ?? '-'} ${proc(e.pid || undefined, e.tid, exe)}${e.attribution ? ` by ${e.attribution}` : ''}`;
+    case 'use': return `${t} ${e.what.toUpperCase()} ${e.socketId} ${proc(e.pid, e.tid, exe)}`;
     case 'unknown': return `${t} ? ${e.text}`;
   }
 }

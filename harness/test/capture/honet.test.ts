@@ -73,3 +73,33 @@ t.test('the sensor\'s own example (kmod/FORMAT.md, Debian 6.1.0-56)', async (t) 
   t.match(ev.filter((e) => e.kind === 'packet')[2], { protocol: '58', src: '[::1]', dst: '[::1]', pid: 0, attribution: 'none' });
   t.match(ev.at(-1), { kind: 'tail' });
 });
+
+t.test('READ, GAIN, LOSE lines and the attribution tokens of PAKT', async (t) => {
+  const ev = parseHonet([
+    '5.0 PAKT O 00000000000000aa 200 TCPv4 127.0.0.1:1 -> 127.0.0.1:2 92 tid=201 by=sender netns=7 id=4294967301 start=123456789012 senders=0:200:201,20:300:302',
+    '5.1 PAKT I 00000000000000bb 0 TCPv4 127.0.0.1:1 -> 127.0.0.1:2 92 tid=0 by=reader netns=7 id=6',
+    '5.2 PAKT O 00000000000000aa 0 TCPv4 127.0.0.1:1 -> 127.0.0.1:2 40 tid=0 by=holder netns=7 id=7 holders=200,300',
+    '5.3 READ 00000000000000bb 400 tid=401 start=99 len=32 seq=4294967280-16',
+    '5.4 READ 00000000000000cc 400 tid=400 start=99 len=64 pkt=6',
+    '5.5 READ 00000000000000cc 400 tid=400 start=99 len=64 pkt=?',
+    '5.6 GAIN 00000000000000aa 300 tid=300 start=100 via=fork',
+    '5.7 LOSE 00000000000000aa 300 tid=302 start=100 via=close',
+  ].join('\n'));
+  t.match(ev[0], { kind: 'packet', attribution: 'sender', packetId: 4294967301n, startNs: 123456789012n, senders: [{ offset: 0, pid: 200, tid: 201 }, { offset: 20, pid: 300, tid: 302 }] });
+  t.match(ev[1], { kind: 'packet', attribution: 'reader', pid: 0, packetId: 6n });
+  t.match(ev[2], { attribution: 'holder', holders: [200, 300] });
+  t.match(ev[3], { kind: 'use', what: 'read', socketId: '00000000000000bb', pid: 400, tid: 401, startNs: 99n, bytes: 32, seq: { first: 4294967280, end: 16 } });
+  t.match(ev[4], { kind: 'use', what: 'read', readPacketId: 6n, bytes: 64 });
+  t.equal(ev[5]?.kind === 'use' && ev[5].readPacketId, undefined, 'pkt=? means unknown');
+  t.match(ev[6], { kind: 'use', what: 'gain', via: 'fork', pid: 300 });
+  t.match(ev[7], { kind: 'use', what: 'lose', via: 'close', tid: 302 });
+  const bad: Array<[string, RegExp]> = [
+    ['1.0 READ 00000000000000bb\n', /honet line 1: read line needs/],
+    ['1.0 READ 00000000000000bb 4 seq=1:2\n', /seq is "1:2", expected FIRST-END/],
+    ['1.0 READ 00000000000000bb 4 seq=1-4294967296\n', /seq end 4294967296 does not fit 32 bits/],
+    ['1.0 PAKT O 00000000000000aa 1 TCPv4 a -> b 1 senders=0:1\n', /senders entry "0:1" is not OFF:PID:TID/],
+    ['1.0 PAKT O 00000000000000aa 1 TCPv4 a -> b 1 holders=1,x\n', /holders pid is "x"/],
+    ['1.0 GAIN zz 1\n', /socket id is "zz"/],
+  ];
+  for (const [input, re] of bad) t.throws(() => parseHonet(input), re);
+});

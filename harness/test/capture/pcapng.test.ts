@@ -116,3 +116,72 @@ t.test('damaged and truncated files name the offset', async (t) => {
   t.match(err(Buffer.alloc(0))?.message, /empty capture/);
   t.match(err(good.subarray(0, 6))?.message, /truncated block at offset 0/);
 });
+
+function attribution(order: ByteOrder): Buffer {
+  return new PcapngWriter(order)
+    .header()
+    .packet({
+      direction: 'out', data: tcp, socketId: '00000000000000aa', pid: 200, tid: 201, attribution: 'sender', netns: 7,
+      packetId: 0x1_0000_0005n, startNs: 123_456_789_012n,
+      senders: [{ offset: 0, pid: 200, tid: 201 }, { offset: 20, pid: 300, tid: 302 }],
+    })
+    .packet({ direction: 'in', data: tcp, socketId: '00000000000000bb', attribution: 'reader', packetId: 6n })
+    .packet({ direction: 'out', data: tcp, socketId: '00000000000000aa', attribution: 'holder', packetId: 7n, holders: [200, 300, 0xfffffffe] })
+    .use({ what: 'read', socketId: 'ffeeddcc000000bb', pid: 400, tid: 401, startNs: 99n, seq: { first: 0xfffffff0, end: 0x10 }, bytes: 32, timestampUs: 5n })
+    .use({ what: 'read', socketId: '00000000000000cc', pid: 400, tid: 400, startNs: 99n, readPacketId: 6n, bytes: 64 })
+    .use({ what: 'gain', socketId: '00000000000000aa', pid: 300, tid: 300, startNs: 100n, via: 'fork' })
+    .use({ what: 'gain', socketId: '00000000000000aa', pid: 301, tid: 303, via: 'recv' })
+    .use({ what: 'lose', socketId: '00000000000000aa', pid: 300, tid: 302, via: 'close' })
+    .use({ what: 'lose', socketId: '00000000000000aa', pid: 200, tid: 201, via: 'exit' })
+    .toBuffer();
+}
+
+for (const order of ['le', 'be'] as const) {
+  t.test(`attribution options 261-264 and read/gain/lose blocks round-trip, ${order}`, async (t) => {
+    const { blocks } = readPcapng(attribution(order));
+    t.same(blocks.map((b) => b.kind), ['section', 'interface', 'packet', 'packet', 'packet', 'use', 'use', 'use', 'use', 'use', 'use']);
+    const [, , out, inn, holder, rs, rd, gf, gr, lc, le] = blocks;
+    t.match(out, {
+      kind: 'packet', pid: 200, tid: 201, attribution: 'sender', netns: 7, packetId: 0x1_0000_0005n, startNs: 123_456_789_012n,
+      senders: [{ offset: 0, pid: 200, tid: 201 }, { offset: 20, pid: 300, tid: 302 }],
+    });
+    t.equal(out?.kind === 'packet' && out.holders, undefined);
+    t.match(inn, { kind: 'packet', direction: 'in', attribution: 'reader', packetId: 6n, socketId: '00000000000000bb' });
+    t.equal(inn?.kind === 'packet' && inn.pid, undefined, 'reader packets carry no pid');
+    t.match(holder, { attribution: 'holder', holders: [200, 300, 0xfffffffe], packetId: 7n });
+    t.match(rs, { kind: 'use', what: 'read', connectionId: 0xbb, socketId: 'ffeeddcc000000bb', pid: 400, tid: 401, startNs: 99n, seq: { first: 0xfffffff0, end: 0x10 }, bytes: 32, timestampUs: 5n });
+    t.equal(rs?.kind === 'use' && rs.via, undefined);
+    t.match(rd, { what: 'read', readPacketId: 6n, bytes: 64 });
+    t.equal(rd?.kind === 'use' && rd.seq, undefined);
+    t.match(gf, { what: 'gain', via: 'fork', pid: 300, startNs: 100n });
+    t.match(gr, { what: 'gain', via: 'recv', pid: 301, tid: 303 });
+    t.match(lc, { what: 'lose', via: 'close', tid: 302 });
+    t.match(le, { what: 'lose', via: 'exit', pid: 200 });
+  });
+}
+
+t.test('damaged read block and list options name their offset', async (t) => {
+  const err = (buf: Buffer) => {
+    try {
+      readPcapng(buf);
+    } catch (e) {
+      return e as CaptureError;
+    }
+    return undefined;
+  };
+  const w = new PcapngWriter('le').header();
+  const at = w.toBuffer().length;
+  w.block(BLOCK.USE, Buffer.alloc(8));
+  t.match(err(w.toBuffer())?.message, new RegExp(`damaged read/gain/lose block at offset ${at}: 20 bytes is too short`));
+  t.equal(err(w.toBuffer())?.at, at);
+  const w2 = new PcapngWriter('be').header();
+  const at2 = w2.toBuffer().length;
+  w2.packet({ direction: 'out', data: tcp, extraOptions: [{ code: 263, value: Buffer.alloc(13) }] });
+  t.match(err(w2.toBuffer())?.message, new RegExp(`damaged option 263 in block at offset ${at2}: 13 bytes is not a multiple of its 12-byte entries`));
+  const w3 = new PcapngWriter('le').header();
+  w3.packet({ direction: 'out', data: tcp, extraOptions: [{ code: 264, value: Buffer.alloc(6) }] });
+  t.match(err(w3.toBuffer())?.message, /damaged option 264 .* 6 bytes is not a multiple of its 4-byte entries/);
+  const w4 = new PcapngWriter('le').header();
+  w4.block(BLOCK.USE, Buffer.alloc(16), [{ code: 2, value: Buffer.from([9, 0, 0, 0]) }, { code: 260, value: Buffer.from([1, 0, 0, 0]) }]);
+  t.match(readPcapng(w4.toBuffer()).blocks[2], { kind: 'use', what: 'unknown(9)', via: 'unknown(1)' }, 'unknown what is kept, not fatal');
+});
