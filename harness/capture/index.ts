@@ -5,3 +5,4 @@ export { readPcapng } from './pcapng.ts';
 export { parseHonet } from './honet.ts';
 export { decodePacket, endpoint, formatIpv6, protocolName, type DecodedPacket } from './packet.ts';
 export { PcapngWriter, type ConnectionSpec, type PacketSpec, type ProcessSpec, type UseSpec } from './writer.ts';
+export { WhoRead, whoRead, seqCovers, byteSeq, type ReadAt } from './who-read.ts';

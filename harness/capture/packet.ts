@@ -13,6 +13,10 @@ export interface DecodedPacket {
   icmpType?: number;
   /** TCP flags as letters (S, F, R, P, .) like tcpdump. */
   tcpFlags?: string;
+  /** TCP sequence number of the segment (the first byte of its payload, or of the SYN). */
+  tcpSeq?: number;
+  /** TCP acknowledgment number. */
+  tcpAck?: number;
   /** Transport payload (after the TCP/UDP/ICMP header; raw protocols: all after IP). */
   payload: Buffer;
 }
@@ -105,7 +109,9 @@ function transport(base: Omit<DecodedPacket, 'payload'>, t: Buffer): DecodedPack
     const off = (t[12]! >> 4) * 4;
     const f = t[13]!;
     const flags = (f & 2 ? 'S' : '') + (f & 1 ? 'F' : '') + (f & 4 ? 'R' : '') + (f & 8 ? 'P' : '') + (f & 16 ? '.' : '');
-    return { ...base, srcPort: t.readUInt16BE(0), dstPort: t.readUInt16BE(2), tcpFlags: flags, payload: t.subarray(Math.min(off, t.length)) };
+    return {
+      ...base, srcPort: t.readUInt16BE(0), dstPort: t.readUInt16BE(2), tcpFlags: flags, tcpSeq: t.readUInt32BE(4), tcpAck: t.readUInt32BE(8), payload: t.subarray(Math.min(off, t.length)),
+    };
   }
   if (base.protocol === IPPROTO.UDP && t.length >= 8) {
     return { ...base, srcPort: t.readUInt16BE(0), dstPort: t.readUInt16BE(2), payload: t.subarray(8) };
