@@ -325,7 +325,13 @@ static void do_send(const struct step *st, struct jbuf *j, int fd, int with_targ
 	struct sockaddr_storage ss;
 	socklen_t sl = 0;
 	int proto = sock_proto(fd), type = sock_type(fd);
+	const char *more = step_arg(st, "more");
+	int flags = MSG_NOSIGNAL;
 
+	if (more && !strcmp(more, "true"))
+		flags |= MSG_MORE; /* a stream socket holds the bytes until a send without it */
+	else if (more && strcmp(more, "false"))
+		fail_step(st, "more=%s: expected true or false", more);
 	if (with_target)
 		sl = target(st, &ss);
 	/* ping socket: the runner writes the ICMP echo header, the kernel fixes id and checksum. */
@@ -338,8 +344,8 @@ static void do_send(const struct step *st, struct jbuf *j, int fd, int with_targ
 		memcpy(buf + head, data, size);
 	}
 	while (done < size + head) {
-		ssize_t n = with_target ? sendto(fd, buf + done, size + head - done, MSG_NOSIGNAL, (struct sockaddr *)&ss, sl)
-					: send(fd, buf + done, size + head - done, MSG_NOSIGNAL);
+		ssize_t n = with_target ? sendto(fd, buf + done, size + head - done, flags, (struct sockaddr *)&ss, sl)
+					: send(fd, buf + done, size + head - done, flags);
 		if (n < 0)
 			fail_step(st, "%s: %m", with_target ? "sendto" : "send");
 		done += n;
@@ -356,6 +362,8 @@ static void do_send(const struct step *st, struct jbuf *j, int fd, int with_targ
 	j_socket(j, "socket", fd);
 	j_int(j, "bytes", size);
 	j_str(j, "tag", tag);
+	if (flags & MSG_MORE)
+		j_raw(j, "more", "true");
 	if (buf != data)
 		free(buf);
 	free(data);

@@ -4,7 +4,7 @@
  *   hone-runner-script 1
  *   scenario NAME
  *   steps N
- *   step I ACTOR KIND key=value ...
+ *   step I ACTOR KIND key=value ...   (send: more=true sends with MSG_MORE)
  *   end
  */
 #include "runner.h"
@@ -50,6 +50,18 @@ static int parse_step(struct step *st, char *line, int expect, char *err, size_t
 	if (i < 4) {
 		snprintf(err, errlen, "step %d: needs an actor and a kind", expect);
 		return -1;
+	}
+	if (step_arg(st, "more")) {
+		const char *more = step_arg(st, "more");
+
+		if (strcmp(st->kind, "send") && strcmp(st->kind, "sendto")) {
+			snprintf(err, errlen, "step %d: more= is only for send steps, not %s", expect, st->kind);
+			return -1;
+		}
+		if (strcmp(more, "true") && strcmp(more, "false")) {
+			snprintf(err, errlen, "step %d: more=%s: expected true or false", expect, more);
+			return -1;
+		}
 	}
 	return 0;
 }

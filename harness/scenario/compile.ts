@@ -29,7 +29,7 @@ function line(st: Step): [string, string, string[]] {
   if (st.kind === 'capture-start') return [RUNNER_ACTOR, st.kind, []];
   const args: string[] = [];
   for (const [k, v] of Object.entries(st)) {
-    if (k === 'kind' || k === 'by' || v === undefined) continue;
+    if (k === 'kind' || k === 'by' || v === undefined || v === false) continue;
     if (k === 'to') args.push(...target(v as Target));
     else args.push(`${k}=${String(v)}`);
   }

@@ -29,7 +29,8 @@ export type Step =
   | ({ kind: 'listen'; sock: string; backlog?: number } & By)
   | ({ kind: 'connect'; sock: string; to: Target } & By)
   | ({ kind: 'accept'; sock: string; as: string } & By)
-  | ({ kind: 'send'; sock: string; size?: number } & By)
+  /** `more: true`: send with MSG_MORE (a stream socket holds the bytes until a later send without it). */
+  | ({ kind: 'send'; sock: string; size?: number; more?: boolean } & By)
   | ({ kind: 'recv'; sock: string; size?: number } & By)
   | ({ kind: 'sendto'; sock: string; to: Target; size?: number } & By)
   | ({ kind: 'recvfrom'; sock: string; size?: number } & By)

@@ -40,7 +40,7 @@ export function validateScenario(value: unknown, file = '<scenario>'): { scenari
 const HEADER_KEYS = new Set(['name', 'description', 'knownGap', 'needsFreshGuest', 'processes', 'steps', 'file']);
 const NAME = /^[A-Za-z][A-Za-z0-9_]{0,30}$/;
 
-type FieldType = 'name' | 'int' | 'family' | 'socktype' | 'addr' | 'target' | 'how' | 'port' | 'size' | 'ms' | 'proto' | 'code';
+type FieldType = 'name' | 'bool' | 'int' | 'family' | 'socktype' | 'addr' | 'target' | 'how' | 'port' | 'size' | 'ms' | 'proto' | 'code';
 type Fields = Record<string, { type: FieldType; optional?: boolean }>;
 const req = (type: FieldType) => ({ type });
 const opt = (type: FieldType) => ({ type, optional: true });
@@ -56,7 +56,7 @@ const SHAPES: { [K in StepKind]: Fields } = {
   listen: { by: req('name'), sock: req('name'), backlog: opt('int') },
   connect: { by: req('name'), sock: req('name'), to: req('target') },
   accept: { by: req('name'), sock: req('name'), as: req('name') },
-  send: { by: req('name'), sock: req('name'), size: opt('size') },
+  send: { by: req('name'), sock: req('name'), size: opt('size'), more: opt('bool') },
   recv: { by: req('name'), sock: req('name'), size: opt('size') },
   sendto: { by: req('name'), sock: req('name'), to: req('target'), size: opt('size') },
   recvfrom: { by: req('name'), sock: req('name'), size: opt('size') },
@@ -101,6 +101,7 @@ function fieldProblem(type: FieldType, v: unknown): string | undefined {
   const int = (lo: number, hi: number) => (Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi ? undefined : `must be an integer from ${lo} to ${hi}`);
   switch (type) {
     case 'name': return typeof v === 'string' && NAME.test(v) ? undefined : 'must be a name (a letter, then letters, digits or _; at most 31)';
+    case 'bool': return typeof v === 'boolean' ? undefined : 'must be true or false';
     case 'int': return int(0, 65535);
     case 'port': return int(0, 65535);
     case 'size': return int(TAG_LENGTH, 60000);
@@ -133,6 +134,8 @@ interface SockState {
   peer?: number;
   /** fds in flight towards this end (socketpair). */
   inflight: number[];
+  /** Step index of a `send` with `more: true` whose bytes the socket still holds (stream). */
+  heldSince?: number;
 }
 
 interface ProcState {
@@ -150,6 +153,12 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
   const lastSocketOf = new Map<string, number>();
   const seen = new Set<string>();
   let captureStarts = 0;
+  /** The last descriptor of a socket going away sends what it held back (tcp_close pushes the queue). */
+  const flushIfUnheld = (idxs: number[]) => {
+    for (const idx of idxs) {
+      if (!procs.some((p) => p.alive && [...p.handles.values()].includes(idx))) delete sockets[idx]!.heldSince;
+    }
+  };
 
   const newProcess = (name: string, handles: Map<string, number>, i?: number) => {
     const kind = i === undefined ? undefined : 'fork';
@@ -217,6 +226,7 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
       case 'exit':
         mainOnly('exit');
         proc.alive = false;
+        flushIfUnheld([...proc.handles.values()]);
         break;
       case 'netns':
         mainOnly('netns');
@@ -275,6 +285,16 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
       case 'recv': {
         const so = inet(step.sock);
         if (!so.connected) f(`"${step.sock}" is not connected: ${step.kind} needs a connected socket (use sendto/recvfrom otherwise)`);
+        if (step.kind === 'recv') {
+          // the peer of a corked socket is not known here: refuse any recv while some socket holds back bytes
+          const held = sockets.find((x) => x.heldSince !== undefined);
+          if (held) f(`a socket still holds the bytes of the send with more: true at step ${held.heldSince}: send on it without more (or close it) before anything is read, or the read waits for bytes that never leave`);
+        } else if (step.more) {
+          if (so.type !== 'stream') f(`"${step.sock}" is not a stream socket: more: true (MSG_MORE) is only for stream sockets`);
+          so.heldSince ??= i;
+        } else {
+          delete so.heldSince;
+        }
         break;
       }
       case 'sendto': {
@@ -293,10 +313,12 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
       case 'shutdown':
         inet(step.sock);
         break;
-      case 'close':
-        handle(step.sock);
+      case 'close': {
+        const idx = handle(step.sock);
         proc.handles.delete(step.sock);
+        flushIfUnheld([idx]);
         break;
+      }
       case 'dup':
         introduce(step.as, handle(step.sock));
         break;

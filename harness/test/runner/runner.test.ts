@@ -52,6 +52,28 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
       t.ok(sends.every((x) => x.tid !== x.pid), 'thread sends carry their own tid');
       t.ok(new Set(sends.map((x) => x.tid)).size === 2, 'two distinct threads');
     }
+    if (s.name === 'cork-released-by-later-write') {
+      const [held, release] = truth.steps.filter((x) => x.kind === 'send');
+      const read = truth.steps.find((x) => x.kind === 'recv')!;
+      t.equal((held as { more?: boolean }).more, true, 'the MSG_MORE send is recorded with more: true');
+      t.notOk('more' in release!, 'the releasing send has no more');
+      t.not(held!.pid, release!.pid, 'two processes write into the one socket');
+      t.same(read.tags, [held!.tag, release!.tag], 'the server reads both writes, in order, in one recv');
+      t.equal(read.bytes, held!.bytes! + release!.bytes!);
+    }
+    if (s.name === 'reply-read-by-forked-worker') {
+      const reader = truth.steps.filter((x) => x.kind === 'recv').at(-1)!;
+      t.equal(reader.actor, 'worker');
+      t.equal(reader.pid, truth.steps.find((x) => x.kind === 'fork' && x.child === 'worker')?.childPid, 'the worker (the forked child) reads the reply');
+      t.equal(reader.tags?.length, 1, 'and records the tag it read');
+    }
+    if (s.name === 'udp-shared-two-receivers') {
+      const reads = truth.steps.filter((x) => x.kind === 'recvfrom');
+      const sends = truth.steps.filter((x) => x.kind === 'sendto');
+      t.same(reads.map((x) => x.tags), sends.map((x) => [x.tag]), 'each datagram read once, in order');
+      t.not(reads[0]!.pid, reads[1]!.pid, 'by two processes');
+      t.equal(reads[0]!.socket?.cookie, reads[1]!.socket?.cookie, 'on one socket');
+    }
     if (s.name === 'netns-second-namespace') {
       const ns = truth.steps.find((x) => x.kind === 'netns')!;
       t.not(ns.netnsAfter, ns.netnsBefore, 'a new network namespace');
@@ -109,6 +131,10 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
     t.match(r.stderr, /truncated script \(1 of 2 steps/);
     const r2 = run('not a script\n', 'foreign', '--no-capture');
     t.match(r2.stderr, /not a hone-runner script/);
+    const r3 = run('hone-runner-script 1\nscenario x\nsteps 1\nstep 0 runner fork child=a more=true\nend\n', 'more-on-fork', '--no-capture');
+    t.match(r3.stderr, /step 0: more= is only for send steps, not fork/);
+    const r4 = run('hone-runner-script 1\nscenario x\nsteps 1\nstep 0 a send sock=c more=yes\nend\n', 'more-yes', '--no-capture');
+    t.match(r4.stderr, /step 0: more=yes: expected true or false/);
   });
 
   t.test('without the module, capture fails clearly', { skip: existsSync('/dev/hone') ? '/dev/hone exists here' : false }, async (t) => {

@@ -8,6 +8,7 @@ t.test('the shipped scenario set', async (t) => {
     'tcp-loopback-v4', 'tcp-loopback-v6', 'udp-any-v4', 'udp-any-v6', 'icmp-ping-v4', 'raw-socket-v4',
     'fork-child-sends', 'fork-shared-turns', 'exec-inherited-socket', 'scm-rights-passed', 'two-threads-one-socket',
     'short-lived-sender', 'thousand-connections', 'netns-second-namespace', 'socket-before-reader',
+    'reply-read-by-forked-worker', 'cork-released-by-later-write', 'accepted-socket-to-child', 'udp-shared-two-receivers', 'kernel-sent-ack-rst',
   ]) {
     t.ok(names.includes(n), `has ${n}`);
   }
@@ -47,4 +48,19 @@ t.test('script format: runner forks first, implicit exits last', async (t) => {
     'end',
     '',
   ].join('\n'));
+});
+
+t.test('send with more: true compiles to more=true; more: false is left out', async (t) => {
+  const tcp = [
+    { kind: 'socket', by: 'a', sock: 'l', family: 'inet', type: 'stream' },
+    { kind: 'bind', by: 'a', sock: 'l', addr: '127.0.0.1' },
+    { kind: 'listen', by: 'a', sock: 'l' },
+    { kind: 'socket', by: 'a', sock: 'c', family: 'inet', type: 'stream' },
+    { kind: 'connect', by: 'a', sock: 'c', to: { sock: 'l' } },
+    { kind: 'send', by: 'a', sock: 'c', size: 30, more: true },
+    { kind: 'send', by: 'a', sock: 'c', size: 30, more: false },
+  ] as const;
+  const lines = compileScenario({ name: 'm', description: 'x', processes: ['a'], steps: [...tcp] }).split('\n');
+  t.ok(lines.includes('step 6 a send sock=c size=30 more=true'), 'more=true');
+  t.ok(lines.includes('step 7 a send sock=c size=30'), 'false: no argument');
 });

@@ -56,7 +56,22 @@ const bad: Array<[string, unknown, number | undefined, RegExp]> = [
   ['ping socket of the wrong family', base([{ kind: 'socket', by: 'a', sock: 'p', family: 'inet6', type: 'dgram', proto: 1 }]), 0, /ping sockets/],
   ['two capture-starts', base([{ kind: 'capture-start' }, { kind: 'capture-start' }]), 1, /capture-start appears twice/],
   ['stream sendto', base([...tcp, { kind: 'sendto', by: 'b', sock: 'c', to: { sock: 'srv' } }]), 6, /use send/],
+  ['more that is not a boolean', base([...tcp, { kind: 'send', by: 'b', sock: 'c', more: 1 }]), 6, /"more" must be true or false/],
+  ['more on sendto', base([...tcp, { kind: 'sendto', by: 'b', sock: 'c', to: { sock: 'srv' }, more: true }]), 6, /unknown field "more"/],
+  ['more on a datagram socket', base([
+    { kind: 'socket', by: 'a', sock: 'u', family: 'inet', type: 'dgram' },
+    { kind: 'connect', by: 'a', sock: 'u', to: { addr: '127.0.0.1', port: 9 } },
+    { kind: 'send', by: 'a', sock: 'u', more: true },
+  ]), 2, /only for stream sockets/],
+  ['recv while bytes are held back', base([...tcp, { kind: 'send', by: 'b', sock: 'c', size: 30, more: true }, { kind: 'recv', by: 'a', sock: 'conn', size: 30 }]), 7, /still holds the bytes of the send with more: true at step 6/],
 ];
+
+t.test('a send with more: true is released by a later send or by the last close', async (t) => {
+  const held: Step = { kind: 'send', by: 'b', sock: 'c', size: 30, more: true };
+  t.doesNotThrow(() => validateScenario(base([...tcp, held, { kind: 'send', by: 'b', sock: 'c', size: 30 }, { kind: 'recv', by: 'a', sock: 'conn', size: 60 }])), 'a later send without more');
+  t.doesNotThrow(() => validateScenario(base([...tcp, held, { kind: 'close', by: 'b', sock: 'c' }, { kind: 'recv', by: 'a', sock: 'conn', size: 30 }])), 'the last close');
+  t.throws(() => validateScenario(base([...tcp, { kind: 'fork', by: 'b', child: 'k' }, held, { kind: 'close', by: 'b', sock: 'c' }, { kind: 'recv', by: 'a', sock: 'conn', size: 30 }])), /still holds/, 'a close while another process holds it sends nothing');
+});
 
 for (const [what, scenario, step, reason] of bad) {
   t.test(`rejected: ${what}`, async (t) => {
