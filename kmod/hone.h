@@ -23,6 +23,8 @@ struct socket;
 struct net;
 struct task_struct;
 struct linux_binprm;
+struct file;
+struct files_struct;
 
 /* --- event sources --- */
 
@@ -45,12 +47,20 @@ enum hone_sock_action {
 	HONE_SOCK_CREATE,
 	HONE_SOCK_ACCEPT,
 	HONE_SOCK_FREE,
+	HONE_SOCK_SEND,			/* a TCP send begins, socket locked */
+	HONE_SOCK_READ,			/* a thread consumed data */
+	HONE_SOCK_FD_RECEIVED,		/* a descriptor arrives (SCM_RIGHTS) */
+	HONE_SOCK_FD_CLOSED,		/* a descriptor left a file table */
 };
 
 struct hone_sock_info {
 	struct sock *sk;
-	struct socket *sock;		/* NULL on free */
+	struct socket *sock;		/* NULL on free, send and read */
 	bool kern;			/* created by the kernel for itself */
+	struct sk_buff *skb;		/* read: the datagram (NULL: stream) */
+	int len;			/* read: bytes consumed */
+	struct file *file;		/* fd events: the socket's file */
+	struct files_struct *files;	/* fd closed: the table it left */
 };
 
 int hone_socket_notifier_register(struct notifier_block *nb);
@@ -77,7 +87,20 @@ enum hone_event_type {
 	HONE_EV_PROC = 1,
 	HONE_EV_SOCK,
 	HONE_EV_PKT,
+	HONE_EV_USE,			/* read, gain, lose (block 0x103) */
 };
+
+/* Values of the use block's options 2 and 260. */
+#define HONE_USE_READ		1
+#define HONE_USE_GAIN		2
+#define HONE_USE_LOSE		3
+#define HONE_VIA_FORK		1	/* gain */
+#define HONE_VIA_RECEIVED	2	/* gain */
+#define HONE_VIA_CLOSE		1	/* lose */
+#define HONE_VIA_EXIT		2	/* lose */
+
+#define HONE_HOLDERS_MAX	16	/* holders tracked per socket */
+#define HONE_RUNS_MAX		4	/* sender runs listed per packet */
 
 /* Values of the process block's option 2 (absent = exec). */
 #define HONE_PROC_EV_EXEC	0
@@ -121,14 +144,37 @@ struct hone_sock_event {
 	u32 flags;			/* HONE_SOCK_* */
 };
 
+struct hone_run {
+	u32 offset;			/* into the transport payload */
+	pid_t pid, tid;
+};
+
 struct hone_pkt_event {
 	struct sk_buff *skb;		/* private clone, data at the IP header */
 	bool has_sock;
 	u64 sock_id;
-	pid_t pid, tid;			/* 0: unknown */
+	u64 id;				/* packet id */
+	pid_t pid, tid;			/* sender only, else 0 */
+	u64 start;			/* sender's process start time */
 	u32 how;			/* enum hone_attribution */
 	u32 netns;
 	int dir;
+	u8 nruns;			/* > 1: several senders' bytes */
+	u8 nholders;			/* holder only */
+	struct hone_run runs[HONE_RUNS_MAX];
+	pid_t holders[HONE_HOLDERS_MAX];
+};
+
+struct hone_use_event {
+	u32 what;			/* HONE_USE_* */
+	u32 via;			/* gain and lose: HONE_VIA_* */
+	u64 sock_id;
+	pid_t pid, tid;
+	u64 start;
+	u32 bytes;			/* read */
+	bool has_seq, has_pkt;		/* read: stream, datagram */
+	u32 seq_first, seq_end;
+	u64 pkt_id;
 };
 
 struct hone_event {
@@ -141,6 +187,7 @@ struct hone_event {
 		struct hone_proc_event proc;
 		struct hone_sock_event sock;
 		struct hone_pkt_event pkt;
+		struct hone_use_event use;
 	};
 };
 

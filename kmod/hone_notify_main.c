@@ -16,6 +16,7 @@
 #include <linux/sock_diag.h>
 #include <linux/rculist.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 #include <net/netfilter/nf_conntrack.h>
 
 #include "hone.h"
@@ -23,6 +24,8 @@
 #include "socktable.h"
 #include "rawping.h"
 #include "mem.h"
+#include "holders.h"
+#include "attribution.h"
 
 static LIST_HEAD(sinks);
 static DEFINE_MUTEX(sinks_lock);
@@ -31,6 +34,7 @@ static struct {
 	atomic64_t pkt_received, pkt_dropped;
 	atomic64_t proc_received, proc_dropped;
 	atomic64_t sock_received, sock_dropped;
+	atomic64_t pkt_ids;
 	u64 start_ns;
 } stats;
 
@@ -112,20 +116,28 @@ static bool proc_wanted(unsigned long action, const struct hone_proc_info *i)
 	return true;
 }
 
+static void sock_publish(struct hone_event *ev);
+static void fork_gained(struct hone_sock_rec *rec, struct task_struct *child);
+
 static int on_process(struct notifier_block *nb, unsigned long action,
 		      void *data)
 {
+	struct hone_proc_info *info = data;
 	struct hone_event *ev;
 
-	if (!have_sinks() || !proc_wanted(action, data))
+	if (!proc_wanted(action, info))
 		return NOTIFY_DONE;
-	atomic64_inc(&stats.proc_received);
-	ev = hone_proc_event_live(action, data);
-	if (unlikely(!ev)) {
-		atomic64_inc(&stats.proc_dropped);
-		return NOTIFY_DONE;
+	if (have_sinks()) {
+		atomic64_inc(&stats.proc_received);
+		ev = hone_proc_event_live(action, info);
+		if (likely(ev))
+			fan_out(ev);
+		else
+			atomic64_inc(&stats.proc_dropped);
 	}
-	fan_out(ev);
+	/* After the fork block: the child exists before it holds anything. */
+	if (action == HONE_PROC_FORK)
+		hone_holders_fork(info->task, fork_gained);
 	return NOTIFY_OK;
 }
 
@@ -183,8 +195,9 @@ static void sock_publish(struct hone_event *ev)
 	fan_out(ev);
 }
 
+/* A record with @t as its first holder. */
 static struct hone_sock_rec *rec_new(struct sock *sk, struct socket *sock,
-				     struct task_struct *t, u32 how)
+				     struct task_struct *t)
 {
 	struct hone_sock_rec *rec = hone_rec_alloc();
 
@@ -193,9 +206,9 @@ static struct hone_sock_rec *rec_new(struct sock *sk, struct socket *sock,
 	rec->sk = sk;
 	rec->id = hone_sock_id(sk);
 	rec->ino = SOCK_INODE(sock)->i_ino;
-	rec->tgid = t->tgid;
-	rec->tid = t->pid;
-	rec->how = how;
+	raw_spin_lock_init(&rec->lock);
+	rec->holders[0] = t->tgid;
+	rec->nholders = 1;
 	if (hone_socktable_insert(rec)) {
 		hone_rec_free(rec);
 		return NULL;
@@ -211,7 +224,7 @@ static void sock_opened(const struct hone_sock_info *info, u32 flags)
 
 	if (info->kern || !acting_task())
 		return;
-	rec = rec_new(info->sk, info->sock, current, HONE_BY_CREATOR);
+	rec = rec_new(info->sk, info->sock, current);
 	if (!rec || !have_sinks())
 		return;
 	ev = sock_event(info->sk, rec->id, rec->ino, current, HONE_GFP_HOOK);
@@ -235,6 +248,94 @@ static void sock_freed(struct sock *sk)
 	hone_rec_free_rcu(rec);
 }
 
+/* --- socket use: reads, gaining and losing holders --- */
+
+static struct hone_event *use_event(u32 what, u64 sock_id,
+				    struct task_struct *t)
+{
+	struct hone_event *ev = hone_event_alloc(HONE_EV_USE, 0,
+						 HONE_GFP_HOOK);
+
+	if (unlikely(!ev))
+		return NULL;
+	ev->use.what = what;
+	ev->use.sock_id = sock_id;
+	ev->use.pid = t->tgid;
+	ev->use.tid = t->pid;
+	ev->use.start = hone_task_start(t);
+	return ev;
+}
+
+static void holder_changed(struct hone_sock_rec *rec, u32 what, u32 via,
+			   struct task_struct *t)
+{
+	struct hone_event *ev;
+
+	if (!have_sinks())
+		return;
+	ev = use_event(what, rec->id, t);
+	if (ev)
+		ev->use.via = via;
+	sock_publish(ev);
+}
+
+static void fork_gained(struct hone_sock_rec *rec, struct task_struct *child)
+{
+	holder_changed(rec, HONE_USE_GAIN, HONE_VIA_FORK, child);
+}
+
+static void sock_used(unsigned long action, struct hone_sock_info *info)
+{
+	struct hone_sock_rec *rec;
+	struct hone_event *ev;
+	pid_t tgid = current->tgid;
+
+	rcu_read_lock();
+	rec = hone_socktable_lookup(info->sk);
+	if (!rec)
+		goto out;
+	switch (action) {
+	case HONE_SOCK_SEND:
+		hone_attr_send(rec, info->sk, current);
+		break;
+	case HONE_SOCK_READ:
+		ev = use_event(HONE_USE_READ, rec->id, current);
+		if (!ev)
+			break;
+		if (!info->skb) {
+			if (!hone_attr_read_stream(rec, info->sk, info->len,
+						   &ev->use) || !have_sinks()) {
+				hone_event_free(ev);
+				break;
+			}
+		} else if (have_sinks()) {
+			hone_attr_read_dgram(rec, info->skb, info->len,
+					     &ev->use);
+		} else {
+			hone_event_free(ev);
+			break;
+		}
+		sock_publish(ev);
+		break;
+	case HONE_SOCK_FD_RECEIVED:
+		if (hone_holders_add(rec, tgid))
+			holder_changed(rec, HONE_USE_GAIN, HONE_VIA_RECEIVED,
+				       current);
+		break;
+	case HONE_SOCK_FD_CLOSED:
+		if (hone_holders_has(rec, tgid) &&
+		    !hone_files_hold(info->files, info->file) &&
+		    hone_holders_del(rec, tgid))
+			holder_changed(rec, HONE_USE_LOSE,
+				       current->flags & PF_EXITING ?
+				       HONE_VIA_EXIT : HONE_VIA_CLOSE,
+				       current);
+		break;
+	}
+out:
+	rcu_read_unlock();
+}
+
 static int on_socket(struct notifier_block *nb, unsigned long action,
 		     void *data)
 {
@@ -246,13 +347,15 @@ static int on_socket(struct notifier_block *nb, unsigned long action,
 		sock_opened(info, HONE_SOCK_ACCEPTED);
 	else if (action == HONE_SOCK_FREE)
 		sock_freed(info->sk);
+	else
+		sock_used(action, info);
 	return NOTIFY_OK;
 }
 
 /*
  * Snapshot of a socket held by @t; called with @t's file table locked.
- * A socket Hone has no record of (it predates hone_notify) is adopted:
- * its packets are then attributed to this holder.
+ * A socket Hone has no record of (it predates hone_notify) is adopted
+ * with this process as its holder; a known one learns of this holder.
  */
 struct hone_event *hone_snapshot_sock_event(struct task_struct *t,
 					    struct socket *sock)
@@ -262,7 +365,15 @@ struct hone_event *hone_snapshot_sock_event(struct task_struct *t,
 
 	if (!sk || (sk->sk_family != AF_INET && sk->sk_family != AF_INET6))
 		return NULL;
-	rec_new(sk, sock, t, HONE_BY_HOLDER);
+	if (!rec_new(sk, sock, t)) {
+		struct hone_sock_rec *rec;
+
+		rcu_read_lock();
+		rec = hone_socktable_lookup(sk);
+		if (rec)
+			hone_holders_add(rec, t->tgid);
+		rcu_read_unlock();
+	}
 	ev = sock_event(sk, hone_sock_id(sk), SOCK_INODE(sock)->i_ino, t,
 			GFP_ATOMIC);
 	if (ev) {
@@ -276,29 +387,21 @@ EXPORT_SYMBOL_GPL(hone_snapshot_sock_event);
 
 /* --- packets --- */
 
-static void pkt_from_rec(struct hone_pkt_event *pe,
-			 const struct hone_sock_rec *rec)
-{
-	pe->has_sock = true;
-	pe->sock_id = rec->id;
-	pe->pid = rec->tgid;
-	pe->tid = rec->tid;
-	pe->how = rec->how;
-}
-
-static void pkt_owner(struct hone_pkt_event *pe, struct sock *sk)
+static void pkt_owner(struct hone_pkt_event *pe, struct sock *sk,
+		      const struct sk_buff *skb)
 {
 	struct hone_sock_rec *rec;
 
+	pe->has_sock = true;
 	rcu_read_lock();
 	rec = sk_fullsock(sk) ? hone_socktable_lookup(sk) : NULL;
-	if (rec)
-		pkt_from_rec(pe, rec);
-	rcu_read_unlock();
-	if (!rec) {
-		pe->has_sock = true;
-		pe->sock_id = hone_sock_id(sk);
+	if (rec) {
+		pe->sock_id = rec->id;
+		hone_attr_packet(pe, rec, sk, skb);
 	}
+	rcu_read_unlock();
+	if (!rec)
+		pe->sock_id = hone_sock_id(sk);
 }
 
 /* Inbound packets the netfilter lookup missed: raw and ping sockets. */
@@ -309,8 +412,11 @@ static void pkt_rawping(struct hone_pkt_event *pe,
 
 	rcu_read_lock();
 	rec = hone_rawping_lookup(info->net, info->skb);
-	if (rec)
-		pkt_from_rec(pe, rec);
+	if (rec) {
+		pe->has_sock = true;
+		pe->sock_id = rec->id;
+		hone_attr_packet(pe, rec, (struct sock *)rec->sk, info->skb);
+	}
 	rcu_read_unlock();
 }
 
@@ -347,8 +453,9 @@ static int on_packet(struct notifier_block *nb, unsigned long action,
 	}
 	ev->pkt.dir = info->dir;
 	ev->pkt.netns = info->net->ns.inum;
+	ev->pkt.id = atomic64_inc_return(&stats.pkt_ids);
 	if (info->sk)
-		pkt_owner(&ev->pkt, info->sk);
+		pkt_owner(&ev->pkt, info->sk, info->skb);
 	else if (info->dir == HONE_PKT_IN)
 		pkt_rawping(&ev->pkt, info);
 	fan_out(ev);

@@ -90,7 +90,7 @@ int hone_mem_init(void)
 	if (pool_init(&small_pool, sizeof(struct hone_event), 8192) ||
 	    pool_init(&big_pool, sizeof(struct hone_event) +
 		      HONE_HOOK_EXTRA_MAX, 128) ||
-	    pool_init(&rec_pool, sizeof(struct hone_sock_rec), 32768)) {
+	    pool_init(&rec_pool, sizeof(struct hone_sock_rec), 16384)) {
 		hone_mem_uninit();
 		return -ENOMEM;
 	}

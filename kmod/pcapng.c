@@ -17,6 +17,7 @@
 #define BT_EPB		0x00000006
 #define BT_PROC		0x00000101
 #define BT_CONN		0x00000102
+#define BT_USE		0x00000103
 #define LINKTYPE_RAW	101
 #define OPT_END		0
 #define OPT_COMMENT	1
@@ -217,10 +218,18 @@ static u32 pkt_caplen(const struct hone_reader *r, const struct sk_buff *skb)
 	return r->snaplen > 0 ? min_t(u32, len, r->snaplen) : len;
 }
 
+static const char * const how_names[] = {
+	[HONE_BY_NONE] = "none",
+	[HONE_BY_CREATOR] = "creator",
+	[HONE_BY_SENDER] = "sender",
+	[HONE_BY_READER] = "reader",
+	[HONE_BY_HOLDER] = "holder",
+};
+
 static void epb_options(struct hone_buf *b, const struct hone_pkt_event *pe)
 {
 	u32 ids[2] = { pe->pid, pe->tid };
-	char comment[64];
+	char comment[80];
 
 	if (pe->has_sock)
 		opt_u64(b, 257, pe->sock_id);
@@ -231,9 +240,42 @@ static void epb_options(struct hone_buf *b, const struct hone_pkt_event *pe)
 		opt(b, 8, ids, sizeof(ids));
 	opt_u32(b, 259, pe->how);
 	opt_u32(b, 260, pe->netns);
-	scnprintf(comment, sizeof(comment), "pid %d tid %d sock 0x%016llx",
-		  pe->pid, pe->tid, pe->sock_id);
+	opt_u64(b, 261, pe->id);
+	if (pe->pid)
+		opt_u64(b, 262, pe->start);
+	if (pe->nruns > 1)
+		opt(b, 263, pe->runs, pe->nruns * sizeof(pe->runs[0]));
+	if (pe->how == HONE_BY_HOLDER && pe->nholders)
+		opt(b, 264, pe->holders, pe->nholders * sizeof(pid_t));
+	scnprintf(comment, sizeof(comment), "pid %d tid %d sock 0x%016llx by %s",
+		  pe->pid, pe->tid, pe->sock_id,
+		  pe->how < ARRAY_SIZE(how_names) ? how_names[pe->how] : "none");
 	opt_str(b, OPT_COMMENT, comment);
+}
+
+static void write_use(struct hone_reader *r, struct hone_buf *b,
+		      const struct hone_event *ev)
+{
+	const struct hone_use_event *ue = &ev->use;
+	u32 seq[2] = { ue->seq_first, ue->seq_end };
+	size_t at = block_begin(b, BT_USE);
+
+	put_u32(b, (u32)ue->sock_id);
+	put_u32(b, ue->pid);
+	put_ts(b, event_us(r, ev->ts));
+	opt_u32(b, 2, ue->what);
+	opt_u64(b, 257, ue->sock_id);
+	opt_u32(b, 258, ue->tid);
+	opt_u64(b, 259, ue->start);
+	if (ue->what != HONE_USE_READ)
+		opt_u32(b, 260, ue->via);
+	if (ue->has_seq)
+		opt(b, 261, seq, sizeof(seq));
+	if (ue->has_pkt)
+		opt_u64(b, 262, ue->pkt_id);
+	if (ue->what == HONE_USE_READ)
+		opt_u32(b, 263, ue->bytes);
+	block_end(b, at);
 }
 
 static int write_epb(struct hone_reader *r, struct hone_buf *b,
@@ -259,7 +301,7 @@ static int write_epb(struct hone_reader *r, struct hone_buf *b,
 static int pcapng_event(struct hone_reader *r, struct hone_buf *b,
 			const struct hone_event *ev)
 {
-	size_t need = 256;
+	size_t need = 512;
 	int err;
 
 	if (ev->type == HONE_EV_PROC)
@@ -273,6 +315,8 @@ static int pcapng_event(struct hone_reader *r, struct hone_buf *b,
 		write_proc(r, b, ev);
 	else if (ev->type == HONE_EV_SOCK)
 		write_conn(r, b, ev);
+	else if (ev->type == HONE_EV_USE)
+		write_use(r, b, ev);
 	else if (ev->type == HONE_EV_PKT)
 		return write_epb(r, b, ev);
 	return 0;

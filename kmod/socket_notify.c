@@ -11,12 +11,26 @@
  *	an accept()ed socket joins its struct socket, in the acceptor's context;
  *   security_sk_free(sk)
  *	the last step of a struct sock's destruction, in any context.
+ * and, for attribution, on exported functions each protocol calls through
+ * an ops table or from another file (so never inlined away):
+ *   tcp_sendmsg_locked(sk, msg, size)	a TCP send begins, socket locked;
+ *   tcp_recvmsg() returning > 0		a TCP read consumed data;
+ *   skb_consume_udp(sk, skb, len)	a UDP datagram read (len <= 0: peek);
+ *   skb_free_datagram(sk, skb)		a raw or ping datagram read (still
+ *					queued: a peek);
+ *   security_file_receive(file)		a descriptor arrives (SCM_RIGHTS);
+ *   filp_close(file, files)		a descriptor left a file table
+ *					(close-on-exec, dup2, exit; close()
+ *					before 6.8);
+ *   file_close_fd() returning a file	close() from 6.8 (optional).
  * Nothing in the socket is modified and no reference is held per socket.
  */
 #include <linux/module.h>
 #include <linux/kprobes.h>
 #include <linux/net.h>
 #include <net/sock.h>
+
+#include "compat.h"
 
 #include "hone.h"
 
@@ -82,14 +96,141 @@ static int on_sk_free(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
+static void notify(unsigned long action, struct hone_sock_info *info)
+{
+	atomic_notifier_call_chain(&socket_chain, action, info);
+}
+
+/* The thread a read or send is done by; NULL in softirq or kthreads. */
+static bool user_task(void)
+{
+	return in_task() && !(current->flags & PF_KTHREAD);
+}
+
+static int on_tcp_send(struct kprobe *p, struct pt_regs *regs)
+{
+	struct hone_sock_info info = { .sk = arg(regs, 0) };
+
+	if (user_task() && is_inet(info.sk))
+		notify(HONE_SOCK_SEND, &info);
+	return 0;
+}
+
+static int on_tcp_recv_entry(struct kretprobe_instance *ri,
+			     struct pt_regs *regs)
+{
+	*(struct sock **)ri->data = arg(regs, 0);
+	return 0;
+}
+
+static int on_tcp_recv_return(struct kretprobe_instance *ri,
+			      struct pt_regs *regs)
+{
+	struct hone_sock_info info = {
+		.sk = *(struct sock **)ri->data,
+		.len = (int)regs_return_value(regs),
+	};
+
+	if (info.len > 0 && user_task() && is_inet(info.sk))
+		notify(HONE_SOCK_READ, &info);
+	return 0;
+}
+
+static int on_udp_consume(struct kprobe *p, struct pt_regs *regs)
+{
+	struct hone_sock_info info = {
+		.sk = arg(regs, 0),
+		.skb = arg(regs, 1),
+		.len = (int)regs_get_kernel_argument(regs, 2),
+	};
+
+	if (info.len > 0 && info.skb && user_task() && is_inet(info.sk))
+		notify(HONE_SOCK_READ, &info);
+	return 0;
+}
+
+static int on_datagram_free(struct kprobe *p, struct pt_regs *regs)
+{
+	struct hone_sock_info info = { .sk = arg(regs, 0), .skb = arg(regs, 1) };
+
+	/* A dequeued skb is unlinked; a peeked one is still queued. */
+	if (!info.skb || info.skb->next || !user_task() || !is_inet(info.sk))
+		return 0;
+	info.len = info.skb->len;
+	notify(HONE_SOCK_READ, &info);
+	return 0;
+}
+
+/* The inet socket of a file, filled into @info. */
+static bool file_sock(struct file *file, struct hone_sock_info *info)
+{
+	info->file = file;
+	info->sock = file ? hone_sock_from_file(file) : NULL;
+	info->sk = info->sock ? info->sock->sk : NULL;
+	return is_inet(info->sk);
+}
+
+static int on_file_receive(struct kprobe *p, struct pt_regs *regs)
+{
+	struct hone_sock_info info = {};
+
+	if (user_task() && file_sock(arg(regs, 0), &info))
+		notify(HONE_SOCK_FD_RECEIVED, &info);
+	return 0;
+}
+
+static int on_filp_close(struct kprobe *p, struct pt_regs *regs)
+{
+	struct hone_sock_info info = { .files = arg(regs, 1) };
+
+	if (info.files && file_sock(arg(regs, 0), &info))
+		notify(HONE_SOCK_FD_CLOSED, &info);
+	return 0;
+}
+
+static int on_file_close_fd_return(struct kretprobe_instance *ri,
+				   struct pt_regs *regs)
+{
+	struct hone_sock_info info = { .files = current->files };
+	struct file *file = (struct file *)regs_return_value(regs);
+
+	if (!IS_ERR_OR_NULL(file) && info.files && file_sock(file, &info))
+		notify(HONE_SOCK_FD_CLOSED, &info);
+	return 0;
+}
+
 static struct kprobe probes[] = {
 	{ .symbol_name = "security_socket_post_create",
 	  .pre_handler = on_post_create },
 	{ .symbol_name = "security_sock_graft", .pre_handler = on_graft },
 	{ .symbol_name = "security_sk_free", .pre_handler = on_sk_free },
+	{ .symbol_name = "tcp_sendmsg_locked", .pre_handler = on_tcp_send },
+	{ .symbol_name = "skb_consume_udp", .pre_handler = on_udp_consume },
+	{ .symbol_name = "skb_free_datagram",
+	  .pre_handler = on_datagram_free },
+	{ .symbol_name = "security_file_receive",
+	  .pre_handler = on_file_receive },
+	{ .symbol_name = "filp_close", .pre_handler = on_filp_close },
 };
 
 static struct kprobe *probe_list[ARRAY_SIZE(probes)];
+
+static struct kretprobe tcp_recv_probe = {
+	.kp.symbol_name = "tcp_recvmsg",
+	.entry_handler = on_tcp_recv_entry,
+	.handler = on_tcp_recv_return,
+	.data_size = sizeof(struct sock *),
+	.maxactive = 64,
+};
+
+/* Only from 6.8, where close() no longer goes through filp_close(). */
+static struct kretprobe close_fd_probe = {
+	.kp.symbol_name = "file_close_fd",
+	.handler = on_file_close_fd_return,
+	.maxactive = 64,
+};
+
+static bool close_fd_probed;
 
 static int __init socket_notify_init(void)
 {
@@ -98,14 +239,26 @@ static int __init socket_notify_init(void)
 	for (i = 0; i < ARRAY_SIZE(probes); i++)
 		probe_list[i] = &probes[i];
 	err = register_kprobes(probe_list, ARRAY_SIZE(probe_list));
-	if (err)
-		pr_err("kprobes on security_socket_post_create, security_sock_graft, security_sk_free: error %d\n",
+	if (err) {
+		pr_err("kprobes on security_socket_post_create, security_sock_graft, security_sk_free, tcp_sendmsg_locked, skb_consume_udp, skb_free_datagram, security_file_receive, filp_close: error %d\n",
 		       err);
-	return err;
+		return err;
+	}
+	err = register_kretprobe(&tcp_recv_probe);
+	if (err) {
+		pr_err("kretprobe on tcp_recvmsg: error %d\n", err);
+		unregister_kprobes(probe_list, ARRAY_SIZE(probe_list));
+		return err;
+	}
+	close_fd_probed = !register_kretprobe(&close_fd_probe);
+	return 0;
 }
 
 static void __exit socket_notify_exit(void)
 {
+	if (close_fd_probed)
+		unregister_kretprobe(&close_fd_probe);
+	unregister_kretprobe(&tcp_recv_probe);
 	unregister_kprobes(probe_list, ARRAY_SIZE(probe_list));
 }
 

@@ -212,6 +212,7 @@ static void text_pkt(struct hone_buf *b, const struct hone_event *ev)
 {
 	const struct hone_pkt_event *pe = &ev->pkt;
 	const struct sk_buff *skb = pe->skb;
+	int i;
 	u8 _ver;
 	const u8 *ver = skb_header_pointer(skb, 0, 1, &_ver);
 
@@ -224,15 +225,54 @@ static void text_pkt(struct hone_buf *b, const struct hone_event *ev)
 		text_ipv6(b, skb);
 	else
 		add(b, " ? ? -> ?");
-	add(b, " %u tid=%d by=%s netns=%u\n", skb->len, pe->tid,
+	add(b, " %u tid=%d by=%s netns=%u id=%llu", skb->len, pe->tid,
 	    pe->how < ARRAY_SIZE(how_names) ? how_names[pe->how] : "none",
-	    pe->netns);
+	    pe->netns, pe->id);
+	if (pe->pid)
+		add(b, " start=%llu", pe->start);
+	for (i = 0; pe->nruns > 1 && i < pe->nruns; i++)
+		add(b, "%s%u:%d:%d", i ? "," : " senders=", pe->runs[i].offset,
+		    pe->runs[i].pid, pe->runs[i].tid);
+	for (i = 0; pe->how == HONE_BY_HOLDER && i < pe->nholders; i++)
+		add(b, "%s%d", i ? "," : " holders=", pe->holders[i]);
+	add(b, "\n");
+}
+
+static const char * const use_names[] = {
+	[HONE_USE_READ] = "READ",
+	[HONE_USE_GAIN] = "GAIN",
+	[HONE_USE_LOSE] = "LOSE",
+};
+
+static void text_use(struct hone_buf *b, const struct hone_event *ev)
+{
+	const struct hone_use_event *ue = &ev->use;
+
+	add_ts(b, ev->ts);
+	add(b, " %s %016llx %d tid=%d start=%llu",
+	    ue->what < ARRAY_SIZE(use_names) && use_names[ue->what] ?
+	    use_names[ue->what] : "USE", ue->sock_id, ue->pid, ue->tid,
+	    ue->start);
+	if (ue->what == HONE_USE_READ) {
+		add(b, " len=%u", ue->bytes);
+		if (ue->has_seq)
+			add(b, " seq=%u-%u", ue->seq_first, ue->seq_end);
+		else if (ue->has_pkt)
+			add(b, " pkt=%llu", ue->pkt_id);
+		else
+			add(b, " pkt=?");
+	} else if (ue->what == HONE_USE_GAIN) {
+		add(b, " via=%s", ue->via == HONE_VIA_FORK ? "fork" : "recv");
+	} else {
+		add(b, " via=%s", ue->via == HONE_VIA_EXIT ? "exit" : "close");
+	}
+	add(b, "\n");
 }
 
 static int text_event(struct hone_reader *r, struct hone_buf *b,
 		      const struct hone_event *ev)
 {
-	size_t need = 512;
+	size_t need = 1024;
 	int err;
 
 	if (ev->type == HONE_EV_PROC)
@@ -246,6 +286,8 @@ static int text_event(struct hone_reader *r, struct hone_buf *b,
 		text_sock(b, ev);
 	else if (ev->type == HONE_EV_PKT)
 		text_pkt(b, ev);
+	else if (ev->type == HONE_EV_USE)
+		text_use(b, ev);
 	return 0;
 }
 

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The Hone authors.
+ *
+ * Which processes hold a socket: the tgids with a descriptor for it.
+ * The creator (or acceptor) holds it from the start; fork gives it to the
+ * child, receiving a descriptor to the receiver; a process loses it when
+ * its last descriptor for the socket leaves its file table (close,
+ * close-on-exec, dup2 over it, exit). File tables are read locklessly
+ * under RCU, as the kernel's own fd lookups do, because the callers run
+ * in kprobe and tracepoint handlers.
+ */
+#include <linux/fdtable.h>
+#include <linux/sched.h>
+#include <linux/net.h>
+#include <linux/spinlock.h>
+#include <net/sock.h>
+
+#include "hone.h"
+#include "compat.h"
+#include "holders.h"
+#include "socktable.h"
+
+static int find(const struct hone_sock_rec *rec, pid_t tgid)
+{
+	int i;
+
+	for (i = 0; i < rec->nholders; i++)
+		if (rec->holders[i] == tgid)
+			return i;
+	return -1;
+}
+
+/* True if @tgid was not a holder and now is (false when full). */
+bool hone_holders_add(struct hone_sock_rec *rec, pid_t tgid)
+{
+	unsigned long flags;
+	bool added = false;
+
+	raw_spin_lock_irqsave(&rec->lock, flags);
+	if (find(rec, tgid) < 0 && rec->nholders < HONE_HOLDERS_MAX) {
+		rec->holders[rec->nholders++] = tgid;
+		added = true;
+	}
+	raw_spin_unlock_irqrestore(&rec->lock, flags);
+	return added;
+}
+
+/* True if @tgid was a holder and no longer is. */
+bool hone_holders_del(struct hone_sock_rec *rec, pid_t tgid)
+{
+	unsigned long flags;
+	int i;
+
+	raw_spin_lock_irqsave(&rec->lock, flags);
+	i = find(rec, tgid);
+	if (i >= 0)
+		rec->holders[i] = rec->holders[--rec->nholders];
+	raw_spin_unlock_irqrestore(&rec->lock, flags);
+	return i >= 0;
+}
+
+bool hone_holders_has(struct hone_sock_rec *rec, pid_t tgid)
+{
+	unsigned long flags;
+	bool has;
+
+	raw_spin_lock_irqsave(&rec->lock, flags);
+	has = find(rec, tgid) >= 0;
+	raw_spin_unlock_irqrestore(&rec->lock, flags);
+	return has;
+}
+
+void hone_holders_copy(struct hone_sock_rec *rec, struct hone_pkt_event *pe)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&rec->lock, flags);
+	pe->nholders = rec->nholders;
+	memcpy(pe->holders, rec->holders, rec->nholders * sizeof(pid_t));
+	raw_spin_unlock_irqrestore(&rec->lock, flags);
+}
+
+/* Does any descriptor of @files still refer to @file? */
+bool hone_files_hold(struct files_struct *files, const struct file *file)
+{
+	struct fdtable *fdt;
+	unsigned int i;
+	bool found = false;
+
+	if (!files)
+		return false;
+	rcu_read_lock();
+	fdt = files_fdtable(files);
+	for (i = 0; i < fdt->max_fds && !found; i++)
+		found = rcu_access_pointer(fdt->fd[i]) == file;
+	rcu_read_unlock();
+	return found;
+}
+
+/* A new process: it holds every socket in its (copied or shared) table. */
+void hone_holders_fork(struct task_struct *child,
+		       void (*gained)(struct hone_sock_rec *rec,
+				      struct task_struct *child))
+{
+	struct files_struct *files = child->files;
+	struct hone_sock_rec *rec;
+	struct fdtable *fdt;
+	struct socket *sock;
+	struct file *file;
+	unsigned int i;
+
+	if (!files)
+		return;
+	rcu_read_lock();
+	fdt = files_fdtable(files);
+	for (i = 0; i < fdt->max_fds; i++) {
+		file = rcu_dereference_raw(fdt->fd[i]);
+		sock = file ? hone_sock_from_file(file) : NULL;
+		if (!sock || !sock->sk)
+			continue;
+		rec = hone_socktable_lookup(sock->sk);
+		if (rec && hone_holders_add(rec, child->tgid))
+			gained(rec, child);
+	}
+	rcu_read_unlock();
+}
