@@ -6,7 +6,8 @@
  * The creator (or acceptor) holds it from the start; fork gives it to the
  * child, receiving a descriptor to the receiver; a process loses it when
  * its last descriptor for the socket leaves its file table (close,
- * close-on-exec, dup2 over it, exit). File tables are read locklessly
+ * close-on-exec, dup2 over it) and when it exits (all of them, at the
+ * exit tracepoint, while its table is still there). File tables are read locklessly
  * under RCU, as the kernel's own fd lookups do, because the callers run
  * in kprobe and tracepoint handlers.
  */
@@ -98,12 +99,12 @@ bool hone_files_hold(struct files_struct *files, const struct file *file)
 	return found;
 }
 
-/* A new process: it holds every socket in its (copied or shared) table. */
-void hone_holders_fork(struct task_struct *child,
-		       void (*gained)(struct hone_sock_rec *rec,
-				      struct task_struct *child))
+/* Calls @fn for every socket with a record in @t's file table. */
+void hone_holders_scan(struct task_struct *t,
+		       void (*fn)(struct hone_sock_rec *rec,
+				  struct task_struct *t))
 {
-	struct files_struct *files = child->files;
+	struct files_struct *files = t->files;
 	struct hone_sock_rec *rec;
 	struct fdtable *fdt;
 	struct socket *sock;
@@ -120,8 +121,8 @@ void hone_holders_fork(struct task_struct *child,
 		if (!sock || !sock->sk)
 			continue;
 		rec = hone_socktable_lookup(sock->sk);
-		if (rec && hone_holders_add(rec, child->tgid))
-			gained(rec, child);
+		if (rec)
+			fn(rec, t);
 	}
 	rcu_read_unlock();
 }

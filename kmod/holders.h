@@ -18,8 +18,8 @@ bool hone_holders_del(struct hone_sock_rec *rec, pid_t tgid);
 bool hone_holders_has(struct hone_sock_rec *rec, pid_t tgid);
 void hone_holders_copy(struct hone_sock_rec *rec, struct hone_pkt_event *pe);
 bool hone_files_hold(struct files_struct *files, const struct file *file);
-void hone_holders_fork(struct task_struct *child,
-		       void (*gained)(struct hone_sock_rec *rec,
-				      struct task_struct *child));
+void hone_holders_scan(struct task_struct *t,
+		       void (*fn)(struct hone_sock_rec *rec,
+				  struct task_struct *t));
 
 #endif /* _HONE_HOLDERS_H */

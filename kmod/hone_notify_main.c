@@ -118,6 +118,7 @@ static bool proc_wanted(unsigned long action, const struct hone_proc_info *i)
 
 static void sock_publish(struct hone_event *ev);
 static void fork_gained(struct hone_sock_rec *rec, struct task_struct *child);
+static void exit_lost(struct hone_sock_rec *rec, struct task_struct *t);
 
 static int on_process(struct notifier_block *nb, unsigned long action,
 		      void *data)
@@ -135,9 +136,15 @@ static int on_process(struct notifier_block *nb, unsigned long action,
 		else
 			atomic64_inc(&stats.proc_dropped);
 	}
-	/* After the fork block: the child exists before it holds anything. */
+	/*
+	 * After the fork block: the child exists before it holds anything.
+	 * At exit the descriptors are still there (closed later, by a path
+	 * that differs between versions): they are all lost now.
+	 */
 	if (action == HONE_PROC_FORK)
-		hone_holders_fork(info->task, fork_gained);
+		hone_holders_scan(info->task, fork_gained);
+	else if (action == HONE_PROC_EXIT)
+		hone_holders_scan(info->task, exit_lost);
 	return NOTIFY_OK;
 }
 
@@ -281,7 +288,14 @@ static void holder_changed(struct hone_sock_rec *rec, u32 what, u32 via,
 
 static void fork_gained(struct hone_sock_rec *rec, struct task_struct *child)
 {
-	holder_changed(rec, HONE_USE_GAIN, HONE_VIA_FORK, child);
+	if (hone_holders_add(rec, child->tgid))
+		holder_changed(rec, HONE_USE_GAIN, HONE_VIA_FORK, child);
+}
+
+static void exit_lost(struct hone_sock_rec *rec, struct task_struct *t)
+{
+	if (hone_holders_del(rec, t->tgid))
+		holder_changed(rec, HONE_USE_LOSE, HONE_VIA_EXIT, t);
 }
 
 static void sock_used(unsigned long action, struct hone_sock_info *info)
