@@ -3,7 +3,8 @@
 // in RULES.md next to this file; every rule there is enforced here.
 import { IPPROTO } from '../capture/constants.ts';
 import { decodePacket, endpoint, type DecodedPacket } from '../capture/packet.ts';
-import type { Capture, ConnectionBlock, HonetEvent, PacketBlock, ProcessBlock } from '../capture/types.ts';
+import type { Capture, ConnectionBlock, HonetEvent, PacketBlock, ProcessBlock, UseBlock } from '../capture/types.ts';
+import { byteSeq, WhoRead } from '../capture/who-read.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { buildModel, isInet, who, type ExpectedEvent, type Model, type SendInfo, type SockInfo } from './_model.ts';
 import type { Counts, Truth, Verdict } from './types.ts';
@@ -60,11 +61,11 @@ export function checkScenario(input: CheckInput): Verdict {
   const index = indexEvents(blocks);
   const at = new Map(blocks.map((b, i) => [b.offset, i]));
   for (const ev of m.events) {
-    const found = findEvent(index, consumed, ev);
+    const found = ev.kind === 'rst' ? findReset(blocks, consumed, ev.sock) : findEvent(index, consumed, ev);
     if (!found) continue;
     consumed.add(found.offset);
     position.set(ev, at.get(found.offset)!);
-    reasons.set(ev, compareEvent(m, ev, found));
+    reasons.set(ev, found.kind === 'packet' ? compareReset(found) : compareEvent(m, ev, found));
   }
   // causal order within a process and within a socket: the later one in truth is wrong
   for (const { ev, text } of causalOrder(m, position)) reasons.get(ev)?.push(text);
@@ -81,9 +82,21 @@ export function checkScenario(input: CheckInput): Verdict {
       events.correct++;
     }
   }
+  // gain, read and lose blocks naming a scenario process that never held the socket
+  const scenarioPids = new Set(m.procs.keys());
+  for (const b of blocks) {
+    if (b.kind !== 'use' || consumed.has(b.offset) || !scenarioPids.has(b.pid)) continue;
+    const so = m.sockets.get(b.socketId ?? '');
+    if (!so || !isInet(so) || so.everHeld.has(b.pid) || (b.what !== 'gain' && b.what !== 'read' && b.what !== 'lose')) continue;
+    consumed.add(b.offset);
+    events.total++;
+    events.wrong++;
+    problems.push(`${b.what} block at offset ${b.offset} names ${who(m, b.pid, b.tid)} for socket ${so.cookie} (${sockName(so)}), which that process never held`);
+  }
 
   // ---- packets ----
-  const scenarioPids = new Set(m.procs.keys());
+  const readers = new WhoRead(blocks);
+  const closedAt = closeIndex(blocks);
   const expected = new Map<string, { judged: string[]; wrong: string[] }>();
   for (const [tag, s] of m.sends) {
     expected.set(`${tag} out`, { judged: [], wrong: [] });
@@ -95,12 +108,13 @@ export function checkScenario(input: CheckInput): Verdict {
     if (b.kind !== 'packet') continue;
     const p = decodePacket(b.data);
     if (!p) continue;
-    const tags = [...p.payload.toString('latin1').matchAll(tagRe)].map((x) => x[0]);
+    const tags = [...p.payload.toString('latin1').matchAll(tagRe)].map((x) => ({ tag: x[0], offset: x.index }));
     if (tags.length === 0) {
-      judgeControl(m, b, p, flows, control, problems, () => unmatched++);
+      const closed = b.socketId !== undefined && (closedAt.get(b.socketId) ?? Infinity) < index;
+      judgeControl(m, b, p, flows, closed, control, problems, () => unmatched++);
       continue;
     }
-    for (const tag of tags) {
+    for (const { tag, offset } of tags) {
       const send = m.sends.get(tag);
       if (!send) {
         unmatched++;
@@ -112,7 +126,11 @@ export function checkScenario(input: CheckInput): Verdict {
       const slot = expected.get(role.key);
       if (!slot) continue;
       const so = m.sockets.get(role.expect.sock.cookie);
-      const wrong = compareAttribution(m, b, role.expect, send, role.kind) ?? (so && lifetimeProblem(m, so, index, position, tag));
+      const wrong =
+        (role.kind === 'sender'
+          ? judgeSender(m, b, role.expect, tag, offset)
+          : judgeReceiver(m, b, role.expect, tag, offset, readers.readersOf(index, offset), index)) ??
+        (so && lifetimeProblem(m, so, index, position, tag));
       slot.judged.push(String(index));
       if (wrong) slot.wrong.push(wrong);
     }
@@ -145,6 +163,13 @@ export function checkScenario(input: CheckInput): Verdict {
         unmatched++;
         notes.push(`unmatched socket ${b.event} of ${id} by ${who(m, b.pid)} at offset ${b.offset}`);
       }
+    } else if (b.kind === 'use' && b.what !== 'read') {
+      // extra reads of a holder are normal (a recv step may take several read() calls)
+      const so = m.sockets.get(b.socketId ?? '');
+      if (so && isInet(so)) {
+        unmatched++;
+        notes.push(`unmatched ${b.what} of ${so.cookie} by ${who(m, b.pid, b.tid)} at offset ${b.offset}`);
+      }
     }
   }
   if (input.honet) honetNotes(m, input.honet, notes);
@@ -155,9 +180,9 @@ export function checkScenario(input: CheckInput): Verdict {
 
 // --- internal ---
 
-type EventBlock = ProcessBlock | ConnectionBlock;
+type EventBlock = ProcessBlock | ConnectionBlock | UseBlock;
 
-/** Process and connection blocks by "event pid" / "event socket id", in capture order. */
+/** Process, connection and use blocks by "event pid" / "event socket id" / "what socket id pid", in capture order. */
 function indexEvents(blocks: Capture['blocks']): Map<string, EventBlock[]> {
   const index = new Map<string, EventBlock[]>();
   const add = (k: string, b: EventBlock) => {
@@ -168,6 +193,7 @@ function indexEvents(blocks: Capture['blocks']): Map<string, EventBlock[]> {
   for (const b of blocks) {
     if (b.kind === 'process') add(`${b.event} ${b.pid}`, b);
     else if (b.kind === 'connection') add(`${b.event} ${b.socketId}`, b);
+    else if (b.kind === 'use') add(`${b.what} ${b.socketId} ${b.pid}`, b);
   }
   return index;
 }
@@ -180,11 +206,51 @@ function findEvent(index: Map<string, EventBlock[]>, consumed: Set<number>, ev: 
     return opens.find((b) => b.snapshot === ev.snapshot) ?? opens[0];
   }
   if (ev.kind === 'close') return free(`close ${ev.sock.cookie}`)[0];
+  if (ev.kind === 'read' || ev.kind === 'gain' || ev.kind === 'lose') {
+    const uses = free(`${ev.kind} ${ev.sock.cookie} ${ev.pid}`) as UseBlock[];
+    // A block of the right thread (and way) first; else the first one, judged wrong.
+    return uses.find((b) => b.tid === ev.tid && (ev.kind === 'read' || b.via === ev.via)) ?? uses.find((b) => b.tid === ev.tid) ?? uses[0];
+  }
+  if (ev.kind === 'rst') return undefined;
   return free(`${ev.kind} ${ev.pid}`)[0];
 }
 
-function compareEvent(m: Model, ev: ExpectedEvent, b: ProcessBlock | ConnectionBlock): string[] {
+/** The first outbound TCP RST from the socket's address to its peer not yet used. */
+function findReset(blocks: Capture['blocks'], consumed: Set<number>, s: SockInfo): PacketBlock | undefined {
+  for (const b of blocks) {
+    if (b.kind !== 'packet' || b.direction !== 'out' || consumed.has(b.offset)) continue;
+    const p = decodePacket(b.data);
+    if (p?.protocol !== IPPROTO.TCP || !p.tcpFlags?.includes('R')) continue;
+    if (endpoint(p.src, p.srcPort) === s.local && endpoint(p.dst, p.dstPort) === s.remote) return b;
+  }
+  return undefined;
+}
+
+function compareReset(b: PacketBlock): string[] {
+  if (b.attribution === 'holder' || b.attribution === 'none') return [];
+  return [`the RST at offset ${b.offset} is labelled ${b.attribution ?? 'nothing (no EPB option 259)'}, expected holder or none: the kernel sent it, no process did`];
+}
+
+/** Offset-ordered index of each socket's first close block. */
+function closeIndex(blocks: Capture['blocks']): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [i, b] of blocks.entries()) if (b.kind === 'connection' && b.event === 'close' && b.socketId && !out.has(b.socketId)) out.set(b.socketId, i);
+  return out;
+}
+
+function compareEvent(m: Model, ev: ExpectedEvent, b: EventBlock): string[] {
   const w: string[] = [];
+  if (b.kind === 'use') {
+    if (ev.kind !== 'read' && ev.kind !== 'gain' && ev.kind !== 'lose') return w;
+    if (b.tid === undefined) w.push('no thread id (option 258)');
+    else if (ev.kind === 'lose' && ev.via === 'exit') {
+      // the exiting thread is whichever thread of the process dropped the files last
+      if (!(m.threads.get(ev.pid)?.has(b.tid) ?? b.tid === ev.pid)) w.push(`thread ${b.tid}, which is not a thread of ${who(m, ev.pid)}`);
+    } else if (b.tid !== ev.tid) w.push(`thread ${b.tid}${m.tids.get(b.tid) ? ` (${m.tids.get(b.tid)})` : ''}, expected ${ev.tid}${m.tids.get(ev.tid) ? ` (${m.tids.get(ev.tid)})` : ''}`);
+    if (ev.kind !== 'read' && b.via !== ev.via) w.push(`via ${b.via ?? 'nothing (no option 260)'}, expected ${ev.via}`);
+    if (b.connectionId !== Number(BigInt('0x' + ev.sock.cookie) & 0xffffffffn)) w.push(`connection id 0x${b.connectionId.toString(16)} is not the low half of the cookie`);
+    return w;
+  }
   if (b.kind === 'process') {
     if (ev.kind === 'fork') {
       if (b.ppid !== undefined && b.ppid !== ev.ppid) w.push(`parent is ${who(m, b.ppid)}, expected ${who(m, ev.ppid)}`);
@@ -231,6 +297,10 @@ function describe(m: Model, ev: ExpectedEvent): string {
     case 'exit': return `exit (code ${ev.code}) of ${who(m, ev.pid)} (step ${ev.step})`;
     case 'open': return `${ev.snapshot ? 'snapshot ' : ''}open of socket ${ev.sock.cookie} (${sockName(ev.sock)}) by ${who(m, ev.sock.creatorPid)} (step ${ev.step})`;
     case 'close': return `close of socket ${ev.sock.cookie} (${sockName(ev.sock)}) (step ${ev.step})`;
+    case 'read': return `read block of ${who(m, ev.pid, ev.tid)} on socket ${ev.sock.cookie} (${sockName(ev.sock)}) for ${ev.bytes} bytes (step ${ev.step})`;
+    case 'gain': return `gain (via ${ev.via}) of socket ${ev.sock.cookie} (${sockName(ev.sock)}) by ${who(m, ev.pid, ev.tid)} (step ${ev.step})`;
+    case 'lose': return `lose (via ${ev.via}) of socket ${ev.sock.cookie} (${sockName(ev.sock)}) by ${who(m, ev.pid, ev.tid)} (step ${ev.step})`;
+    case 'rst': return `RST from socket ${ev.sock.cookie} ${ev.sock.local} -> ${ev.sock.remote}, closed with ${ev.unread} bytes the peer sent unread (step ${ev.step})`;
   }
 }
 
@@ -240,13 +310,26 @@ function sockName(s: SockInfo): string {
   return `${fam} ${type}${s.proto ? ` proto ${s.proto}` : ''}${s.accepted ? ' accepted' : ''}`;
 }
 
-/** fork before exec before exit per process; open before close per socket (capture order). */
+/**
+ * fork before exec before exit per process; open before close per socket;
+ * a socket's gain and read blocks after its open (capture order). A lose
+ * may come before or after the close block (that one waits for the kernel
+ * to free the socket), and the RST is a packet: neither is ordered.
+ */
 function causalOrder(m: Model, pos: Map<ExpectedEvent, number>): Array<{ ev: ExpectedEvent; text: string }> {
   const out: Array<{ ev: ExpectedEvent; text: string }> = [];
   const groups = new Map<string, ExpectedEvent[]>();
   for (const ev of m.events) {
+    if (ev.kind === 'read' || ev.kind === 'gain' || ev.kind === 'lose' || ev.kind === 'rst') continue;
     const k = ev.kind === 'open' || ev.kind === 'close' ? `s ${ev.sock.cookie}` : `p ${ev.pid}`;
     groups.set(k, [...(groups.get(k) ?? []), ev]);
+  }
+  for (const ev of m.events) {
+    if (ev.kind !== 'read' && ev.kind !== 'gain') continue;
+    const at = pos.get(ev);
+    const open = (m.eventsOf.get(ev.sock.cookie) ?? []).find((o) => o.kind === 'open');
+    const openAt = open && pos.get(open);
+    if (at !== undefined && openAt !== undefined && at < openAt) out.push({ ev, text: `out of causal order: it comes before the ${describe(m, open!)} in the capture` });
   }
   for (const list of groups.values()) {
     let last: { ev: ExpectedEvent; at: number } | undefined;
@@ -295,25 +378,73 @@ function roleOf(b: PacketBlock, p: DecodedPacket, tag: string, m: Model): Role {
   return { kind: 'sender', key: `${tag} out`, expect: send };
 }
 
-function compareAttribution(m: Model, b: PacketBlock, expect: SendInfo, send: SendInfo, role: 'sender' | 'receiver'): string | undefined {
-  const tag = send.tag;
-  const st = expect.step;
-  const verb = role === 'sender' ? `sent by ${who(m, st.pid, st.tid)}` : `read by ${who(m, st.pid, st.tid)}`;
-  const dir = role === 'sender' ? 'outgoing' : 'incoming';
+/** Outgoing tagged packet: the sender's socket, labelled sender, the run holding the tag names the sending thread. */
+function judgeSender(m: Model, b: PacketBlock, send: SendInfo, tag: string, offset: number): string | undefined {
+  const st = send.step;
+  const head = `outgoing packet with tag ${tag} sent by ${who(m, st.pid, st.tid)}`;
   const how = b.attribution ? ` (by ${b.attribution})` : '';
-  if (b.direction === 'unknown') return `${dir} packet with tag ${tag} has no direction in epb_flags`;
-  if (b.socketId === undefined) return `${dir} packet with tag ${tag} ${verb} has no socket (expected ${expect.sock.cookie})`;
-  if (b.socketId !== expect.sock.cookie) {
-    const other = m.sockets.get(b.socketId);
-    return `${dir} packet with tag ${tag} ${verb} attributed to socket ${b.socketId}${other ? ` (${sockName(other)} of ${who(m, other.creatorPid)})` : ' (not a scenario socket)'}, expected socket ${expect.sock.cookie}`;
-  }
-  if (b.pid === undefined) return `${dir} packet with tag ${tag} ${verb} has no process${how}`;
-  const so = m.sockets.get(expect.sock.cookie);
+  const wrong = socketProblem(m, b, head, send.sock.cookie);
+  if (wrong) return wrong;
+  const so = m.sockets.get(send.sock.cookie);
+  const run = runAt(b, offset);
+  const inRun = run ? ` in the sender run at payload offset ${run.offset} (option 263)` : '';
+  const pid = run ? run.pid : b.pid;
+  const tid = run ? run.tid : b.tid;
+  if (pid === undefined) return `${head} has no process${how}`;
+  const creator = so && pid === so.creatorPid ? ', the socket\'s creator' : '';
+  if (pid !== st.pid) return `${head} attributed to ${who(m, pid)}${creator}${how}${inRun}`;
+  if (tid === undefined || tid === 0) return `${head} has no thread id (EPB option 8)${how}`;
+  if (tid !== st.tid) return `${head} attributed to thread ${tid}${m.tids.get(tid) ? ` (${m.tids.get(tid)})` : ''}${how}${inRun}`;
+  if (b.attribution !== 'sender') return `${head} is labelled ${b.attribution ?? 'nothing (no EPB option 259)'}, expected sender (259 = 2)`;
+  return netnsProblem(b, so, head);
+}
+
+/**
+ * Incoming tagged packet: the receiving socket, labelled reader, no process
+ * or the reader; the read block covering the tag's first byte names the
+ * reading thread.
+ */
+function judgeReceiver(m: Model, b: PacketBlock, recv: SendInfo, tag: string, offset: number, reads: Array<{ index: number; block: UseBlock }>, index: number): string | undefined {
+  const st = recv.step;
+  const head = `incoming packet with tag ${tag} read by ${who(m, st.pid, st.tid)}`;
+  const how = b.attribution ? ` (by ${b.attribution})` : '';
+  const wrong = socketProblem(m, b, head, recv.sock.cookie);
+  if (wrong) return wrong;
+  const so = m.sockets.get(recv.sock.cookie);
   const creator = so && b.pid === so.creatorPid ? ', the socket\'s creator' : '';
-  if (b.pid !== st.pid) return `${dir} packet with tag ${tag} ${verb} attributed to ${who(m, b.pid)}${creator}${how}`;
-  if (b.tid === undefined && st.tid !== st.pid) return `${dir} packet with tag ${tag} ${verb} has no thread id (EPB option 8), and the thread is not the process's main one${how}`;
-  if (b.tid !== undefined && b.tid !== st.tid) return `${dir} packet with tag ${tag} ${verb} attributed to thread ${b.tid}${m.tids.get(b.tid) ? ` (${m.tids.get(b.tid)})` : ''}${how}`;
-  if (b.netns !== undefined && so && so.netns !== 0 && b.netns !== so.netns) return `${dir} packet with tag ${tag} ${verb} is in network namespace ${b.netns}, its socket in ${so.netns}`;
+  if (b.pid !== undefined && b.pid !== st.pid) return `${head} attributed to ${who(m, b.pid)}${creator}${how}`;
+  if (b.tid !== undefined && b.pid !== undefined && b.tid !== st.tid) return `${head} attributed to thread ${b.tid}${m.tids.get(b.tid) ? ` (${m.tids.get(b.tid)})` : ''}${how}`;
+  if (b.attribution !== 'reader') return `${head} is labelled ${b.attribution ?? 'nothing (no EPB option 259)'}, expected reader (259 = 3)`;
+  const r = reads[0];
+  if (!r) {
+    const seq = byteSeq(b, offset);
+    const what = seq !== undefined ? `TCP sequence number ${seq}` : b.packetId !== undefined ? `packet id ${b.packetId}` : 'it (the packet has no packet id, EPB option 261)';
+    return `${head}: no read block covers ${what} on socket ${recv.sock.cookie} after the packet (offset ${b.offset}, block ${index})`;
+  }
+  if (r.block.pid !== st.pid) return `${head}: the read block at offset ${r.block.offset} that covers it names ${who(m, r.block.pid, r.block.tid)}`;
+  if (r.block.tid !== st.tid) return `${head}: the read block at offset ${r.block.offset} that covers it names thread ${r.block.tid ?? '? (no option 258)'}${r.block.tid !== undefined && m.tids.get(r.block.tid) ? ` (${m.tids.get(r.block.tid)})` : ''}`;
+  return netnsProblem(b, so, head);
+}
+
+/** The sender run (option 263) holding payload byte `offset`: the one with the greatest offset <= it. */
+function runAt(b: PacketBlock, offset: number): { offset: number; pid: number; tid: number } | undefined {
+  let best: { offset: number; pid: number; tid: number } | undefined;
+  for (const r of b.senders ?? []) if (r.offset <= offset && (!best || r.offset >= best.offset)) best = r;
+  return best;
+}
+
+function socketProblem(m: Model, b: PacketBlock, head: string, cookie: string): string | undefined {
+  if (b.direction === 'unknown') return `${head.replace(/ (sent|read) by .*/, '')} has no direction in epb_flags`;
+  if (b.socketId === undefined) return `${head} has no socket (expected ${cookie})`;
+  if (b.socketId !== cookie) {
+    const other = m.sockets.get(b.socketId);
+    return `${head} attributed to socket ${b.socketId}${other ? ` (${sockName(other)} of ${who(m, other.creatorPid)})` : ' (not a scenario socket)'}, expected socket ${cookie}`;
+  }
+  return undefined;
+}
+
+function netnsProblem(b: PacketBlock, so: SockInfo | undefined, head: string): string | undefined {
+  if (b.netns !== undefined && so && so.netns !== 0 && b.netns !== so.netns) return `${head} is in network namespace ${b.netns}, its socket in ${so.netns}`;
   return undefined;
 }
 
@@ -363,9 +494,14 @@ function flowIndex(m: Model): Flows {
   return { connected, listeners };
 }
 
-/** Untagged packets of scenario flows (handshake, ACK, FIN): the socket must be right. */
+/**
+ * Untagged packets of scenario flows (handshake, ACK, FIN, RST): the socket
+ * must be right; the kernel sent them, so they name no process: labelled
+ * holder (none when there is no socket or its close block came before), and
+ * every listed holder held the socket at some time.
+ */
 function judgeControl(
-  m: Model, b: PacketBlock, p: DecodedPacket, flows: Flows,
+  m: Model, b: PacketBlock, p: DecodedPacket, flows: Flows, closed: boolean,
   control: Verdict['control'], problems: string[], unmatched: () => void,
 ): void {
   if (p.srcPort === undefined || p.dstPort === undefined) return;
@@ -375,20 +511,32 @@ function judgeControl(
   const allowed = [...(flows.connected.get(`${p.protocol} ${local} ${remote}`) ?? []), ...(flows.listeners.get(`${p.protocol} ${local}`) ?? [])];
   if (allowed.length === 0) return; // not a scenario flow
   control.total++;
+  const what = `${b.direction === 'in' ? 'incoming' : 'outgoing'} ${p.tcpFlags ? `TCP [${p.tcpFlags}] ` : ''}packet ${src} -> ${dst} at offset ${b.offset}`;
+  const wrong = (why: string) => {
+    control.wrong++;
+    problems.push(`${what} ${why}`);
+  };
   if (b.socketId === undefined) {
     unmatched();
+    if (b.attribution !== undefined && b.attribution !== 'none') return wrong(`has no socket but is labelled ${b.attribution}, expected none`);
     control.correct++;
     return;
   }
-  if (allowed.includes(b.socketId)) {
-    control.correct++;
-    return;
+  if (!allowed.includes(b.socketId)) {
+    const other = m.sockets.get(b.socketId);
+    return wrong(`attributed to socket ${b.socketId}${other ? ` (${sockName(other)})` : ' (not a scenario socket)'}, expected ${allowed.join(' or ')}`);
   }
-  control.wrong++;
-  const other = m.sockets.get(b.socketId);
-  problems.push(
-    `${b.direction === 'in' ? 'incoming' : 'outgoing'} ${p.tcpFlags ? `TCP [${p.tcpFlags}] ` : ''}packet ${src} -> ${dst} attributed to socket ${b.socketId}${other ? ` (${sockName(other)})` : ' (not a scenario socket)'}, expected ${allowed.join(' or ')}`,
-  );
+  const label = b.attribution ?? 'nothing (no EPB option 259)';
+  // a RST may leave after the last holder closed it, before the close block (tcp_close with unread data)
+  const noneOk = closed || Boolean(p.tcpFlags?.includes('R'));
+  if (b.attribution !== 'holder' && !(noneOk && b.attribution === 'none')) {
+    return wrong(`on socket ${b.socketId} is labelled ${label}, expected holder${noneOk ? ` or none (${closed ? 'its socket was closed' : 'a RST'})` : ''}: no process wrote it`);
+  }
+  if (b.pid !== undefined) return wrong(`on socket ${b.socketId} names ${who(m, b.pid, b.tid)} (EPB option 258/8), but a packet no process wrote names none`);
+  const so = m.sockets.get(b.socketId);
+  const strangers = (b.holders ?? []).filter((h) => !so?.everHeld.has(h));
+  if (strangers.length > 0) return wrong(`on socket ${b.socketId} lists holder ${strangers.map((h) => who(m, h)).join(', ')} (option 264), which never held it`);
+  control.correct++;
 }
 
 /** Scenario pids alive when the capture started (their snapshot blocks are not unmatched). */
@@ -406,13 +554,16 @@ function aliveAtCapture(m: Model): Set<number> {
 function honetNotes(m: Model, honet: HonetEvent[], notes: string[]): void {
   let missing = 0;
   for (const ev of m.events) {
+    if (ev.kind === 'rst') continue;
     const found = honet.some((h) => {
       if (ev.kind === 'open' || ev.kind === 'close') return h.kind === 'socket' && h.event === ev.kind && h.socketId === ev.sock.cookie;
+      if (ev.kind === 'read' || ev.kind === 'gain' || ev.kind === 'lose') return h.kind === 'use' && h.what === ev.kind && h.socketId === ev.sock.cookie && h.pid === ev.pid;
       return h.kind === 'process' && h.event === ev.kind && h.pid === ev.pid;
     });
     if (!found) missing++;
   }
-  if (missing > 0) notes.push(`honet text lacks ${missing} of the ${m.events.length} expected events`);
+  const judged = m.events.filter((e) => e.kind !== 'rst').length;
+  if (missing > 0) notes.push(`honet text lacks ${missing} of the ${judged} expected events`);
   const tagged = honet.filter((h) => h.kind === 'packet').length;
   if (m.sends.size > 0 && tagged === 0) notes.push('honet text has no packet lines');
 }

@@ -46,6 +46,8 @@ export interface TruthStep {
   via?: string;
   peer?: string;
   netnsBefore?: number;
+  /** send: sent with MSG_MORE. */
+  more?: boolean;
   netnsAfter?: number;
 }
 
@@ -79,9 +81,9 @@ export interface Verdict {
   status: 'pass' | 'fail' | 'todo';
   /** Appearances of tagged payload that must be attributed (see RULES.md). */
   packets: Counts;
-  /** fork, exec, exit, socket open and close of the scenario. */
+  /** fork, exec, exit, socket open and close, read, gain, lose and expected RST of the scenario. */
   events: Counts;
-  /** Handshake, ACK and FIN packets of scenario sockets: socket judged, process not (yet). */
+  /** Packets without data (handshake, ACK, FIN, RST) of scenario flows: socket, holder label, no process, holders that held it. */
   control: { total: number; correct: number; wrong: number };
   /** Captured events of scenario pids/sockets that match nothing, and scenario packets with no socket. */
   unmatched: number;

@@ -1,7 +1,8 @@
 // The checker on hand-made captures built from real runner truth files
-// (fixtures/truth, recorded with `hone-runner run --no-capture` on the dev
-// host): an ideal capture must pass, and every way of breaking it must fail
-// with a reason that says what is wrong.
+// (fixtures/truth and fixtures/truth-attribution, recorded with
+// `hone-runner run --no-capture` on the dev host): an ideal capture must
+// pass, and every way of breaking it must fail with a reason that says what
+// is wrong.
 import t, { type Test } from 'tap';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -9,16 +10,18 @@ import { fileURLToPath } from 'node:url';
 import { readPcapng } from '../../capture/index.ts';
 import { checkScenario, parseTruth, type Truth, type Verdict } from '../../check/index.ts';
 import { loadScenario, type Scenario } from '../../scenario/index.ts';
-import { synthBlocks, writeBlocks, type SynthBlock } from '../fixtures/synth.ts';
+import { ipPacket, synthBlocks, writeBlocks, type SynthBlock } from '../fixtures/synth.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const truthDir = join(here, '..', 'fixtures', 'truth');
+const truthDirs = [join(here, '..', 'fixtures', 'truth'), join(here, '..', 'fixtures', 'truth-attribution')];
 const scenarioDir = join(here, '..', '..', '..', 'scenarios');
 
 const truths = new Map<string, Truth>();
-for (const f of readdirSync(truthDir)) {
-  const truth = parseTruth(readFileSync(join(truthDir, f), 'utf8'), f);
-  truths.set(truth.scenario, truth);
+for (const dir of truthDirs) {
+  for (const f of readdirSync(dir)) {
+    const truth = parseTruth(readFileSync(join(dir, f), 'utf8'), f);
+    truths.set(truth.scenario, truth);
+  }
 }
 
 async function scenario(name: string): Promise<Scenario> {
@@ -45,7 +48,7 @@ function failsWith(t: Test, v: Verdict, reason: RegExp): void {
 }
 
 t.test('an ideal capture passes every recorded scenario, in both byte orders', async (t) => {
-  t.ok(truths.size >= 14, 'truth fixtures are there');
+  t.ok(truths.size >= 20, 'truth fixtures are there');
   for (const name of truths.keys()) {
     for (const order of ['le', 'be'] as const) {
       const v = await verdict(name, ideal(name), { order });
@@ -56,12 +59,14 @@ t.test('an ideal capture passes every recorded scenario, in both byte orders', a
   }
 });
 
-t.test('creator attribution: the 15.07-level scenarios pass, the hard ones are TODO with reasons', async (t) => {
-  const simple = ['tcp-loopback-v4', 'tcp-loopback-v6', 'udp-any-v4', 'udp-any-v6', 'icmp-ping-v4', 'icmp-ping-v6', 'raw-socket-v4'];
-  for (const name of simple) {
-    const v = await verdict(name, synthBlocks(truths.get(name)!, 'creator'));
-    t.equal(v.status, 'pass', name) || t.comment(v.mismatches.join('\n'));
+t.test('creator attribution (the old sensor) fails every scenario; the hard ones name the creator', async (t) => {
+  for (const name of truths.keys()) {
+    const v = await verdict(name, synthBlocks(truths.get(name)!, 'creator'), { gap: false });
+    t.equal(v.status, 'fail', `${name} fails`);
+    t.ok(v.packets.wrong > 0, `${name}: wrong packets are counted, not hidden`);
+    t.ok(v.events.missing > 0, `${name}: no read/lose blocks`);
   }
+  failsWith(t, await verdict('tcp-loopback-v4', synthBlocks(truths.get('tcp-loopback-v4')!, 'creator')), /outgoing packet with tag \S+ sent by pid \d+ \(client\) is labelled creator, expected sender/);
   const hard: Array<[string, RegExp]> = [
     ['fork-child-sends', /sent by pid \d+ \(child\) attributed to pid \d+ \(parent\), the socket's creator \(by creator\)/],
     ['fork-shared-turns', /sent by pid \d+ \(child\) attributed to pid \d+ \(parent\)/],
@@ -71,12 +76,8 @@ t.test('creator attribution: the 15.07-level scenarios pass, the hard ones are T
   ];
   for (const [name, reason] of hard) {
     const v = await verdict(name, synthBlocks(truths.get(name)!, 'creator'));
-    t.equal(v.status, 'todo', `${name} is a known gap`);
-    t.ok(v.knownGap, 'carries its knownGap reason');
-    t.ok(v.packets.wrong > 0, 'wrong packets are counted, not hidden');
+    if (v.knownGap) t.equal(v.status, 'todo', `${name} is a known gap`);
     failsWith(t, v, reason);
-    const strict = await verdict(name, synthBlocks(truths.get(name)!, 'creator'), { gap: false });
-    t.equal(strict.status, 'fail', `${name} without knownGap fails`);
   }
 });
 
@@ -100,26 +101,26 @@ t.test('wrong socket on a tagged packet fails', async (t) => {
   failsWith(t, v, /incoming packet with tag .* attributed to socket 00000000deadbeef \(not a scenario socket\), expected socket/);
 });
 
-t.test('a tagged packet with no socket or no process fails', async (t) => {
+t.test('a tagged packet with no socket, or an outgoing one with no process, fails', async (t) => {
   const blocks = ideal('icmp-ping-v4');
   delete firstTaggedPacket(blocks, 'sender').spec.socketId;
   failsWith(t, await verdict('icmp-ping-v4', blocks), /has no socket/);
   const b2 = ideal('raw-socket-v4');
-  const p = firstTaggedPacket(b2, 'reader');
+  const p = firstTaggedPacket(b2, 'sender');
   delete p.spec.pid;
   delete p.spec.tid;
-  failsWith(t, await verdict('raw-socket-v4', b2), /has no process/);
+  failsWith(t, await verdict('raw-socket-v4', b2), /outgoing packet with tag \S+ sent by pid \d+ \(raw\) has no process \(by sender\)/);
 });
 
-t.test('a thread\'s packet without a thread id fails; a main thread\'s is accepted', async (t) => {
+t.test('an outgoing packet without a thread id fails, main thread or not', async (t) => {
   const blocks = ideal('two-threads-one-socket');
-  for (const b of blocks) if (b.kind === 'packet') b.spec.tid = 0;
+  for (const b of blocks) if (b.kind === 'packet' && b.role === 'sender') b.spec.tid = 0;
   const v = await verdict('two-threads-one-socket', blocks, { gap: false });
   t.equal(v.status, 'fail');
   failsWith(t, v, /sent by pid \d+ \(worker\) tid \d+ \(t1\) has no thread id \(EPB option 8\)/);
   const simple = ideal('tcp-loopback-v4');
-  for (const b of simple) if (b.kind === 'packet') b.spec.tid = 0;
-  t.equal((await verdict('tcp-loopback-v4', simple)).status, 'pass');
+  for (const b of simple) if (b.kind === 'packet' && b.role === 'sender') b.spec.tid = 0;
+  failsWith(t, await verdict('tcp-loopback-v4', simple), /sent by pid \d+ \(client\) has no thread id/);
 });
 
 t.test('a tagged packet in the wrong network namespace fails', async (t) => {
@@ -221,7 +222,9 @@ t.test('a handshake packet on the wrong socket fails; with no socket it is only 
   t.equal(v.control.wrong, 1);
   failsWith(t, v, /outgoing TCP \[S\] packet .* attributed to socket 0000000000000bad/);
   delete syn.spec.socketId;
-  delete syn.spec.pid;
+  delete syn.spec.holders;
+  failsWith(t, await verdict('tcp-loopback-v4', blocks), /outgoing TCP \[S\] packet .* has no socket but is labelled holder, expected none/);
+  syn.spec.attribution = 'none';
   const v2 = await verdict('tcp-loopback-v4', blocks);
   t.equal(v2.status, 'pass');
   t.equal(v2.unmatched, 1, 'the unattributed scenario packet is counted');
@@ -260,4 +263,280 @@ t.test('parseTruth rejects what is not a truth file', async (t) => {
   t.throws(() => parseTruth('{"version":1,'), /not valid JSON/);
   t.throws(() => parseTruth('{"version":2}'), /version is 2/);
   t.throws(() => parseTruth('{"version":1,"scenario":"x","runId":"1","ok":true,"steps":[{"step":0}]}'), /steps\[0\] lacks/);
+});
+
+// ---- the attribution rules of Hone 26.11 (kmod/FORMAT.md, RULES.md) ----
+
+type PacketB = Extract<SynthBlock, { kind: 'packet' }>;
+type UseB = Extract<SynthBlock, { kind: 'use' }>;
+const uses = (blocks: SynthBlock[], what: 'read' | 'gain' | 'lose') => blocks.filter((b): b is UseB => b.kind === 'use' && b.spec.what === what);
+const truthStep = (name: string, pred: (s: Truth['steps'][number]) => boolean) => {
+  const st = truths.get(name)!.steps.find(pred);
+  if (!st) throw new Error(`no such step in ${name}`);
+  return st;
+};
+
+t.test('outgoing: a wrong sending thread fails', async (t) => {
+  const blocks = ideal('two-threads-one-socket');
+  const t1 = truthStep('two-threads-one-socket', (s) => s.kind === 'send' && s.actor === 't1');
+  const p = blocks.find((b): b is PacketB => b.kind === 'packet' && b.role === 'sender' && b.tag === t1.tag)!;
+  p.spec.tid = t1.pid;
+  const v = await verdict('two-threads-one-socket', blocks, { gap: false });
+  t.equal(v.status, 'fail');
+  failsWith(t, v, /outgoing packet with tag \S+ sent by pid \d+ \(worker\) tid \d+ \(t1\) attributed to thread \d+ \(worker\) \(by sender\)/);
+});
+
+t.test('outgoing: the sender run (option 263) holding the tag must be the sending thread', async (t) => {
+  const name = 'cork-released-by-later-write';
+  const parent = truthStep(name, (s) => s.kind === 'send' && s.actor === 'parent');
+  const child = truthStep(name, (s) => s.kind === 'send' && s.actor === 'child');
+  const good = ideal(name);
+  const seg = good.find((b): b is PacketB => b.kind === 'packet' && b.role === 'sender')!;
+  t.same(seg.spec.senders, [{ offset: 0, pid: parent.pid, tid: parent.tid }, { offset: 40, pid: child.pid, tid: child.tid }], 'one segment with both runs');
+  t.equal(seg.spec.pid, parent.pid, '258 names the first byte\'s thread');
+  t.equal((await verdict(name, good)).status, 'pass');
+
+  const oneRun = ideal(name);
+  const s1 = oneRun.find((b): b is PacketB => b.kind === 'packet' && b.role === 'sender')!;
+  delete s1.spec.senders; // "whoever was running": the whole segment to the first byte's thread
+  failsWith(t, await verdict(name, oneRun, { gap: false }), new RegExp(`outgoing packet with tag ${child.tag!.replace(/[<>]/g, '.')} sent by pid ${child.pid} \\(child\\) attributed to pid ${parent.pid} \\(parent\\), the socket's creator \\(by sender\\)`));
+
+  const wrongRun = ideal(name);
+  const s2 = wrongRun.find((b): b is PacketB => b.kind === 'packet' && b.role === 'sender')!;
+  s2.spec.senders = [{ offset: 0, pid: parent.pid, tid: parent.tid }, { offset: 41, pid: child.pid, tid: child.tid }];
+  failsWith(t, await verdict(name, wrongRun, { gap: false }), /sent by pid \d+ \(child\) attributed to pid \d+ \(parent\).* in the sender run at payload offset 0 \(option 263\)/);
+
+  const swapped = ideal(name);
+  const s3 = swapped.find((b): b is PacketB => b.kind === 'packet' && b.role === 'sender')!;
+  s3.spec.senders = [{ offset: 0, pid: child.pid, tid: child.tid }, { offset: 40, pid: parent.pid, tid: parent.tid }];
+  const v = await verdict(name, swapped, { gap: false });
+  failsWith(t, v, /sent by pid \d+ \(parent\) attributed to pid \d+ \(child\) \(by sender\) in the sender run at payload offset 0/);
+  failsWith(t, v, /sent by pid \d+ \(child\) attributed to pid \d+ \(parent\).* in the sender run at payload offset 40/);
+});
+
+t.test('outgoing and incoming: the wrong label fails', async (t) => {
+  const out = ideal('tcp-loopback-v4');
+  firstTaggedPacket(out, 'sender').spec.attribution = 'holder';
+  failsWith(t, await verdict('tcp-loopback-v4', out), /outgoing packet with tag \S+ sent by pid \d+ \(client\) is labelled holder, expected sender/);
+
+  const inn = ideal('tcp-loopback-v4');
+  firstTaggedPacket(inn, 'reader').spec.attribution = 'creator';
+  failsWith(t, await verdict('tcp-loopback-v4', inn), /incoming packet with tag \S+ read by pid \d+ \(server\) is labelled creator, expected reader/);
+
+  // an inbound packet may name no process, or the reader; anyone else is wrong
+  const named = ideal('reply-read-by-forked-worker');
+  const worker = truthStep('reply-read-by-forked-worker', (s) => s.kind === 'recv' && s.actor === 'worker');
+  const reply = named.find((b): b is PacketB => b.kind === 'packet' && b.role === 'reader' && b.tag === worker.tags![0])!;
+  reply.spec.pid = worker.pid;
+  reply.spec.tid = worker.tid;
+  t.equal((await verdict('reply-read-by-forked-worker', named)).status, 'pass', 'the reader\'s own pid is allowed');
+  const client = truthStep('reply-read-by-forked-worker', (s) => s.kind === 'socket' && s.actor === 'client');
+  reply.spec.pid = client.pid;
+  reply.spec.tid = client.tid;
+  failsWith(t, await verdict('reply-read-by-forked-worker', named, { gap: false }), /incoming packet with tag \S+ read by pid \d+ \(worker\) attributed to pid \d+ \(client\), the socket's creator \(by reader\)/);
+});
+
+t.test('incoming: the read block covering the tag must name the reading thread', async (t) => {
+  const name = 'reply-read-by-forked-worker';
+  const worker = truthStep(name, (s) => s.kind === 'recv' && s.actor === 'worker');
+  const client = truthStep(name, (s) => s.kind === 'socket' && s.actor === 'client');
+  const blocks = ideal(name);
+  const read = uses(blocks, 'read').find((b) => b.spec.pid === worker.pid)!;
+  read.spec.pid = client.pid;
+  read.spec.tid = client.tid;
+  failsWith(t, await verdict(name, blocks, { gap: false }), /incoming packet with tag \S+ read by pid \d+ \(worker\): the read block at offset \d+ that covers it names pid \d+ \(client\)/);
+
+  const threads = ideal('two-threads-one-socket');
+  const t2 = truthStep('two-threads-one-socket', (s) => s.kind === 'recv' && s.tid !== s.pid);
+  const r2 = uses(threads, 'read').find((b) => b.spec.tid === t2.tid)!;
+  r2.spec.tid = t2.pid;
+  const v = await verdict('two-threads-one-socket', threads, { gap: false });
+  failsWith(t, v, /read by pid \d+ \(worker\) tid \d+ \(t\d\): the read block at offset \d+ that covers it names thread \d+ \(worker\)/);
+  failsWith(t, v, /read block of pid \d+ \(worker\) tid \d+ \(t\d\) on socket .*: thread \d+ \(worker\), expected \d+ \(t\d\)/);
+});
+
+t.test('incoming: no read block covering the tag fails (TCP by sequence number, datagrams by packet id)', async (t) => {
+  const blocks = ideal('tcp-loopback-v4');
+  const server = truthStep('tcp-loopback-v4', (s) => s.kind === 'recv' && s.actor === 'server');
+  blocks.splice(blocks.indexOf(uses(blocks, 'read').find((b) => b.spec.pid === server.pid)!), 1);
+  const v = await verdict('tcp-loopback-v4', blocks);
+  t.equal(v.status, 'fail');
+  failsWith(t, v, /incoming packet with tag \S+ read by pid \d+ \(server\): no read block covers TCP sequence number \d+ on socket \w+ after the packet/);
+  failsWith(t, v, /missing read block of pid \d+ \(server\) on socket \w+ \(inet stream proto 6 accepted\) for 64 bytes/);
+
+  // a read block that covers other bytes is no cover
+  const shifted = ideal('tcp-loopback-v4');
+  const r = uses(shifted, 'read').find((b) => b.spec.pid === server.pid)!;
+  r.spec.seq = { first: (r.spec.seq!.first + 64) >>> 0, end: (r.spec.seq!.end + 64) >>> 0 };
+  failsWith(t, await verdict('tcp-loopback-v4', shifted), /no read block covers TCP sequence number/);
+
+  // a read block before the packet is no cover either
+  const early = ideal('tcp-loopback-v4');
+  const r3 = uses(early, 'read').find((b) => b.spec.pid === server.pid)!;
+  early.splice(early.indexOf(r3), 1);
+  early.splice(early.indexOf(firstTaggedPacket(early, 'reader')), 0, r3);
+  failsWith(t, await verdict('tcp-loopback-v4', early), /no read block covers TCP sequence number/);
+
+  const udp = ideal('udp-shared-two-receivers');
+  const child = truthStep('udp-shared-two-receivers', (s) => s.kind === 'recvfrom' && s.actor === 'child');
+  delete uses(udp, 'read').find((b) => b.spec.pid === child.pid)!.spec.readPacketId;
+  failsWith(t, await verdict('udp-shared-two-receivers', udp), /incoming packet with tag \S+ read by pid \d+ \(child\): no read block covers packet id \d+/);
+
+  const noId = ideal('udp-shared-two-receivers');
+  for (const b of noId) if (b.kind === 'packet') delete b.spec.packetId;
+  failsWith(t, await verdict('udp-shared-two-receivers', noId), /no read block covers it \(the packet has no packet id, EPB option 261\)/);
+});
+
+t.test('the TCP sequence numbers of the synthetic captures wrap at 2^32 and still pass', async (t) => {
+  const blocks = ideal('fork-shared-turns');
+  const reads = uses(blocks, 'read').filter((b) => b.spec.seq);
+  t.ok(reads.some((b) => b.spec.seq!.end < b.spec.seq!.first), 'one read straddles 2^32');
+  t.equal((await verdict('fork-shared-turns', blocks)).status, 'pass');
+});
+
+t.test('control packets: labelled holder (none once closed), no process, holders that held the socket', async (t) => {
+  const name = 'kernel-sent-ack-rst';
+  const syn = () => {
+    const blocks = ideal(name);
+    const b = blocks.find((x): x is PacketB => x.kind === 'packet' && !x.tag && x.role === undefined)!;
+    return { blocks, b };
+  };
+  const client = truthStep(name, (s) => s.kind === 'socket' && s.actor === 'client');
+  const server = truthStep(name, (s) => s.kind === 'socket' && s.actor === 'server');
+  {
+    const { blocks, b } = syn();
+    t.same(b.spec.holders, [client.pid], 'the SYN lists the connecting process');
+    b.spec.attribution = 'sender';
+    b.spec.pid = client.pid;
+    b.spec.tid = client.tid;
+    failsWith(t, await verdict(name, blocks), /outgoing TCP \[S\] packet \S+ -> \S+ at offset \d+ on socket \w+ is labelled sender, expected holder: no process wrote it/);
+  }
+  for (const label of ['creator', 'reader', 'none'] as const) {
+    const { blocks, b } = syn();
+    b.spec.attribution = label;
+    const v = await verdict(name, blocks);
+    t.ok(v.control.wrong > 0, `labelled ${label}: counted wrong`);
+    failsWith(t, v, new RegExp(`is labelled ${label}, expected holder: no process wrote it`));
+  }
+  {
+    const { blocks, b } = syn();
+    b.spec.pid = client.pid;
+    failsWith(t, await verdict(name, blocks), /on socket \w+ names pid \d+ \(client\) \(EPB option 258\/8\), but a packet no process wrote names none/);
+  }
+  {
+    const { blocks, b } = syn();
+    b.spec.holders = [client.pid, server.pid];
+    failsWith(t, await verdict(name, blocks), /on socket \w+ lists holder pid \d+ \(server\) \(option 264\), which never held it/);
+  }
+  {
+    // after its close block, a socket's packets (TIME_WAIT) may be labelled none
+    const blocks = ideal('tcp-loopback-v4');
+    const close = blocks.findIndex((b) => b.kind === 'connection' && b.spec.event === 'close');
+    const id = (blocks[close] as Extract<SynthBlock, { kind: 'connection' }>).spec.socketId;
+    const so = [...truths.get('tcp-loopback-v4')!.steps].reverse().find((s) => s.socket?.cookie === id)!.socket!;
+    const ack = (): PacketB => ({ kind: 'packet', spec: { direction: 'out', data: ipPacket(so.local!, so.remote!, 6, Buffer.alloc(0), 0x10), socketId: id, attribution: 'none' } });
+    blocks.splice(close + 1, 0, ack());
+    t.equal((await verdict('tcp-loopback-v4', blocks)).status, 'pass', 'after the close: none is right');
+    blocks.splice(close, 0, ack());
+    failsWith(t, await verdict('tcp-loopback-v4', blocks), /outgoing TCP \[\.\] packet .* is labelled none, expected holder: no process wrote it/);
+  }
+});
+
+t.test('expected RST: a socket closed with unread data must send one, labelled holder or none', async (t) => {
+  const name = 'kernel-sent-ack-rst';
+  const rst = (blocks: SynthBlock[]) => blocks.find((b): b is PacketB => b.kind === 'packet' && b.role === 'rst' && b.spec.direction === 'out')!;
+  const good = ideal(name);
+  t.equal((await verdict(name, good)).status, 'pass');
+  rst(good).spec.attribution = 'none';
+  t.equal((await verdict(name, good)).status, 'pass', 'none is accepted for the RST');
+  const missing = ideal(name);
+  missing.splice(missing.indexOf(rst(missing)), 1);
+  const v = await verdict(name, missing);
+  t.equal(v.status, 'fail');
+  t.equal(v.events.missing, 1);
+  failsWith(t, v, /missing RST from socket \w+ 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+, closed with 72 bytes the peer sent unread \(step \d+\)/);
+  const labelled = ideal(name);
+  const r = rst(labelled);
+  r.spec.attribution = 'sender';
+  const client = truthStep(name, (s) => s.kind === 'close' && s.actor === 'client');
+  r.spec.pid = client.pid;
+  r.spec.tid = client.tid;
+  failsWith(t, await verdict(name, labelled), /RST from socket .*: the RST at offset \d+ is labelled sender, expected holder or none/);
+  // no RST is expected when every byte was read
+  t.notOk(ideal('tcp-loopback-v4').some((b) => b.kind === 'packet' && b.role === 'rst'));
+});
+
+t.test('gain and lose blocks: missing, wrong way, wrong thread', async (t) => {
+  const name = 'accepted-socket-to-child';
+  const handler = truthStep(name, (s) => s.kind === 'fork' && s.child === 'handler');
+  {
+    const blocks = ideal(name);
+    blocks.splice(blocks.indexOf(uses(blocks, 'gain')[0]!), 1);
+    const v = await verdict(name, blocks);
+    t.equal(v.status, 'fail');
+    failsWith(t, v, new RegExp(`missing gain \\(via fork\\) of socket \\w+ \\(inet stream proto 6( accepted)?\\) by pid ${handler.childPid} \\(handler\\)`));
+  }
+  {
+    const blocks = ideal(name);
+    blocks.splice(blocks.indexOf(uses(blocks, 'lose')[0]!), 1);
+    failsWith(t, await verdict(name, blocks), /missing lose \(via close\) of socket \w+ \(inet stream proto 6 accepted\) by pid \d+ \(server\)/);
+  }
+  {
+    const blocks = ideal(name);
+    uses(blocks, 'gain')[0]!.spec.via = 'recv';
+    failsWith(t, await verdict(name, blocks), /gain \(via fork\) of socket .*: via recv, expected fork/);
+  }
+  {
+    const blocks = ideal(name);
+    uses(blocks, 'lose')[0]!.spec.tid = 1;
+    failsWith(t, await verdict(name, blocks), /lose \(via close\) of socket .*: thread 1, expected \d+ \(server\)/);
+  }
+  {
+    // recvfd: gain via recv
+    const blocks = ideal('scm-rights-passed');
+    const g = uses(blocks, 'gain');
+    t.same(g.map((b) => b.spec.via), ['recv'], 'SCM_RIGHTS: one gain, via recv (the in-flight descriptor is held by nobody)');
+    blocks.splice(blocks.indexOf(g[0]!), 1);
+    failsWith(t, await verdict('scm-rights-passed', blocks, { gap: false }), /missing gain \(via recv\) of socket \w+ .* by pid \d+ \(receiver\)/);
+  }
+  {
+    // exit holding a socket: lose via exit, by a thread of the process
+    const blocks = ideal('short-lived-sender');
+    const l = uses(blocks, 'lose').find((b) => b.spec.via === 'exit')!;
+    t.ok(l, 'the short-lived sender loses its socket by exiting');
+    l.spec.tid = 1;
+    failsWith(t, await verdict('short-lived-sender', blocks), /lose \(via exit\) of socket .*: thread 1, which is not a thread of pid \d+ \(burst\)/);
+  }
+  {
+    // a gain before the socket's open is out of causal order
+    const blocks = ideal(name);
+    const g = uses(blocks, 'gain')[0]!;
+    blocks.splice(blocks.indexOf(g), 1);
+    const open = blocks.findIndex((b) => b.kind === 'connection' && b.spec.event === 'open' && b.spec.socketId === g.spec.socketId);
+    blocks.splice(open, 0, g);
+    failsWith(t, await verdict(name, blocks), /gain \(via fork\) of socket .*: out of causal order: it comes before the open of socket/);
+  }
+});
+
+t.test('gain and read blocks naming a scenario process that never held the socket are wrong', async (t) => {
+  const name = 'accepted-socket-to-child';
+  const client = truthStep(name, (s) => s.kind === 'socket' && s.actor === 'client');
+  const conn = truthStep(name, (s) => s.kind === 'accept').socket!;
+  for (const what of ['gain', 'read'] as const) {
+    const blocks = ideal(name);
+    const extra: UseB = what === 'gain'
+      ? { kind: 'use', spec: { what, socketId: conn.cookie, pid: client.pid, tid: client.tid, via: 'fork' } }
+      : { kind: 'use', spec: { what, socketId: conn.cookie, pid: client.pid, tid: client.tid, seq: { first: 1, end: 2 }, bytes: 1 } };
+    blocks.splice(blocks.length - 1, 0, extra);
+    const v = await verdict(name, blocks);
+    t.equal(v.status, 'fail', `extra ${what}`);
+    t.equal(v.events.wrong, 1, 'counted as a wrong event');
+    failsWith(t, v, new RegExp(`${what} block at offset \\d+ names pid ${client.pid} \\(client\\) for socket ${conn.cookie} \\(inet stream proto 6 accepted\\), which that process never held`));
+  }
+  // a second read by a holder is normal (a recv step can take several read calls)
+  const blocks = ideal(name);
+  const r = uses(blocks, 'read')[0]!;
+  blocks.splice(blocks.indexOf(r) + 1, 0, { kind: 'use', spec: { ...r.spec } });
+  const v = await verdict(name, blocks);
+  t.equal(v.status, 'pass');
 });
