@@ -43,6 +43,33 @@ export interface SocketEvent {
   meta: { step: number; scenario: boolean };
 }
 
+export interface UseEvent {
+  kind: 'use';
+  what: 'read' | 'gain' | 'lose';
+  timeNs: bigint;
+  socketId: string;
+  pid: number;
+  tid: number;
+  /** Start time of the process `pid` (ns since boot). */
+  startNs: bigint;
+  /** gain: fork, recv; lose: close, exit. */
+  via?: 'fork' | 'recv' | 'close' | 'exit';
+  /** read, stream: TCP sequence numbers [first, end) of the bytes read (the peer's). */
+  seq?: { first: number; end: number };
+  /** read, datagram: the packet id of the datagram read. */
+  readPacketId?: bigint;
+  /** read: bytes read. */
+  bytes?: number;
+  meta: { step: number; scenario: boolean; tags?: string[] };
+}
+
+/** One run of a segment's payload: the bytes from `offset` on were written by this thread. */
+export interface SenderRun {
+  offset: number;
+  pid: number;
+  tid: number;
+}
+
 export type PacketRole =
   /** The appearance of a tagged send on the sending socket. */
   | 'sender'
@@ -63,10 +90,29 @@ export interface PacketEvent {
   tid?: number;
   attribution: Attribution;
   netns: number;
+  /** Option 261: unique, increasing in the order packets reach the hooks. */
+  packetId: bigint;
+  /** Option 262: start time of the process in `pid` (with it). */
+  startNs?: bigint;
+  /** Option 263: when the payload holds bytes of more than one thread. */
+  senders?: SenderRun[];
+  /** Option 264 (holder): tgids holding the socket; absent when nobody does. */
+  holders?: number[];
   meta: {
     step: number;
     role: PacketRole;
+    /** The first tag of the payload. */
     tag?: string;
+    /** Every tag of the payload (a segment can carry several sends). */
+    tags?: string[];
+    /** Data: who wrote each byte run (also when one thread wrote all of it), and their start times. */
+    runs?: Array<SenderRun & { startNs: bigint }>;
+    /** Data: the thread whose call made the packet leave (softirq's `current` on loopback delivery). */
+    releaser?: Who & { startNs: bigint };
+    /** Incoming data: the threads that read its tags (from the truth), empty when nobody did. */
+    readers?: Who[];
+    /** The socket's holders when the packet passed (also for data packets, for faults). */
+    holders?: number[];
     /** The socket's creator (what 15.07-style attribution reports). */
     creator?: Who;
     /** The last task that made a syscall on the socket before this packet. */
@@ -82,7 +128,7 @@ export interface StatsEvent {
   counters: Record<number, bigint>;
 }
 
-export type SimEvent = ProcessEvent | SocketEvent | PacketEvent | StatsEvent;
+export type SimEvent = ProcessEvent | SocketEvent | UseEvent | PacketEvent | StatsEvent;
 
 /** Everything written for one section: head fields, ring events (ending with the ISB). */
 export interface SimCapture {

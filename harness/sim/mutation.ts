@@ -104,7 +104,8 @@ export function runMutations(inputs: MutationInput[], seed: number, faults: read
 const SHORT: Record<string, string> = {
   'creator-only': 'creator', 'last-user': 'last-user', 'drop-events': 'drop-ev', 'drop-events-uncounted': 'drop-ev-u', 'drop-packets': 'drop-pk',
   'drop-packets-uncounted': 'drop-pk-u', reorder: 'reorder', 'swap-parent-child': 'swap-pc', 'no-any-address-inbound': 'any-in', 'wrong-direction': 'direction',
-  'stale-pid-reuse': 'stale-pid', 'truncated-block': 'truncated', 'wrong-trailing-length': 'trailer', 'wrong-byte-order-marker': 'bom', 'unknown-blocks': 'unknown',
+  'stale-pid-reuse': 'stale-pid', 'reader-is-current': 'rd-current', 'no-read-blocks': 'no-read', 'single-sender': 'single', 'no-holder-events': 'no-hold',
+  'control-as-sender': 'ctl-send', 'truncated-block': 'truncated', 'wrong-trailing-length': 'trailer', 'wrong-byte-order-marker': 'bom', 'unknown-blocks': 'unknown',
 };
 
 /** The table of scenarios by faults, with a legend and a verdict line. */

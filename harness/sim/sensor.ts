@@ -1,15 +1,19 @@
-// The sensor as the checker calls it right (harness/check/RULES.md): from a
+// The sensor as kmod/FORMAT.md (Hone 26.11) says it must write: from a
 // truth.json, the events a reader of /dev/hone would get, in ring order.
-// Outgoing data is attributed to the sending thread (by=sender), incoming
-// data to the thread that read it (by=reader); handshake, ACK and FIN
-// packets to a process holding the socket (by=holder); the kernel's own
-// ICMP copies to no process. Everything that is not attribution (which
-// packets exist, their sizes, the order of blocks, when sockets are
-// reported closed) follows what the real sensor writes on Debian 6.1 and
-// 7.2 guests (see README.md, "Fidelity").
+// Outgoing data is attributed to the threads that wrote its bytes
+// (by=sender: the first byte's thread, its start time, and sender runs when
+// a segment holds several threads' bytes, e.g. MSG_MORE bytes released by
+// another process's write); incoming data names no process (by=reader) and
+// every read writes a read block (TCP: the sequence numbers it consumed;
+// datagrams: the packet id); packets without data carry the socket's
+// holders (by=holder), kept up to date by gain and lose blocks; the
+// kernel's own ICMP copies no process (by=none). Everything that is not
+// attribution (which packets exist, their sizes, the order of blocks, when
+// sockets are reported closed) follows what the real sensor writes on
+// Debian 6.1 and 7.2 guests (see README.md, "Fidelity").
 import { AF, IPPROTO, ISB_OPT, SOCK_TYPE, type Attribution } from '../capture/constants.ts';
 import type { Truth, TruthStep } from '../check/types.ts';
-import type { PacketEvent, PacketRole, ProcessEvent, SimCapture, SimEvent, SocketEvent, Who } from './events.ts';
+import type { PacketEvent, PacketRole, ProcessEvent, SenderRun, SimCapture, SimEvent, SocketEvent, UseEvent, Who } from './events.ts';
 import { makeRng } from './rng.ts';
 import { RUNNER_EXE, loopbackIfAny } from './runner-model.ts';
 import { encode, parseEndpoint, TCP_FLAG, type Endpoint, type Wire } from './wire.ts';
@@ -51,7 +55,31 @@ interface Sock {
   childSeq?: number;
   inflight: number;
   helper: boolean;
+  /** tgids holding it (FORMAT.md: the creator, then gains; a lose swaps the last one into the gap). */
+  holders: number[];
+  /** Stream: sequence number of the peer's first data byte (its ISN + 1). */
+  rcvBase: number;
+  /** Client side: its own ISN + 1, for the accepted socket's rcvBase. */
+  sndBase: number;
+  /** Stream bytes delivered to it, and read from it. */
+  received: number;
+  consumed: number;
+  /** Bytes of sends with MSG_MORE still held in the queue. */
+  held: Part[];
+  /** Reset (RST received): its close sends nothing. */
+  reset: boolean;
 }
+
+/** The bytes of one send in a segment. */
+interface Part {
+  tag: string;
+  bytes: number;
+  who: Who;
+  startNs: bigint;
+}
+
+/** A send step as the runner records it (harness/runner/README.md: `more` with MSG_MORE). */
+type SendStep = TruthStep & { more?: boolean };
 
 const SYSTEM_NETNS = 4026531840;
 
@@ -81,6 +109,9 @@ class SensorModel {
   /** The kernel's ICMP socket (echo replies) per network namespace and family. */
   private readonly kernelIcmp = new Map<string, string>();
   private nextKernelCookie: number;
+  private nextPacketId: bigint;
+  /** Packet id of each datagram that reached a socket: "cookie tag" -> id. */
+  private readonly datagramIds = new Map<string, bigint>();
   private live = false;
   private step = -1;
 
@@ -95,6 +126,7 @@ class SensorModel {
     }
     const cookies = truth.steps.flatMap((s) => [s.socket?.cookie, s.peerSocket?.cookie, s.helper?.cookie]).filter((c): c is string => !!c);
     this.nextKernelCookie = Math.max(0x10, ...cookies.map((c) => Number.parseInt(c, 16))) + 1;
+    this.nextPacketId = BigInt(this.rng.int(1_000, 900_000));
   }
 
   run(): SimCapture {
@@ -195,6 +227,11 @@ class SensorModel {
         this.procs.set(child.pid, child);
         this.tids.set(child.pid, child.pid);
         if (this.live) this.emit(this.proc('fork', child, child.pid, { scenario: true }));
+        // the child holds every socket of its descriptor table
+        for (const c of new Set(child.fds.values())) {
+          const s = this.socks.get(c);
+          if (s && inet(s) && !s.released) this.gain(s, { pid: child.pid, tid: child.pid }, 'fork');
+        }
         break;
       }
       case 'thread':
@@ -212,9 +249,13 @@ class SensorModel {
         if (proc) {
           proc.alive = false;
           if (this.live) this.emit(this.proc('exit', proc, st.pid, { scenario: true, status: (st.code ?? 0) << 8 }));
-          const held = [...new Set(proc.fds.values())];
-          proc.fds.clear();
-          for (const c of held) this.maybeRelease(c, who);
+          // exit_files: each socket leaves the file table (lose), then its last reference may go
+          for (const c of new Set(proc.fds.values())) {
+            for (const [h, x] of [...proc.fds]) if (x === c) proc.fds.delete(h);
+            const s = this.socks.get(c);
+            if (s && inet(s)) this.lose(s, who, 'exit');
+            this.maybeRelease(c, who);
+          }
         }
         break;
       case 'socket':
@@ -254,7 +295,7 @@ class SensorModel {
         break;
       case 'recv':
       case 'recvfrom':
-        use(st.socket?.cookie);
+        this.read(st, use(st.socket?.cookie), who);
         break;
       case 'shutdown':
         use(st.socket?.cookie);
@@ -263,7 +304,9 @@ class SensorModel {
         if (proc && st.sock) {
           const c = proc.fds.get(st.sock);
           proc.fds.delete(st.sock);
-          use(c);
+          const s = use(c);
+          // the process loses the socket with its last descriptor of it (dup keeps it)
+          if (c && s && inet(s) && ![...proc.fds.values()].includes(c)) this.lose(s, who, 'close');
           if (c) this.maybeRelease(c, who);
         }
         break;
@@ -272,7 +315,10 @@ class SensorModel {
         if (proc && st.as && st.socket) {
           proc.fds.set(st.as, st.socket.cookie);
           const s = use(st.socket.cookie);
-          if (s && st.kind === 'recvfd') s.inflight--;
+          if (s && st.kind === 'recvfd') {
+            s.inflight--;
+            if (inet(s)) this.gain(s, who, 'recv');
+          }
         }
         break;
       case 'sendfd': {
@@ -285,10 +331,9 @@ class SensorModel {
           const s = this.newSock(st.helper, st, who);
           s.helper = true;
           s.netns = st.netnsAfter ?? s.netns;
-          if (this.live) {
-            this.emit(this.sockEvent('open', s, who));
-            this.closeEvent(s, who);
-          }
+          if (this.live) this.emit(this.sockEvent('open', s, who));
+          this.lose(s, who, 'close');
+          if (this.live) this.closeEvent(s, who);
           s.released = true;
         }
         break;
@@ -297,10 +342,58 @@ class SensorModel {
     }
   }
 
+  // --- holders and reads ---
+
+  private gain(s: Sock, who: Who, via: 'fork' | 'recv'): void {
+    if (s.holders.includes(who.pid)) return;
+    s.holders.push(who.pid);
+    this.use('gain', s, who, { via });
+  }
+
+  private lose(s: Sock, who: Who, via: 'close' | 'exit'): void {
+    const i = s.holders.indexOf(who.pid);
+    if (i < 0) return;
+    s.holders[i] = s.holders[s.holders.length - 1]!;
+    s.holders.pop();
+    this.use('lose', s, who, { via });
+  }
+
+  /** A receive step: the read block of what it consumed. */
+  private read(st: TruthStep, s: Sock | undefined, who: Who): void {
+    if (!s || !inet(s) || st.bytes === undefined || st.bytes === 0) return;
+    if (s.type === SOCK_TYPE.STREAM) {
+      const first = (s.rcvBase + s.consumed) >>> 0;
+      s.consumed += st.bytes;
+      this.use('read', s, who, { seq: { first, end: (first + st.bytes) >>> 0 }, bytes: st.bytes, tags: st.tags ?? [] });
+      return;
+    }
+    const id = st.tags?.[0] !== undefined ? this.datagramIds.get(`${s.cookie} ${st.tags[0]}`) : undefined;
+    this.use('read', s, who, { ...(id !== undefined ? { readPacketId: id } : {}), bytes: st.bytes, tags: st.tags ?? [] });
+  }
+
+  private use(what: UseEvent['what'], s: Sock, who: Who, o: { via?: UseEvent['via']; seq?: UseEvent['seq']; readPacketId?: bigint; bytes?: number; tags?: string[] }): void {
+    if (!this.live) return;
+    const e: UseEvent = {
+      kind: 'use', what, timeNs: this.tick(), socketId: s.cookie, pid: who.pid, tid: who.tid, startNs: this.startOf(who.pid),
+      meta: { step: this.step, scenario: !s.helper },
+    };
+    if (o.via !== undefined) e.via = o.via;
+    if (o.seq !== undefined) e.seq = o.seq;
+    if (o.readPacketId !== undefined) e.readPacketId = o.readPacketId;
+    if (o.bytes !== undefined) e.bytes = o.bytes;
+    if (o.tags !== undefined) e.meta.tags = o.tags;
+    this.out.push(e);
+  }
+
+  private startOf(pid: number): bigint {
+    return this.procs.get(pid)?.startNs ?? 0n;
+  }
+
   private newSock(so: NonNullable<TruthStep['socket']>, st: TruthStep, who: Who): Sock {
     const s: Sock = {
       cookie: so.cookie, family: so.family, type: so.type, proto: so.proto, ino: so.ino, netns: st.netns, creator: who, lastUser: who, lastHolder: who,
       listening: false, hashed: false, pending: [], finSent: false, released: false, seq: this.rng.int(1, 0x7fffffff), inflight: 0, helper: false,
+      holders: inet(so) ? [who.pid] : [], rcvBase: 0, sndBase: 0, received: 0, consumed: 0, held: [], reset: false,
     };
     if (so.local) s.local = parseEndpoint(so.local);
     this.socks.set(s.cookie, s);
@@ -323,10 +416,12 @@ class SensorModel {
     const lseq = this.rng.int(1, 0x7fffffff);
     c.childSeq = lseq;
     const [a, b] = [c.local, c.remote];
-    this.tcpPair(c, l, { src: a, dst: b, flags: TCP_FLAG.SYN, seq: c.seq, ack: 0 }, 'control', 'control');
+    this.tcpPair(c, l, { src: a, dst: b, flags: TCP_FLAG.SYN, seq: c.seq, ack: 0 });
     c.seq++;
-    this.tcpPair(l, c, { src: b, dst: a, flags: TCP_FLAG.SYN | TCP_FLAG.ACK, seq: lseq, ack: c.seq }, 'control', 'control');
-    this.tcpPair(c, l, { src: a, dst: b, flags: TCP_FLAG.ACK, seq: c.seq, ack: lseq + 1 }, 'control', 'control');
+    c.sndBase = c.seq;
+    c.rcvBase = (lseq + 1) >>> 0;
+    this.tcpPair(l, c, { src: b, dst: a, flags: TCP_FLAG.SYN | TCP_FLAG.ACK, seq: lseq, ack: c.seq });
+    this.tcpPair(c, l, { src: a, dst: b, flags: TCP_FLAG.ACK, seq: c.seq, ack: lseq + 1 });
   }
 
   private accept(st: TruthStep, who: Who): void {
@@ -348,19 +443,21 @@ class SensorModel {
       c.peer = s.cookie;
       s.peer = c.cookie;
       s.seq = (c.childSeq ?? s.seq) + 1;
+      s.sndBase = s.seq;
+      s.rcvBase = c.sndBase;
     }
     this.procs.get(st.pid)?.fds.set(st.as, s.cookie);
     if (this.live) this.emit(this.sockEvent('open', s, who, { accepted: true }));
   }
 
-  /** One segment from `from` to `to`: its outgoing then its incoming appearance. */
-  private tcpPair(from: Sock, to: Sock | undefined, seg: Omit<Extract<Wire, { kind: 'tcp' }>, 'kind' | 'payload'> & { payload?: Buffer }, outRole: PacketRole, inRole: PacketRole, attr?: { out?: Attr; in?: Attr }, tag?: string): void {
-    const data = encode({ kind: 'tcp', payload: Buffer.alloc(0), ...seg });
-    this.packet('out', data, from, outRole, attr?.out ?? this.holder(from), tag);
-    if (to) this.packet('in', data, to, inRole, attr?.in ?? this.holder(to), tag);
+  /** One segment from `from` to `to`: its outgoing then its incoming appearance (without data: by holder). */
+  private tcpPair(from: Sock, to: Sock | undefined, seg: Omit<Extract<Wire, { kind: 'tcp' }>, 'kind' | 'payload'> & { payload?: Buffer }, data?: Data): void {
+    const bytes = encode({ kind: 'tcp', payload: Buffer.alloc(0), ...seg });
+    this.packet('out', bytes, from, data ? 'sender' : 'control', data ? this.senderAttr(data) : this.holder(from), data);
+    if (to) this.packet('in', bytes, to, data ? 'reader' : 'control', data ? READER : this.holder(to), data);
   }
 
-  private send(st: TruthStep, who: Who): void {
+  private send(st: SendStep, who: Who): void {
     const s = this.socks.get(st.socket?.cookie ?? '');
     if (!s || !st.tag) return;
     s.lastUser = who;
@@ -371,17 +468,20 @@ class SensorModel {
         s.hashed = true;
       }
     }
-    const payload = Buffer.alloc(st.bytes ?? 64, 'x');
-    payload.write(st.tag, 'latin1');
-    const sender: Attr = { ...who, attribution: 'sender' };
+    const part: Part = { tag: st.tag, bytes: st.bytes ?? 64, who, startNs: this.startOf(who.pid) };
     if (s.type === SOCK_TYPE.STREAM) {
-      const p = this.socks.get(s.peer ?? '');
-      if (!s.local || !s.remote) return;
-      this.tcpPair(s, p, { src: s.local, dst: s.remote, flags: TCP_FLAG.PSH | TCP_FLAG.ACK, seq: s.seq, ack: p?.seq ?? 0, payload }, 'sender', 'reader', { out: sender, in: p ? this.reader(st.tag, p) : undefined }, st.tag);
-      s.seq += payload.length;
-      if (p) this.tcpPair(p, s, { src: s.remote, dst: s.local, flags: TCP_FLAG.ACK, seq: p.seq, ack: s.seq }, 'control', 'control');
+      // MSG_MORE: the bytes wait in the queue; the next send without it takes them along, in one segment
+      if (st.more) {
+        s.held.push(part);
+        return;
+      }
+      const parts = [...s.held, part];
+      s.held = [];
+      this.segment(s, parts, who);
       return;
     }
+    const payload = payloadOf([part]);
+    const data = this.dataOf([part], who);
     const to = parseEndpoint(st.to ?? (s.remote ? `${s.remote.addr}:${s.remote.port}` : '127.0.0.1:0'));
     const v6 = s.family === AF.INET6;
     const srcAddr = loopbackFor(to.addr, s.local?.addr);
@@ -391,30 +491,43 @@ class SensorModel {
       const src = { addr: srcAddr, port: 0 };
       const req = encode({ kind: 'icmp', src, dst: to, v6, reply: false, id, seq, payload });
       const rep = encode({ kind: 'icmp', src: to, dst: src, v6, reply: true, id, seq, payload });
-      this.packet('out', req, s, 'sender', sender, st.tag);
-      this.packet('in', req, undefined, 'kernel', NONE, st.tag, s.netns);
-      this.packet('out', rep, this.kernelSocket(s.netns, v6), 'kernel', NONE, st.tag, s.netns);
-      this.packet('in', rep, s, 'reader', this.reader(st.tag, s), st.tag);
+      this.packet('out', req, s, 'sender', this.senderAttr(data), data);
+      this.packet('in', req, undefined, 'kernel', NONE, data, s.netns);
+      this.packet('out', rep, this.kernelSocket(s.netns, v6), 'kernel', NONE, data, s.netns);
+      this.packet('in', rep, s, 'reader', READER, data);
       return;
     }
     if (s.type === SOCK_TYPE.RAW) {
-      const data = encode({ kind: 'raw', src: { addr: srcAddr, port: 0 }, dst: to, protocol: s.proto, payload });
-      this.packet('out', data, s, 'sender', sender, st.tag);
+      const bytes = encode({ kind: 'raw', src: { addr: srcAddr, port: 0 }, dst: to, protocol: s.proto, payload });
+      this.packet('out', bytes, s, 'sender', this.senderAttr(data), data);
       // one incoming appearance (FORMAT.md: the kernel gives it to every matching raw socket, Hone
       // names one): the socket that reads it, else the oldest matching one
       const matching = [...this.socks.values()].filter((r) => r.type === SOCK_TYPE.RAW && r.proto === s.proto && r.netns === s.netns && !r.released && r.family === s.family);
       const readBy = (this.readerOf.get(st.tag) ?? []).map((x) => x.socket?.cookie);
       const r = matching.find((x) => readBy.includes(x.cookie)) ?? matching[0];
-      if (r) this.packet('in', data, r, 'reader', this.reader(st.tag, r), st.tag);
+      if (r) this.packet('in', bytes, r, 'reader', READER, data);
       return;
     }
     const src = { addr: srcAddr, port: s.local?.port ?? 0 };
-    const data = encode({ kind: 'udp', src, dst: to, payload });
-    this.packet('out', data, s, 'sender', sender, st.tag);
+    const bytes = encode({ kind: 'udp', src, dst: to, payload });
+    this.packet('out', bytes, s, 'sender', this.senderAttr(data), data);
     const readers = this.readerOf.get(st.tag) ?? [];
     const dst = this.socks.get(readers[0]?.socket?.cookie ?? '') ??
       [...this.socks.values()].find((r) => r.type === SOCK_TYPE.DGRAM && !r.released && r.netns === s.netns && r.family === s.family && r.local?.port === to.port && r !== s);
-    if (dst) this.packet('in', data, dst, 'reader', this.reader(st.tag, dst), st.tag);
+    if (dst) this.packet('in', bytes, dst, 'reader', READER, data);
+  }
+
+  /** One TCP data segment holding the bytes of `parts`, made to leave by `releaser`, and its ACK. */
+  private segment(s: Sock, parts: Part[], releaser: Who): void {
+    const p = this.socks.get(s.peer ?? '');
+    if (!s.local || !s.remote) return;
+    const payload = payloadOf(parts);
+    this.tcpPair(s, p, { src: s.local, dst: s.remote, flags: TCP_FLAG.PSH | TCP_FLAG.ACK, seq: s.seq, ack: p?.seq ?? 0, payload }, this.dataOf(parts, releaser));
+    s.seq += payload.length;
+    if (p) {
+      p.received += payload.length;
+      this.tcpPair(p, s, { src: s.remote, dst: s.local, flags: TCP_FLAG.ACK, seq: p.seq, ack: s.seq });
+    }
   }
 
   /** The last reference to a socket went away (close or exit of its last holder). */
@@ -427,15 +540,30 @@ class SensorModel {
     if (!inet(s)) return;
     if (s.type === SOCK_TYPE.STREAM && s.peer && s.local && s.remote) {
       const p = this.socks.get(s.peer)!;
+      // tcp_close pushes what MSG_MORE held back before its FIN
+      if (s.held.length > 0 && !s.reset) this.segment(s, s.held.splice(0), closer);
+      if (s.reset) {
+        // the peer reset it: nothing left to send, the socket is gone at once
+        this.closeEvent(s, closer);
+        return;
+      }
+      if (s.received > s.consumed) {
+        // closed with data it never read: the kernel resets the connection instead of a FIN (RFC 2525)
+        this.tcpPair(s, p, { src: s.local, dst: s.remote, flags: TCP_FLAG.RST | TCP_FLAG.ACK, seq: s.seq, ack: p.seq });
+        this.closeEvent(s, closer);
+        p.reset = true;
+        if (p.released) this.closeEvent(p, { pid: 0, tid: 0 });
+        return;
+      }
       if (!p.finSent) {
         // first closer: FIN; the peer's ACK waits (delayed ACK) for its own FIN
-        this.tcpPair(s, p, { src: s.local, dst: s.remote, flags: TCP_FLAG.FIN | TCP_FLAG.ACK, seq: s.seq, ack: p.seq }, 'control', 'control');
+        this.tcpPair(s, p, { src: s.local, dst: s.remote, flags: TCP_FLAG.FIN | TCP_FLAG.ACK, seq: s.seq, ack: p.seq });
         s.seq++;
         s.finSent = true;
         return;
       }
       // second closer: FIN+ACK; the first closer ACKs and goes to TIME_WAIT (closed by the kernel), then this one is gone
-      this.tcpPair(s, p, { src: s.local, dst: s.remote, flags: TCP_FLAG.FIN | TCP_FLAG.ACK, seq: s.seq, ack: p.seq }, 'control', 'control');
+      this.tcpPair(s, p, { src: s.local, dst: s.remote, flags: TCP_FLAG.FIN | TCP_FLAG.ACK, seq: s.seq, ack: p.seq });
       s.seq++;
       const ack = encode({ kind: 'tcp', src: s.remote, dst: s.local, flags: TCP_FLAG.ACK, seq: p.seq, ack: s.seq, payload: Buffer.alloc(0) });
       this.packet('out', ack, p, 'control', this.holder(p));
@@ -460,6 +588,7 @@ class SensorModel {
       this.socks.set(c, {
         cookie: c, family: v6 ? AF.INET6 : AF.INET, type: SOCK_TYPE.RAW, proto: v6 ? IPPROTO.ICMPV6 : IPPROTO.ICMP, ino: 0, netns, creator: { pid: 0, tid: 0 },
         lastUser: { pid: 0, tid: 0 }, lastHolder: { pid: 0, tid: 0 }, listening: false, hashed: false, pending: [], finSent: false, released: true, seq: 0, inflight: 0, helper: false,
+        holders: [], rcvBase: 0, sndBase: 0, received: 0, consumed: 0, held: [], reset: false,
       });
     }
     return this.socks.get(c)!;
@@ -467,19 +596,31 @@ class SensorModel {
 
   // --- attribution ---
 
-  private reader(tag: string, s: Sock): Attr {
-    const r = (this.readerOf.get(tag) ?? []).find((x) => x.socket?.cookie === s.cookie);
-    return r ? { pid: r.pid, tid: r.tid, attribution: 'reader' } : this.holder(s);
+  /** What a data packet carries: its tags, the byte runs of its writers, who made it leave, who read it. */
+  private dataOf(parts: Part[], releaser: Who): Data {
+    const runs: Data['runs'] = [];
+    let offset = 0;
+    for (const x of parts) {
+      const last = runs[runs.length - 1];
+      if (!last || last.pid !== x.who.pid || last.tid !== x.who.tid) runs.push({ offset, pid: x.who.pid, tid: x.who.tid, startNs: x.startNs });
+      offset += x.bytes;
+    }
+    const readers = parts.flatMap((x) => this.readerOf.get(x.tag) ?? []);
+    return { tags: parts.map((x) => x.tag), runs, releaser: { ...releaser, startNs: this.startOf(releaser.pid) }, readSteps: readers };
   }
 
-  /** A process holding the socket (the creator while it does), for packets the kernel sends on its behalf. */
+  /** Outgoing data: the thread of the first byte, and the runs when several threads wrote it. */
+  private senderAttr(d: Data): Attr {
+    const first = d.runs[0]!;
+    const a: Attr = { pid: first.pid, tid: first.tid, startNs: first.startNs, attribution: 'sender' };
+    if (d.runs.length > 1) a.senders = d.runs.map(({ offset, pid, tid }) => ({ offset, pid, tid }));
+    return a;
+  }
+
+  /** Packets the kernel sends or receives for a socket: its holders, no process. */
   private holder(s: Sock): Attr {
     if (s.creator.pid === 0) return NONE;
-    if (s.released) return { ...s.lastHolder, attribution: 'holder' };
-    const creatorHolds = [...(this.procs.get(s.creator.pid)?.fds.values() ?? [])].includes(s.cookie);
-    if (creatorHolds) return { pid: s.creator.pid, tid: s.creator.pid, attribution: 'holder' };
-    for (const p of this.procs.values()) if (p.alive && [...p.fds.values()].includes(s.cookie)) return { pid: p.pid, tid: p.pid, attribution: 'holder' };
-    return { ...s.lastHolder, attribution: 'holder' };
+    return s.holders.length > 0 ? { attribution: 'holder', holders: [...s.holders] } : { attribution: 'holder' };
   }
 
   // --- events ---
@@ -493,10 +634,12 @@ class SensorModel {
     return this.clock;
   }
 
-  private packet(direction: 'in' | 'out', data: Buffer, s: Sock | undefined, role: PacketRole, a: Attr, tag?: string, netns?: number): void {
+  private packet(direction: 'in' | 'out', bytes: Buffer, s: Sock | undefined, role: PacketRole, a: Attr, data?: Data, netns?: number): void {
+    const packetId = this.nextPacketId++;
+    if (data && s && direction === 'in') for (const t of data.tags) this.datagramIds.set(`${s.cookie} ${t}`, packetId);
     if (!this.live) return;
     const e: PacketEvent = {
-      kind: 'packet', timeNs: this.tick(), direction, data, attribution: a.attribution, netns: s?.netns ?? netns ?? SYSTEM_NETNS,
+      kind: 'packet', timeNs: this.tick(), direction, data: bytes, attribution: a.attribution, netns: s?.netns ?? netns ?? SYSTEM_NETNS, packetId,
       meta: { step: this.step, role },
     };
     if (s) {
@@ -504,14 +647,24 @@ class SensorModel {
       if (s.creator.pid !== 0) {
         e.meta.creator = s.creator;
         e.meta.lastUser = s.lastUser;
+        e.meta.holders = [...s.holders];
       }
       e.meta.anyBound = !!s.local && (s.local.addr === '0.0.0.0' || s.local.addr === '::');
     }
     if (a.pid !== undefined && a.attribution !== 'none') {
       e.pid = a.pid;
       e.tid = a.tid;
+      if (a.startNs !== undefined) e.startNs = a.startNs;
     }
-    if (tag) e.meta.tag = tag;
+    if (a.senders) e.senders = a.senders;
+    if (a.holders) e.holders = a.holders;
+    if (data) {
+      e.meta.tag = data.tags[0]!;
+      e.meta.tags = data.tags;
+      e.meta.runs = data.runs;
+      e.meta.releaser = data.releaser;
+      if (role === 'reader' && s) e.meta.readers = data.readSteps.filter((x) => x.socket?.cookie === s.cookie).map((x) => ({ pid: x.pid, tid: x.tid }));
+    }
     this.out.push(e);
   }
 
@@ -545,7 +698,8 @@ class SensorModel {
     const n = (k: SimEvent['kind'], f?: (e: SimEvent) => boolean) => BigInt(this.out.filter((e) => e.kind === k && (!f || f(e))).length);
     const packets = n('packet');
     const procs = n('process', (e) => e.kind === 'process' && !e.snapshot);
-    const socks = n('socket', (e) => e.kind === 'socket' && !e.snapshot);
+    // read, gain and lose blocks travel with the socket events
+    const socks = n('socket', (e) => e.kind === 'socket' && !e.snapshot) + n('use');
     return {
       kind: 'stats', timeNs: this.clock + 300_000_000n,
       counters: {
@@ -561,10 +715,32 @@ class SensorModel {
 interface Attr {
   pid?: number;
   tid?: number;
+  startNs?: bigint;
+  senders?: SenderRun[];
+  holders?: number[];
   attribution: Attribution;
 }
 
 const NONE: Attr = { attribution: 'none' };
+/** Incoming data: no process; read blocks name the reader. */
+const READER: Attr = { attribution: 'reader' };
+
+interface Data {
+  tags: string[];
+  runs: Array<SenderRun & { startNs: bigint }>;
+  releaser: Who & { startNs: bigint };
+  /** Receive steps of the truth that read one of its tags (on any socket). */
+  readSteps: TruthStep[];
+}
+
+/** The payload of consecutive sends: each starts with its tag, filler after it. */
+function payloadOf(parts: Part[]): Buffer {
+  return Buffer.concat(parts.map((x) => {
+    const b = Buffer.alloc(x.bytes, 'x');
+    b.write(x.tag, 'latin1');
+    return b;
+  }));
+}
 
 function maxBig(a: bigint, b: bigint): bigint {
   return a > b ? a : b;

@@ -1,8 +1,9 @@
 // A simulated capture as /dev/honet writes it (kmod/FORMAT.md, "Text"):
-// HEAD, one line per ring event, TAIL.
+// HEAD, one line per ring event (process, socket, packet, read, gain,
+// lose), TAIL.
 import { IPPROTO } from '../capture/constants.ts';
 import { decodePacket } from '../capture/packet.ts';
-import type { PacketEvent, SimCapture } from './events.ts';
+import type { PacketEvent, SimCapture, UseEvent } from './events.ts';
 
 const EVT = { fork: 'FORK', exec: 'EXEC', exit: 'EXIT', kthread: 'KTHD' } as const;
 
@@ -26,6 +27,9 @@ export function writeHonet(c: SimCapture): string {
       case 'packet':
         lines.push(packetLine(e));
         break;
+      case 'use':
+        lines.push(useLine(e));
+        break;
       case 'stats':
         break;
     }
@@ -43,7 +47,19 @@ function packetLine(e: PacketEvent): string {
     const named = p.protocol === IPPROTO.TCP ? `TCPv${p.version}` : p.protocol === IPPROTO.UDP ? `UDPv${p.version}` : String(p.protocol);
     flow = `${named} ${end(p.src, p.srcPort)} -> ${end(p.dst, p.dstPort)}`;
   }
-  return `${ts(e.timeNs)} PAKT ${e.direction === 'in' ? 'I' : 'O'} ${e.socketId ?? '0'.repeat(16)} ${e.pid ?? 0} ${flow} ${e.data.length} tid=${e.tid ?? 0} by=${e.attribution} netns=${e.netns}`;
+  let l = `${ts(e.timeNs)} PAKT ${e.direction === 'in' ? 'I' : 'O'} ${e.socketId ?? '0'.repeat(16)} ${e.pid ?? 0} ${flow} ${e.data.length} tid=${e.tid ?? 0} by=${e.attribution} netns=${e.netns} id=${e.packetId}`;
+  if (e.startNs !== undefined) l += ` start=${e.startNs}`;
+  if (e.senders !== undefined && e.senders.length > 0) l += ` senders=${e.senders.map((r) => `${r.offset}:${r.pid}:${r.tid}`).join(',')}`;
+  if (e.holders !== undefined && e.holders.length > 0) l += ` holders=${e.holders.join(',')}`;
+  return l;
+}
+
+/** READ, GAIN and LOSE lines (FORMAT.md "Text"). */
+function useLine(e: UseEvent): string {
+  const head = `${ts(e.timeNs)} ${e.what.toUpperCase()} ${e.socketId} ${e.pid} tid=${e.tid} start=${e.startNs}`;
+  if (e.what !== 'read') return `${head} via=${e.via}`;
+  if (e.seq !== undefined) return `${head} len=${e.bytes ?? 0} seq=${e.seq.first}-${e.seq.end}`;
+  return `${head} len=${e.bytes ?? 0} pkt=${e.readPacketId ?? '?'}`;
 }
 
 /** SEC.NSEC of nanoseconds. */

@@ -1,6 +1,6 @@
 // A simulated capture as /dev/hone writes it (kmod/FORMAT.md): SHB, IDB,
-// then one block per ring event, the ISB last. EPB, connection blocks and
-// the ISB go through the shared PcapngWriter; process blocks are written
+// then one block per ring event, the ISB last. EPB, connection blocks,
+// read/gain/lose blocks and the ISB go through the shared PcapngWriter; process blocks are written
 // here with every option of FORMAT.md in its order (the shared writer has
 // no start time, nspid or pid namespace options).
 import { BLOCK, PROCESS_EVENT, PROCESS_OPT } from '../capture/constants.ts';
@@ -21,6 +21,19 @@ export function writePcapng(c: SimCapture, order: ByteOrder = 'le'): Buffer {
           timestampUs: us(e.timeNs), data: e.data, direction: e.direction, attribution: e.attribution, netns: e.netns,
           ...(e.socketId !== undefined ? { socketId: e.socketId } : {}),
           ...(e.pid !== undefined ? { pid: e.pid, tid: e.tid ?? 0 } : {}),
+          packetId: e.packetId,
+          ...(e.startNs !== undefined ? { startNs: e.startNs } : {}),
+          ...(e.senders !== undefined ? { senders: e.senders } : {}),
+          ...(e.holders !== undefined ? { holders: e.holders } : {}),
+        });
+        break;
+      case 'use':
+        w.use({
+          what: e.what, socketId: e.socketId, pid: e.pid, tid: e.tid, startNs: e.startNs, timestampUs: us(e.timeNs),
+          ...(e.via !== undefined ? { via: e.via } : {}),
+          ...(e.seq !== undefined ? { seq: e.seq } : {}),
+          ...(e.readPacketId !== undefined ? { readPacketId: e.readPacketId } : {}),
+          ...(e.bytes !== undefined ? { bytes: e.bytes } : {}),
         });
         break;
       case 'socket':

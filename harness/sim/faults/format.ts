@@ -79,13 +79,13 @@ export const wrongByteOrderMarker: BytesFault = {
   },
 };
 
-/** Block types no Hone reader knows: a local-use type, a future Hone type, an unassigned one. */
-export const UNKNOWN_TYPES = [0x80000001, 0x00000103, 0x00000bad];
+/** Block types no Hone reader knows: a local-use type, a future Hone type (0x103 is the read/gain/lose block now), an unassigned one. */
+export const UNKNOWN_TYPES = [0x80000001, 0x00000104, 0x00000bad];
 
 export const unknownBlocks: BytesFault = {
   kind: 'bytes',
   name: 'unknown-blocks',
-  models: 'A newer sensor (or another tool) writing block types this reader does not know, between known ones: they must be skipped, and the capture judged as if they were not there.',
+  models: 'A newer sensor (or another tool) writing block types this reader does not know (local-use 0x80000001, a future Hone 0x104, 0xbad), between known ones: they must be skipped, and the capture judged as if they were not there.',
   appliesWhen: 'always',
   notApplicable: always,
   mustPass: true,

@@ -1,9 +1,11 @@
 // The fault table: every fault the simulator knows, in the order the table
 // of scenarios by faults shows them.
-import { creatorOnly, lastUser, noAnyAddressInbound, stalePidReuse, wrongDirection } from './attribution.ts';
+import { creatorOnly, lastUser, noAnyAddressInbound, singleSender, stalePidReuse, wrongDirection } from './attribution.ts';
 import { truncatedBlock, unknownBlocks, wrongByteOrderMarker, wrongTrailingLength } from './format.ts';
+import { controlAsSender, noHolderEvents } from './holders.ts';
 import { dropEvents, dropEventsUncounted, dropPackets, dropPacketsUncounted } from './loss.ts';
 import { reorder, swapParentChild } from './order.ts';
+import { noReadBlocks, readerIsCurrent } from './readers.ts';
 import type { Fault } from './types.ts';
 
 export const FAULTS: readonly Fault[] = [
@@ -18,6 +20,11 @@ export const FAULTS: readonly Fault[] = [
   noAnyAddressInbound,
   wrongDirection,
   stalePidReuse,
+  readerIsCurrent,
+  noReadBlocks,
+  singleSender,
+  noHolderEvents,
+  controlAsSender,
   truncatedBlock,
   wrongTrailingLength,
   wrongByteOrderMarker,

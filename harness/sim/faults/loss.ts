@@ -11,8 +11,8 @@ export const DROP_FRACTION = 0.2;
 type Target = 'events' | 'packets';
 
 function drop(ctx: FaultContext, target: Target, counted: boolean): SimCapture {
-  const isTarget = (e: SimEvent) => (target === 'packets' ? e.kind === 'packet' : (e.kind === 'process' || e.kind === 'socket') && !e.snapshot);
-  const matters = (e: SimEvent) => (target === 'packets' ? judged(e) : (e.kind === 'process' || e.kind === 'socket') && !e.snapshot && e.meta.scenario);
+  const isTarget = (e: SimEvent) => (target === 'packets' ? e.kind === 'packet' : e.kind === 'use' || ((e.kind === 'process' || e.kind === 'socket') && !e.snapshot));
+  const matters = (e: SimEvent) => (target === 'packets' ? judged(e) : (e.kind === 'use' || ((e.kind === 'process' || e.kind === 'socket') && !e.snapshot)) && e.meta.scenario);
   const candidates = ctx.perfect.events.filter(isTarget);
   const lost = new Set(candidates.filter(() => ctx.rng.next() < DROP_FRACTION));
   // A loss that only hits events nobody judges is invisible by design; make sure one judged event is lost.
@@ -30,24 +30,25 @@ function drop(ctx: FaultContext, target: Target, counted: boolean): SimCapture {
       add(ISB_OPT.PACKETS_DELIVERED, -n('packet'));
       add(ISB_OPT.PROCESS_RING_DROPPED, n('process'));
       add(ISB_OPT.PROCESS_DELIVERED, -n('process'));
-      add(ISB_OPT.SOCKET_RING_DROPPED, n('socket'));
-      add(ISB_OPT.SOCKET_DELIVERED, -n('socket'));
+      // read, gain and lose blocks are counted with the socket events
+      add(ISB_OPT.SOCKET_RING_DROPPED, n('socket') + n('use'));
+      add(ISB_OPT.SOCKET_DELIVERED, -(n('socket') + n('use')));
     }
   }
   return c;
 }
 
 const hasEvents = ({ perfect }: Pick<FaultContext, 'perfect'>) =>
-  perfect.events.some((e) => (e.kind === 'process' || e.kind === 'socket') && !e.snapshot && e.meta.scenario) ? undefined : 'no process or socket event after the capture started';
+  perfect.events.some((e) => (e.kind === 'use' || ((e.kind === 'process' || e.kind === 'socket') && !e.snapshot)) && e.meta.scenario) ? undefined : 'no process or socket event after the capture started';
 const hasPackets = ({ perfect }: Pick<FaultContext, 'perfect'>) => (perfect.events.some(judged) ? undefined : 'no judged packet');
 
-const EVENTS = /^missing (fork|exec|exit|(snapshot )?open|close) /;
+const EVENTS = /^missing (fork|exec|exit|(snapshot )?open|close|read block|gain|lose) /;
 const PACKETS = /^missing packet: /;
 
 export const dropEvents: EventFault = {
   kind: 'events',
   name: 'drop-events',
-  models: `The reader's ring overflows: ${DROP_FRACTION * 100}% of process and socket events are lost, and the ISB counts them (options 259, 263).`,
+  models: `The reader's ring overflows: ${DROP_FRACTION * 100}% of process and socket events (with read, gain and lose blocks) are lost, and the ISB counts them (options 259, 263).`,
   appliesWhen: 'the scenario has process or socket events after the capture started',
   notApplicable: hasEvents,
   expect: EVENTS,

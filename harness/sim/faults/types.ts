@@ -43,12 +43,34 @@ export interface BytesFault extends FaultBase {
 
 export type Fault = EventFault | BytesFault;
 
-/** Appearances of tagged payload that the checker judges (RULES.md "Packets that carry payload"). */
+/** Appearances of tagged payload that the checker judges (RULES.md): every send's, and incoming data somebody read. */
 export function judged(e: SimEvent): e is PacketEvent {
-  return e.kind === 'packet' && (e.meta.role === 'sender' || (e.meta.role === 'reader' && e.attribution === 'reader'));
+  return e.kind === 'packet' && (e.meta.role === 'sender' || (e.meta.role === 'reader' && (e.meta.readers?.length ?? 0) > 0));
+}
+
+/** The threads a judged packet's tags must be attributed to: the writers of its byte runs, or its readers. */
+export function dueTo(e: PacketEvent): Array<{ pid: number; tid: number }> {
+  if (e.meta.role === 'sender') return e.meta.runs ?? [];
+  return e.meta.readers ?? [];
+}
+
+/** A sensor of the 15.07 kind: the label on the packet is the whole story (no read, gain or lose blocks, no holders). */
+export function withoutUseBlocks(c: SimCapture): SimCapture {
+  return { ...c, events: c.events.filter((e) => e.kind !== 'use') };
 }
 
 /** A copy of a capture whose events can be edited without touching the original. */
 export function copyCapture(c: SimCapture, events: SimEvent[] = c.events): SimCapture {
   return { ...c, events: events.map((e) => ('meta' in e ? { ...e, meta: { ...e.meta } } : { ...e, counters: { ...e.counters } })) as SimEvent[] };
+}
+
+/** Make a packet say `who` sent it (pid options 258/8 and 262), as a sensor that labels packets would. */
+export function labelWith(e: PacketEvent, who: { pid: number; tid: number; startNs?: bigint }, attribution: PacketEvent['attribution']): void {
+  e.pid = who.pid;
+  e.tid = who.tid;
+  if (who.startNs !== undefined) e.startNs = who.startNs;
+  else delete e.startNs;
+  delete e.senders;
+  delete e.holders;
+  e.attribution = attribution;
 }

@@ -54,7 +54,7 @@ t.test('another seed: small scenarios still catch every applicable fault', async
   t.ok(r.ok, renderTable(r).split('\n').filter((l) => /MISSED|PERFECT|NO SCENARIO/.test(l)).join('\n') || 'ok');
 });
 
-t.test('perfect captures from truths recorded by the real runner pass, with or without knownGap; creator-only is TODO on the hard ones', async (t) => {
+t.test('perfect captures from truths recorded by the real runner pass, with or without knownGap; creator-only never passes (TODO where knownGap)', async (t) => {
   const dir = join(here, '..', 'fixtures', 'truth');
   for (const f of readdirSync(dir)) {
     const truth = parseTruth(readFileSync(join(dir, f), 'utf8'), f);
@@ -65,8 +65,8 @@ t.test('perfect captures from truths recorded by the real runner pass, with or w
     delete strict.knownGap;
     t.equal(judge(strict, truth, perfect.pcapng).status, 'pass', `${truth.scenario}: perfect passes (knownGap removed)`);
     const creator = judge(scenario, truth, simulate({ scenario, truth, fault: 'creator-only' }).pcapng);
-    const hard = ['fork-child-sends', 'fork-shared-turns', 'exec-inherited-socket', 'scm-rights-passed', 'two-threads-one-socket'].includes(truth.scenario);
-    t.equal(creator.status, hard ? 'todo' : 'pass', `${truth.scenario}: creator-only is ${hard ? 'todo' : 'pass'}`);
+    // under the new rules the old sensor fails everywhere: no read blocks, no holder events, data labelled creator
+    t.equal(creator.status, scenario.knownGap ? 'todo' : 'fail', `${truth.scenario}: creator-only is ${scenario.knownGap ? 'todo' : 'fail'}`);
   }
 });
 

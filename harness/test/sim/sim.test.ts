@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ISB_OPT, parseHonet, readPcapng, type PacketBlock } from '../../capture/index.ts';
+import { decodePacket, ISB_OPT, parseHonet, readPcapng, WhoRead, type Block, type HonetUse, type PacketBlock, type UseBlock } from '../../capture/index.ts';
 import { parseTruth } from '../../check/index.ts';
 import { simCommand } from '../../cli/sim.ts';
 import { loadScenarios, validateScenario } from '../../scenario/index.ts';
@@ -67,8 +67,9 @@ t.test('PCAP-NG options in kmod/FORMAT.md order; honet text says the same as the
     for (const b of blocks) {
       const codes = 'options' in b ? b.options.map((o) => o.code) : [];
       if (b.kind === 'process') t.ok(inOrder(codes, [2, 5, 6, 7, 257, 258, 259, 260, 261, 3, 4]), `${name}: process options ${codes}`);
-      if (b.kind === 'packet') t.ok(inOrder(codes, [257, 258, 2, 8, 259, 260, 1]), `${name}: EPB options ${codes}`);
+      if (b.kind === 'packet') t.ok(inOrder(codes, [257, 258, 2, 8, 259, 260, 261, 262, 263, 264, 1]), `${name}: EPB options ${codes}`);
       if (b.kind === 'connection') t.ok(inOrder(codes, [2, 257, 258, 259, 260, 261, 262]), `${name}: connection options ${codes}`);
+      if (b.kind === 'use') t.ok(inOrder(codes, [2, 257, 258, 259, 260, 261, 262, 263]), `${name}: read/gain/lose options ${codes}`);
     }
     const packets = blocks.filter((b): b is PacketBlock => b.kind === 'packet');
     const lines = honet.filter((h) => h.kind === 'packet');
@@ -76,7 +77,15 @@ t.test('PCAP-NG options in kmod/FORMAT.md order; honet text says the same as the
     lines.forEach((l, i) => {
       const p = packets[i]!;
       if (l.kind !== 'packet') return;
-      t.same([l.direction, l.socketId, l.pid, l.attribution, l.length], [p.direction, p.socketId, p.pid ?? 0, p.attribution, p.packetLength], `${name}: line ${l.line}`);
+      t.same([l.direction, l.socketId, l.pid, l.attribution, l.length, l.packetId, l.startNs, l.senders, l.holders], [p.direction, p.socketId, p.pid ?? 0, p.attribution, p.packetLength, p.packetId, p.startNs, p.senders, p.holders], `${name}: line ${l.line}`);
+    });
+    const uses = blocks.filter((b): b is UseBlock => b.kind === 'use');
+    const useLines = honet.filter((h): h is HonetUse => h.kind === 'use');
+    t.ok(uses.length > 0, `${name}: read, gain or lose blocks`);
+    t.equal(useLines.length, uses.length, `${name}: one READ/GAIN/LOSE line per block`);
+    useLines.forEach((l, i) => {
+      const u = uses[i]!;
+      t.same([l.what, l.socketId, l.pid, l.tid, l.startNs, l.via, l.bytes, l.seq, l.readPacketId], [u.what, u.socketId, u.pid, u.tid, u.startNs, u.via, u.bytes, u.seq, u.readPacketId], `${name}: line ${l.line}`);
     });
     t.equal(honet.filter((h) => h.kind === 'process').length, blocks.filter((b) => b.kind === 'process').length, `${name}: process lines`);
     t.equal(honet.filter((h) => h.kind === 'socket').length, blocks.filter((b) => b.kind === 'connection').length, `${name}: socket lines`);
@@ -84,6 +93,105 @@ t.test('PCAP-NG options in kmod/FORMAT.md order; honet text says the same as the
     t.equal(honet.at(-1)?.kind, 'tail');
     t.equal(blocks.at(-1)?.kind, 'stats', 'the ISB ends the section');
   }
+});
+
+/** Blocks of a simulation and who's who in its truth. */
+function sim(name: string, seed = 1) {
+  const r = simulate({ scenario: sc(name), seed });
+  const blocks = readPcapng(r.pcapng).blocks;
+  const pidOf = (actor: string) => r.truth.steps.find((x) => x.kind === 'fork' && x.child === actor)!.childPid!;
+  const cookieOf = (actor: string, handle: string) => r.truth.steps.find((x) => x.actor === actor && (x.sock === handle || x.as === handle) && x.socket)!.socket!.cookie;
+  const tagged = (tag: string | undefined, dir: 'in' | 'out') =>
+    blocks.flatMap((b, i) => (b.kind === 'packet' && b.direction === dir && tag && decodePacket(b.data)?.payload.toString('latin1').includes(tag) ? [{ b, i }] : []));
+  return { ...r, blocks, pidOf, cookieOf, tagged };
+}
+
+t.test('the new format: every read block the truth implies names exactly the bytes and datagrams read (all scenarios, two seeds)', async (t) => {
+  for (const name of scenarios.keys()) {
+    if (name === 'thousand-connections') continue;
+    for (const seed of [1, 4]) {
+      const r = sim(name, seed);
+      const who = new WhoRead(r.blocks);
+      const startOf = new Map(r.blocks.flatMap((b) => (b.kind === 'process' && b.startNs !== undefined ? [[b.pid, b.startNs] as const] : [])));
+      for (const st of r.truth.steps) {
+        if (st.kind !== 'recv' && st.kind !== 'recvfrom') continue;
+        for (const tag of st.tags ?? []) {
+          const copies = r.tagged(tag, 'in').filter(({ b }) => b.kind === 'packet' && b.socketId === st.socket?.cookie);
+          t.ok(copies.length > 0, `${name}/${seed}: ${tag} arrives on the reading socket`);
+          for (const { b, i } of copies) {
+            const p = b as PacketBlock;
+            t.same([p.attribution, p.pid, p.tid], ['reader', undefined, undefined], `${name}/${seed}: incoming data names no process`);
+            const at = decodePacket(p.data)!.payload.toString('latin1').indexOf(tag);
+            const readers = who.readersOf(i, at).map((x) => [x.block.pid, x.block.tid]);
+            t.same(readers, [[st.pid, st.tid]], `${name}/${seed}: the read block covering ${tag} names step ${st.step}'s thread`);
+          }
+        }
+      }
+      for (const b of r.blocks) {
+        if (b.kind === 'packet' && b.attribution === 'sender') t.equal(b.startNs, startOf.get(b.pid!), `${name}/${seed}: a sender's start time is its process's`);
+        if (b.kind === 'use') t.equal(b.startNs, startOf.get(b.pid), `${name}/${seed}: a ${b.what} block's start time is its process's`);
+        if (b.kind === 'packet' && b.attribution === 'holder') t.equal(b.pid, undefined, `${name}/${seed}: holder packets name no process`);
+      }
+      const ids = r.blocks.flatMap((b) => (b.kind === 'packet' ? [b.packetId!] : []));
+      t.ok(ids.every((id, k) => k === 0 || id > ids[k - 1]!), `${name}/${seed}: packet ids increase`);
+    }
+  }
+});
+
+t.test('the new format: MSG_MORE bytes leave with the next write, one segment, two sender runs', async (t) => {
+  const r = sim('cork-released-by-later-write');
+  const [held, release] = r.truth.steps.filter((x) => x.kind === 'send');
+  const outs = r.tagged(held!.tag, 'out');
+  t.equal(outs.length, 1, 'one outgoing segment holds the held bytes');
+  const seg = outs[0]!.b as PacketBlock;
+  t.ok(decodePacket(seg.data)!.payload.toString('latin1').includes(release!.tag!), 'and the releasing write\'s');
+  t.same([seg.pid, seg.tid, seg.attribution], [held!.pid, held!.tid, 'sender'], 'labelled by the first byte\'s writer (the parent)');
+  t.same(seg.senders, [{ offset: 0, pid: held!.pid, tid: held!.tid }, { offset: held!.bytes, pid: release!.pid, tid: release!.tid }], 'runs: the parent\'s 40 bytes, then the child\'s');
+  t.notOk(r.blocks.some((b, i) => i < outs[0]!.i && b.kind === 'packet' && b.direction === 'out' && (b.packetLength ?? 0) > 60 && b.socketId === seg.socketId), 'nothing left before the release');
+  const single = readPcapng(simulate({ scenario: sc('cork-released-by-later-write'), seed: 1, fault: 'single-sender' }).pcapng).blocks.find((b) => b.kind === 'packet' && b.packetId === seg.packetId) as PacketBlock;
+  t.same([single.pid, single.senders], [release!.pid, undefined], 'single-sender: the releasing child for all of it, no runs');
+});
+
+t.test('the new format: holders, gains and loses', async (t) => {
+  const w = sim('reply-read-by-forked-worker');
+  const c = w.cookieOf('client', 'c');
+  const [client, worker] = [w.pidOf('client'), w.pidOf('worker')];
+  const uses = (b: Block[], cookie: string) => b.filter((x): x is UseBlock => x.kind === 'use' && x.socketId === cookie && x.what !== 'read').map((x) => `${x.what} ${x.pid} ${x.via}`);
+  t.same(uses(w.blocks, c), [`gain ${worker} fork`, `lose ${client} close`, `lose ${worker} close`], 'the worker gains c at fork; each loses it at its close');
+  const after = w.blocks.filter((b): b is PacketBlock => b.kind === 'packet' && b.socketId === c && b.attribution === 'holder');
+  t.ok(after.some((b) => b.holders?.length === 2 && b.holders.includes(client) && b.holders.includes(worker)), 'ACKs while both hold c list both');
+  t.ok(after.every((b) => b.pid === undefined), 'and no pid');
+
+  const a = sim('accepted-socket-to-child');
+  const conn = a.cookieOf('server', 'conn');
+  const [server, handler] = [a.pidOf('server'), a.pidOf('handler')];
+  t.same(uses(a.blocks, conn), [`gain ${handler} fork`, `lose ${server} close`, `lose ${handler} close`]);
+  const acks = a.blocks.filter((b): b is PacketBlock => b.kind === 'packet' && b.socketId === conn && b.attribution === 'holder');
+  t.ok(acks.some((b) => JSON.stringify(b.holders) === JSON.stringify([handler])), 'after the acceptor closed its descriptor, the handler is the only holder');
+
+  const u = sim('udp-shared-two-receivers');
+  const reads = u.blocks.filter((b): b is UseBlock => b.kind === 'use' && b.what === 'read');
+  const [d1, d2] = u.truth.steps.filter((x) => x.kind === 'sendto');
+  const idIn = (tag: string | undefined) => (u.tagged(tag, 'in')[0]!.b as PacketBlock).packetId;
+  t.same(reads.map((x) => [x.pid, x.readPacketId, x.seq]), [[u.pidOf('receiver'), idIn(d1!.tag), undefined], [u.pidOf('child'), idIn(d2!.tag), undefined]], 'datagram reads name the packet id, by the parent then the child');
+});
+
+t.test('the new format: closing with unread data resets the connection (kernel-sent-ack-rst)', async (t) => {
+  const r = sim('kernel-sent-ack-rst');
+  const [c, conn] = [r.cookieOf('client', 'c'), r.cookieOf('server', 'conn')];
+  const flags = (b: PacketBlock) => decodePacket(b.data)?.tcpFlags ?? '';
+  const on = (cookie: string) => r.blocks.filter((b): b is PacketBlock => b.kind === 'packet' && b.socketId === cookie);
+  const rstOut = on(c).filter((b) => b.direction === 'out' && flags(b).includes('R'));
+  const rstIn = on(conn).filter((b) => b.direction === 'in' && flags(b).includes('R'));
+  t.equal(rstOut.length, 1, 'one RST leaves the client\'s socket');
+  t.same([rstOut[0]?.attribution, rstOut[0]?.pid, rstOut[0]?.holders], ['holder', undefined, undefined], 'labelled holder, no pid, no holders (the client had closed it)');
+  t.same([rstIn[0]?.attribution, rstIn[0]?.holders], ['holder', [r.pidOf('server')]], 'arrives on the server\'s socket, listing its holder');
+  t.notOk([...on(c), ...on(conn)].some((b) => flags(b).includes('F')), 'no FIN either way');
+  const unread = r.truth.steps.filter((x) => x.kind === 'send' && x.actor === 'server')[0]!;
+  const i = r.tagged(unread.tag, 'in')[0]!.i;
+  t.same(new WhoRead(r.blocks).readersOf(i), [], 'the data the client never read has no read block');
+  const close = r.blocks.findIndex((b) => b.kind === 'connection' && b.event === 'close' && b.socketId === c);
+  t.ok(close > r.blocks.indexOf(rstOut[0]!), 'the client\'s close block follows its RST');
 });
 
 t.test('faults do what they say', async (t) => {
@@ -107,6 +215,17 @@ t.test('faults do what they say', async (t) => {
   t.ok(swapped.length >= 2, 'fork blocks name the parent (the runner) as the new process');
   const creator = readPcapng(simulate({ scenario: sc('fork-child-sends'), seed: 1, fault: 'creator-only' }).pcapng).blocks;
   t.ok(creator.filter((b) => b.kind === 'packet' && b.pid !== undefined).every((b) => b.kind === 'packet' && b.attribution === 'creator'), 'creator-only: every packet with a process says creator');
+  const fc = (fault?: string) => readPcapng(simulate({ scenario: sc('fork-child-sends'), seed: 1, ...(fault ? { fault } : {}) }).pcapng).blocks;
+  const kinds = (b: Block[]) => new Set(b.filter((x): x is UseBlock => x.kind === 'use').map((x) => x.what));
+  t.same([...kinds(fc())].sort(), ['gain', 'lose', 'read'], 'the perfect capture has read, gain and lose blocks');
+  t.same([...kinds(creator)], [], 'creator-only: none (15.07 had none)');
+  t.same([...kinds(fc('no-read-blocks'))].sort(), ['gain', 'lose'], 'no-read-blocks: no read blocks');
+  t.same([...kinds(fc('no-holder-events'))], ['read'], 'no-holder-events: no gain or lose blocks');
+  const current = fc('reader-is-current');
+  t.ok(current.filter((b) => b.kind === 'packet' && b.direction === 'in' && b.attribution === 'reader').every((b) => b.kind === 'packet' && b.pid !== undefined), 'reader-is-current: incoming data carries a pid');
+  t.notOk(kinds(current).has('read'), 'and there are no read blocks');
+  const ctl = fc('control-as-sender').filter((b): b is PacketBlock => b.kind === 'packet' && decodePacket(b.data)?.payload.length === 0 && b.socketId !== undefined);
+  t.ok(ctl.length > 5 && ctl.every((b) => b.attribution === 'sender' && b.pid !== undefined && b.holders === undefined), 'control-as-sender: packets without data name a sender');
   const any = readPcapng(simulate({ scenario: sc('udp-any-v6'), seed: 1, fault: 'no-any-address-inbound' }).pcapng).blocks;
   const inbound = any.filter((b) => b.kind === 'packet' && b.direction === 'in');
   t.ok(inbound.length >= 3 && inbound.every((b) => b.kind === 'packet' && b.socketId === undefined && b.pid === undefined), 'inbound to the server bound to ::, and to the client (bound to :: by its first sendto), finds no socket');
@@ -148,14 +267,16 @@ t.test('hone sim: writes the files, prints the text, checks, lists faults, print
   t.equal(r.code, 0);
   t.ok(existsSync(out) && existsSync(join(dir, 'c.honet.txt')) && existsSync(join(dir, 'c.truth.json')), 'pcapng, text and derived truth written');
   t.match(r.out, /check: todo/, 'the checker\'s verdict: a known gap');
-  t.match(r.out, /attributed to pid \d+ \(parent\), the socket's creator/);
+  t.match(r.out, /missing read block of pid \d+ \(server\)/, 'the old sensor writes no read blocks');
+  t.match(r.out, /is labelled creator, expected holder/, 'and labels the kernel\'s packets by creator');
   const truth = parseTruth(readFileSync(join(dir, 'c.truth.json'), 'utf8'));
   const again = await run(['fork-child-sends', '--truth', join(dir, 'c.truth.json'), '--out', join(dir, 'd.pcapng')]);
   t.equal(again.code, 0);
   t.equal(judge(sc('fork-child-sends'), truth, readFileSync(join(dir, 'd.pcapng'))).status, 'pass', 'perfect capture from a given truth.json passes');
   const text = await run(['udp-any-v4']);
   t.match(text.out, /^\d+\.\d{9} HEAD \d+\.\d{9}\n/, 'without --out: the honet text');
-  t.match(text.out, / PAKT I [0-9a-f]{16} \d+ UDPv4 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+ \d+ tid=\d+ by=reader netns=\d+\n/);
+  t.match(text.out, / PAKT I [0-9a-f]{16} 0 UDPv4 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+ \d+ tid=0 by=reader netns=\d+ id=\d+\n/);
+  t.match(text.out, / READ [0-9a-f]{16} \d+ tid=\d+ start=\d+ len=48 pkt=\d+\n/);
   const list = await run(['--list-faults']);
   for (const f of FAULTS) t.match(list.out, new RegExp(`^${f.name}\\n  models: `, 'm'), f.name);
   const table = await run(['--faults-table', '--scenario', 'two-threads-one-socket', '--scenario', 'udp-any-v6']);
