@@ -46,6 +46,23 @@ export class WhoRead {
     if (b.packetId === undefined) return [];
     return later.filter((r) => r.block.readPacketId === b.packetId);
   }
+
+  /**
+   * The read blocks that consumed any byte of the packet at
+   * `blocks[packetIndex]` (TCP: whose range meets the segment's payload
+   * range; datagrams: by packet id), in capture order.
+   */
+  readersOfPacket(packetIndex: number): ReadAt[] {
+    const b = this.blocks[packetIndex];
+    if (b?.kind !== 'packet' || b.direction !== 'in' || b.socketId === undefined) return [];
+    const later = (this.bySocket.get(b.socketId) ?? []).filter((r) => r.index > packetIndex);
+    const first = byteSeq(b, 0);
+    if (first === undefined) return b.packetId === undefined ? [] : later.filter((r) => r.block.readPacketId === b.packetId);
+    const len = decodePacket(b.data)?.payload.length ?? 0;
+    if (len === 0) return [];
+    const seg = { first, end: (first + len) >>> 0 };
+    return later.filter((r) => r.block.seq !== undefined && (seqCovers(r.block.seq, first) || seqCovers(seg, r.block.seq.first)));
+  }
 }
 
 /** One-off form of WhoRead#readersOf. */

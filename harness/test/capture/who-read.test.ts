@@ -80,3 +80,16 @@ t.test('datagrams: by packet id, whatever the offset', async (t) => {
   t.same(idx.readersOf(2), [], 'read on another socket does not count');
   t.same(idx.readersOf(4), [], 'a packet without id has no provable reader');
 });
+
+t.test('readersOfPacket: every read block that took any byte of the segment', async (t) => {
+  const w = new PcapngWriter('le').header()
+    .packet({ direction: 'in', data: seg(0xfffffff8, '0123456789abcdef'), socketId: A, attribution: 'reader' }) // 2: [2^32-8, 8)
+    .use({ what: 'read', socketId: A, pid: 4, tid: 4, seq: { first: 0xfffffff0, end: 0xfffffff8 } }) // 3: before it
+    .use({ what: 'read', socketId: A, pid: 5, tid: 5, seq: { first: 0xfffffff0, end: 0xfffffffa } }) // 4: overlaps its start
+    .use({ what: 'read', socketId: A, pid: 6, tid: 6, seq: { first: 0xfffffffa, end: 2 } }) // 5: inside, across 0
+    .use({ what: 'read', socketId: A, pid: 7, tid: 7, seq: { first: 6, end: 100 } }) // 6: overlaps its end
+    .use({ what: 'read', socketId: A, pid: 8, tid: 8, seq: { first: 8, end: 100 } }); // 7: after it
+  const idx = new WhoRead(readPcapng(w.toBuffer()).blocks);
+  t.same(idx.readersOfPacket(2).map((r) => r.block.pid), [5, 6, 7]);
+  t.same(idx.readersOfPacket(3), [], 'not a packet');
+});
