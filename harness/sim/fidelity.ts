@@ -4,6 +4,7 @@
 // from the truth (pid -> actor, tid -> thread, cookie -> "actor:handle#n",
 // tag -> step), then compared chain by chain: each process's events, each
 // socket's blocks and packets, each tag's appearances, in capture order.
+// Read, gain and lose blocks join their socket's chain (with attribution).
 // Timestamps, ids, ports, sequence numbers and the interleaving of
 // unrelated chains are not compared (README.md, "Fidelity").
 import { IPPROTO } from '../capture/constants.ts';
@@ -47,6 +48,12 @@ export function project(blocks: Block[], truth: Truth, o: ProjectOptions = {}): 
       // who closed is not compared: the same close is reported from a process or from softirq (pid 0) by timing
       const by = b.event === 'open' ? ` by=${actor(b.pid)} tid=${thread(b.tid)}` : '';
       add(`socket ${s}`, `${b.event} ${b.family}/${b.type}/${b.protocol}${by}${flags}`);
+    } else if (b.kind === 'use') {
+      // read, gain and lose blocks name processes: they are attribution
+      const s = names.socks.get(b.socketId ?? '');
+      if (!s || !withAttr) continue;
+      const detail = b.what === 'read' ? `len=${b.bytes ?? '-'}${b.seq ? ' seq' : ''}${b.readPacketId !== undefined ? ' pkt' : ''}` : `via=${b.via ?? '-'}`;
+      add(`socket ${s}`, `${b.what} by=${actor(b.pid)} tid=${thread(b.tid)} ${detail}`);
     } else if (b.kind === 'packet') {
       const p = decodePacket(b.data);
       const tags = p ? [...p.payload.toString('latin1').matchAll(tagRe)].map((m) => Number(m[1])) : [];
@@ -54,7 +61,10 @@ export function project(blocks: Block[], truth: Truth, o: ProjectOptions = {}): 
       if (sock === 'kernel' && tags.length === 0) continue;
       if (sock === 'none' && tags.length === 0) continue;
       const what = !p ? '?' : p.protocol === IPPROTO.TCP ? `tcp [${p.tcpFlags ?? ''}]` : p.protocol === IPPROTO.UDP ? 'udp' : p.icmpType !== undefined && (p.protocol === IPPROTO.ICMP || p.protocol === IPPROTO.ICMPV6) ? `icmp type ${p.icmpType}` : `proto ${p.protocol}`;
-      const who = withAttr ? ` pid=${actor(b.pid)} tid=${thread(b.tid)} by=${b.attribution ?? '-'}` : '';
+      let who = withAttr ? ` pid=${actor(b.pid)} tid=${thread(b.tid)} by=${b.attribution ?? '-'}` : '';
+      // sender runs and holders by name; holders as a set (the sensor swaps the last holder into a gap)
+      if (withAttr && b.senders) who += ` senders=${b.senders.map((r) => `${r.offset}:${actor(r.pid)}/${thread(r.tid)}`).join(',')}`;
+      if (withAttr && b.holders) who += ` holders=${b.holders.map(actor).sort().join(',')}`;
       const item = `${b.direction} ${what} len=${b.packetLength}${tags.length ? ` tag=${tags.join(',')}` : ''}${who}`;
       if (sock !== 'none' && sock !== 'kernel') add(`socket ${sock}`, item);
       for (const t of tags) add(`tag ${t}`, `${item} socket=${sock}`);
@@ -140,7 +150,7 @@ export interface FidelityResult {
  * Which simulated sensor to compare a real capture with: the one that attributes like it. A
  * capture with sender or reader attribution (EPB option 259 = 2 or 3) comes from a sensor with
  * the [attribution] work: the perfect model; otherwise (creator, holder, none) the creator-only
- * fault, which is what the sensor of 2026-11 does.
+ * fault, which is what the sensor before it did.
  */
 export function sensorModelOf(blocks: Block[]): 'creator-only' | undefined {
   return blocks.some((b) => b.kind === 'packet' && (b.attribution === 'sender' || b.attribution === 'reader')) ? undefined : 'creator-only';
@@ -183,4 +193,13 @@ export function lineShape(line: string): string {
     .replace(/\b[0-9a-f]{16}\b/g, 'ID')
     .replace(/=\d+/g, '=N')
     .replace(/\b\d+(\.\d+)?\b/g, 'N');
+}
+
+/**
+ * Was this capture written by the sensor of the [attribution] work (FORMAT.md, Hone 26.11)? Its
+ * packets carry packet ids (EPB option 261); the older sensor's do not, and the simulator no
+ * longer writes that format, so such captures cannot be compared with it.
+ */
+export function hasPacketIds(blocks: Block[]): boolean {
+  return blocks.some((b) => b.kind === 'packet' && b.packetId !== undefined);
 }
