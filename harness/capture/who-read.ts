@@ -37,9 +37,22 @@ export class WhoRead {
    * packet id (EPB option 261), whatever the offset.
    */
   readersOf(packetIndex: number, offset = 0): ReadAt[] {
+    return this.covering(packetIndex, offset, 'after');
+  }
+
+  /**
+   * Read blocks BEFORE the packet that already consumed that byte: an inbound
+   * segment whose bytes were read before it arrived is a duplicate (a TCP
+   * retransmission the kernel drops), not data anybody reads.
+   */
+  readBefore(packetIndex: number, offset = 0): ReadAt[] {
+    return this.covering(packetIndex, offset, 'before');
+  }
+
+  private covering(packetIndex: number, offset: number, when: 'before' | 'after'): ReadAt[] {
     const b = this.blocks[packetIndex];
     if (b?.kind !== 'packet' || b.direction !== 'in' || b.socketId === undefined) return [];
-    const later = (this.bySocket.get(b.socketId) ?? []).filter((r) => r.index > packetIndex);
+    const later = (this.bySocket.get(b.socketId) ?? []).filter((r) => (when === 'after' ? r.index > packetIndex : r.index < packetIndex));
     if (later.length === 0) return [];
     const seq = byteSeq(b, offset);
     if (seq !== undefined) return later.filter((r) => r.block.seq !== undefined && seqCovers(r.block.seq, seq));

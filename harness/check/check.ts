@@ -97,10 +97,11 @@ export function checkScenario(input: CheckInput): Verdict {
   // ---- packets ----
   const readers = new WhoRead(blocks);
   const closedAt = closeIndex(blocks);
-  const expected = new Map<string, { judged: string[]; wrong: string[] }>();
+  /** judged appearances, their faults, and inbound duplicates (bytes read before the packet came) */
+  const expected = new Map<string, { judged: string[]; wrong: string[]; duplicates: string[] }>();
   for (const [tag, s] of m.sends) {
-    expected.set(`${tag} out`, { judged: [], wrong: [] });
-    for (const r of m.receives.get(tag) ?? []) if (s) expected.set(`${tag} in ${r.step.step}`, { judged: [], wrong: [] });
+    expected.set(`${tag} out`, { judged: [], wrong: [], duplicates: [] });
+    for (const r of m.receives.get(tag) ?? []) if (s) expected.set(`${tag} in ${r.step.step}`, { judged: [], wrong: [], duplicates: [] });
   }
   const tagRe = new RegExp(`<HT:${m.truth.runId}:(\\d{6})>`, 'g');
   const flows = flowIndex(m);
@@ -126,10 +127,19 @@ export function checkScenario(input: CheckInput): Verdict {
       const slot = expected.get(role.key);
       if (!slot) continue;
       const so = m.sockets.get(role.expect.sock.cookie);
+      const covered = role.kind === 'receiver' ? readers.readersOf(index, offset) : [];
+      const before = role.kind === 'receiver' && covered.length === 0 ? readers.readBefore(index, offset)[0] : undefined;
+      if (before && b.socketId === role.expect.sock.cookie) {
+        // a retransmission of bytes already read: judged only if no other appearance is
+        slot.duplicates.push(
+          `incoming packet with tag ${tag} read by ${who(m, role.expect.step.pid, role.expect.step.tid)}: no read block covers it after the packet (offset ${b.offset}); the read block at offset ${before.block.offset} before it does`,
+        );
+        continue;
+      }
       const wrong =
         (role.kind === 'sender'
           ? judgeSender(m, b, role.expect, tag, offset)
-          : judgeReceiver(m, b, role.expect, tag, offset, readers.readersOf(index, offset), index)) ??
+          : judgeReceiver(m, b, role.expect, tag, offset, covered, index)) ??
         (so && lifetimeProblem(m, so, index, position, tag));
       slot.judged.push(String(index));
       if (wrong) slot.wrong.push(wrong);
@@ -137,7 +147,10 @@ export function checkScenario(input: CheckInput): Verdict {
   }
   for (const [key, slot] of expected) {
     packets.total++;
-    if (slot.judged.length === 0) {
+    if (slot.judged.length === 0 && slot.duplicates.length > 0) {
+      packets.wrong++;
+      problems.push(slot.duplicates[0]!);
+    } else if (slot.judged.length === 0) {
       packets.missing++;
       problems.push(`missing packet: ${describeSlot(m, key)}`);
     } else if (slot.wrong.length > 0) {

@@ -375,7 +375,17 @@ t.test('incoming: no read block covering the tag fails (TCP by sequence number, 
   const r3 = uses(early, 'read').find((b) => b.spec.pid === server.pid)!;
   early.splice(early.indexOf(r3), 1);
   early.splice(early.indexOf(firstTaggedPacket(early, 'reader')), 0, r3);
-  failsWith(t, await verdict('tcp-loopback-v4', early), /no read block covers TCP sequence number/);
+  const ve = await verdict('tcp-loopback-v4', early);
+  t.equal(ve.packets.wrong, 1);
+  failsWith(t, ve, /read by pid \d+ \(server\): no read block covers it after the packet \(offset \d+\); the read block at offset \d+ before it does/);
+
+  // a retransmission of bytes already read is not judged when the first copy was
+  const retrans = ideal('tcp-loopback-v4');
+  const firstCopy = firstTaggedPacket(retrans, 'reader');
+  const r4 = uses(retrans, 'read').find((b) => b.spec.pid === server.pid)!;
+  retrans.splice(retrans.indexOf(r4) + 1, 0, { ...firstCopy, spec: { ...firstCopy.spec, packetId: 999n } });
+  const vr = await verdict('tcp-loopback-v4', retrans);
+  t.equal(vr.status, 'pass', 'the duplicate after the read is not held against the sensor');
 
   const udp = ideal('udp-shared-two-receivers');
   const child = truthStep('udp-shared-two-receivers', (s) => s.kind === 'recvfrom' && s.actor === 'child');
