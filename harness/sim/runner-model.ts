@@ -225,7 +225,7 @@ class RunnerModel {
         st.sock = a.sock!;
         st.bytes = size;
         st.tag = tag;
-        if (a.more === 'true') (st as TruthStep & { more?: boolean }).more = true;
+        if (a.more === 'true') st.more = true;
         if (sock.type === SOCK_TYPE.STREAM) {
           const peer = this.socks.get(this.peers.get(sock.cookie) ?? '');
           if (peer) {

@@ -78,9 +78,6 @@ interface Part {
   startNs: bigint;
 }
 
-/** A send step as the runner records it (harness/runner/README.md: `more` with MSG_MORE). */
-type SendStep = TruthStep & { more?: boolean };
-
 const SYSTEM_NETNS = 4026531840;
 
 export interface SensorOptions {
@@ -457,7 +454,7 @@ class SensorModel {
     if (to) this.packet('in', bytes, to, data ? 'reader' : 'control', data ? READER : this.holder(to), data);
   }
 
-  private send(st: SendStep, who: Who): void {
+  private send(st: TruthStep, who: Who): void {
     const s = this.socks.get(st.socket?.cookie ?? '');
     if (!s || !st.tag) return;
     s.lastUser = who;
