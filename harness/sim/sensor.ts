@@ -39,7 +39,6 @@ interface Sock {
   netns: number;
   creator: Who;
   lastUser: Who;
-  lastHolder: Who;
   local?: Endpoint;
   remote?: Endpoint;
   listening: boolean;
@@ -246,13 +245,15 @@ class SensorModel {
         if (proc) {
           proc.alive = false;
           if (this.live) this.emit(this.proc('exit', proc, st.pid, { scenario: true, status: (st.code ?? 0) << 8 }));
-          // exit_files: each socket leaves the file table (lose), then its last reference may go
-          for (const c of new Set(proc.fds.values())) {
-            for (const [h, x] of [...proc.fds]) if (x === c) proc.fds.delete(h);
+          // the sensor drops every socket of an exiting process right after its EXIT block
+          // (kmod: hone_holders_scan at the exit event); the descriptors close after that
+          const held = [...new Set(proc.fds.values())];
+          for (const c of held) {
             const s = this.socks.get(c);
             if (s && inet(s)) this.lose(s, who, 'exit');
-            this.maybeRelease(c, who);
           }
+          proc.fds.clear();
+          for (const c of held) this.maybeRelease(c, who);
         }
         break;
       case 'socket':
@@ -388,7 +389,7 @@ class SensorModel {
 
   private newSock(so: NonNullable<TruthStep['socket']>, st: TruthStep, who: Who): Sock {
     const s: Sock = {
-      cookie: so.cookie, family: so.family, type: so.type, proto: so.proto, ino: so.ino, netns: st.netns, creator: who, lastUser: who, lastHolder: who,
+      cookie: so.cookie, family: so.family, type: so.type, proto: so.proto, ino: so.ino, netns: st.netns, creator: who, lastUser: who,
       listening: false, hashed: false, pending: [], finSent: false, released: false, seq: this.rng.int(1, 0x7fffffff), inflight: 0, helper: false,
       holders: inet(so) ? [who.pid] : [], rcvBase: 0, sndBase: 0, received: 0, consumed: 0, held: [], reset: false,
     };
@@ -533,7 +534,6 @@ class SensorModel {
     if (!s || s.released || s.inflight > 0) return;
     for (const p of this.procs.values()) if ([...p.fds.values()].includes(cookie)) return;
     s.released = true;
-    s.lastHolder = closer;
     if (!inet(s)) return;
     if (s.type === SOCK_TYPE.STREAM && s.peer && s.local && s.remote) {
       const p = this.socks.get(s.peer)!;
@@ -584,7 +584,7 @@ class SensorModel {
       this.kernelIcmp.set(key, c);
       this.socks.set(c, {
         cookie: c, family: v6 ? AF.INET6 : AF.INET, type: SOCK_TYPE.RAW, proto: v6 ? IPPROTO.ICMPV6 : IPPROTO.ICMP, ino: 0, netns, creator: { pid: 0, tid: 0 },
-        lastUser: { pid: 0, tid: 0 }, lastHolder: { pid: 0, tid: 0 }, listening: false, hashed: false, pending: [], finSent: false, released: true, seq: 0, inflight: 0, helper: false,
+        lastUser: { pid: 0, tid: 0 }, listening: false, hashed: false, pending: [], finSent: false, released: true, seq: 0, inflight: 0, helper: false,
         holders: [], rcvBase: 0, sndBase: 0, received: 0, consumed: 0, held: [], reset: false,
       });
     }
