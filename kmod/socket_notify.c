@@ -22,7 +22,9 @@
  *   filp_close(file, files)		a descriptor left a file table
  *					(close-on-exec, dup2, exit; close()
  *					before 6.8);
- *   file_close_fd() returning a file	close() from 6.8 (optional).
+ *   file_close_fd() returning a file	close() from 6.8 (optional);
+ *   do_tcp_sendpages(sk, ...)		sendfile() before 6.5 (optional);
+ *   tcp_read_sock() returning > 0	splice() from a TCP socket.
  * Nothing in the socket is modified and no reference is held per socket.
  */
 #include <linux/module.h>
@@ -223,6 +225,14 @@ static struct kretprobe tcp_recv_probe = {
 	.maxactive = 64,
 };
 
+static struct kretprobe tcp_read_sock_probe = {
+	.kp.symbol_name = "tcp_read_sock",
+	.entry_handler = on_tcp_recv_entry,
+	.handler = on_tcp_recv_return,
+	.data_size = sizeof(struct sock *),
+	.maxactive = 64,
+};
+
 /* Only from 6.8, where close() no longer goes through filp_close(). */
 static struct kretprobe close_fd_probe = {
 	.kp.symbol_name = "file_close_fd",
@@ -230,7 +240,13 @@ static struct kretprobe close_fd_probe = {
 	.maxactive = 64,
 };
 
-static bool close_fd_probed;
+/* Only before 6.5, where sendfile() had its own path into TCP. */
+static struct kprobe sendpages_probe = {
+	.symbol_name = "do_tcp_sendpages",
+	.pre_handler = on_tcp_send,
+};
+
+static bool close_fd_probed, sendpages_probed;
 
 static int __init socket_notify_init(void)
 {
@@ -247,17 +263,31 @@ static int __init socket_notify_init(void)
 	err = register_kretprobe(&tcp_recv_probe);
 	if (err) {
 		pr_err("kretprobe on tcp_recvmsg: error %d\n", err);
-		unregister_kprobes(probe_list, ARRAY_SIZE(probe_list));
-		return err;
+		goto err_kprobes;
+	}
+	err = register_kretprobe(&tcp_read_sock_probe);
+	if (err) {
+		pr_err("kretprobe on tcp_read_sock: error %d\n", err);
+		goto err_recv;
 	}
 	close_fd_probed = !register_kretprobe(&close_fd_probe);
+	sendpages_probed = !register_kprobe(&sendpages_probe);
 	return 0;
+
+err_recv:
+	unregister_kretprobe(&tcp_recv_probe);
+err_kprobes:
+	unregister_kprobes(probe_list, ARRAY_SIZE(probe_list));
+	return err;
 }
 
 static void __exit socket_notify_exit(void)
 {
+	if (sendpages_probed)
+		unregister_kprobe(&sendpages_probe);
 	if (close_fd_probed)
 		unregister_kretprobe(&close_fd_probe);
+	unregister_kretprobe(&tcp_read_sock_probe);
 	unregister_kretprobe(&tcp_recv_probe);
 	unregister_kprobes(probe_list, ARRAY_SIZE(probe_list));
 }
