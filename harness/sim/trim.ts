@@ -28,6 +28,7 @@ export function trimHonet(text: string, truth: Truth): string {
       if (t[1] === 'HEAD' || t[1] === 'TAIL') return true;
       if (['FORK', 'EXEC', 'EXIT', 'KTHD'].includes(t[1] ?? '')) return procs.has(Number(t[2]));
       if (t[1] === 'SOCK') return socks.has(t[7] ?? '');
+      if (['READ', 'GAIN', 'LOSE'].includes(t[1] ?? '')) return socks.has(t[2] ?? '');
       if (t[1] === 'PAKT') return socks.has(t[3] ?? '') || (t[3] === '0'.repeat(16) && /^(1|58) (127\.0\.0\.1|\[::1\]) -> /.test(t.slice(5).join(' ')));
       return false;
     })
@@ -46,6 +47,7 @@ function keeper(truth: Truth): (b: Block) => boolean {
       case 'process':
         return procs.has(b.pid);
       case 'connection':
+      case 'use':
         return socks.has(b.socketId ?? '');
       case 'packet': {
         if (b.socketId !== undefined && socks.has(b.socketId)) return true;
