@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -316,6 +317,72 @@ static int recv_fd(const struct step *st, int via)
 	return fd;
 }
 
+/*
+ * send via=sendfile: the payload goes to an unlinked temporary file in
+ * OUTDIR, then sendfile() sends it whole to the socket (before 6.5 the
+ * kernel takes do_tcp_sendpages, later tcp_sendmsg with MSG_SPLICE_PAGES).
+ */
+static void send_file(const struct step *st, int fd, int type, const char *data, size_t size)
+{
+	char path[4200];
+	size_t put = 0, done = 0;
+	off_t off = 0;
+	int ffd;
+
+	if (type != SOCK_STREAM)
+		fail_step(st, "via=sendfile needs a stream socket");
+	snprintf(path, sizeof(path), "%s/.sendfile-%d-XXXXXX", R.outdir, st->index);
+	ffd = mkstemp(path);
+	if (ffd < 0)
+		fail_step(st, "mkstemp %s: %m", path);
+	unlink(path);
+	while (put < size) {
+		ssize_t n = write(ffd, data + put, size - put);
+
+		if (n <= 0)
+			fail_step(st, "write to the sendfile source: %m");
+		put += n;
+	}
+	while (done < size) {
+		ssize_t n = sendfile(fd, ffd, &off, size - done);
+
+		if (n < 0)
+			fail_step(st, "sendfile after %zu of %zu bytes: %m", done, size);
+		if (n == 0)
+			fail_step(st, "sendfile: nothing sent after %zu of %zu bytes", done, size);
+		done += n;
+	}
+	close(ffd);
+}
+
+/* recv via=splice: splice() from the socket into a pipe, read() the pipe; until `size` bytes. */
+static void recv_splice(const struct step *st, int fd, char *buf, size_t size)
+{
+	size_t got = 0;
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC))
+		fail_step(st, "pipe: %m");
+	while (got < size) {
+		ssize_t n = splice(fd, NULL, p[1], NULL, size - got, 0);
+
+		if (n < 0)
+			fail_step(st, "splice after %zu of %zu bytes: %m", got, size);
+		if (n == 0)
+			fail_step(st, "splice: peer closed after %zu of %zu bytes", got, size);
+		for (ssize_t r = 0; r < n;) {
+			ssize_t m = read(p[0], buf + got + r, n - r);
+
+			if (m <= 0)
+				fail_step(st, "read from the splice pipe after %zu of %zu bytes: %m", got + r, size);
+			r += m;
+		}
+		got += n;
+	}
+	close(p[0]);
+	close(p[1]);
+}
+
 static void do_send(const struct step *st, struct jbuf *j, int fd, int with_target)
 {
 	size_t size = size_arg(st), head = 0, done = 0;
@@ -326,12 +393,17 @@ static void do_send(const struct step *st, struct jbuf *j, int fd, int with_targ
 	socklen_t sl = 0;
 	int proto = sock_proto(fd), type = sock_type(fd);
 	const char *more = step_arg(st, "more");
+	const char *via = with_target ? NULL : step_arg(st, "via");
 	int flags = MSG_NOSIGNAL;
 
 	if (more && !strcmp(more, "true"))
 		flags |= MSG_MORE; /* a stream socket holds the bytes until a send without it */
 	else if (more && strcmp(more, "false"))
 		fail_step(st, "more=%s: expected true or false", more);
+	if (via && strcmp(via, "sendfile"))
+		fail_step(st, "via=%s: a send is plain or via=sendfile", via);
+	if (via && (flags & MSG_MORE))
+		fail_step(st, "more=true cannot be combined with via=sendfile");
 	if (with_target)
 		sl = target(st, &ss);
 	/* ping socket: the runner writes the ICMP echo header, the kernel fixes id and checksum. */
@@ -342,6 +414,10 @@ static void do_send(const struct step *st, struct jbuf *j, int fd, int with_targ
 		buf[6] = (st->index >> 8) & 0xff;
 		buf[7] = st->index & 0xff;
 		memcpy(buf + head, data, size);
+	}
+	if (via) {
+		send_file(st, fd, type, data, size);
+		done = size;
 	}
 	while (done < size + head) {
 		ssize_t n = with_target ? sendto(fd, buf + done, size + head - done, flags, (struct sockaddr *)&ss, sl)
@@ -376,10 +452,18 @@ static void do_recv(const struct step *st, struct jbuf *j, int fd, int with_from
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	int type = sock_type(fd);
+	const char *via = with_from ? NULL : step_arg(st, "via");
 
 	if (!buf)
 		fail_step(st, "out of memory");
-	if (type == SOCK_STREAM) {
+	if (via && strcmp(via, "splice"))
+		fail_step(st, "via=%s: a recv is plain or via=splice", via);
+	if (via && type != SOCK_STREAM)
+		fail_step(st, "via=splice needs a stream socket");
+	if (via) {
+		recv_splice(st, fd, buf, size);
+		got = size;
+	} else if (type == SOCK_STREAM) {
 		while (got < size) {
 			ssize_t n = recv(fd, buf + got, size - got, 0);
 

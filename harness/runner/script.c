@@ -4,7 +4,9 @@
  *   hone-runner-script 1
  *   scenario NAME
  *   steps N
- *   step I ACTOR KIND key=value ...   (send: more=true sends with MSG_MORE)
+ *   step I ACTOR KIND key=value ...   (send: more=true sends with MSG_MORE,
+ *                                      via=sendfile sends with sendfile();
+ *                                      recv: via=splice reads with splice())
  *   end
  */
 #include "runner.h"
@@ -60,6 +62,26 @@ static int parse_step(struct step *st, char *line, int expect, char *err, size_t
 		}
 		if (strcmp(more, "true") && strcmp(more, "false")) {
 			snprintf(err, errlen, "step %d: more=%s: expected true or false", expect, more);
+			return -1;
+		}
+	}
+	if (step_arg(st, "via") && (!strcmp(st->kind, "send") || !strcmp(st->kind, "recv") ||
+				    !strcmp(st->kind, "sendto") || !strcmp(st->kind, "recvfrom"))) {
+		const char *via = step_arg(st, "via");
+		const char *want = !strcmp(st->kind, "send") ? "sendfile" : !strcmp(st->kind, "recv") ? "splice" : NULL;
+		const char *more = step_arg(st, "more");
+
+		if (!want) {
+			snprintf(err, errlen, "step %d: via= is not for %s steps (send: via=sendfile, recv: via=splice)",
+				 expect, st->kind);
+			return -1;
+		}
+		if (strcmp(via, want)) {
+			snprintf(err, errlen, "step %d: %s via=%s: expected via=%s", expect, st->kind, via, want);
+			return -1;
+		}
+		if (more && !strcmp(more, "true")) {
+			snprintf(err, errlen, "step %d: more=true cannot be combined with via=sendfile", expect);
 			return -1;
 		}
 	}

@@ -29,9 +29,13 @@ export type Step =
   | ({ kind: 'listen'; sock: string; backlog?: number } & By)
   | ({ kind: 'connect'; sock: string; to: Target } & By)
   | ({ kind: 'accept'; sock: string; as: string } & By)
-  /** `more: true`: send with MSG_MORE (a stream socket holds the bytes until a later send without it). */
-  | ({ kind: 'send'; sock: string; size?: number; more?: boolean } & By)
-  | ({ kind: 'recv'; sock: string; size?: number } & By)
+  /**
+   * `more: true`: send with MSG_MORE (a stream socket holds the bytes until a later send without it).
+   * `via: 'sendfile'` (stream sockets): the payload is written to a temporary file and sent with sendfile().
+   */
+  | ({ kind: 'send'; sock: string; size?: number; more?: boolean; via?: 'sendfile' } & By)
+  /** `via: 'splice'` (stream sockets): splice() from the socket into a pipe, then read() the pipe. */
+  | ({ kind: 'recv'; sock: string; size?: number; via?: 'splice' } & By)
   | ({ kind: 'sendto'; sock: string; to: Target; size?: number } & By)
   | ({ kind: 'recvfrom'; sock: string; size?: number } & By)
   | ({ kind: 'shutdown'; sock: string; how: 'rd' | 'wr' | 'rdwr' } & By)

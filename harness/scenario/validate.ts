@@ -40,7 +40,7 @@ export function validateScenario(value: unknown, file = '<scenario>'): { scenari
 const HEADER_KEYS = new Set(['name', 'description', 'knownGap', 'needsFreshGuest', 'processes', 'steps', 'file']);
 const NAME = /^[A-Za-z][A-Za-z0-9_]{0,30}$/;
 
-type FieldType = 'name' | 'bool' | 'int' | 'family' | 'socktype' | 'addr' | 'target' | 'how' | 'port' | 'size' | 'ms' | 'proto' | 'code';
+type FieldType = 'name' | 'bool' | 'int' | 'family' | 'socktype' | 'addr' | 'target' | 'how' | 'port' | 'size' | 'ms' | 'proto' | 'code' | 'sendvia' | 'recvvia';
 type Fields = Record<string, { type: FieldType; optional?: boolean }>;
 const req = (type: FieldType) => ({ type });
 const opt = (type: FieldType) => ({ type, optional: true });
@@ -56,8 +56,8 @@ const SHAPES: { [K in StepKind]: Fields } = {
   listen: { by: req('name'), sock: req('name'), backlog: opt('int') },
   connect: { by: req('name'), sock: req('name'), to: req('target') },
   accept: { by: req('name'), sock: req('name'), as: req('name') },
-  send: { by: req('name'), sock: req('name'), size: opt('size'), more: opt('bool') },
-  recv: { by: req('name'), sock: req('name'), size: opt('size') },
+  send: { by: req('name'), sock: req('name'), size: opt('size'), more: opt('bool'), via: opt('sendvia') },
+  recv: { by: req('name'), sock: req('name'), size: opt('size'), via: opt('recvvia') },
   sendto: { by: req('name'), sock: req('name'), to: req('target'), size: opt('size') },
   recvfrom: { by: req('name'), sock: req('name'), size: opt('size') },
   shutdown: { by: req('name'), sock: req('name'), how: req('how') },
@@ -110,6 +110,8 @@ function fieldProblem(type: FieldType, v: unknown): string | undefined {
     case 'code': return int(0, 255);
     case 'family': return v === 'inet' || v === 'inet6' ? undefined : 'must be "inet" or "inet6"';
     case 'socktype': return v === 'stream' || v === 'dgram' || v === 'raw' ? undefined : 'must be "stream", "dgram" or "raw"';
+    case 'sendvia': return v === 'sendfile' ? undefined : 'must be "sendfile" (or left out for a plain send)';
+    case 'recvvia': return v === 'splice' ? undefined : 'must be "splice" (or left out for a plain recv)';
     case 'how': return v === 'rd' || v === 'wr' || v === 'rdwr' ? undefined : 'must be "rd", "wr" or "rdwr"';
     case 'addr': return typeof v === 'string' && (isIPv4(v) || isIPv6(v)) ? undefined : 'must be an IPv4 or IPv6 address';
     case 'target': {
@@ -285,6 +287,8 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
       case 'recv': {
         const so = inet(step.sock);
         if (!so.connected) f(`"${step.sock}" is not connected: ${step.kind} needs a connected socket (use sendto/recvfrom otherwise)`);
+        if (step.via !== undefined && so.type !== 'stream') f(`"${step.sock}" is not a stream socket: via: '${step.via}' is only for stream (TCP) sockets`);
+        if (step.kind === 'send' && step.via !== undefined && step.more) f(`more: true cannot be combined with via: 'sendfile' (sendfile() takes no MSG_MORE)`);
         if (step.kind === 'recv') {
           // the peer of a corked socket is not known here: refuse any recv while some socket holds back bytes
           const held = sockets.find((x) => x.heldSince !== undefined);

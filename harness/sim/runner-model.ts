@@ -226,6 +226,7 @@ class RunnerModel {
         st.bytes = size;
         st.tag = tag;
         if (a.more === 'true') st.more = true;
+        if (a.via !== undefined) st.via = a.via; // sendfile: the same bytes as a plain send
         if (sock.type === SOCK_TYPE.STREAM) {
           const peer = this.socks.get(this.peers.get(sock.cookie) ?? '');
           if (peer) {
@@ -245,6 +246,7 @@ class RunnerModel {
         const { sock, fd } = handle(a.sock!);
         const size = Number(a.size ?? 64);
         st.sock = a.sock!;
+        if (a.via !== undefined) st.via = a.via; // splice: the same bytes as a plain recv
         if (sock.type === SOCK_TYPE.STREAM) {
           const from = sock.readPos;
           sock.readPos += size;

@@ -4,7 +4,7 @@
 // Loopback sockets, forks and execs only; netns/raw/ping steps need root.
 import t from 'tap';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +67,29 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
       t.equal(reader.pid, truth.steps.find((x) => x.kind === 'fork' && x.child === 'worker')?.childPid, 'the worker (the forked child) reads the reply');
       t.equal(reader.tags?.length, 1, 'and records the tag it read');
     }
+    if (s.name === 'sendfile-splice') {
+      const [request, reply] = truth.steps.filter((x) => x.kind === 'send');
+      const [serverRead, parentRead] = truth.steps.filter((x) => x.kind === 'recv');
+      const childPid = truth.steps.find((x) => x.kind === 'fork' && x.child === 'child')?.childPid;
+      const client = truth.steps.find((x) => x.kind === 'socket' && x.actor === 'client')!;
+      const server = truth.steps.find((x) => x.kind === 'socket' && x.actor === 'server')!;
+      t.same([request!.via, serverRead!.via, reply!.via, parentRead!.via], ['sendfile', 'splice', 'sendfile', 'splice'], 'truth records via on every send and recv');
+      t.equal(request!.actor, 'child');
+      t.equal(request!.pid, childPid, 'the forked child sends the request');
+      t.not(request!.pid, client.pid, 'not the socket\'s creator');
+      t.equal(request!.socket?.cookie, client.socket?.cookie, 'on the socket the parent created');
+      t.equal(serverRead!.pid, server.pid, 'the server reads the request');
+      t.same(serverRead!.tags, [request!.tag], 'with the child\'s tag, read through the pipe');
+      t.equal(serverRead!.bytes, request!.bytes);
+      t.equal(parentRead!.actor, 'client');
+      t.equal(parentRead!.pid, client.pid, 'the parent, not the child, reads the reply');
+      t.same(parentRead!.tags, [reply!.tag], 'with the server\'s tag');
+      t.equal(parentRead!.bytes, reply!.bytes);
+      t.equal(parentRead!.socket?.cookie, request!.socket?.cookie, 'on the shared socket');
+      const childClose = truth.steps.find((x) => x.kind === 'close' && x.actor === 'child')!;
+      t.ok(childClose.step > parentRead!.step, 'the child still holds the socket when the reply is read');
+      t.notOk(readdirSync(r.out).some((f) => f.startsWith('.sendfile')), 'no sendfile source file left');
+    }
     if (s.name === 'udp-shared-two-receivers') {
       const reads = truth.steps.filter((x) => x.kind === 'recvfrom');
       const sends = truth.steps.filter((x) => x.kind === 'sendto');
@@ -125,6 +148,17 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
     t.equal(truth.failedStep, 2);
   });
 
+  t.test('sendfile and splice need a stream socket', async (t) => {
+    const script = (kind: string) => ['hone-runner-script 1', 'scenario x', 'steps 5', 'step 0 runner fork child=a',
+      'step 1 a socket sock=u family=inet type=dgram', 'step 2 a connect sock=u addr=127.0.0.1 port=9', `step 3 a ${kind}`, 'step 4 a exit code=0', 'end', ''].join('\n');
+    const s = run(script('send sock=u via=sendfile'), 'udp-sendfile', '--no-capture');
+    t.equal(s.status, 1);
+    t.match(s.stderr, /hone-runner: step 3 \(a send\): via=sendfile needs a stream socket/);
+    const r = run(script('recv sock=u via=splice'), 'udp-splice', '--no-capture');
+    t.equal(r.status, 1);
+    t.match(r.stderr, /hone-runner: step 3 \(a recv\): via=splice needs a stream socket/);
+  });
+
   t.test('a malformed script is refused', async (t) => {
     const r = run('hone-runner-script 1\nscenario x\nsteps 2\nstep 0 runner fork child=a\nend\n', 'short', '--no-capture');
     t.equal(r.status, 1);
@@ -135,6 +169,11 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
     t.match(r3.stderr, /step 0: more= is only for send steps, not fork/);
     const r4 = run('hone-runner-script 1\nscenario x\nsteps 1\nstep 0 a send sock=c more=yes\nend\n', 'more-yes', '--no-capture');
     t.match(r4.stderr, /step 0: more=yes: expected true or false/);
+    const bad = (line: string) => run(`hone-runner-script 1\nscenario x\nsteps 1\n${line}\nend\n`, 'via', '--no-capture').stderr;
+    t.match(bad('step 0 a send sock=c via=splice'), /step 0: send via=splice: expected via=sendfile/);
+    t.match(bad('step 0 a recv sock=c via=sendfile'), /step 0: recv via=sendfile: expected via=splice/);
+    t.match(bad('step 0 a sendto sock=c to=s via=sendfile'), /step 0: via= is not for sendto steps/);
+    t.match(bad('step 0 a send sock=c more=true via=sendfile'), /step 0: more=true cannot be combined with via=sendfile/);
   });
 
   t.test('without the module, capture fails clearly', { skip: existsSync('/dev/hone') ? '/dev/hone exists here' : false }, async (t) => {

@@ -9,6 +9,7 @@ t.test('the shipped scenario set', async (t) => {
     'fork-child-sends', 'fork-shared-turns', 'exec-inherited-socket', 'scm-rights-passed', 'two-threads-one-socket',
     'short-lived-sender', 'thousand-connections', 'netns-second-namespace', 'socket-before-reader',
     'reply-read-by-forked-worker', 'cork-released-by-later-write', 'accepted-socket-to-child', 'udp-shared-two-receivers', 'kernel-sent-ack-rst',
+    'sendfile-splice',
   ]) {
     t.ok(names.includes(n), `has ${n}`);
   }
@@ -63,4 +64,23 @@ t.test('send with more: true compiles to more=true; more: false is left out', as
   const lines = compileScenario({ name: 'm', description: 'x', processes: ['a'], steps: [...tcp] }).split('\n');
   t.ok(lines.includes('step 6 a send sock=c size=30 more=true'), 'more=true');
   t.ok(lines.includes('step 7 a send sock=c size=30'), 'false: no argument');
+});
+
+t.test('send via: sendfile and recv via: splice compile to via=sendfile / via=splice', async (t) => {
+  const tcp = [
+    { kind: 'socket', by: 'a', sock: 'l', family: 'inet', type: 'stream' },
+    { kind: 'bind', by: 'a', sock: 'l', addr: '127.0.0.1' },
+    { kind: 'listen', by: 'a', sock: 'l' },
+    { kind: 'socket', by: 'a', sock: 'c', family: 'inet', type: 'stream' },
+    { kind: 'connect', by: 'a', sock: 'c', to: { sock: 'l' } },
+    { kind: 'accept', by: 'a', sock: 'l', as: 's' },
+    { kind: 'send', by: 'a', sock: 'c', size: 30, via: 'sendfile' },
+    { kind: 'recv', by: 'a', sock: 's', size: 30, via: 'splice' },
+    { kind: 'send', by: 'a', sock: 's', size: 30 },
+    { kind: 'recv', by: 'a', sock: 'c', size: 30 },
+  ] as const;
+  const lines = compileScenario({ name: 'v', description: 'x', processes: ['a'], steps: [...tcp] }).split('\n');
+  t.ok(lines.includes('step 7 a send sock=c size=30 via=sendfile'), 'via=sendfile');
+  t.ok(lines.includes('step 8 a recv sock=s size=30 via=splice'), 'via=splice');
+  t.ok(lines.includes('step 9 a send sock=s size=30') && lines.includes('step 10 a recv sock=c size=30'), 'plain steps: no via');
 });

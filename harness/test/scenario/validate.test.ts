@@ -63,6 +63,22 @@ const bad: Array<[string, unknown, number | undefined, RegExp]> = [
     { kind: 'connect', by: 'a', sock: 'u', to: { addr: '127.0.0.1', port: 9 } },
     { kind: 'send', by: 'a', sock: 'u', more: true },
   ]), 2, /only for stream sockets/],
+  ['send via something other than sendfile', base([...tcp, { kind: 'send', by: 'b', sock: 'c', via: 'splice' }]), 6, /field "via" must be "sendfile"/],
+  ['recv via something other than splice', base([...tcp, { kind: 'send', by: 'b', sock: 'c' }, { kind: 'recv', by: 'a', sock: 'conn', via: 'sendfile' }]), 7, /field "via" must be "splice"/],
+  ['via on sendto', base([...tcp, { kind: 'sendto', by: 'b', sock: 'c', to: { sock: 'srv' }, via: 'sendfile' }]), 6, /unknown field "via" \(a sendto step has/],
+  ['via on recvfrom', base([{ kind: 'socket', by: 'a', sock: 'u', family: 'inet', type: 'dgram' }, { kind: 'bind', by: 'a', sock: 'u', addr: '127.0.0.1' }, { kind: 'recvfrom', by: 'a', sock: 'u', via: 'splice' }]), 2, /unknown field "via" \(a recvfrom step has/],
+  ['sendfile on a datagram socket', base([
+    { kind: 'socket', by: 'a', sock: 'u', family: 'inet', type: 'dgram' },
+    { kind: 'connect', by: 'a', sock: 'u', to: { addr: '127.0.0.1', port: 9 } },
+    { kind: 'send', by: 'a', sock: 'u', via: 'sendfile' },
+  ]), 2, /"u" is not a stream socket: via: 'sendfile' is only for stream \(TCP\) sockets/],
+  ['splice on a datagram socket', base([
+    { kind: 'socket', by: 'a', sock: 'u', family: 'inet', type: 'dgram' },
+    { kind: 'connect', by: 'a', sock: 'u', to: { addr: '127.0.0.1', port: 9 } },
+    { kind: 'recv', by: 'a', sock: 'u', via: 'splice' },
+  ]), 2, /"u" is not a stream socket: via: 'splice' is only for stream \(TCP\) sockets/],
+  ['sendfile on a unix socket', base([{ kind: 'socketpair', by: 'a', sock: 'u1', peer: 'u2' }, { kind: 'send', by: 'a', sock: 'u1', via: 'sendfile' }]), 1, /"u1" is a unix socket/],
+  ['sendfile with more', base([...tcp, { kind: 'send', by: 'b', sock: 'c', more: true, via: 'sendfile' }]), 6, /more: true cannot be combined with via: 'sendfile'/],
   ['recv while bytes are held back', base([...tcp, { kind: 'send', by: 'b', sock: 'c', size: 30, more: true }, { kind: 'recv', by: 'a', sock: 'conn', size: 30 }]), 7, /still holds the bytes of the send with more: true at step 6/],
 ];
 
@@ -71,6 +87,13 @@ t.test('a send with more: true is released by a later send or by the last close'
   t.doesNotThrow(() => validateScenario(base([...tcp, held, { kind: 'send', by: 'b', sock: 'c', size: 30 }, { kind: 'recv', by: 'a', sock: 'conn', size: 60 }])), 'a later send without more');
   t.doesNotThrow(() => validateScenario(base([...tcp, held, { kind: 'close', by: 'b', sock: 'c' }, { kind: 'recv', by: 'a', sock: 'conn', size: 30 }])), 'the last close');
   t.throws(() => validateScenario(base([...tcp, { kind: 'fork', by: 'b', child: 'k' }, held, { kind: 'close', by: 'b', sock: 'c' }, { kind: 'recv', by: 'a', sock: 'conn', size: 30 }])), /still holds/, 'a close while another process holds it sends nothing');
+});
+
+t.test('send via: sendfile and recv via: splice on a connected stream socket', async (t) => {
+  t.doesNotThrow(() => validateScenario(base([...tcp,
+    { kind: 'send', by: 'b', sock: 'c', size: 30, via: 'sendfile' },
+    { kind: 'recv', by: 'a', sock: 'conn', size: 30, via: 'splice' },
+  ])));
 });
 
 for (const [what, scenario, step, reason] of bad) {
