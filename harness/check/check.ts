@@ -105,6 +105,7 @@ export function checkScenario(input: CheckInput): Verdict {
   }
   const tagRe = new RegExp(`<HT:${m.truth.runId}:(\\d{6})>`, 'g');
   const flows = flowIndex(m);
+  const holdersAt = holderSets(blocks);
   for (const [index, b] of blocks.entries()) {
     if (b.kind !== 'packet') continue;
     const p = decodePacket(b.data);
@@ -112,7 +113,7 @@ export function checkScenario(input: CheckInput): Verdict {
     const tags = [...p.payload.toString('latin1').matchAll(tagRe)].map((x) => ({ tag: x[0], offset: x.index }));
     if (tags.length === 0) {
       const closed = b.socketId !== undefined && (closedAt.get(b.socketId) ?? Infinity) < index;
-      judgeControl(m, b, p, flows, closed, control, problems, () => unmatched++);
+      judgeControl(m, b, p, flows, closed, holdersAt.get(index), control, problems, notes, () => unmatched++);
       continue;
     }
     for (const { tag, offset } of tags) {
@@ -507,15 +508,75 @@ function flowIndex(m: Model): Flows {
   return { connected, listeners };
 }
 
+/** The holders of a packet's socket by the capture's own blocks, at the packet. */
+interface HolderView {
+  /** Open (creator or acceptor), snapshot opens, gains and losses of the socket before the packet. */
+  now: Set<number>;
+  /**
+   * The race with an adjacent holder change (RULES.md): the set on the other
+   * side of the live open, gain or lose block of the same socket that is next
+   * to the packet among that socket's blocks ('after': the block follows the
+   * packet; 'before': it precedes it).
+   */
+  race: Array<{ set: Set<number>; block: ConnectionBlock | UseBlock; side: 'before' | 'after' }>;
+}
+
+/**
+ * For every packet with a socket id (by block index): the running holder set
+ * of its socket in capture order. Each section starts empty (its snapshot
+ * lists the holders again): a live open adds the creator, a snapshot open its
+ * holder, a gain adds, a lose removes.
+ */
+function holderSets(blocks: Capture['blocks']): Map<number, HolderView> {
+  const out = new Map<number, HolderView>();
+  type Last = { kind: 'packet'; index: number } | { kind: 'change'; block: ConnectionBlock | UseBlock; before: Set<number> } | { kind: 'other' };
+  let state = new Map<string, { set: Set<number>; last: Last }>();
+  const of = (id: string) => state.get(id) ?? state.set(id, { set: new Set(), last: { kind: 'other' } }).get(id)!;
+  for (const [index, b] of blocks.entries()) {
+    if (b.kind === 'section') {
+      state = new Map();
+      continue;
+    }
+    if ((b.kind !== 'packet' && b.kind !== 'connection' && b.kind !== 'use') || b.socketId === undefined) continue;
+    const s = of(b.socketId);
+    if (b.kind === 'packet') {
+      const view: HolderView = { now: new Set(s.set), race: [] };
+      if (s.last.kind === 'change') view.race.push({ set: s.last.before, block: s.last.block, side: 'before' });
+      out.set(index, view);
+      s.last = { kind: 'packet', index };
+      continue;
+    }
+    const before = new Set(s.set);
+    if (b.kind === 'connection' && b.event === 'open') s.set.add(b.pid);
+    else if (b.kind === 'use' && b.what === 'gain') s.set.add(b.pid);
+    else if (b.kind === 'use' && b.what === 'lose') s.set.delete(b.pid);
+    // snapshot opens list the holders the section starts with: no live change to race
+    const change = (b.kind === 'connection' && b.event === 'open' && !b.snapshot) || (b.kind === 'use' && (b.what === 'gain' || b.what === 'lose'));
+    if (!change) {
+      s.last = { kind: 'other' };
+      continue;
+    }
+    if (s.last.kind === 'packet') out.get(s.last.index)!.race.push({ set: new Set(s.set), block: b, side: 'after' });
+    s.last = { kind: 'change', block: b, before };
+  }
+  return out;
+}
+
+const sameSet = (a: Set<number>, b: Set<number>) => a.size === b.size && [...a].every((x) => b.has(x));
+const setText = (m: Model, s: Set<number>) => (s.size === 0 ? 'nobody' : [...s].sort((x, y) => x - y).map((p) => who(m, p)).join(', '));
+
 /**
  * Untagged packets of scenario flows (handshake, ACK, FIN, RST): the socket
  * must be right; the kernel sent them, so they name no process: labelled
- * holder (none when there is no socket or its close block came before), and
- * every listed holder held the socket at some time.
+ * holder (none when there is no socket or its close block came before);
+ * every listed holder held the socket at some time, and a holder-labelled
+ * packet lists exactly the holders the capture's open, gain and lose blocks
+ * give its socket at that point (or, racing an adjacent gain or lose, the set
+ * on the block's other side).
  */
 function judgeControl(
-  m: Model, b: PacketBlock, p: DecodedPacket, flows: Flows, closed: boolean,
-  control: Verdict['control'], problems: string[], unmatched: () => void,
+  m: Model, b: PacketBlock, p: DecodedPacket, flows: Flows, closed: boolean, view: HolderView | undefined,
+  control: Verdict['control'], problems: string[], notes: string[], unmatched: () => void,
 ): void {
   if (p.srcPort === undefined || p.dstPort === undefined) return;
   const src = endpoint(p.src, p.srcPort);
@@ -549,6 +610,24 @@ function judgeControl(
   const so = m.sockets.get(b.socketId);
   const strangers = (b.holders ?? []).filter((h) => !so?.everHeld.has(h));
   if (strangers.length > 0) return wrong(`on socket ${b.socketId} lists holder ${strangers.map((h) => who(m, h)).join(', ')} (option 264), which never held it`);
+  if (b.attribution === 'holder' && view) {
+    const listed = new Set(b.holders ?? []);
+    if (!sameSet(listed, view.now)) {
+      const race = view.race.find((r) => sameSet(listed, r.set));
+      if (!race) {
+        const missing = [...view.now].filter((h) => !listed.has(h));
+        const extra = [...listed].filter((h) => !view.now.has(h));
+        const diff = [
+          missing.length > 0 ? `missing ${setText(m, new Set(missing))}` : '',
+          extra.length > 0 ? `extra ${setText(m, new Set(extra))}` : '',
+        ].filter(Boolean).join('; ');
+        return wrong(`on socket ${b.socketId} lists holders ${setText(m, listed)} (option 264), but the capture's open, gain and lose blocks before it make the holders ${setText(m, view.now)}: ${diff}`);
+      }
+      const rb = race.block;
+      const what = rb.kind === 'connection' ? 'open' : rb.what;
+      notes.push(`packet at offset ${b.offset} on socket ${b.socketId} lists the holders from ${race.side === 'after' ? 'after' : 'before'} the ${what} block of ${who(m, rb.pid)} at offset ${rb.offset} ${race.side === 'after' ? 'that follows it' : 'that precedes it'} (the hook copied the list while the change was being queued)`);
+    }
+  }
   control.correct++;
 }
 

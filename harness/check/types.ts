@@ -83,7 +83,7 @@ export interface Verdict {
   packets: Counts;
   /** fork, exec, exit, socket open and close, read, gain, lose and expected RST of the scenario. */
   events: Counts;
-  /** Packets without data (handshake, ACK, FIN, RST) of scenario flows: socket, holder label, no process, holders that held it. */
+  /** Packets without data (handshake, ACK, FIN, RST) of scenario flows: socket, holder label, no process, holder list = the capture's running holder set. */
   control: { total: number; correct: number; wrong: number };
   /** Captured events of scenario pids/sockets that match nothing, and scenario packets with no socket. */
   unmatched: number;

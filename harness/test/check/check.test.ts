@@ -452,6 +452,70 @@ t.test('control packets: labelled holder (none once closed), no process, holders
   }
 });
 
+t.test('control packets: the holder list is exactly the holders by the capture\'s open, gain and lose blocks at that point', async (t) => {
+  // fork-shared-turns: parent makes socket c, forks child (gain), child closes c (lose), then parent (lose)
+  const name = 'fork-shared-turns';
+  const parent = truthStep(name, (s) => s.kind === 'socket' && s.actor === 'parent');
+  const child = truthStep(name, (s) => s.kind === 'fork' && s.actor === 'parent').childPid!;
+  const so = [...truths.get(name)!.steps].reverse().find((s) => s.actor === 'parent' && s.socket?.cookie === parent.socket!.cookie && s.socket.remote)!.socket!;
+  const c = so.cookie;
+  const ack = (holders?: number[]): PacketB => ({
+    kind: 'packet',
+    spec: { direction: 'out', data: ipPacket(so.local!, so.remote!, 6, Buffer.alloc(0), 0x10), socketId: c, attribution: 'holder', ...(holders ? { holders } : {}) },
+  });
+  const find = (blocks: SynthBlock[], what: 'gain' | 'lose', pid: number) => blocks.findIndex((b) => b.kind === 'use' && b.spec.what === what && b.spec.socketId === c && b.spec.pid === pid);
+  /** Inserts the ACKs right after block `at` (so the one before them stays the neighbour of the first). */
+  const withAcks = async (at: (blocks: SynthBlock[]) => number, ...acks: PacketB[]) => {
+    const blocks = ideal(name);
+    blocks.splice(at(blocks) + 1, 0, ...acks);
+    return verdict(name, blocks);
+  };
+  const raceNote = /lists the holders from (before|after) the (gain|lose|open) block of pid \d+ \((parent|child)\)/;
+  // after the gain, with the parent's first data segment between: no race possible
+  const afterGain = (blocks: SynthBlock[]) => find(blocks, 'gain', child) + 1;
+  for (const holders of [[parent.pid, child], [child, parent.pid]]) {
+    const v = await withAcks(afterGain, ack(holders));
+    t.equal(v.status, 'pass', `after the gain: ${holders.join(', ')} (any order) is right`) || t.comment(v.mismatches.join('\n'));
+    t.equal(v.control.correct, v.control.total);
+    t.notOk(v.notes.some((n) => raceNote.test(n)), 'no race involved');
+  }
+  {
+    // stale: the fork's gain is not in the list
+    const v = await withAcks(afterGain, ack([parent.pid]));
+    failsWith(t, v, /outgoing TCP \[\.\] packet .* on socket \w+ lists holders pid \d+ \(parent\) \(option 264\), but the capture's open, gain and lose blocks before it make the holders pid \d+ \(parent\), pid \d+ \(child\): missing pid \d+ \(child\)/);
+    t.equal(v.control.wrong, 1, 'counted as a wrong control packet');
+  }
+  {
+    // stale: the child lost it (its lose block) and is still listed; the first ACK after the lose is right
+    const afterLose = (blocks: SynthBlock[]) => find(blocks, 'lose', child);
+    t.equal((await withAcks(afterLose, ack([parent.pid]), ack([parent.pid]))).status, 'pass', 'after the lose: the parent alone is right');
+    failsWith(t, await withAcks(afterLose, ack([parent.pid]), ack([parent.pid, child])), /lists holders pid \d+ \(parent\), pid \d+ \(child\) \(option 264\), but the capture's open, gain and lose blocks before it make the holders pid \d+ \(parent\): extra pid \d+ \(child\)/);
+  }
+  {
+    // after the last lose nobody holds it: option 264 absent is the empty list, a listed pid is extra
+    const afterLast = (blocks: SynthBlock[]) => find(blocks, 'lose', parent.pid);
+    t.equal((await withAcks(afterLast, ack(), ack())).status, 'pass', 'no option 264 after the last lose');
+    failsWith(t, await withAcks(afterLast, ack(), ack([parent.pid])), /lists holders pid \d+ \(parent\) \(option 264\), but .* make the holders nobody: extra pid \d+ \(parent\)/);
+    failsWith(t, await withAcks(afterGain, ack()), /lists holders nobody \(option 264\), but .* make the holders pid \d+ \(parent\), pid \d+ \(child\): missing pid \d+ \(parent\), pid \d+ \(child\)/);
+  }
+  {
+    // the race of kmod: the hook copied the new list just before the gain block was queued, or the old one just before the lose
+    const beforeGain = (blocks: SynthBlock[]) => find(blocks, 'gain', child) - 1;
+    const early = await withAcks(beforeGain, ack([parent.pid, child]));
+    t.equal(early.status, 'pass', 'next to the gain block: the list after it is accepted') || t.comment(early.mismatches.join('\n'));
+    t.ok(early.notes.some((n) => /lists the holders from after the gain block of pid \d+ \(child\) at offset \d+ that follows it/.test(n)), 'and noted');
+    t.equal((await withAcks(beforeGain, ack([parent.pid]))).status, 'pass', 'the list before it is right too');
+    const late = await withAcks((blocks) => find(blocks, 'lose', child), ack([parent.pid, child]));
+    t.equal(late.status, 'pass', 'right after the lose block: the list before it is accepted') || t.comment(late.mismatches.join('\n'));
+    t.ok(late.notes.some((n) => /lists the holders from before the lose block of pid \d+ \(child\) at offset \d+ that precedes it/.test(n)), 'and noted');
+    // one socket block further away it is stale: the first of two ACKs before the gain, the second of two after the lose
+    failsWith(t, await withAcks((blocks) => find(blocks, 'gain', child) - 1, ack([parent.pid, child]), ack([parent.pid, child])), /lists holders pid \d+ \(parent\), pid \d+ \(child\) \(option 264\), but .* make the holders pid \d+ \(parent\): extra pid \d+ \(child\)/);
+    failsWith(t, await withAcks((blocks) => find(blocks, 'lose', child), ack([parent.pid]), ack([parent.pid, child])), /extra pid \d+ \(child\)/);
+    // a set from neither side of the adjacent block is not accepted
+    failsWith(t, await withAcks(beforeGain, ack([child])), /lists holders pid \d+ \(child\) \(option 264\), but .* make the holders pid \d+ \(parent\): missing pid \d+ \(parent\); extra pid \d+ \(child\)/);
+  }
+});
+
 t.test('expected RST: a socket closed with unread data must send one, labelled holder or none', async (t) => {
   const name = 'kernel-sent-ack-rst';
   const rst = (blocks: SynthBlock[]) => blocks.find((b): b is PacketB => b.kind === 'packet' && b.role === 'rst' && b.spec.direction === 'out')!;
