@@ -5,12 +5,14 @@
 // tag -> step), then compared chain by chain: each process's events, each
 // socket's blocks and packets, each tag's appearances, in capture order.
 // Read, gain and lose blocks join their socket's chain (with attribution).
-// Timestamps, ids, ports, sequence numbers and the interleaving of
-// unrelated chains are not compared (README.md, "Fidelity").
+// Timestamps, ids, ports, sequence numbers, the interleaving of unrelated
+// chains and which thread of a process a lose by exit names are not
+// compared; the exit race is resolved each way (README.md, "Fidelity").
 import { IPPROTO } from '../capture/constants.ts';
 import { decodePacket } from '../capture/packet.ts';
 import type { Block } from '../capture/types.ts';
 import type { Truth } from '../check/types.ts';
+import { EXIT_ORDERS, type ExitOrder } from './sensor.ts';
 
 export interface ProjectOptions {
   /** Compare who packets are attributed to (pid, tid, EPB option 259). Default true. */
@@ -53,7 +55,11 @@ export function project(blocks: Block[], truth: Truth, o: ProjectOptions = {}): 
       const s = names.socks.get(b.socketId ?? '');
       if (!s || !withAttr) continue;
       const detail = b.what === 'read' ? `len=${b.bytes ?? '-'}${b.seq ? ' seq' : ''}${b.readPacketId !== undefined ? ' pkt' : ''}` : `via=${b.via ?? '-'}`;
-      add(`socket ${s}`, `${b.what} by=${actor(b.pid)} tid=${thread(b.tid)} ${detail}`);
+      // lose by exit: the thread is whichever of the process's threads exits last (kmod scans the
+      // file table at the sched_process_exit of the group's last thread), so any thread of that
+      // process is the same item; a thread of another process (or none) still differs
+      const tid = b.what === 'lose' && b.via === 'exit' && b.tid !== undefined && b.tid !== 0 && names.procOf.get(b.tid) === b.pid ? '(any of its threads)' : thread(b.tid);
+      add(`socket ${s}`, `${b.what} by=${actor(b.pid)} tid=${tid} ${detail}`);
     } else if (b.kind === 'packet') {
       const p = decodePacket(b.data);
       const tags = p ? [...p.payload.toString('latin1').matchAll(tagRe)].map((m) => Number(m[1])) : [];
@@ -108,6 +114,8 @@ export function describeDifference(d: ChainDifference): string {
 interface Names {
   procs: Map<number, string>;
   tids: Map<number, string>;
+  /** tid -> the pid of its process (scenario processes and their threads). */
+  procOf: Map<number, number>;
   socks: Map<string, string>;
 }
 
@@ -115,6 +123,7 @@ interface Names {
 export function namesOf(truth: Truth): Names {
   const procs = new Map<number, string>();
   const tids = new Map<number, string>();
+  const procOf = new Map<number, number>();
   const socks = new Map<string, string>();
   const seen = new Map<string, number>();
   const name = (cookie: string, base: string) => {
@@ -128,13 +137,17 @@ export function namesOf(truth: Truth): Names {
     if (st.kind === 'fork' && st.childPid !== undefined && st.child) {
       procs.set(st.childPid, st.child);
       tids.set(st.childPid, st.child);
+      procOf.set(st.childPid, st.childPid);
     }
-    if (st.kind === 'thread' && st.threadTid !== undefined && st.thread) tids.set(st.threadTid, st.thread);
+    if (st.kind === 'thread' && st.threadTid !== undefined && st.thread) {
+      tids.set(st.threadTid, st.thread);
+      procOf.set(st.threadTid, st.pid);
+    }
     if (st.kind === 'socket' && st.socket && st.sock) name(st.socket.cookie, `${st.actor}:${st.sock}`);
     if (st.kind === 'accept' && st.socket && st.as) name(st.socket.cookie, `${st.actor}:${st.as}`);
     if (st.kind === 'netns' && st.helper) name(st.helper.cookie, `${st.actor}:netns-helper`);
   }
-  return { procs, tids, socks };
+  return { procs, tids, procOf, socks };
 }
 
 export interface FidelityResult {
@@ -142,8 +155,8 @@ export interface FidelityResult {
   chains: number;
   items: number;
   differences: ChainDifference[];
-  /** The resolution of the exit race the real capture matched best. */
-  exitAfterNextStep: boolean;
+  /** The resolution of the exit race the real capture matched best (SensorOptions). */
+  exitOrder: ExitOrder;
 }
 
 /**
@@ -164,20 +177,20 @@ export interface Run {
 
 /**
  * Compare a real capture with a simulated one (usually of the same truth; a truth the simulator
- * derived itself works too, since everything is compared by name). The current sensor attributes
- * by creator: simulate with `creator-only` to compare attribution, or pass attribution false to
- * compare structure only. The exit race (SensorOptions) is resolved both ways; the closer one is
- * reported.
+ * derived itself works too, since everything is compared by name). Pass attribution false to
+ * compare structure only. The exit race is the one race the comparison tolerates: the simulation
+ * is made with each resolution of it (ExitOrder: `after`, `blocks-first`, `before`) and the closest
+ * is reported; the first without difference wins.
  */
-export function fidelity(real: Run, simulated: (exitAfterNextStep: boolean) => Run, o: ProjectOptions = {}): FidelityResult {
+export function fidelity(real: Run, simulated: (exitOrder: ExitOrder) => Run, o: ProjectOptions = {}): FidelityResult {
   const r = project(real.blocks, real.truth, o);
   let best: FidelityResult | undefined;
-  for (const lag of [true, false]) {
-    const sim = simulated(lag);
+  for (const order of EXIT_ORDERS) {
+    const sim = simulated(order);
     const s = project(sim.blocks, sim.truth, o);
     const differences = compareTraces(r, s);
     const items = [...r.values()].reduce((n, l) => n + l.length, 0);
-    const result = { chains: new Set([...r.keys(), ...s.keys()]).size, items, differences, exitAfterNextStep: lag };
+    const result = { chains: new Set([...r.keys(), ...s.keys()]).size, items, differences, exitOrder: order };
     if (!best || result.differences.length < best.differences.length) best = result;
     if (differences.length === 0) break;
   }
@@ -197,8 +210,8 @@ export function lineShape(line: string): string {
 
 /**
  * Was this capture written by the sensor of the [attribution] work (FORMAT.md, Hone 26.11)? Its
- * packets carry packet ids (EPB option 261); the older sensor's do not, and the simulator no
- * longer writes that format, so such captures cannot be compared with it.
+ * packets carry packet ids (EPB option 261); the older sensor's do not, and the simulator does not
+ * write that format, so such a capture cannot be a fixture (re-record it).
  */
 export function hasPacketIds(blocks: Block[]): boolean {
   return blocks.some((b) => b.kind === 'packet' && b.packetId !== undefined);

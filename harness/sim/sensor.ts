@@ -79,17 +79,27 @@ interface Part {
 
 const SYSTEM_NETNS = 4026531840;
 
+/**
+ * Where an exit's effects land relative to the next step. The runner passes the turn on before it
+ * calls _exit(), so an exit races the next step; in the kernel an exit is two parts, in this order:
+ * the sched_process_exit tracepoint (kmod writes the EXIT block and, from hone_holders_scan, a lose
+ * block for every socket the process held) and then exit_files (the last descriptors close: FINs,
+ * close blocks). Each part races the next step.
+ * - `after` (default, what most real runs show): both parts after the next step's effects;
+ * - `blocks-first`: the EXIT and lose blocks in step order (before the next step's), the descriptors'
+ *   release after the next step's (debian-7.2 fork-child-sends, 2026-11-27);
+ * - `before`: both parts in step order.
+ */
+export type ExitOrder = 'after' | 'blocks-first' | 'before';
+export const EXIT_ORDERS: readonly ExitOrder[] = ['after', 'blocks-first', 'before'];
+
 export interface SensorOptions {
-  /**
-   * The runner passes the turn on before it calls _exit(), so an exit races the next step. true
-   * (default, what most real runs show): the exit's effects (EXIT block, FINs of the sockets it
-   * held) come after the next step's; false: in step order.
-   */
-  exitAfterNextStep?: boolean;
+  /** The resolution of the exit race (ExitOrder); default `after`. */
+  exitOrder?: ExitOrder;
 }
 
 export function simulateSensor(truth: Truth, seed = 1, o: SensorOptions = {}): SimCapture {
-  return new SensorModel(truth, seed, o.exitAfterNextStep ?? true).run();
+  return new SensorModel(truth, seed, o.exitOrder ?? 'after').run();
 }
 
 class SensorModel {
@@ -111,11 +121,11 @@ class SensorModel {
   private live = false;
   private step = -1;
 
-  private readonly exitLag: boolean;
+  private readonly exitOrder: ExitOrder;
 
-  constructor(truth: Truth, seed: number, exitLag: boolean) {
+  constructor(truth: Truth, seed: number, exitOrder: ExitOrder) {
     this.truth = truth;
-    this.exitLag = exitLag;
+    this.exitOrder = exitOrder;
     this.rng = makeRng(seed).fork(`sensor:${truth.scenario}:${truth.runId}`);
     for (const st of truth.steps) {
       for (const t of st.tags ?? []) this.readerOf.set(t, [...(this.readerOf.get(t) ?? []), st]);
@@ -138,28 +148,31 @@ class SensorModel {
     });
     this.tids.set(t.runnerPid, t.runnerPid);
     if (t.captureStartStep < 0) this.openSection(openNs);
-    // The runner passes the turn on before _exit(): an exit's effects (its EXIT block, the FINs of
-    // the sockets it held) usually land after the next step's (SensorOptions).
+    // The runner passes the turn on before _exit(): an exit's effects (its EXIT and lose blocks, the
+    // FINs of the sockets it held) usually land after the next step's (ExitOrder).
     let exiting: TruthStep[] = [];
+    const late = (e: TruthStep) => (this.exitOrder === 'blocks-first' ? this.releaseAt(e) : this.performAt(e));
     for (const st of t.steps) {
       this.step = st.step;
       this.clock = maxBig(this.clock, BigInt(st.monoNs));
       if (st.kind === 'capture-start') {
         // an exit before the capture started belongs to the time before the snapshot
-        for (const e of exiting) this.performAt(e);
+        for (const e of exiting) late(e);
         exiting = [];
         this.openSection(BigInt(st.monoNs));
         continue;
       }
-      if (st.kind === 'exit' && this.exitLag) {
+      if (st.kind === 'exit' && this.exitOrder !== 'before') {
+        // blocks-first: the tracepoint's blocks now, the descriptors' release after the next step
+        if (this.exitOrder === 'blocks-first') this.exitBlocks(st);
         exiting.push(st);
         continue;
       }
       this.perform(st);
-      for (const e of exiting) this.performAt(e);
+      for (const e of exiting) late(e);
       exiting = [];
     }
-    for (const e of exiting) this.performAt(e);
+    for (const e of exiting) late(e);
     // sockets whose close waits for an RCU grace period (listeners, UDP, raw, ping) are reported last
     this.clock += 5_000_000n;
     for (const c of this.deferred) this.closeEvent(this.socks.get(c)!, { pid: 0, tid: 0 });
@@ -203,6 +216,39 @@ class SensorModel {
     this.step = step;
   }
 
+  /** An exit's release part (blocks-first): its descriptors close, after the next step. */
+  private releaseAt(st: TruthStep): void {
+    const step = this.step;
+    this.step = st.step;
+    this.exitRelease(st);
+    this.step = step;
+  }
+
+  /**
+   * The first part of an exit (sched_process_exit): the EXIT block, then a lose block for every
+   * socket the process holds (kmod: hone_holders_scan at the exit event). Its lose blocks name the
+   * exit step's thread; the real sensor names whichever thread of the process exits last.
+   */
+  private exitBlocks(st: TruthStep): void {
+    const proc = this.procs.get(st.pid);
+    if (!proc) return;
+    proc.alive = false;
+    if (this.live) this.emit(this.proc('exit', proc, st.pid, { scenario: true, status: (st.code ?? 0) << 8 }));
+    for (const c of new Set(proc.fds.values())) {
+      const s = this.socks.get(c);
+      if (s && inet(s)) this.lose(s, { pid: st.pid, tid: st.tid }, 'exit');
+    }
+  }
+
+  /** The second part of an exit (exit_files): its descriptors close, the last ones release their sockets. */
+  private exitRelease(st: TruthStep): void {
+    const proc = this.procs.get(st.pid);
+    if (!proc) return;
+    const held = [...new Set(proc.fds.values())];
+    proc.fds.clear();
+    for (const c of held) this.maybeRelease(c, { pid: st.pid, tid: st.tid });
+  }
+
   private perform(st: TruthStep): void {
     const who: Who = { pid: st.pid, tid: st.tid };
     const proc = this.procs.get(st.pid);
@@ -242,19 +288,10 @@ class SensorModel {
         }
         break;
       case 'exit':
-        if (proc) {
-          proc.alive = false;
-          if (this.live) this.emit(this.proc('exit', proc, st.pid, { scenario: true, status: (st.code ?? 0) << 8 }));
-          // the sensor drops every socket of an exiting process right after its EXIT block
-          // (kmod: hone_holders_scan at the exit event); the descriptors close after that
-          const held = [...new Set(proc.fds.values())];
-          for (const c of held) {
-            const s = this.socks.get(c);
-            if (s && inet(s)) this.lose(s, who, 'exit');
-          }
-          proc.fds.clear();
-          for (const c of held) this.maybeRelease(c, who);
-        }
+        // the sensor drops every socket of an exiting process right after its EXIT block
+        // (kmod: hone_holders_scan at the exit event); the descriptors close after that
+        this.exitBlocks(st);
+        this.exitRelease(st);
         break;
       case 'socket':
       case 'socketpair':
