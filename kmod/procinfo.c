@@ -42,7 +42,7 @@ static void fill_ids(struct hone_proc_event *pe, struct task_struct *t)
 
 	pe->pid = t->tgid;
 	pe->tid = t->pid;
-	pe->start = t->start_boottime;
+	pe->start = t->group_leader->start_boottime;	/* the process, not the thread */
 	rcu_read_lock();
 	pe->ppid = pid_alive(t) ? rcu_dereference(t->real_parent)->tgid : 0;
 	cred = __task_cred(t);
