@@ -6,7 +6,6 @@ import { tcpConnect, tcpServer } from './_tcp.ts';
 export default defineScenario({
   name: 'exec-inherited-socket',
   description: 'A forked child execs a new program image that keeps the inherited TCP socket and uses it',
-  knownGap: 'creator attribution: the exec\'ed child\'s packets are attributed to the parent that created the socket (fixed by the [attribution] issue)',
   processes: ['server', 'parent'],
   steps: [
     ...tcpServer('server'),

@@ -7,7 +7,6 @@ import { tcpConnect, tcpServer } from './_tcp.ts';
 export default defineScenario({
   name: 'fork-child-sends',
   description: 'The parent connects a TCP socket, forks, and the child sends and receives on the inherited socket',
-  knownGap: 'creator attribution: the child\'s packets are attributed to the parent that created the socket (fixed by the [attribution] issue)',
   processes: ['server', 'parent'],
   steps: [
     ...tcpServer('server'),

@@ -12,7 +12,6 @@ const turn = (by: string): Step[] => [
 export default defineScenario({
   name: 'fork-shared-turns',
   description: 'Parent and child take turns sending on one inherited TCP socket',
-  knownGap: 'creator attribution: every send is attributed to the parent, including the child\'s turns (fixed by the [attribution] issue)',
   processes: ['server', 'parent'],
   steps: [
     ...tcpServer('server'),

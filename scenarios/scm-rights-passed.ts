@@ -7,7 +7,6 @@ import { tcpConnect, tcpServer } from './_tcp.ts';
 export default defineScenario({
   name: 'scm-rights-passed',
   description: 'A connected TCP socket is passed with SCM_RIGHTS to another process, which then uses it',
-  knownGap: 'creator attribution: the receiver\'s packets are attributed to the process that created the socket (fixed by the [attribution] issue)',
   processes: ['server', 'owner'],
   steps: [
     ...tcpServer('server'),

@@ -6,7 +6,6 @@ import { tcpConnect, tcpServer } from './_tcp.ts';
 export default defineScenario({
   name: 'two-threads-one-socket',
   description: 'Two threads of one process send on the same TCP socket in turn; thread ids must be told apart',
-  knownGap: 'creator attribution: every packet carries the creating thread\'s tid, not the sending or reading thread\'s (fixed by the [attribution] issue)',
   processes: ['server', 'worker'],
   steps: [
     ...tcpServer('server'),
