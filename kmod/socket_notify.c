@@ -24,7 +24,8 @@
  *					before 6.8);
  *   file_close_fd() returning a file	close() from 6.8 (optional);
  *   do_tcp_sendpages(sk, ...)		sendfile() before 6.5 (optional);
- *   tcp_read_sock() returning > 0	splice() from a TCP socket.
+ *   tcp_splice_read() returning > 0	splice() from a TCP socket (its
+ *					own tcp_read_sock() call is inlined).
  * Nothing in the socket is modified and no reference is held per socket.
  */
 #include <linux/module.h>
@@ -122,6 +123,15 @@ static int on_tcp_recv_entry(struct kretprobe_instance *ri,
 			     struct pt_regs *regs)
 {
 	*(struct sock **)ri->data = arg(regs, 0);
+	return 0;
+}
+
+static int on_splice_read_entry(struct kretprobe_instance *ri,
+				struct pt_regs *regs)
+{
+	struct socket *sock = arg(regs, 0);
+
+	*(struct sock **)ri->data = sock ? sock->sk : NULL;
 	return 0;
 }
 
@@ -225,9 +235,9 @@ static struct kretprobe tcp_recv_probe = {
 	.maxactive = 64,
 };
 
-static struct kretprobe tcp_read_sock_probe = {
-	.kp.symbol_name = "tcp_read_sock",
-	.entry_handler = on_tcp_recv_entry,
+static struct kretprobe tcp_splice_probe = {
+	.kp.symbol_name = "tcp_splice_read",
+	.entry_handler = on_splice_read_entry,
 	.handler = on_tcp_recv_return,
 	.data_size = sizeof(struct sock *),
 	.maxactive = 64,
@@ -265,9 +275,9 @@ static int __init socket_notify_init(void)
 		pr_err("kretprobe on tcp_recvmsg: error %d\n", err);
 		goto err_kprobes;
 	}
-	err = register_kretprobe(&tcp_read_sock_probe);
+	err = register_kretprobe(&tcp_splice_probe);
 	if (err) {
-		pr_err("kretprobe on tcp_read_sock: error %d\n", err);
+		pr_err("kretprobe on tcp_splice_read: error %d\n", err);
 		goto err_recv;
 	}
 	close_fd_probed = !register_kretprobe(&close_fd_probe);
@@ -287,7 +297,7 @@ static void __exit socket_notify_exit(void)
 		unregister_kprobe(&sendpages_probe);
 	if (close_fd_probed)
 		unregister_kretprobe(&close_fd_probe);
-	unregister_kretprobe(&tcp_read_sock_probe);
+	unregister_kretprobe(&tcp_splice_probe);
 	unregister_kretprobe(&tcp_recv_probe);
 	unregister_kprobes(probe_list, ARRAY_SIZE(probe_list));
 }
