@@ -67,6 +67,8 @@ export interface ProcessSpec {
   gid?: number;
   tid?: number;
   exitStatus?: number;
+  /** Option 259: process start time, ns since boot. */
+  startNs?: bigint;
   exe?: string;
   argv?: string[];
   extraOptions?: RawOption[];
@@ -170,6 +172,7 @@ export class PcapngWriter {
     opts.push({ code: PROCESS_OPT.GID, value: this.u32(p.gid ?? 0) });
     opts.push({ code: PROCESS_OPT.TID, value: this.u32(p.tid ?? p.pid) });
     if (p.exitStatus !== undefined) opts.push({ code: PROCESS_OPT.EXIT_STATUS, value: this.u32(p.exitStatus) });
+    if (p.startNs !== undefined) opts.push({ code: PROCESS_OPT.START_NS, value: this.u64(p.startNs) });
     if (p.exe !== undefined) opts.push({ code: PROCESS_OPT.EXE, value: Buffer.from(p.exe) });
     if (p.argv !== undefined) opts.push({ code: PROCESS_OPT.ARGV, value: Buffer.from(p.argv.map((a) => a + '\0').join('')) });
     opts.push(...(p.extraOptions ?? []));

@@ -60,12 +60,20 @@ export function checkScenario(input: CheckInput): Verdict {
   const reasons = new Map<ExpectedEvent, string[]>();
   const index = indexEvents(blocks);
   const at = new Map(blocks.map((b, i) => [b.offset, i]));
+  // start times that are not their process instance's, by block offset; each is used once below
+  const starts = startTimeProblems(m, blocks);
   for (const ev of m.events) {
     const found = ev.kind === 'rst' ? findReset(blocks, consumed, ev.sock) : findEvent(index, consumed, ev);
     if (!found) continue;
     consumed.add(found.offset);
     position.set(ev, at.get(found.offset)!);
-    reasons.set(ev, found.kind === 'packet' ? compareReset(found) : compareEvent(m, ev, found));
+    const wrong = found.kind === 'packet' ? compareReset(found) : compareEvent(m, ev, found);
+    const start = starts.get(found.offset);
+    if (start !== undefined) {
+      wrong.push(start);
+      starts.delete(found.offset);
+    }
+    reasons.set(ev, wrong);
   }
   // causal order within a process and within a socket: the later one in truth is wrong
   for (const { ev, text } of causalOrder(m, position)) reasons.get(ev)?.push(text);
@@ -91,7 +99,9 @@ export function checkScenario(input: CheckInput): Verdict {
     consumed.add(b.offset);
     events.total++;
     events.wrong++;
-    problems.push(`${b.what} block at offset ${b.offset} names ${who(m, b.pid, b.tid)} for socket ${so.cookie} (${sockName(so)}), which that process never held`);
+    const start = starts.get(b.offset);
+    starts.delete(b.offset);
+    problems.push(`${b.what} block at offset ${b.offset} names ${who(m, b.pid, b.tid)} for socket ${so.cookie} (${sockName(so)}), which that process never held${start ? `; ${start}` : ''}`);
   }
 
   // ---- packets ----
@@ -106,6 +116,8 @@ export function checkScenario(input: CheckInput): Verdict {
   const tagRe = new RegExp(`<HT:${m.truth.runId}:(\\d{6})>`, 'g');
   const flows = flowIndex(m);
   const holdersAt = holderSets(blocks);
+  /** packets whose start time was judged with their tagged appearance */
+  const startJudged = new Set<number>();
   for (const [index, b] of blocks.entries()) {
     if (b.kind !== 'packet') continue;
     const p = decodePacket(b.data);
@@ -137,13 +149,30 @@ export function checkScenario(input: CheckInput): Verdict {
         );
         continue;
       }
+      const start = starts.get(b.offset);
       const wrong =
         (role.kind === 'sender'
           ? judgeSender(m, b, role.expect, tag, offset)
           : judgeReceiver(m, b, role.expect, tag, offset, covered, index)) ??
-        (so && lifetimeProblem(m, so, index, position, tag));
+        (so && lifetimeProblem(m, so, index, position, tag)) ??
+        (start !== undefined ? `${role.kind === 'sender' ? 'outgoing' : 'incoming'} packet with tag ${tag} at offset ${b.offset}: ${start}` : undefined);
       slot.judged.push(String(index));
+      startJudged.add(b.offset);
       if (wrong) slot.wrong.push(wrong);
+    }
+  }
+  // a start time that is not its process instance's, on a block or packet no expectation judged
+  for (const [offset, why] of starts) {
+    const b = blocks[at.get(offset)!]!;
+    if (b.kind === 'packet') {
+      if (startJudged.has(offset)) continue;
+      packets.total++;
+      packets.wrong++;
+      problems.push(`${b.direction === 'in' ? 'incoming' : 'outgoing'} packet at offset ${offset}${b.socketId ? ` on socket ${b.socketId}` : ''}: ${why}`);
+    } else {
+      events.total++;
+      events.wrong++;
+      problems.push(`${b.kind === 'process' ? b.event : b.kind === 'use' ? b.what : b.kind} block at offset ${offset}: ${why}`);
     }
   }
   for (const [key, slot] of expected) {
@@ -640,6 +669,59 @@ function aliveAtCapture(m: Model): Set<number> {
     if (st.kind === 'fork' && st.childPid !== undefined) out.add(st.childPid);
     if (st.kind === 'exit') out.delete(st.pid);
   }
+  return out;
+}
+
+/**
+ * Start times of scenario processes (RULES.md): process blocks (fork, exec,
+ * exit, also the snapshot's) option 259, packets' EPB option 262 (with the
+ * pid of 258), read/gain/lose blocks' option 259. A pid's instance starts at
+ * each of its fork blocks (and at each section start: the snapshot describes
+ * the processes afresh) and runs through its exit block to its next fork
+ * block: the lose blocks of its exit and data it wrote that leaves later
+ * follow the exit block. Within an instance every start time is the one of
+ * its fork block (without one: of its first fork or exec block, else the
+ * first given). Returns block offset -> reason for each one that is not.
+ * Absent start times are not judged.
+ */
+function startTimeProblems(m: Model, blocks: Capture['blocks']): Map<number, string> {
+  type Item = { b: ProcessBlock | PacketBlock | UseBlock; start: bigint };
+  const out = new Map<number, string>();
+  const name = (b: Item['b']) => (b.kind === 'process' ? `${b.event} block` : b.kind === 'use' ? `${b.what} block` : 'packet');
+  const where = (b: Item['b']) =>
+    b.kind === 'packet'
+      ? `EPB option 262${b.tid !== undefined && b.tid !== b.pid ? `, with thread ${b.tid}${m.tids.get(b.tid) ? ` (${m.tids.get(b.tid)})` : ''}` : ''}`
+      : `option 259${b.tid !== undefined && b.tid !== b.pid ? `, written for thread ${b.tid}${m.tids.get(b.tid) ? ` (${m.tids.get(b.tid)})` : ''}` : ''}`;
+  const judge = (pid: number, items: Item[]) => {
+    const ref =
+      items.find((x) => x.b.kind === 'process' && x.b.event === 'fork') ??
+      items.find((x) => x.b.kind === 'process' && (x.b.event === 'exec' || x.b.event === 'fork')) ??
+      items[0];
+    if (!ref) return;
+    for (const x of items) {
+      if (x.start === ref.start) continue;
+      out.set(x.b.offset, `start time ${x.start} for ${who(m, pid)} (${where(x.b)}), but its ${name(ref.b)} at offset ${ref.b.offset} says ${ref.start}: a different process instance`);
+    }
+  };
+  let open = new Map<number, Item[]>();
+  const flush = () => {
+    for (const [pid, items] of open) judge(pid, items);
+    open = new Map();
+  };
+  for (const b of blocks) {
+    if (b.kind === 'section') flush();
+    if (b.kind !== 'process' && b.kind !== 'packet' && b.kind !== 'use') continue;
+    const pid = b.pid;
+    if (pid === undefined || !m.procs.has(pid)) continue;
+    if (b.kind === 'process' && b.event === 'fork') {
+      judge(pid, open.get(pid) ?? []);
+      open.set(pid, []);
+    }
+    if (b.startNs === undefined) continue;
+    const items = open.get(pid) ?? open.set(pid, []).get(pid)!;
+    items.push({ b, start: b.startNs });
+  }
+  flush();
   return out;
 }
 

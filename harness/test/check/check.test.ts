@@ -28,9 +28,10 @@ async function scenario(name: string): Promise<Scenario> {
   return loadScenario(join(scenarioDir, `${name}.ts`));
 }
 
-async function verdict(name: string, blocks: SynthBlock[], opts: { gap?: boolean; order?: 'le' | 'be' } = {}): Promise<Verdict> {
+/** gap: false drops the scenario's knownGap, a string gives it one (no scenario has one now). */
+async function verdict(name: string, blocks: SynthBlock[], opts: { gap?: boolean | string; order?: 'le' | 'be' } = {}): Promise<Verdict> {
   const s = await scenario(name);
-  const sc = opts.gap === false ? { ...s, knownGap: undefined } : s;
+  const sc = opts.gap === false ? { ...s, knownGap: undefined } : typeof opts.gap === 'string' ? { ...s, knownGap: opts.gap } : s;
   return checkScenario({ scenario: sc, truth: truths.get(name)!, capture: readPcapng(writeBlocks(blocks, opts.order)) });
 }
 
@@ -170,9 +171,9 @@ t.test('events out of causal order fail', async (t) => {
   const [exitBlock] = blocks.splice(exit, 1);
   blocks.splice(exec, 0, exitBlock!);
   const v = await verdict('exec-inherited-socket', blocks);
-  t.equal(v.status, 'todo', 'a knownGap scenario reports it as TODO');
+  t.equal(v.status, 'fail');
   failsWith(t, v, /exit \(code 0\) of pid \d+ \(child\).*out of causal order: it comes before the exec/);
-  t.equal((await verdict('exec-inherited-socket', blocks, { gap: false })).status, 'fail');
+  t.equal((await verdict('exec-inherited-socket', blocks, { gap: 'a known gap' })).status, 'todo', 'a scenario with a knownGap would report it as TODO');
 
   // socket close before its open
   const b2 = ideal('udp-any-v4');
@@ -613,4 +614,115 @@ t.test('gain and read blocks naming a scenario process that never held the socke
   blocks.splice(blocks.indexOf(r) + 1, 0, { kind: 'use', spec: { ...r.spec } });
   const v = await verdict(name, blocks);
   t.equal(v.status, 'pass');
+});
+
+// ---- start times: one process instance, one start time (process 259, EPB 262, use block 259) ----
+
+type ProcB = Extract<SynthBlock, { kind: 'process' }>;
+
+t.test('start times: an ideal capture carries them, one per process, and passes', async (t) => {
+  const name = 'two-threads-one-socket';
+  const blocks = ideal(name);
+  const worker = truthStep(name, (s) => s.kind === 'fork' && s.child === 'worker').childPid!;
+  const given = new Set<bigint | undefined>();
+  for (const b of blocks) {
+    if ((b.kind === 'process' || b.kind === 'use' || (b.kind === 'packet' && b.role === 'sender')) && b.spec.pid === worker) given.add(b.spec.startNs);
+  }
+  t.equal(given.size, 1, 'fork, exit, sender packets, read and lose blocks of the worker: one start time');
+  t.notOk(given.has(undefined), 'all carry it');
+  t.equal((await verdict(name, blocks)).status, 'pass');
+
+  // a capture without start times (options absent) is not failed for that
+  const none = ideal(name);
+  for (const b of none) if (b.kind === 'process' || b.kind === 'use' || b.kind === 'packet') delete b.spec.startNs;
+  t.equal((await verdict(name, none)).status, 'pass', 'no start times at all');
+  const some = ideal(name);
+  for (const b of some) if (b.kind === 'packet') delete b.spec.startNs;
+  t.equal((await verdict(name, some)).status, 'pass', 'process and use blocks with them, packets without');
+});
+
+t.test('start times: an EXIT written by another thread with that thread\'s start fails', async (t) => {
+  // the sensor bug of cdae23f: the exiting thread's start instead of the process's
+  const name = 'two-threads-one-socket';
+  const worker = truthStep(name, (s) => s.kind === 'fork' && s.child === 'worker').childPid!;
+  const t2 = truthStep(name, (s) => s.kind === 'thread' && s.thread === 't2');
+  const blocks = ideal(name);
+  const fork = blocks.find((b): b is ProcB => b.kind === 'process' && b.spec.event === 'fork' && b.spec.pid === worker)!;
+  const exit = blocks.find((b): b is ProcB => b.kind === 'process' && b.spec.event === 'exit' && b.spec.pid === worker)!;
+  exit.spec.tid = t2.threadTid!;
+  t.equal((await verdict(name, blocks)).status, 'pass', 'an EXIT written by thread t2 with the process\'s start time is right');
+  const wrongStart = BigInt(t2.monoNs) + 50_000n;
+  exit.spec.startNs = wrongStart;
+  const v = await verdict(name, blocks, { gap: false });
+  t.equal(v.status, 'fail');
+  t.equal(v.events.wrong, 1, 'the exit is the wrong event');
+  failsWith(t, v, new RegExp(
+    `exit \\(code 0\\) of pid ${worker} \\(worker\\) \\(step \\d+\\): start time ${wrongStart} for pid ${worker} \\(worker\\) \\(option 259, written for thread ${t2.threadTid} \\(t2\\)\\), ` +
+    `but its fork block at offset \\d+ says ${fork.spec.startNs}: a different process instance`,
+  ));
+});
+
+t.test('start times: a sender packet or a read block with another start time fails', async (t) => {
+  const name = 'fork-child-sends';
+  const child = truthStep(name, (s) => s.kind === 'fork' && s.child === 'child').childPid!;
+  {
+    const blocks = ideal(name);
+    const p = blocks.find((b): b is PacketB => b.kind === 'packet' && b.role === 'sender' && b.spec.pid === child)!;
+    const right = p.spec.startNs!;
+    p.spec.startNs = right + 1n;
+    const v = await verdict(name, blocks, { gap: false });
+    t.equal(v.status, 'fail', 'sender packet');
+    t.equal(v.packets.wrong, 1, 'the packet is the wrong one');
+    failsWith(t, v, new RegExp(`outgoing packet with tag \\S+ at offset \\d+: start time ${right + 1n} for pid ${child} \\(child\\) \\(EPB option 262\\), but its fork block at offset \\d+ says ${right}: a different process instance`));
+  }
+  {
+    const name2 = 'reply-read-by-forked-worker';
+    const worker = truthStep(name2, (s) => s.kind === 'recv' && s.actor === 'worker');
+    const blocks = ideal(name2);
+    const r = uses(blocks, 'read').find((b) => b.spec.pid === worker.pid)!;
+    const right = r.spec.startNs!;
+    r.spec.startNs = 5n;
+    const v = await verdict(name2, blocks, { gap: false });
+    t.equal(v.status, 'fail', 'read block');
+    t.equal(v.events.wrong, 1, 'the read event is wrong');
+    failsWith(t, v, new RegExp(`read block of pid ${worker.pid} \\(worker\\) on socket .*: start time 5 for pid ${worker.pid} \\(worker\\) \\(option 259\\), but its fork block at offset \\d+ says ${right}: a different process instance`));
+  }
+  {
+    // an extra read block (a recv step may take several reads) is judged too
+    const name3 = 'accepted-socket-to-child';
+    const blocks = ideal(name3);
+    const r = uses(blocks, 'read')[0]!;
+    blocks.splice(blocks.indexOf(r) + 1, 0, { kind: 'use', spec: { ...r.spec, startNs: r.spec.startNs! + 7n } });
+    const v = await verdict(name3, blocks);
+    t.equal(v.status, 'fail', 'extra read block');
+    failsWith(t, v, new RegExp(`read block at offset \\d+: start time ${r.spec.startNs! + 7n} for pid ${r.spec.pid} .*: a different process instance`));
+  }
+  {
+    // a lose by exit comes after the EXIT block: it still belongs to the process that exited
+    const blocks = ideal('short-lived-sender');
+    const l = uses(blocks, 'lose').find((b) => b.spec.via === 'exit')!;
+    const exitAt = blocks.findIndex((b) => b.kind === 'process' && b.spec.event === 'exit' && b.spec.pid === l.spec.pid);
+    t.ok(exitAt >= 0 && exitAt < blocks.indexOf(l), 'the lose block follows the EXIT block');
+    l.spec.startNs = l.spec.startNs! + 1n;
+    failsWith(t, await verdict('short-lived-sender', blocks), /lose \(via exit\) of socket .*: start time \d+ for pid \d+ \(burst\) .*: a different process instance/);
+  }
+});
+
+t.test('start times: a new fork block of the pid starts a new instance', async (t) => {
+  // pid reuse: after the exit, another process gets the pid; its fork block carries its own start time
+  const name = 'fork-child-sends';
+  const child = truthStep(name, (s) => s.kind === 'fork' && s.child === 'child').childPid!;
+  const blocks = ideal(name);
+  const fork = blocks.find((b): b is ProcB => b.kind === 'process' && b.spec.event === 'fork' && b.spec.pid === child)!;
+  const later = fork.spec.startNs! + 9_000_000_000n;
+  const again: SynthBlock[] = [
+    { kind: 'process', spec: { ...fork.spec, startNs: later } },
+    { kind: 'process', spec: { event: 'exit', pid: child, ppid: fork.spec.ppid, exitStatus: 0, startNs: later } },
+  ];
+  blocks.splice(blocks.length - 1, 0, ...again);
+  const v = await verdict(name, blocks);
+  t.equal(v.status, 'pass', 'the second instance has its own start time') || t.comment(v.mismatches.join('\n'));
+  t.equal(v.unmatched, 2, 'its blocks are unmatched, not wrong');
+  (again[1] as ProcB).spec.startNs = fork.spec.startNs!;
+  failsWith(t, await verdict(name, blocks), new RegExp(`exit block at offset \\d+: start time ${fork.spec.startNs} for pid ${child} \\(child\\) \\(option 259\\), but its fork block at offset \\d+ says ${later}`));
 });
