@@ -3,7 +3,7 @@
 // in RULES.md next to this file; every rule there is enforced here.
 import { IPPROTO } from '../capture/constants.ts';
 import { decodePacket, endpoint, type DecodedPacket } from '../capture/packet.ts';
-import type { Capture, ConnectionBlock, HonetEvent, PacketBlock, ProcessBlock, UseBlock } from '../capture/types.ts';
+import type { Capture, ConnectionBlock, HonetEvent, HonetPacket, HonetUse, PacketBlock, ProcessBlock, UseBlock } from '../capture/types.ts';
 import { byteSeq, WhoRead } from '../capture/who-read.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { buildModel, isInet, who, type ExpectedEvent, type Model, type SendInfo, type SockInfo } from './_model.ts';
@@ -215,7 +215,7 @@ export function checkScenario(input: CheckInput): Verdict {
       }
     }
   }
-  if (input.honet) honetNotes(m, input.honet, notes);
+  if (input.honet) honetNotes(m, input.honet, blocks, notes);
   if (events.total + packets.total === 0) problems.push('nothing to judge: the truth has no events or tagged packets after the capture started');
   if (notes.length > 50) notes.splice(50, notes.length - 50, `… and more notes`);
   return finish();
@@ -725,7 +725,14 @@ function startTimeProblems(m: Model, blocks: Capture['blocks']): Map<number, str
   return out;
 }
 
-function honetNotes(m: Model, honet: HonetEvent[], notes: string[]): void {
+/**
+ * What the honet text (a second reader of the same run) lacks or says
+ * otherwise than the pcapng: expected events without a line, read/gain/lose
+ * blocks of scenario sockets without a READ/GAIN/LOSE line, packets of
+ * scenario sockets without a PAKT line, and PAKT lines whose by= (and, for
+ * by=sender, pid) or id= disagree with the pcapng's packet. Notes only.
+ */
+function honetNotes(m: Model, honet: HonetEvent[], blocks: Capture['blocks'], notes: string[]): void {
   let missing = 0;
   for (const ev of m.events) {
     if (ev.kind === 'rst') continue;
@@ -740,4 +747,73 @@ function honetNotes(m: Model, honet: HonetEvent[], notes: string[]): void {
   if (missing > 0) notes.push(`honet text lacks ${missing} of the ${judged} expected events`);
   const tagged = honet.filter((h) => h.kind === 'packet').length;
   if (m.sends.size > 0 && tagged === 0) notes.push('honet text has no packet lines');
+
+  const scenarioSocket = (id: string | undefined) => id !== undefined && m.sockets.has(id) && !m.ignoredCookies.has(id);
+  const some = (list: string[]) => `${list.slice(0, 3).join('; ')}${list.length > 3 ? `; and ${list.length - 3} more` : ''}`;
+
+  // READ, GAIN and LOSE lines for the pcapng's read, gain and lose blocks (one line per block)
+  const useLines = honet.filter((h): h is HonetUse => h.kind === 'use');
+  const usedUse = new Set<HonetUse>();
+  const lackUse: string[] = [];
+  let uses = 0;
+  for (const b of blocks) {
+    if (b.kind !== 'use' || !scenarioSocket(b.socketId)) continue;
+    uses++;
+    const line = useLines.find((h) =>
+      !usedUse.has(h) && h.what === b.what && h.socketId === b.socketId && h.pid === b.pid &&
+      (b.tid === undefined || h.tid === undefined || h.tid === b.tid) &&
+      (b.via === undefined || h.via === undefined || h.via === b.via) &&
+      (b.bytes === undefined || h.bytes === undefined || h.bytes === b.bytes) &&
+      (b.seq === undefined || (h.seq?.first === b.seq.first && h.seq.end === b.seq.end)) &&
+      (b.readPacketId === undefined || h.readPacketId === b.readPacketId));
+    if (line) usedUse.add(line);
+    else lackUse.push(`${b.what} block at offset ${b.offset} of ${who(m, b.pid, b.tid)} on socket ${b.socketId}`);
+  }
+  if (lackUse.length > 0) notes.push(`honet text lacks a ${lackUse.map((x) => x.split(' ')[0]!.toUpperCase()).filter((x, i, a) => a.indexOf(x) === i).join('/')} line for ${lackUse.length} of the ${uses} read/gain/lose blocks of scenario sockets in the pcapng: ${some(lackUse)}`);
+
+  // PAKT lines for the pcapng's packets of scenario sockets: by packet id first, else by direction, socket, addresses and length
+  const paktLines = honet.filter((h): h is HonetPacket => h.kind === 'packet');
+  const byId = new Map<bigint, HonetPacket[]>();
+  for (const h of paktLines) if (h.packetId !== undefined) byId.set(h.packetId, [...(byId.get(h.packetId) ?? []), h]);
+  const usedPakt = new Set<HonetPacket>();
+  const pairs: Array<{ b: PacketBlock; h: HonetPacket }> = [];
+  const unpaired: PacketBlock[] = [];
+  for (const b of blocks) {
+    if (b.kind !== 'packet' || !scenarioSocket(b.socketId)) continue;
+    const h = b.packetId !== undefined ? (byId.get(b.packetId) ?? []).find((x) => !usedPakt.has(x)) : undefined;
+    if (h) {
+      usedPakt.add(h);
+      pairs.push({ b, h });
+    } else unpaired.push(b);
+  }
+  const plain = (e: string) => e.replace(/[[\]]/g, '');
+  const lackPakt: string[] = [];
+  const idWrong: string[] = [];
+  for (const b of unpaired) {
+    const p = decodePacket(b.data);
+    const src = p ? plain(endpoint(p.src, p.srcPort)) : undefined;
+    const dst = p ? plain(endpoint(p.dst, p.dstPort)) : undefined;
+    const h = paktLines.find((x) =>
+      !usedPakt.has(x) && x.direction === b.direction && x.socketId === b.socketId && x.length === b.packetLength && plain(x.src) === src && plain(x.dst) === dst);
+    if (!h) {
+      lackPakt.push(`packet at offset ${b.offset}${b.packetId !== undefined ? ` (id ${b.packetId})` : ''}`);
+      continue;
+    }
+    usedPakt.add(h);
+    pairs.push({ b, h });
+    idWrong.push(`the PAKT line ${h.line} has ${h.packetId !== undefined ? `id=${h.packetId}` : 'no id='}, the pcapng's packet at offset ${b.offset} (the same direction, socket, addresses and length) ${b.packetId !== undefined ? `has packet id ${b.packetId}` : 'has no packet id (EPB option 261)'}`);
+  }
+  if (lackPakt.length > 0) notes.push(`honet text lacks a PAKT line for ${lackPakt.length} of the ${pairs.length + lackPakt.length} packets of scenario sockets in the pcapng: ${some(lackPakt)}`);
+  const disagree = (n: number) => `${n} honet PAKT ${n === 1 ? 'line disagrees' : 'lines disagree'} with the pcapng`;
+  if (idWrong.length > 0) notes.push(`${disagree(idWrong.length)} on the packet id: ${some(idWrong)}`);
+  const byWrong: string[] = [];
+  for (const { b, h } of pairs) {
+    const pcap = b.attribution ?? 'nothing (no EPB option 259)';
+    if (h.attribution !== b.attribution) {
+      byWrong.push(`the PAKT line ${h.line} says by=${h.attribution ?? '(none)'}, the pcapng's packet at offset ${b.offset} is labelled ${pcap}`);
+    } else if (b.attribution === 'sender' && (h.pid !== (b.pid ?? 0) || (b.tid !== undefined && h.tid !== undefined && h.tid !== b.tid))) {
+      byWrong.push(`the PAKT line ${h.line} says by=sender pid ${h.pid} tid=${h.tid ?? '?'}, the pcapng's packet at offset ${b.offset} names ${who(m, b.pid, b.tid)}`);
+    }
+  }
+  if (byWrong.length > 0) notes.push(`${disagree(byWrong.length)} on the attribution (by=): ${some(byWrong)}`);
 }

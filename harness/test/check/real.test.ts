@@ -128,3 +128,51 @@ t.test('a real capture with the child\'s data given to its parent fails (fork-ch
   t.equal(v.status, scenario.knownGap ? 'todo' : 'fail', 'fails (todo while the scenario keeps its knownGap, never pass)');
   t.match(v.mismatches.join('\n'), /outgoing packet with tag <HT:\w+:\d{6}> sent by pid \d+ \(child\) attributed to pid \d+ \(parent\), the socket's creator \(by sender\)/);
 });
+
+t.test('honet lines that lack read/gain/lose blocks, or disagree on by= or id=, are noted (not failed)', async (t) => {
+  const { scenario, truth, buf } = await load('tcp-loopback-v4');
+  const text = readFileSync(join(dir('tcp-loopback-v4'), 'honet.txt'), 'utf8');
+  const notesOf = (edited: string) => {
+    const v = checkScenario({ scenario, truth, capture: readPcapng(buf), honet: parseHonet(edited) });
+    t.equal(v.status, 'pass', 'still a pass: honet differences are notes');
+    return v.notes.join('\n');
+  };
+  const lines = text.split('\n');
+  const server = pidOf(truth, 'server');
+  const client = pidOf(truth, 'client');
+  {
+    // the server's READ line and one LOSE line gone
+    const read = lines.findIndex((l) => / READ \w+ /.test(l) && l.split(' ')[3] === String(server));
+    const lose = lines.findIndex((l) => / LOSE \w+ /.test(l));
+    const n = notesOf(lines.filter((_, i) => i !== read && i !== lose).join('\n'));
+    t.match(n, new RegExp(`honet text lacks a READ/LOSE line for 2 of the \\d+ read/gain/lose blocks of scenario sockets in the pcapng: read block at offset \\d+ of pid ${server} \\(server\\) on socket \\w+; lose block at offset \\d+ of pid \\d+ \\(\\w+\\) on socket \\w+`));
+  }
+  {
+    // a READ line with other sequence numbers is not the pcapng's read block
+    const read = lines.findIndex((l) => / READ \w+ /.test(l));
+    const n = notesOf(lines.map((l, i) => (i === read ? l.replace(/seq=(\d+)-/, (_, a) => `seq=${Number(a) + 1}-`) : l)).join('\n'));
+    t.match(n, /honet text lacks a READ line for 1 of the \d+ read\/gain\/lose blocks/);
+  }
+  {
+    // by=sender -> by=holder on the client's data line, and another pid on the server's
+    const cl = lines.findIndex((l) => / PAKT O /.test(l) && l.includes('by=sender') && l.split(' ')[4] === String(client));
+    const sv = lines.findIndex((l) => / PAKT O /.test(l) && l.includes('by=sender') && l.split(' ')[4] === String(server));
+    const edited = lines.map((l, i) => (i === cl ? l.replace('by=sender', 'by=holder') : i === sv ? l.replace(/ tid=\d+ /, ` tid=${client} `).replace(` ${server} TCPv4`, ` ${client} TCPv4`) : l));
+    const n = notesOf(edited.join('\n'));
+    t.match(n, new RegExp(`2 honet PAKT lines disagree with the pcapng on the attribution \\(by=\\): the PAKT line ${cl + 1} says by=holder, the pcapng's packet at offset \\d+ is labelled sender`));
+    t.match(n, new RegExp(`the PAKT line ${sv + 1} says by=sender pid ${client} tid=${client}, the pcapng's packet at offset \\d+ names pid ${server} \\(server\\)`));
+  }
+  {
+    // id= of a PAKT line changed: matched by its direction, socket, addresses and length, noted
+    const pk = lines.findIndex((l) => / PAKT I /.test(l) && l.includes('by=reader'));
+    const id = / id=(\d+)/.exec(lines[pk]!)![1]!;
+    const n = notesOf(lines.map((l, i) => (i === pk ? l.replace(` id=${id}`, ' id=999999') : l)).join('\n'));
+    t.match(n, new RegExp(`1 honet PAKT line disagrees with the pcapng on the packet id: the PAKT line ${pk + 1} has id=999999, the pcapng's packet at offset \\d+ \\(the same direction, socket, addresses and length\\) has packet id ${id}`));
+    t.notMatch(n, /lacks a PAKT line/, 'the line is found, not missing');
+    // the line gone: noted as lacking
+    const n2 = notesOf(lines.filter((_, i) => i !== pk).join('\n'));
+    t.match(n2, new RegExp(`honet text lacks a PAKT line for 1 of the \\d+ packets of scenario sockets in the pcapng: packet at offset \\d+ \\(id ${id}\\)`));
+  }
+  // unedited: nothing to note (as asserted above for every real fixture)
+  t.same(checkScenario({ scenario, truth, capture: readPcapng(buf), honet: parseHonet(text) }).notes, []);
+});
