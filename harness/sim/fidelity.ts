@@ -179,7 +179,7 @@ export interface Run {
  * Compare a real capture with a simulated one (usually of the same truth; a truth the simulator
  * derived itself works too, since everything is compared by name). Pass attribution false to
  * compare structure only. The exit race is the one race the comparison tolerates: the simulation
- * is made with each resolution of it (ExitOrder: `after`, `blocks-first`, `before`) and the closest
+ * is made with each resolution of it (ExitOrder: `after`, `blocks-first`, `before`, `fin-late`) and the closest
  * is reported; the first without difference wins.
  */
 export function fidelity(real: Run, simulated: (exitOrder: ExitOrder) => Run, o: ProjectOptions = {}): FidelityResult {

@@ -67,6 +67,8 @@ interface Sock {
   held: Part[];
   /** Reset (RST received): its close sends nothing. */
   reset: boolean;
+  /** Its FIN left but has not reached the peer yet (ExitOrder `fin-late`). */
+  finArriving?: boolean;
 }
 
 /** The bytes of one send in a segment. */
@@ -87,11 +89,17 @@ const SYSTEM_NETNS = 4026531840;
  * close blocks). Each part races the next step.
  * - `after` (default, what most real runs show): both parts after the next step's effects;
  * - `blocks-first`: the EXIT and lose blocks in step order (before the next step's), the descriptors'
- *   release after the next step's (debian-7.2 fork-child-sends, 2026-11-27);
- * - `before`: both parts in step order.
+ *   release after the next step's (debian-7.2 fork-child-sends, first recording of 2026-11-27);
+ * - `before`: both parts in step order;
+ * - `fin-late`: both parts in step order, but a FIN the release sends reaches its peer (and what its
+ *   arrival causes) only after the next step's effects. When the next step closes the peer, the two
+ *   FINs cross: a simultaneous close (the peer's FIN does not ACK the exit's; each side then ACKs the
+ *   other's FIN, both sockets go to TIME_WAIT, closed by the kernel). debian-7.2 fork-child-sends,
+ *   re-recorded 2026-11-27 (b5a04ee): the child's FIN reached the server's LOCAL_IN after the
+ *   server's own FIN (packet ids, and the server FIN's ack number).
  */
-export type ExitOrder = 'after' | 'blocks-first' | 'before';
-export const EXIT_ORDERS: readonly ExitOrder[] = ['after', 'blocks-first', 'before'];
+export type ExitOrder = 'after' | 'blocks-first' | 'before' | 'fin-late';
+export const EXIT_ORDERS: readonly ExitOrder[] = ['after', 'blocks-first', 'before', 'fin-late'];
 
 export interface SensorOptions {
   /** The resolution of the exit race (ExitOrder); default `after`. */
@@ -120,6 +128,10 @@ class SensorModel {
   private readonly datagramIds = new Map<string, bigint>();
   private live = false;
   private step = -1;
+  /** `fin-late`: an exit's release is running, its FINs arrive late. */
+  private finLate = false;
+  /** `fin-late`: arrivals of exits' FINs waiting for the next step's effects. */
+  private lateArrivals: Array<() => void> = [];
 
   private readonly exitOrder: ExitOrder;
 
@@ -152,6 +164,12 @@ class SensorModel {
     // FINs of the sockets it held) usually land after the next step's (ExitOrder).
     let exiting: TruthStep[] = [];
     const late = (e: TruthStep) => (this.exitOrder === 'blocks-first' ? this.releaseAt(e) : this.performAt(e));
+    // fin-late: the FINs of an exit's release arrive after the next step's effects
+    const arrive = () => {
+      const due = this.lateArrivals;
+      this.lateArrivals = [];
+      for (const f of due) f();
+    };
     for (const st of t.steps) {
       this.step = st.step;
       this.clock = maxBig(this.clock, BigInt(st.monoNs));
@@ -159,7 +177,15 @@ class SensorModel {
         // an exit before the capture started belongs to the time before the snapshot
         for (const e of exiting) late(e);
         exiting = [];
+        arrive();
         this.openSection(BigInt(st.monoNs));
+        continue;
+      }
+      if (this.exitOrder === 'fin-late') {
+        const due = this.lateArrivals;
+        this.lateArrivals = [];
+        this.perform(st);
+        for (const f of due) f();
         continue;
       }
       if (st.kind === 'exit' && this.exitOrder !== 'before') {
@@ -173,6 +199,7 @@ class SensorModel {
       exiting = [];
     }
     for (const e of exiting) late(e);
+    arrive();
     // sockets whose close waits for an RCU grace period (listeners, UDP, raw, ping) are reported last
     this.clock += 5_000_000n;
     for (const c of this.deferred) this.closeEvent(this.socks.get(c)!, { pid: 0, tid: 0 });
@@ -246,7 +273,9 @@ class SensorModel {
     if (!proc) return;
     const held = [...new Set(proc.fds.values())];
     proc.fds.clear();
+    this.finLate = this.exitOrder === 'fin-late';
     for (const c of held) this.maybeRelease(c, { pid: st.pid, tid: st.tid });
+    this.finLate = false;
   }
 
   private perform(st: TruthStep): void {
@@ -589,27 +618,64 @@ class SensorModel {
         if (p.released) this.closeEvent(p, { pid: 0, tid: 0 });
         return;
       }
-      if (!p.finSent) {
-        // first closer: FIN; the peer's ACK waits (delayed ACK) for its own FIN
-        this.tcpPair(s, p, { src: s.local, dst: s.remote, flags: TCP_FLAG.FIN | TCP_FLAG.ACK, seq: s.seq, ack: p.seq });
+      if (p.finArriving) {
+        // the peer's FIN is still on its way (fin-late): the FINs cross, this one ACKs none; the
+        // late arrival finishes the simultaneous close (finArrives)
+        this.tcpPair(s, p, { src: s.local, dst: s.remote, flags: TCP_FLAG.FIN | TCP_FLAG.ACK, seq: s.seq, ack: p.seq - 1 });
         s.seq++;
         s.finSent = true;
         return;
       }
-      // second closer: FIN+ACK; the first closer ACKs and goes to TIME_WAIT (closed by the kernel), then this one is gone
-      this.tcpPair(s, p, { src: s.local, dst: s.remote, flags: TCP_FLAG.FIN | TCP_FLAG.ACK, seq: s.seq, ack: p.seq });
+      const fin = encode({ kind: 'tcp', src: s.local, dst: s.remote, flags: TCP_FLAG.FIN | TCP_FLAG.ACK, seq: s.seq, ack: p.seq, payload: Buffer.alloc(0) });
+      this.packet('out', fin, s, 'control', this.holder(s));
       s.seq++;
-      const ack = encode({ kind: 'tcp', src: s.remote, dst: s.local, flags: TCP_FLAG.ACK, seq: p.seq, ack: s.seq, payload: Buffer.alloc(0) });
-      this.packet('out', ack, p, 'control', this.holder(p));
-      this.closeEvent(p, { pid: 0, tid: 0 });
-      this.packet('in', ack, s, 'control', this.holder(s));
-      this.closeEvent(s, closer);
+      const second = p.finSent;
+      s.finSent = true;
+      if (!this.finLate) {
+        this.finArrives(s, p, fin, second, closer);
+        return;
+      }
+      // fin-late: an exit's FIN reaches the peer after the next step's effects
+      s.finArriving = true;
+      const step = this.step;
+      this.lateArrivals.push(() => {
+        const now = this.step;
+        this.step = step;
+        s.finArriving = false;
+        this.finArrives(s, p, fin, second, closer);
+        this.step = now;
+      });
       return;
     }
     if (s.type === SOCK_TYPE.STREAM || s.hashed) {
       this.deferred.push(s.cookie);
       return;
     }
+    this.closeEvent(s, closer);
+  }
+
+  /**
+   * The FIN `fin` of `s` reaches its peer `p`, and what that causes. First closer (`second` false):
+   * the peer's ACK waits (delayed ACK) for its own FIN, unless the peer's FIN crossed this one
+   * (fin-late): then each side ACKs the other's FIN and both go to TIME_WAIT (closed by the kernel).
+   * Second closer: the first closer ACKs and goes to TIME_WAIT (closed by the kernel), then this one
+   * is gone.
+   */
+  private finArrives(s: Sock, p: Sock, fin: Buffer, second: boolean, closer: Who): void {
+    this.packet('in', fin, p, 'control', this.holder(p));
+    if (!s.local || !s.remote) return;
+    if (!second && p.finSent) {
+      this.tcpPair(p, s, { src: s.remote, dst: s.local, flags: TCP_FLAG.ACK, seq: p.seq, ack: s.seq });
+      this.tcpPair(s, p, { src: s.local, dst: s.remote, flags: TCP_FLAG.ACK, seq: s.seq, ack: p.seq });
+      this.closeEvent(p, { pid: 0, tid: 0 });
+      this.closeEvent(s, { pid: 0, tid: 0 });
+      return;
+    }
+    if (!second) return;
+    const ack = encode({ kind: 'tcp', src: s.remote, dst: s.local, flags: TCP_FLAG.ACK, seq: p.seq, ack: s.seq, payload: Buffer.alloc(0) });
+    this.packet('out', ack, p, 'control', this.holder(p));
+    this.closeEvent(p, { pid: 0, tid: 0 });
+    this.packet('in', ack, s, 'control', this.holder(s));
     this.closeEvent(s, closer);
   }
 

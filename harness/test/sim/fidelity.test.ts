@@ -42,6 +42,15 @@ function simRun(truth: Truth, fault: string | undefined) {
   return (order: ExitOrder) => ({ blocks: simBlocks(truth, fault, order), truth });
 }
 
+/**
+ * The fixtures where the exit race shows (their chains differ by ExitOrder) and the one order each
+ * matches; every other fixture matches all of them (README.md, "The perfect sensor").
+ */
+const RACE_SHOWN: Record<string, ExitOrder> = {
+  'debian-6.1/fork-child-sends': 'after',
+  'debian-7.2/fork-child-sends': 'fin-late',
+};
+
 t.test('fixtures come from at least two kernels', async (t) => {
   t.ok(kernels.length >= 2, kernels.join(', '));
   for (const k of kernels) {
@@ -66,6 +75,11 @@ for (const kernel of kernels) {
       const r = fidelity({ blocks: real.blocks, truth }, simRun(truth, undefined));
       t.ok(r.items >= 5 && r.chains >= 3, `${r.chains} chains, ${r.items} items compared`);
       t.same(r.differences.map(describeDifference), [], `same chains, attribution included (exit race resolved: ${r.exitOrder})`);
+      // where the race shows, exactly one resolution matches
+      const projected = project(real.blocks, truth);
+      const matching = EXIT_ORDERS.filter((order) => compareTraces(projected, project(simBlocks(truth, undefined, order), truth)).length === 0);
+      const shown = RACE_SHOWN[`${kernel}/${name}`];
+      t.same(matching, shown ? [shown] : EXIT_ORDERS, shown ? `the exit race shows: only ${shown} matches` : 'the exit race does not show: every resolution matches');
       const vr = checkScenario({ scenario, truth, capture: real });
       const vs = checkScenario({ scenario, truth, capture: readPcapng(simulate({ scenario, truth }).pcapng) });
       t.equal(vs.status, vr.status, `same verdict (${vr.status})`);
@@ -118,7 +132,20 @@ t.test('the comparison is not blind (on simulations): a missing packet, another 
     const race = compareTraces(after, project(simBlocks(ft, undefined, order), ft));
     t.ok(race.length > 0, `the exit race resolved ${order} is a difference (${race[0] ? describeDifference(race[0]) : 'none'})`);
   }
-  t.equal(compareTraces(project(simBlocks(ft, undefined, 'blocks-first'), ft), project(simBlocks(ft, undefined, 'before'), ft)).length > 0, true, 'blocks-first and before differ too');
+  // (each against after: above)
+  for (const [i, a] of EXIT_ORDERS.entries()) {
+    if (a === 'after') continue;
+    for (const b of EXIT_ORDERS.slice(i + 1)) {
+      t.ok(compareTraces(project(simBlocks(ft, undefined, a), ft), project(simBlocks(ft, undefined, b), ft)).length > 0, `${a} and ${b} differ too`);
+    }
+  }
+  // fin-late: the child's FIN reaches the server after the server's own FIN left (a simultaneous
+  // close, as the debian-7.2 capture shows), and the checker still passes it
+  const late = readPcapng(withFault({ truth: ft, derived: true, perfect: simulateSensor(ft, 1, { exitOrder: 'fin-late' }), seed: 1, order: 'le' }).pcapng);
+  const lateServer = project(late.blocks, ft).get('socket server:conn#1') ?? [];
+  t.match(lateServer.slice(-6).join('\n'), /^lose by=server tid=server via=close\nout tcp \[F\.\] .*\nin tcp \[F\.\] .*\nout tcp \[\.\] .*\nin tcp \[\.\] .*\nclose 2\/1\/6$/, 'fin-late: the FINs cross, each side ACKs the other\'s');
+  const lv = checkScenario({ scenario: fc, truth: ft, capture: late });
+  t.same([lv.status, lv.mismatches], ['pass', []], 'fin-late: the checker passes the simulation');
   const cork = scenarios.get('cork-released-by-later-write')!;
   const ct = deriveTruth(cork, 3);
   const single = compareTraces(project(simBlocks(ct, undefined, 'after'), ct), project(simBlocks(ct, 'single-sender', 'after'), ct));
