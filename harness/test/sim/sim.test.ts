@@ -266,7 +266,7 @@ t.test('hone sim: writes the files, prints the text, checks, lists faults, print
   const r = await run(['fork-child-sends', '--fault', 'creator-only', '--seed', '5', '--out', out, '--check']);
   t.equal(r.code, 0);
   t.ok(existsSync(out) && existsSync(join(dir, 'c.honet.txt')) && existsSync(join(dir, 'c.truth.json')), 'pcapng, text and derived truth written');
-  t.match(r.out, /check: todo/, 'the checker\'s verdict: a known gap');
+  t.match(r.out, /check: fail/, 'the checker\'s verdict: fail (no scenario has a known gap any more)');
   t.match(r.out, /missing read block of pid \d+ \(server\)/, 'the old sensor writes no read blocks');
   t.match(r.out, /is labelled creator, expected holder/, 'and labels the kernel\'s packets by creator');
   const truth = parseTruth(readFileSync(join(dir, 'c.truth.json'), 'utf8'));
