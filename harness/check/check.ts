@@ -733,15 +733,20 @@ function startTimeProblems(m: Model, blocks: Capture['blocks']): Map<number, str
  * by=sender, pid) or id= disagree with the pcapng's packet. Notes only.
  */
 function honetNotes(m: Model, honet: HonetEvent[], blocks: Capture['blocks'], notes: string[]): void {
+  // one key per line, so that a capture of thousands of events is compared in linear time
+  const lineKeys = new Set<string>();
+  for (const h of honet) {
+    if (h.kind === 'socket') lineKeys.add(`${h.event} ${h.socketId}`);
+    else if (h.kind === 'use') lineKeys.add(`${h.what} ${h.socketId} ${h.pid}`);
+    else if (h.kind === 'process') lineKeys.add(`${h.event} ${h.pid}`);
+  }
   let missing = 0;
   for (const ev of m.events) {
     if (ev.kind === 'rst') continue;
-    const found = honet.some((h) => {
-      if (ev.kind === 'open' || ev.kind === 'close') return h.kind === 'socket' && h.event === ev.kind && h.socketId === ev.sock.cookie;
-      if (ev.kind === 'read' || ev.kind === 'gain' || ev.kind === 'lose') return h.kind === 'use' && h.what === ev.kind && h.socketId === ev.sock.cookie && h.pid === ev.pid;
-      return h.kind === 'process' && h.event === ev.kind && h.pid === ev.pid;
-    });
-    if (!found) missing++;
+    const key = ev.kind === 'open' || ev.kind === 'close' ? `${ev.kind} ${ev.sock.cookie}`
+      : ev.kind === 'read' || ev.kind === 'gain' || ev.kind === 'lose' ? `${ev.kind} ${ev.sock.cookie} ${ev.pid}`
+      : `${ev.kind} ${ev.pid}`;
+    if (!lineKeys.has(key)) missing++;
   }
   const judged = m.events.filter((e) => e.kind !== 'rst').length;
   if (missing > 0) notes.push(`honet text lacks ${missing} of the ${judged} expected events`);
@@ -752,15 +757,22 @@ function honetNotes(m: Model, honet: HonetEvent[], blocks: Capture['blocks'], no
   const some = (list: string[]) => `${list.slice(0, 3).join('; ')}${list.length > 3 ? `; and ${list.length - 3} more` : ''}`;
 
   // READ, GAIN and LOSE lines for the pcapng's read, gain and lose blocks (one line per block)
-  const useLines = honet.filter((h): h is HonetUse => h.kind === 'use');
+  const useLines = new Map<string, HonetUse[]>();
+  for (const h of honet) {
+    if (h.kind !== 'use') continue;
+    const k = `${h.what} ${h.socketId} ${h.pid}`;
+    const list = useLines.get(k);
+    if (list) list.push(h);
+    else useLines.set(k, [h]);
+  }
   const usedUse = new Set<HonetUse>();
   const lackUse: string[] = [];
   let uses = 0;
   for (const b of blocks) {
     if (b.kind !== 'use' || !scenarioSocket(b.socketId)) continue;
     uses++;
-    const line = useLines.find((h) =>
-      !usedUse.has(h) && h.what === b.what && h.socketId === b.socketId && h.pid === b.pid &&
+    const line = (useLines.get(`${b.what} ${b.socketId} ${b.pid}`) ?? []).find((h) =>
+      !usedUse.has(h) &&
       (b.tid === undefined || h.tid === undefined || h.tid === b.tid) &&
       (b.via === undefined || h.via === undefined || h.via === b.via) &&
       (b.bytes === undefined || h.bytes === undefined || h.bytes === b.bytes) &&
@@ -774,7 +786,12 @@ function honetNotes(m: Model, honet: HonetEvent[], blocks: Capture['blocks'], no
   // PAKT lines for the pcapng's packets of scenario sockets: by packet id first, else by direction, socket, addresses and length
   const paktLines = honet.filter((h): h is HonetPacket => h.kind === 'packet');
   const byId = new Map<bigint, HonetPacket[]>();
-  for (const h of paktLines) if (h.packetId !== undefined) byId.set(h.packetId, [...(byId.get(h.packetId) ?? []), h]);
+  for (const h of paktLines) {
+    if (h.packetId === undefined) continue;
+    const list = byId.get(h.packetId);
+    if (list) list.push(h);
+    else byId.set(h.packetId, [h]);
+  }
   const usedPakt = new Set<HonetPacket>();
   const pairs: Array<{ b: PacketBlock; h: HonetPacket }> = [];
   const unpaired: PacketBlock[] = [];
@@ -789,12 +806,22 @@ function honetNotes(m: Model, honet: HonetEvent[], blocks: Capture['blocks'], no
   const plain = (e: string) => e.replace(/[[\]]/g, '');
   const lackPakt: string[] = [];
   const idWrong: string[] = [];
+  const shapeOf = (dir: string, sock: string | undefined, len: number, src: string | undefined, dst: string | undefined) => `${dir} ${sock} ${len} ${src} ${dst}`;
+  const byShape = new Map<string, HonetPacket[]>();
+  if (unpaired.length > 0) {
+    for (const x of paktLines) {
+      if (usedPakt.has(x)) continue;
+      const k = shapeOf(x.direction, x.socketId, x.length, plain(x.src), plain(x.dst));
+      const list = byShape.get(k);
+      if (list) list.push(x);
+      else byShape.set(k, [x]);
+    }
+  }
   for (const b of unpaired) {
     const p = decodePacket(b.data);
     const src = p ? plain(endpoint(p.src, p.srcPort)) : undefined;
     const dst = p ? plain(endpoint(p.dst, p.dstPort)) : undefined;
-    const h = paktLines.find((x) =>
-      !usedPakt.has(x) && x.direction === b.direction && x.socketId === b.socketId && x.length === b.packetLength && plain(x.src) === src && plain(x.dst) === dst);
+    const h = (byShape.get(shapeOf(b.direction, b.socketId, b.packetLength, src, dst)) ?? []).find((x) => !usedPakt.has(x));
     if (!h) {
       lackPakt.push(`packet at offset ${b.offset}${b.packetId !== undefined ? ` (id ${b.packetId})` : ''}`);
       continue;
