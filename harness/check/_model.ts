@@ -84,6 +84,13 @@ export function buildModel(truth: Truth): Model {
   /** pid -> handle name -> cookie */
   const refs = new Map<number, Map<string, string>>();
   const inflight = new Map<string, number>();
+  /** pid -> its handles with FD_CLOEXEC (an exec closes them; a dup or received copy is not close-on-exec) */
+  const cloexec = new Map<number, Set<string>>();
+  const markCloexec = (pid: number, handle: string, so: TruthSocket | undefined) => {
+    const set = cloexec.get(pid) ?? cloexec.set(pid, new Set()).get(pid)!;
+    if (so?.cloexec) set.add(handle);
+    else set.delete(handle);
+  };
   const held = (pid: number) => refs.get(pid) ?? refs.set(pid, new Map()).get(pid)!;
   const holds = (pid: number, cookie: string) => [...(refs.get(pid)?.values() ?? [])].includes(cookie);
   const inet = (cookie: string) => {
@@ -136,6 +143,7 @@ export function buildModel(truth: Truth): Model {
           m.tids.set(st.childPid, st.child);
           thread(m, st.childPid, st.childPid);
           refs.set(st.childPid, new Map(refs.get(st.pid) ?? []));
+          cloexec.set(st.childPid, new Set(cloexec.get(st.pid) ?? []));
           if (live(st.step)) m.events.push({ kind: 'fork', step: st.step, pid: st.childPid, ppid: st.pid });
           for (const c of new Set(refs.get(st.childPid)!.values())) {
             const s = inet(c);
@@ -151,13 +159,26 @@ export function buildModel(truth: Truth): Model {
           thread(m, st.pid, st.threadTid);
         }
         break;
-      case 'exec':
+      case 'exec': {
+        // close-on-exec: the exec closes the process's FD_CLOEXEC descriptors (a lose via close when
+        // that was its last descriptor of the socket; the socket's close when it was the last anywhere)
+        const gone = [...(cloexec.get(st.pid) ?? [])];
+        cloexec.delete(st.pid);
+        for (const h of gone) {
+          const c = refs.get(st.pid)?.get(h);
+          refs.get(st.pid)?.delete(h);
+          const s = c !== undefined ? inet(c) : undefined;
+          if (s && !holds(st.pid, s.cookie) && live(st.step)) m.events.push({ kind: 'lose', step: st.step, pid: st.pid, tid: st.tid, via: 'close', sock: s });
+          if (c) release(c, st.step);
+        }
         if (live(st.step)) m.events.push({ kind: 'exec', step: st.step, pid: st.pid, exe: st.exe ?? '', argv: st.argv ?? [] });
         break;
+      }
       case 'exit': {
         if (live(st.step)) m.events.push({ kind: 'exit', step: st.step, pid: st.pid, code: st.code ?? 0 });
         const mine = new Set(refs.get(st.pid)?.values() ?? []);
         refs.delete(st.pid);
+        cloexec.delete(st.pid);
         for (const c of mine) {
           const s = inet(c);
           if (s && live(st.step)) m.events.push({ kind: 'lose', step: st.step, pid: st.pid, tid: st.tid, via: 'exit', sock: s });
@@ -169,6 +190,7 @@ export function buildModel(truth: Truth): Model {
         if (st.socket && st.sock) {
           newSocket(st, st.socket, false);
           held(st.pid).set(st.sock, st.socket.cookie);
+          markCloexec(st.pid, st.sock, st.socket);
         }
         break;
       case 'socketpair':
@@ -188,6 +210,7 @@ export function buildModel(truth: Truth): Model {
         if (st.socket && st.as) {
           newSocket(st, st.socket, true);
           held(st.pid).set(st.as, st.socket.cookie);
+          markCloexec(st.pid, st.as, st.socket);
         }
         break;
       case 'listen':
@@ -206,6 +229,7 @@ export function buildModel(truth: Truth): Model {
             if (live(st.step)) m.events.push({ kind: 'gain', step: st.step, pid: st.pid, tid: st.tid, via: 'recv', sock: s });
           }
           held(st.pid).set(st.as, st.socket.cookie);
+          markCloexec(st.pid, st.as, st.socket);
           if (st.kind === 'recvfd') inflight.set(st.socket.cookie, (inflight.get(st.socket.cookie) ?? 1) - 1);
         }
         break;
@@ -216,6 +240,7 @@ export function buildModel(truth: Truth): Model {
         if (st.sock) {
           const c = refs.get(st.pid)?.get(st.sock);
           refs.get(st.pid)?.delete(st.sock);
+          cloexec.get(st.pid)?.delete(st.sock);
           const s = c !== undefined ? inet(c) : undefined;
           if (s && !holds(st.pid, s.cookie) && live(st.step)) m.events.push({ kind: 'lose', step: st.step, pid: st.pid, tid: st.tid, via: 'close', sock: s });
           if (c) release(c, st.step);

@@ -77,6 +77,7 @@ export function checkScenario(input: CheckInput): Verdict {
   }
   // causal order within a process and within a socket: the later one in truth is wrong
   for (const { ev, text } of causalOrder(m, position)) reasons.get(ev)?.push(text);
+  for (const { ev, text } of loseOrder(m, blocks, position)) reasons.get(ev)?.push(text);
   for (const ev of m.events) {
     events.total++;
     const wrong = reasons.get(ev);
@@ -381,6 +382,54 @@ function causalOrder(m: Model, pos: Map<ExpectedEvent, number>): Array<{ ev: Exp
       if (at === undefined) continue;
       if (last && at < last.at) out.push({ ev, text: `out of causal order: it comes before the ${describe(m, last.ev)} in the capture` });
       if (!last || at > last.at) last = { ev, at };
+    }
+  }
+  return out;
+}
+
+/**
+ * A lose block comes after what the process did with the socket while it
+ * still held it: its read blocks of earlier steps, and the first outgoing
+ * copy of each tag it sent on the socket at an earlier step that was read
+ * (by anyone) before the lose's step (so those bytes surely left first;
+ * `more: true` sends are left out: their bytes may leave with the last
+ * close). A lose block matched out of its place (e.g. written at the close of
+ * one of two dup'd descriptors and taken for the later last close) is wrong.
+ */
+function loseOrder(m: Model, blocks: Capture['blocks'], pos: Map<ExpectedEvent, number>): Array<{ ev: ExpectedEvent; text: string }> {
+  const out: Array<{ ev: ExpectedEvent; text: string }> = [];
+  const loses = m.events.filter((ev): ev is Extract<ExpectedEvent, { kind: 'lose' }> => ev.kind === 'lose' && pos.has(ev));
+  if (loses.length === 0) return out;
+  /** tag -> index of its first outgoing copy */
+  let firstOut: Map<string, number> | undefined;
+  const outgoing = () => {
+    if (firstOut) return firstOut;
+    firstOut = new Map();
+    const tagRe = new RegExp(`<HT:${m.truth.runId}:(\\d{6})>`, 'g');
+    for (const [i, b] of blocks.entries()) {
+      if (b.kind !== 'packet' || b.direction !== 'out') continue;
+      const p = decodePacket(b.data);
+      if (!p) continue;
+      for (const x of p.payload.toString('latin1').matchAll(tagRe)) if (!firstOut.has(x[0])) firstOut.set(x[0], i);
+    }
+    return firstOut;
+  };
+  for (const ev of loses) {
+    const at = pos.get(ev)!;
+    const reads = m.events.filter((r) => r.kind === 'read' && r.pid === ev.pid && r.sock === ev.sock && r.step < ev.step && (pos.get(r) ?? -1) > at);
+    if (reads.length > 0) {
+      out.push({ ev, text: `out of causal order: it comes before the ${describe(m, reads[0]!)} in the capture (the process still held the socket then)` });
+      continue;
+    }
+    for (const [tag, send] of m.sends) {
+      const st = send.step;
+      if (st.pid !== ev.pid || send.sock.cookie !== ev.sock.cookie || st.step >= ev.step || st.more) continue;
+      if (!(m.receives.get(tag) ?? []).some((r) => r.step.step < ev.step)) continue;
+      const o = outgoing().get(tag);
+      if (o !== undefined && o > at) {
+        out.push({ ev, text: `out of causal order: it comes before the first outgoing packet with tag ${tag} (sent on the socket by ${who(m, st.pid, st.tid)} at step ${st.step}, read before step ${ev.step}) in the capture (the process still held the socket then)` });
+        break;
+      }
     }
   }
   return out;

@@ -12,6 +12,8 @@ export interface TruthSocket {
   /** "a.b.c.d:port" or "[v6]:port". */
   local?: string;
   remote?: string;
+  /** The descriptor has FD_CLOEXEC (made with SOCK_CLOEXEC): an exec closes it. Absent: it survives an exec. */
+  cloexec?: boolean;
 }
 
 /** One performed step (harness/runner/README.md lists the fields per kind). */
@@ -48,6 +50,8 @@ export interface TruthStep {
   netnsBefore?: number;
   /** send: sent with MSG_MORE. */
   more?: boolean;
+  /** socket, accept: made with SOCK_CLOEXEC (also in the socket object of every step naming that descriptor). */
+  cloexec?: boolean;
   netnsAfter?: number;
 }
 

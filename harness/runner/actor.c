@@ -73,6 +73,16 @@ static int need_fd(const struct step *st, const char *key)
 	return fd;
 }
 
+/* cloexec=true (socket, accept): the descriptor is made with SOCK_CLOEXEC; exec closes it. */
+static int cloexec_arg(const struct step *st)
+{
+	const char *v = step_arg(st, "cloexec");
+
+	if (v && strcmp(v, "true") && strcmp(v, "false"))
+		fail_step(st, "cloexec=%s: expected true or false", v);
+	return v && !strcmp(v, "true");
+}
+
 static const char *need_arg(const struct step *st, const char *key)
 {
 	const char *v = step_arg(st, key);
@@ -251,8 +261,13 @@ static void do_exec(const struct step *st, const char *me)
 
 	snprintf(idx, sizeof(idx), "%d", st->index);
 	off += snprintf(env, sizeof(env), "HONE_RUNNER_HANDLES=");
-	for (int i = 0; i < R.nhandles && off < sizeof(env) - 64; i++)
-		off += snprintf(env + off, sizeof(env) - off, "%s%s=%d", i ? "," : "", R.handles[i].name, R.handles[i].fd);
+	for (int i = 0, n = 0; i < R.nhandles && off < sizeof(env) - 64; i++) {
+		int fl = fcntl(R.handles[i].fd, F_GETFD);
+
+		if (fl >= 0 && (fl & FD_CLOEXEC))
+			continue; /* closed by the exec: the new image has no such handle */
+		off += snprintf(env + off, sizeof(env) - off, "%s%s=%d", n++ ? "," : "", R.handles[i].name, R.handles[i].fd);
+	}
 	putenv(strdup(env));
 	execv(R.self_exe, argv);
 	fail_step(st, "execv %s: %m", R.self_exe);
@@ -542,7 +557,7 @@ static void do_step(const struct step *st, const char *me)
 		const char *fam = need_arg(st, "family"), *type = need_arg(st, "type"), *proto = step_arg(st, "proto");
 		int f = !strcmp(fam, "inet6") ? AF_INET6 : AF_INET;
 		int t = !strcmp(type, "stream") ? SOCK_STREAM : !strcmp(type, "dgram") ? SOCK_DGRAM : SOCK_RAW;
-		int fd = socket(f, t, proto ? atoi(proto) : 0);
+		int fd = socket(f, t | (cloexec_arg(st) ? SOCK_CLOEXEC : 0), proto ? atoi(proto) : 0);
 
 		if (fd < 0)
 			fail_step(st, "socket(%s, %s, %s): %m%s", fam, type, proto ? proto : "0",
@@ -551,6 +566,8 @@ static void do_step(const struct step *st, const char *me)
 		set_timeouts(fd);
 		handle_add(st, need_arg(st, "sock"), fd);
 		j_str(&j, "sock", need_arg(st, "sock"));
+		if (cloexec_arg(st))
+			j_raw(&j, "cloexec", "true");
 		j_socket(&j, "socket", fd);
 	} else if (!strcmp(k, "socketpair")) {
 		int sv[2];
@@ -592,13 +609,15 @@ static void do_step(const struct step *st, const char *me)
 		j_socket(&j, "socket", fd);
 	} else if (!strcmp(k, "accept")) {
 		int lfd = need_fd(st, "sock");
-		int fd = accept(lfd, NULL, NULL);
+		int fd = accept4(lfd, NULL, NULL, cloexec_arg(st) ? SOCK_CLOEXEC : 0);
 
 		if (fd < 0)
 			fail_step(st, "accept: %m");
 		set_timeouts(fd);
 		handle_add(st, need_arg(st, "as"), fd);
 		j_str(&j, "as", need_arg(st, "as"));
+		if (cloexec_arg(st))
+			j_raw(&j, "cloexec", "true");
 		j_socket(&j, "listener", lfd);
 		j_socket(&j, "socket", fd);
 	} else if (!strcmp(k, "send") || !strcmp(k, "sendto")) {

@@ -6,7 +6,9 @@
  *   steps N
  *   step I ACTOR KIND key=value ...   (send: more=true sends with MSG_MORE,
  *                                      via=sendfile sends with sendfile();
- *                                      recv: via=splice reads with splice())
+ *                                      recv: via=splice reads with splice();
+ *                                      socket, accept: cloexec=true makes
+ *                                      the descriptor with SOCK_CLOEXEC)
  *   end
  */
 #include "runner.h"
@@ -62,6 +64,18 @@ static int parse_step(struct step *st, char *line, int expect, char *err, size_t
 		}
 		if (strcmp(more, "true") && strcmp(more, "false")) {
 			snprintf(err, errlen, "step %d: more=%s: expected true or false", expect, more);
+			return -1;
+		}
+	}
+	if (step_arg(st, "cloexec")) {
+		const char *v = step_arg(st, "cloexec");
+
+		if (strcmp(st->kind, "socket") && strcmp(st->kind, "accept")) {
+			snprintf(err, errlen, "step %d: cloexec= is only for socket and accept steps, not %s", expect, st->kind);
+			return -1;
+		}
+		if (strcmp(v, "true") && strcmp(v, "false")) {
+			snprintf(err, errlen, "step %d: cloexec=%s: expected true or false", expect, v);
 			return -1;
 		}
 	}

@@ -192,6 +192,8 @@ void j_socket(struct jbuf *j, const char *k, int fd)
 	snprintf(tmp, sizeof(tmp), "%016llx", (unsigned long long)cookie);
 	j_str(j, "cookie", tmp);
 	j_int(j, "fd", fd);
+	if ((v = fcntl(fd, F_GETFD)) >= 0 && (v & FD_CLOEXEC))
+		j_raw(j, "cloexec", "true"); /* this descriptor goes away at exec */
 	j_int(j, "ino", fstat(fd, &st) ? 0 : (long long)st.st_ino);
 	l = sizeof(v);
 	j_int(j, "family", getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &l) ? -1 : v);

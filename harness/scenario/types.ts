@@ -23,12 +23,14 @@ export type Step =
   | ({ kind: 'thread'; thread: string } & By)
   | ({ kind: 'exec' } & By)
   | ({ kind: 'exit'; code?: number } & By)
-  | ({ kind: 'socket'; sock: string; family: Family; type: SocketType; proto?: number } & By)
+  /** `cloexec: true`: made with SOCK_CLOEXEC (an exec closes the descriptor; a dup of it is not close-on-exec). */
+  | ({ kind: 'socket'; sock: string; family: Family; type: SocketType; proto?: number; cloexec?: boolean } & By)
   | ({ kind: 'socketpair'; sock: string; peer: string } & By)
   | ({ kind: 'bind'; sock: string; addr: string; port?: number } & By)
   | ({ kind: 'listen'; sock: string; backlog?: number } & By)
   | ({ kind: 'connect'; sock: string; to: Target } & By)
-  | ({ kind: 'accept'; sock: string; as: string } & By)
+  /** `cloexec: true`: accept4(SOCK_CLOEXEC). */
+  | ({ kind: 'accept'; sock: string; as: string; cloexec?: boolean } & By)
   /**
    * `more: true`: send with MSG_MORE (a stream socket holds the bytes until a later send without it).
    * `via: 'sendfile'` (stream sockets): the payload is written to a temporary file and sent with sendfile().

@@ -50,12 +50,12 @@ const SHAPES: { [K in StepKind]: Fields } = {
   thread: { by: req('name'), thread: req('name') },
   exec: { by: req('name') },
   exit: { by: req('name'), code: opt('code') },
-  socket: { by: req('name'), sock: req('name'), family: req('family'), type: req('socktype'), proto: opt('proto') },
+  socket: { by: req('name'), sock: req('name'), family: req('family'), type: req('socktype'), proto: opt('proto'), cloexec: opt('bool') },
   socketpair: { by: req('name'), sock: req('name'), peer: req('name') },
   bind: { by: req('name'), sock: req('name'), addr: req('addr'), port: opt('port') },
   listen: { by: req('name'), sock: req('name'), backlog: opt('int') },
   connect: { by: req('name'), sock: req('name'), to: req('target') },
-  accept: { by: req('name'), sock: req('name'), as: req('name') },
+  accept: { by: req('name'), sock: req('name'), as: req('name'), cloexec: opt('bool') },
   send: { by: req('name'), sock: req('name'), size: opt('size'), more: opt('bool'), via: opt('sendvia') },
   recv: { by: req('name'), sock: req('name'), size: opt('size'), via: opt('recvvia') },
   sendto: { by: req('name'), sock: req('name'), to: req('target'), size: opt('size') },
@@ -145,6 +145,8 @@ interface ProcState {
   alive: boolean;
   threads: Set<string>;
   handles: Map<string, number>;
+  /** Handles made with cloexec: true (socket, accept): an exec closes them. */
+  cloexec: Set<string>;
 }
 
 function dryRun(s: Scenario, fail: Fail): ScenarioModel {
@@ -162,12 +164,12 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
     }
   };
 
-  const newProcess = (name: string, handles: Map<string, number>, i?: number) => {
+  const newProcess = (name: string, handles: Map<string, number>, i?: number, cloexec: Set<string> = new Set()) => {
     const kind = i === undefined ? undefined : 'fork';
     if (!NAME.test(name) || name === RUNNER_ACTOR) fail(`process name ${JSON.stringify(name)} is not a valid actor name (and "runner" is reserved)`, i, kind);
     if (seen.has(name)) fail(`actor "${name}" is defined twice`, i, kind);
     seen.add(name);
-    const p: ProcState = { main: name, alive: true, threads: new Set(), handles: new Map(handles) };
+    const p: ProcState = { main: name, alive: true, threads: new Set(), handles: new Map(handles), cloexec: new Set(cloexec) };
     procs.push(p);
     actors.set(name, { proc: p, thread: false });
   };
@@ -195,6 +197,7 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
     const introduce = (name: string, sock: number) => {
       for (const p of procs) if (p.alive && p.handles.has(name)) f(`handle "${name}" is still open in process "${p.main}": pick another name`);
       proc.handles.set(name, sock);
+      proc.cloexec.delete(name);
       lastSocketOf.set(name, sock);
     };
     const mainOnly = (what: string) => {
@@ -214,7 +217,7 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
 
     switch (step.kind) {
       case 'fork':
-        newProcess(step.child, proc.handles, i);
+        newProcess(step.child, proc.handles, i, proc.cloexec);
         break;
       case 'thread':
         if (seen.has(step.thread) || step.thread === RUNNER_ACTOR) f(`actor "${step.thread}" is defined twice`);
@@ -222,9 +225,15 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
         proc.threads.add(step.thread);
         actors.set(step.thread, { proc, thread: true });
         break;
-      case 'exec':
+      case 'exec': {
         mainOnly('exec');
+        // close-on-exec: the cloexec handles are gone in the new image
+        const closed = [...proc.cloexec].map((h) => proc.handles.get(h)!);
+        for (const h of proc.cloexec) proc.handles.delete(h);
+        proc.cloexec.clear();
+        flushIfUnheld(closed);
         break;
+      }
       case 'exit':
         mainOnly('exit');
         proc.alive = false;
@@ -241,6 +250,7 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
         if (step.type === 'stream' && proto !== 0 && proto !== 6) f(`a stream socket's proto must be 0 or 6, not ${proto}`);
         sockets.push({ family: step.family, type: step.type, proto, bound: false, listening: false, connected: false, inflight: [] });
         introduce(step.sock, sockets.length - 1);
+        if (step.cloexec) proc.cloexec.add(step.sock);
         break;
       }
       case 'socketpair': {
@@ -281,6 +291,7 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
         if (!so.listening) f(`"${step.sock}" is not listening: listen on it first`);
         sockets.push({ family: so.family, type: 'stream', proto: so.proto, bound: true, listening: false, connected: true, inflight: [] });
         introduce(step.as, sockets.length - 1);
+        if (step.cloexec) proc.cloexec.add(step.as);
         break;
       }
       case 'send':
@@ -320,6 +331,7 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
       case 'close': {
         const idx = handle(step.sock);
         proc.handles.delete(step.sock);
+        proc.cloexec.delete(step.sock);
         flushIfUnheld([idx]);
         break;
       }

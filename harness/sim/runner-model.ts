@@ -37,7 +37,8 @@ interface Proc {
   pid: number;
   ppid: number;
   netns: number;
-  fds: Map<string, { cookie: string; fd: number }>;
+  /** handle -> socket and descriptor; cloexec: FD_CLOEXEC (made with cloexec=true), an exec closes it. */
+  fds: Map<string, { cookie: string; fd: number; cloexec?: boolean }>;
 }
 
 interface Actor {
@@ -123,6 +124,8 @@ class RunnerModel {
     };
     const view = (s: Sock, fd: number): TruthSocket => {
       const v: TruthSocket = { cookie: s.cookie, fd, ino: s.ino, family: s.family, type: s.type, proto: s.proto };
+      // the runner writes cloexec for a descriptor with FD_CLOEXEC (fcntl F_GETFD)
+      if ([...proc.fds.values()].some((h) => h.fd === fd && h.cloexec)) v.cloexec = true;
       if (!s.unix) v.local = formatEndpoint(s.local ?? anyAddr(s.family, 0));
       if (s.remote) v.remote = formatEndpoint(s.remote);
       return v;
@@ -148,6 +151,8 @@ class RunnerModel {
         st.exe = RUNNER_EXE;
         const dir = `/tmp/hone/${this.scenario.name}`;
         st.argv = [RUNNER_EXE, 'resume', `${dir}/script`, dir, p.actor, String(p.index)];
+        // close-on-exec: the new image has no cloexec descriptors
+        for (const [name, h] of [...proc.fds]) if (h.cloexec) proc.fds.delete(name);
         break;
       }
       case 'exit':
@@ -160,8 +165,9 @@ class RunnerModel {
         const proto = a.proto !== undefined ? Number(a.proto) : type === SOCK_TYPE.STREAM ? IPPROTO.TCP : type === SOCK_TYPE.DGRAM ? IPPROTO.UDP : 0;
         const s = this.newSock(family, type, proto, proc.netns);
         if (type === SOCK_TYPE.RAW) s.local = anyAddr(family, proto);
-        const fd = this.open(proc, a.sock!, s);
+        const fd = this.open(proc, a.sock!, s, a.cloexec === 'true');
         st.sock = a.sock!;
+        if (a.cloexec === 'true') st.cloexec = true;
         st.socket = view(s, fd);
         break;
       }
@@ -210,9 +216,10 @@ class RunnerModel {
         s.remote = c.local!;
         this.peers.set(s.cookie, c.cookie);
         this.peers.set(c.cookie, s.cookie);
-        const fd = this.open(proc, a.as!, s);
+        const fd = this.open(proc, a.as!, s, a.cloexec === 'true');
         st.sock = a.sock!;
         st.as = a.as!;
+        if (a.cloexec === 'true') st.cloexec = true;
         st.listener = view(l, lfd);
         st.socket = view(s, fd);
         break;
@@ -326,9 +333,9 @@ class RunnerModel {
     return s;
   }
 
-  private open(proc: Proc, name: string, s: Sock): number {
+  private open(proc: Proc, name: string, s: Sock, cloexec = false): number {
     const fd = lowestFd(proc);
-    proc.fds.set(name, { cookie: s.cookie, fd });
+    proc.fds.set(name, cloexec ? { cookie: s.cookie, fd, cloexec } : { cookie: s.cookie, fd });
     this.handles.set(name, s.cookie);
     return fd;
   }

@@ -12,7 +12,7 @@
 // sockets are reported closed) follows what the real sensor writes on
 // Debian 6.1 and 7.2 guests (see README.md, "Fidelity").
 import { AF, IPPROTO, ISB_OPT, SOCK_TYPE, type Attribution } from '../capture/constants.ts';
-import type { Truth, TruthStep } from '../check/types.ts';
+import type { Truth, TruthSocket, TruthStep } from '../check/types.ts';
 import type { PacketEvent, PacketRole, ProcessEvent, SenderRun, SimCapture, SimEvent, SocketEvent, UseEvent, Who } from './events.ts';
 import { makeRng } from './rng.ts';
 import { RUNNER_EXE, loopbackIfAny } from './runner-model.ts';
@@ -28,6 +28,8 @@ interface Proc {
   /** Ran exec (the snapshot lists it as EXEC, else as FORK). */
   execed: boolean;
   fds: Map<string, string>;
+  /** Handles whose descriptor has FD_CLOEXEC (the truth's socket objects say cloexec): an exec closes them. */
+  cloexec?: Set<string>;
 }
 
 interface Sock {
@@ -290,7 +292,7 @@ class SensorModel {
       case 'fork': {
         if (st.childPid === undefined) break;
         // the child runs its parent's image (an exe and argv the snapshot would show) until it execs
-        const child: Proc = { pid: st.childPid, ppid: st.pid, startNs: BigInt(st.monoNs) + 40_000n, alive: true, fds: new Map(proc?.fds ?? []), execed: false };
+        const child: Proc = { pid: st.childPid, ppid: st.pid, startNs: BigInt(st.monoNs) + 40_000n, alive: true, fds: new Map(proc?.fds ?? []), cloexec: new Set(proc?.cloexec ?? []), execed: false };
         if (proc?.exe) {
           child.exe = proc.exe;
           child.argv = proc.argv;
@@ -310,6 +312,16 @@ class SensorModel {
         break;
       case 'exec':
         if (proc) {
+          // close-on-exec (begin_new_exec: do_close_on_exec, before the exec event): a lose via close
+          // when it was the process's last descriptor of the socket, its close when the last anywhere
+          for (const h of [...(proc.cloexec ?? [])]) {
+            const c = proc.fds.get(h);
+            proc.fds.delete(h);
+            const s = c ? this.socks.get(c) : undefined;
+            if (c && s && inet(s) && ![...proc.fds.values()].includes(c)) this.lose(s, who, 'close');
+            if (c) this.maybeRelease(c, who);
+          }
+          proc.cloexec?.clear();
           proc.exe = st.exe;
           proc.argv = st.argv;
           proc.execed = true;
@@ -328,6 +340,7 @@ class SensorModel {
           if (!h || !so) continue;
           const s = this.newSock(so, st, who);
           proc?.fds.set(h, s.cookie);
+          cloexecMark(proc, h, so);
           if (so.family === AF.INET || so.family === AF.INET6) {
             if (so.type === SOCK_TYPE.RAW) s.hashed = true;
             if (this.live) this.emit(this.sockEvent('open', s, who));
@@ -368,6 +381,7 @@ class SensorModel {
         if (proc && st.sock) {
           const c = proc.fds.get(st.sock);
           proc.fds.delete(st.sock);
+          proc.cloexec?.delete(st.sock);
           const s = use(c);
           // the process loses the socket with its last descriptor of it (dup keeps it)
           if (c && s && inet(s) && ![...proc.fds.values()].includes(c)) this.lose(s, who, 'close');
@@ -378,6 +392,7 @@ class SensorModel {
       case 'recvfd':
         if (proc && st.as && st.socket) {
           proc.fds.set(st.as, st.socket.cookie);
+          cloexecMark(proc, st.as, st.socket);
           const s = use(st.socket.cookie);
           if (s && st.kind === 'recvfd') {
             s.inflight--;
@@ -511,6 +526,7 @@ class SensorModel {
       s.rcvBase = c.sndBase;
     }
     this.procs.get(st.pid)?.fds.set(st.as, s.cookie);
+    cloexecMark(this.procs.get(st.pid), st.as, st.socket);
     if (this.live) this.emit(this.sockEvent('open', s, who, { accepted: true }));
   }
 
@@ -854,4 +870,11 @@ function inet(s: { family: number }): boolean {
 function loopbackFor(dst: string, local: string | undefined): string {
   if (local && local !== '0.0.0.0' && local !== '::') return local;
   return loopbackIfAny(dst.includes(':') ? '::' : '0.0.0.0');
+}
+
+/** The handle's descriptor is close-on-exec exactly when the truth's socket object says cloexec. */
+function cloexecMark(proc: Proc | undefined, handle: string, so: TruthSocket | undefined): void {
+  if (!proc) return;
+  if (so?.cloexec) (proc.cloexec ??= new Set()).add(handle);
+  else proc.cloexec?.delete(handle);
 }

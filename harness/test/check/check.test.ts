@@ -726,3 +726,64 @@ t.test('start times: a new fork block of the pid starts a new instance', async (
   (again[1] as ProcB).spec.startNs = fork.spec.startNs!;
   failsWith(t, await verdict(name, blocks), new RegExp(`exit block at offset \\d+: start time ${fork.spec.startNs} for pid ${child} \\(child\\) \\(option 259\\), but its fork block at offset \\d+ says ${later}`));
 });
+
+// ---- dup and close-on-exec (dup-and-close-on-exec) ----
+
+t.test('dup and close-on-exec: the ideal capture has the child\'s close-on-exec lose and no lose for closing one of two dups', async (t) => {
+  const name = 'dup-and-close-on-exec';
+  const blocks = ideal(name);
+  const e = truthStep(name, (s) => s.kind === 'socket' && s.sock === 'e');
+  const c = truthStep(name, (s) => s.kind === 'socket' && s.sock === 'c');
+  const childPid = truthStep(name, (s) => s.kind === 'fork' && s.child === 'child').childPid!;
+  const loses = uses(blocks, 'lose');
+  t.same(loses.filter((b) => b.spec.socketId === e.socket!.cookie).map((b) => [b.spec.pid, b.spec.via]), [[childPid, 'close'], [c.pid, 'close']], 'e: the child by its exec, the client by its close');
+  t.same(loses.filter((b) => b.spec.socketId === c.socket!.cookie).map((b) => [b.spec.pid, b.spec.via]), [[childPid, 'close'], [c.pid, 'close']], 'c: one lose per process, at its last descriptor');
+  t.equal((await verdict(name, blocks)).status, 'pass');
+});
+
+t.test('dup and close-on-exec: a capture missing the child\'s close-on-exec lose fails', async (t) => {
+  const name = 'dup-and-close-on-exec';
+  const blocks = ideal(name);
+  const e = truthStep(name, (s) => s.kind === 'socket' && s.sock === 'e');
+  const childPid = truthStep(name, (s) => s.kind === 'fork' && s.child === 'child').childPid!;
+  const i = blocks.findIndex((b) => b.kind === 'use' && b.spec.what === 'lose' && b.spec.pid === childPid && b.spec.socketId === e.socket!.cookie);
+  t.ok(i >= 0, 'the ideal capture has it');
+  blocks.splice(i, 1);
+  const v = await verdict(name, blocks);
+  failsWith(t, v, /^missing lose \(via close\) of socket \w+ \(inet stream proto 6\) by pid \d+ \(child\) \(step \d+\)$/);
+  t.ok(v.events.missing >= 1, 'counted missing');
+});
+
+t.test('dup and close-on-exec: a lose when only one of two dup\'d descriptors was closed fails', async (t) => {
+  const name = 'dup-and-close-on-exec';
+  const c = truthStep(name, (s) => s.kind === 'socket' && s.sock === 'c');
+  const cookie = c.socket!.cookie;
+  const send = truthStep(name, (s) => s.kind === 'send' && s.actor === 'client');
+  const setup = () => {
+    const blocks = ideal(name);
+    const last = blocks.find((b): b is UseB => b.kind === 'use' && b.spec.what === 'lose' && b.spec.pid === c.pid && b.spec.socketId === cookie)!;
+    // right after `close c` (c2 still open): before the client's send on c2 leaves
+    const at = blocks.findIndex((b) => b.kind === 'packet' && b.role === 'sender' && b.tag === send.tag);
+    return { blocks, last, at };
+  };
+  {
+    // an extra lose there (the real one at the last close stays)
+    const { blocks, last, at } = setup();
+    blocks.splice(at, 0, { kind: 'use', spec: { ...last.spec } });
+    const v = await verdict(name, blocks);
+    failsWith(t, v, /^lose \(via close\) of socket \w+ \(inet stream proto 6\) by pid \d+ \(client\) \(step \d+\): out of causal order: it comes before the first outgoing packet with tag <HT:\w+:\d+> \(sent on the socket by pid \d+ \(client\) at step \d+, read before step \d+\)/);
+  }
+  {
+    // a sensor that lets go of the client at its first close: the lose there, none at the last close, and
+    // holder lists that agree with it (so only the lose's place gives it away)
+    const { blocks, last, at } = setup();
+    blocks.splice(blocks.indexOf(last), 1);
+    blocks.splice(at, 0, { kind: 'use', spec: { ...last.spec } });
+    for (const b of blocks.slice(at)) {
+      if (b.kind === 'packet' && b.spec.socketId === cookie && b.spec.holders) b.spec.holders = b.spec.holders.filter((p) => p !== c.pid);
+    }
+    const v = await verdict(name, blocks);
+    failsWith(t, v, /^lose \(via close\) of socket \w+ \(inet stream proto 6\) by pid \d+ \(client\) \(step \d+\): out of causal order: it comes before the first outgoing packet/);
+    t.notOk(v.mismatches.some((x) => /lists holders/.test(x)), 'the holder lists agree with the blocks') || t.comment(v.mismatches.join('\n'));
+  }
+});

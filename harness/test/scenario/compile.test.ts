@@ -9,7 +9,7 @@ t.test('the shipped scenario set', async (t) => {
     'fork-child-sends', 'fork-shared-turns', 'exec-inherited-socket', 'scm-rights-passed', 'two-threads-one-socket',
     'short-lived-sender', 'thousand-connections', 'netns-second-namespace', 'socket-before-reader',
     'reply-read-by-forked-worker', 'cork-released-by-later-write', 'accepted-socket-to-child', 'udp-shared-two-receivers', 'kernel-sent-ack-rst',
-    'sendfile-splice',
+    'sendfile-splice', 'dup-and-close-on-exec',
   ]) {
     t.ok(names.includes(n), `has ${n}`);
   }
@@ -82,4 +82,19 @@ t.test('send via: sendfile and recv via: splice compile to via=sendfile / via=sp
   t.ok(lines.includes('step 7 a send sock=c size=30 via=sendfile'), 'via=sendfile');
   t.ok(lines.includes('step 8 a recv sock=s size=30 via=splice'), 'via=splice');
   t.ok(lines.includes('step 9 a send sock=s size=30') && lines.includes('step 10 a recv sock=c size=30'), 'plain steps: no via');
+});
+
+t.test('socket and accept with cloexec: true compile to cloexec=true; false is left out', async (t) => {
+  const steps = [
+    { kind: 'socket', by: 'a', sock: 'l', family: 'inet', type: 'stream', cloexec: false },
+    { kind: 'bind', by: 'a', sock: 'l', addr: '127.0.0.1' },
+    { kind: 'listen', by: 'a', sock: 'l' },
+    { kind: 'socket', by: 'a', sock: 'c', family: 'inet', type: 'stream', cloexec: true },
+    { kind: 'connect', by: 'a', sock: 'c', to: { sock: 'l' } },
+    { kind: 'accept', by: 'a', sock: 'l', as: 's', cloexec: true },
+  ] as const;
+  const lines = compileScenario({ name: 'cx', description: 'x', processes: ['a'], steps: [...steps] }).split('\n');
+  t.ok(lines.includes('step 1 a socket sock=l family=inet type=stream'), 'false: no argument');
+  t.ok(lines.includes('step 4 a socket sock=c family=inet type=stream cloexec=true'), 'socket cloexec=true');
+  t.ok(lines.includes('step 6 a accept sock=l as=s cloexec=true'), 'accept cloexec=true');
 });

@@ -26,6 +26,8 @@ t.test('a well-formed scenario validates and reports live processes', async (t) 
   t.same(model.liveProcesses, ['a', 'b']);
 });
 
+const cxTcp: Step[] = [...tcp.slice(0, 3), { kind: 'socket', by: 'b', sock: 'c', family: 'inet', type: 'stream', cloexec: true }, ...tcp.slice(4)];
+
 // [what is wrong, scenario, step index or undefined, reason pattern]
 const bad: Array<[string, unknown, number | undefined, RegExp]> = [
   ['not an object', 42, undefined, /not an object/],
@@ -79,6 +81,12 @@ const bad: Array<[string, unknown, number | undefined, RegExp]> = [
   ]), 2, /"u" is not a stream socket: via: 'splice' is only for stream \(TCP\) sockets/],
   ['sendfile on a unix socket', base([{ kind: 'socketpair', by: 'a', sock: 'u1', peer: 'u2' }, { kind: 'send', by: 'a', sock: 'u1', via: 'sendfile' }]), 1, /"u1" is a unix socket/],
   ['sendfile with more', base([...tcp, { kind: 'send', by: 'b', sock: 'c', more: true, via: 'sendfile' }]), 6, /more: true cannot be combined with via: 'sendfile'/],
+  ['cloexec that is not a boolean', base([{ kind: 'socket', by: 'a', sock: 's', family: 'inet', type: 'stream', cloexec: 'yes' }]), 0, /"cloexec" must be true or false/],
+  ['cloexec on dup', base([...tcp, { kind: 'dup', by: 'b', sock: 'c', as: 'd', cloexec: true }]), 6, /unknown field "cloexec" \(a dup step has/],
+  ['cloexec on socketpair', base([{ kind: 'socketpair', by: 'a', sock: 'u1', peer: 'u2', cloexec: true }]), 0, /unknown field "cloexec"/],
+  ['a cloexec socket used after exec', base([...cxTcp, { kind: 'exec', by: 'b' }, { kind: 'send', by: 'b', sock: 'c' }]), 7, /process "b" holds no handle "c"/],
+  ['a cloexec accepted socket used after exec', base([...tcp.slice(0, 5), { kind: 'accept', by: 'a', sock: 'srv', as: 'conn', cloexec: true }, { kind: 'exec', by: 'a' }, { kind: 'close', by: 'a', sock: 'conn' }]), 7, /process "a" holds no handle "conn"/],
+  ['a forked child\'s cloexec socket after its exec', base([...cxTcp, { kind: 'fork', by: 'b', child: 'kid' }, { kind: 'exec', by: 'kid' }, { kind: 'close', by: 'kid', sock: 'c' }]), 8, /process "kid" holds no handle "c"/],
   ['recv while bytes are held back', base([...tcp, { kind: 'send', by: 'b', sock: 'c', size: 30, more: true }, { kind: 'recv', by: 'a', sock: 'conn', size: 30 }]), 7, /still holds the bytes of the send with more: true at step 6/],
 ];
 
@@ -87,6 +95,22 @@ t.test('a send with more: true is released by a later send or by the last close'
   t.doesNotThrow(() => validateScenario(base([...tcp, held, { kind: 'send', by: 'b', sock: 'c', size: 30 }, { kind: 'recv', by: 'a', sock: 'conn', size: 60 }])), 'a later send without more');
   t.doesNotThrow(() => validateScenario(base([...tcp, held, { kind: 'close', by: 'b', sock: 'c' }, { kind: 'recv', by: 'a', sock: 'conn', size: 30 }])), 'the last close');
   t.throws(() => validateScenario(base([...tcp, { kind: 'fork', by: 'b', child: 'k' }, held, { kind: 'close', by: 'b', sock: 'c' }, { kind: 'recv', by: 'a', sock: 'conn', size: 30 }])), /still holds/, 'a close while another process holds it sends nothing');
+});
+
+t.test('cloexec: an exec closes only the cloexec descriptor; a dup of it, the fork parent\'s copy and the listener survive', async (t) => {
+  t.doesNotThrow(() => validateScenario(base([...cxTcp,
+    { kind: 'dup', by: 'b', sock: 'c', as: 'd' },
+    { kind: 'fork', by: 'b', child: 'kid' },
+    { kind: 'exec', by: 'kid' },
+    { kind: 'send', by: 'kid', sock: 'd' },
+    { kind: 'recv', by: 'a', sock: 'conn' },
+    { kind: 'send', by: 'b', sock: 'c' },
+    { kind: 'recv', by: 'a', sock: 'conn' },
+    { kind: 'close', by: 'b', sock: 'c' },
+  ])));
+  t.doesNotThrow(() => validateScenario(base([...tcp.slice(0, 5), { kind: 'accept', by: 'a', sock: 'srv', as: 'conn', cloexec: true }, { kind: 'exec', by: 'a' }, { kind: 'close', by: 'a', sock: 'srv' }])), 'the listener (not cloexec) survives');
+  t.doesNotThrow(() => validateScenario(base([...cxTcp, { kind: 'close', by: 'b', sock: 'c' }, { kind: 'socket', by: 'b', sock: 'c', family: 'inet', type: 'stream' }, { kind: 'exec', by: 'b' }, { kind: 'close', by: 'b', sock: 'c' }])), 'a handle name reused without cloexec survives');
+  t.doesNotThrow(() => validateScenario(base([...cxTcp, { kind: 'send', by: 'b', sock: 'c', size: 30, more: true }, { kind: 'exec', by: 'b' }, { kind: 'recv', by: 'a', sock: 'conn', size: 30 }])), 'the exec closing the last descriptor releases bytes held with more: true');
 });
 
 t.test('send via: sendfile and recv via: splice on a connected stream socket', async (t) => {

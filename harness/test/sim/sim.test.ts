@@ -293,3 +293,25 @@ t.test('hone sim: writes the files, prints the text, checks, lists faults, print
   await t.rejects(run(['no-such-scenario']), HoneError);
   await t.rejects(run(['--faults-table', '--scenario', 'nope']), /unknown scenario nope/);
 });
+
+t.test('dup and close-on-exec: the perfect sensor keeps the holder across one of two dups and drops the exec\'s cloexec socket (dup-and-close-on-exec)', async (t) => {
+  const r = sim('dup-and-close-on-exec');
+  const [c, e] = [r.cookieOf('client', 'c'), r.cookieOf('client', 'e')];
+  const [client, child] = [r.pidOf('client'), r.pidOf('child')];
+  const e0 = r.truth.steps.find((x) => x.kind === 'socket' && x.sock === 'e')!;
+  t.same([e0.cloexec, e0.socket?.cloexec], [true, true], 'the derived truth records cloexec like the runner');
+  t.notOk(r.truth.steps.find((x) => x.kind === 'dup')!.socket?.cloexec, 'a dup is not close-on-exec');
+  const uses = (what: string, cookie: string) => r.blocks.flatMap((b, i) => (b.kind === 'use' && b.what === what && b.socketId === cookie ? [{ b, i }] : []));
+  const execAt = r.blocks.findIndex((b) => b.kind === 'process' && b.event === 'exec' && b.pid === child);
+  t.same(uses('lose', e).map((x) => [x.b.kind === 'use' && x.b.pid, x.b.kind === 'use' && x.b.via]), [[child, 'close'], [client, 'close']], 'e: lost by the child (its exec), then by the client (its close)');
+  t.ok(uses('lose', e)[0]!.i < execAt, 'the close-on-exec lose comes before the exec block (begin_new_exec closes first)');
+  t.same(uses('lose', c).map((x) => x.b.kind === 'use' && x.b.pid), [child, client], 'c: no lose when the client closes c with c2 still open; one per process at its last descriptor');
+  const sendAfterExec = r.truth.steps.find((x) => x.kind === 'send' && x.actor === 'child')!;
+  t.ok(r.tagged(sendAfterExec.tag, 'out').length > 0, 'the child sends on c2 after its exec');
+  const closeE = r.blocks.findIndex((b) => b.kind === 'connection' && b.event === 'close' && b.socketId === e);
+  t.ok(closeE > uses('lose', e)[1]!.i, 'e is closed with the client\'s close, not by the exec');
+  t.equal(judge(sc('dup-and-close-on-exec'), r.truth, r.pcapng).status, 'pass', 'the perfect capture passes');
+  const table = await run(['--faults-table', '--scenario', 'dup-and-close-on-exec']);
+  t.equal(table.code, 0, 'hone sim --faults-table --scenario dup-and-close-on-exec exits 0');
+  t.match(table.out, /^dup-and-close-on-exec\s+pass\s+caught/m);
+});
