@@ -77,7 +77,7 @@ t.test('creator attribution (the old sensor) fails every scenario; the hard ones
   ];
   for (const [name, reason] of hard) {
     const v = await verdict(name, synthBlocks(truths.get(name)!, 'creator'));
-    if (v.knownGap) t.equal(v.status, 'todo', `${name} is a known gap`);
+    t.equal(v.status, 'fail', `${name}: creator attribution fails`);
     failsWith(t, v, reason);
   }
 });

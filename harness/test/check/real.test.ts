@@ -125,7 +125,7 @@ t.test('a real capture with the child\'s data given to its parent fails (fork-ch
   );
   t.ok(changed > 0, 'the child sends data');
   const v = checkScenario({ scenario, truth, capture: readPcapng(copy) });
-  t.equal(v.status, scenario.knownGap ? 'todo' : 'fail', 'fails (todo while the scenario keeps its knownGap, never pass)');
+  t.equal(v.status, 'fail', 'fails');
   t.match(v.mismatches.join('\n'), /outgoing packet with tag <HT:\w+:\d{6}> sent by pid \d+ \(child\) attributed to pid \d+ \(parent\), the socket's creator \(by sender\)/);
 });
 

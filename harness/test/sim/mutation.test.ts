@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseTruth } from '../../check/index.ts';
-import { loadScenarios, type Scenario } from '../../scenario/index.ts';
+import { loadScenarios } from '../../scenario/index.ts';
 import { FAULTS, type EventFault } from '../../sim/faults/index.ts';
 import { judge, renderTable, runMutations } from '../../sim/mutation.ts';
 import { deriveTruth } from '../../sim/runner-model.ts';
@@ -29,7 +29,7 @@ t.test('every scenario: perfect capture passes, every applicable fault is caught
     if (fault.kind === 'bytes' && fault.mustPass) t.equal(c.outcome, 'tolerated', `${c.scenario} × ${c.fault}: ${c.detail}`);
     else {
       t.equal(c.outcome, 'caught', `${c.scenario} × ${c.fault}: ${c.detail}`);
-      t.not(c.status, 'pass', `${c.scenario} × ${c.fault}: not a pass with the scenario's knownGap either`);
+      t.equal(c.status, 'fail', `${c.scenario} × ${c.fault}: the capture fails`);
     }
   }
   t.same(report.uncaughtFaults, [], 'every fault is caught (or tolerated) by at least one scenario');
@@ -62,17 +62,14 @@ function recordedTruths() {
   });
 }
 
-t.test('perfect captures from truths recorded by the real runner pass, with or without knownGap; creator-only never passes (TODO where knownGap)', async (t) => {
+t.test('perfect captures from truths recorded by the real runner pass; creator-only fails', async (t) => {
   for (const truth of recordedTruths()) {
     const scenario = byName.get(truth.scenario)!;
     const perfect = simulate({ scenario, truth });
-    t.equal(judge(scenario, truth, perfect.pcapng).status, 'pass', `${truth.scenario}: perfect passes (knownGap kept)`);
-    const strict: Scenario = { ...scenario };
-    delete strict.knownGap;
-    t.equal(judge(strict, truth, perfect.pcapng).status, 'pass', `${truth.scenario}: perfect passes (knownGap removed)`);
+    t.equal(judge(scenario, truth, perfect.pcapng).status, 'pass', `${truth.scenario}: perfect passes`);
     const creator = judge(scenario, truth, simulate({ scenario, truth, fault: 'creator-only' }).pcapng);
     // under the new rules the old sensor fails everywhere: no read blocks, no holder events, data labelled creator
-    t.equal(creator.status, scenario.knownGap ? 'todo' : 'fail', `${truth.scenario}: creator-only is ${scenario.knownGap ? 'todo' : 'fail'}`);
+    t.equal(creator.status, 'fail', `${truth.scenario}: creator-only fails`);
   }
 });
 
