@@ -29,7 +29,7 @@
 
 struct l4 {
 	u8 proto;
-	bool tcp, syn;
+	bool tcp;
 	u32 seq;
 	u32 payload;			/* TCP payload bytes */
 };
@@ -77,7 +77,6 @@ static bool parse_l4(const struct sk_buff *skb, struct l4 *l)
 	if (!th)
 		return false;
 	l->tcp = true;
-	l->syn = th->syn;
 	l->seq = ntohl(th->seq) + th->syn;
 	off += th->doff * 4;
 	l->payload = skb->len > off ? skb->len - off : 0;

@@ -218,14 +218,6 @@ static u32 pkt_caplen(const struct hone_reader *r, const struct sk_buff *skb)
 	return r->snaplen > 0 ? min_t(u32, len, r->snaplen) : len;
 }
 
-static const char * const how_names[] = {
-	[HONE_BY_NONE] = "none",
-	[HONE_BY_CREATOR] = "creator",
-	[HONE_BY_SENDER] = "sender",
-	[HONE_BY_READER] = "reader",
-	[HONE_BY_HOLDER] = "holder",
-};
-
 static void epb_options(struct hone_buf *b, const struct hone_pkt_event *pe)
 {
 	u32 ids[2] = { pe->pid, pe->tid };
@@ -249,7 +241,7 @@ static void epb_options(struct hone_buf *b, const struct hone_pkt_event *pe)
 		opt(b, 264, pe->holders, pe->nholders * sizeof(pid_t));
 	scnprintf(comment, sizeof(comment), "pid %d tid %d sock 0x%016llx by %s",
 		  pe->pid, pe->tid, pe->sock_id,
-		  pe->how < ARRAY_SIZE(how_names) ? how_names[pe->how] : "none");
+		  hone_how_name(pe->how));
 	opt_str(b, OPT_COMMENT, comment);
 }
 

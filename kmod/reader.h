@@ -49,6 +49,7 @@ struct hone_format {
 
 extern const struct hone_format hone_pcapng_format;
 extern const struct hone_format hone_text_format;
+const char *hone_how_name(u32 how);
 
 enum hone_reader_state {
 	HONE_RS_HEAD,			/* next record: SHB + IDB (HEAD line) */

@@ -208,6 +208,12 @@ static const char * const how_names[] = {
 	[HONE_BY_HOLDER] = "holder",
 };
 
+/* EPB option 259 in words, as text lines and pcapng comments write it. */
+const char *hone_how_name(u32 how)
+{
+	return how < ARRAY_SIZE(how_names) ? how_names[how] : "none";
+}
+
 static void text_pkt(struct hone_buf *b, const struct hone_event *ev)
 {
 	const struct hone_pkt_event *pe = &ev->pkt;
@@ -226,7 +232,7 @@ static void text_pkt(struct hone_buf *b, const struct hone_event *ev)
 	else
 		add(b, " ? ? -> ?");
 	add(b, " %u tid=%d by=%s netns=%u id=%llu", skb->len, pe->tid,
-	    pe->how < ARRAY_SIZE(how_names) ? how_names[pe->how] : "none",
+	    hone_how_name(pe->how),
 	    pe->netns, pe->id);
 	if (pe->pid)
 		add(b, " start=%llu", pe->start);
