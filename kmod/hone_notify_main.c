@@ -257,19 +257,24 @@ static void sock_freed(struct sock *sk)
 
 /* --- socket use: reads, gaining and losing holders --- */
 
+static void use_fill(struct hone_use_event *use, u32 what, u64 sock_id,
+		     struct task_struct *t)
+{
+	use->what = what;
+	use->sock_id = sock_id;
+	use->pid = t->tgid;
+	use->tid = t->pid;
+	use->start = hone_task_start(t);
+}
+
 static struct hone_event *use_event(u32 what, u64 sock_id,
 				    struct task_struct *t)
 {
 	struct hone_event *ev = hone_event_alloc(HONE_EV_USE, 0,
 						 HONE_GFP_HOOK);
 
-	if (unlikely(!ev))
-		return NULL;
-	ev->use.what = what;
-	ev->use.sock_id = sock_id;
-	ev->use.pid = t->tgid;
-	ev->use.tid = t->pid;
-	ev->use.start = hone_task_start(t);
+	if (likely(ev))
+		use_fill(&ev->use, what, sock_id, t);
 	return ev;
 }
 
@@ -298,10 +303,33 @@ static void exit_lost(struct hone_sock_rec *rec, struct task_struct *t)
 		holder_changed(rec, HONE_USE_LOSE, HONE_VIA_EXIT, t);
 }
 
+/*
+ * A thread consumed data. The stream position is kept even with no
+ * reader, so that a reader opened later gets exact ranges.
+ */
+static void sock_read(struct hone_sock_rec *rec, struct hone_sock_info *info)
+{
+	struct hone_use_event use = {};
+	struct hone_event *ev;
+
+	if (!info->skb) {
+		if (!hone_attr_read_stream(rec, info->sk, info->len, &use))
+			return;
+	} else if (have_sinks()) {
+		hone_attr_read_dgram(rec, info->skb, info->len, &use);
+	}
+	if (!have_sinks())
+		return;
+	use_fill(&use, HONE_USE_READ, rec->id, current);
+	ev = hone_event_alloc(HONE_EV_USE, 0, HONE_GFP_HOOK);
+	if (likely(ev))
+		ev->use = use;
+	sock_publish(ev);
+}
+
 static void sock_used(unsigned long action, struct hone_sock_info *info)
 {
 	struct hone_sock_rec *rec;
-	struct hone_event *ev;
 	pid_t tgid = current->tgid;
 
 	rcu_read_lock();
@@ -313,23 +341,7 @@ static void sock_used(unsigned long action, struct hone_sock_info *info)
 		hone_attr_send(rec, info->sk, current);
 		break;
 	case HONE_SOCK_READ:
-		ev = use_event(HONE_USE_READ, rec->id, current);
-		if (!ev)
-			break;
-		if (!info->skb) {
-			if (!hone_attr_read_stream(rec, info->sk, info->len,
-						   &ev->use) || !have_sinks()) {
-				hone_event_free(ev);
-				break;
-			}
-		} else if (have_sinks()) {
-			hone_attr_read_dgram(rec, info->skb, info->len,
-					     &ev->use);
-		} else {
-			hone_event_free(ev);
-			break;
-		}
-		sock_publish(ev);
+		sock_read(rec, info);
 		break;
 	case HONE_SOCK_FD_RECEIVED:
 		if (hone_holders_add(rec, tgid))
