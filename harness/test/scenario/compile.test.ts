@@ -50,13 +50,18 @@ t.test('script format: runner forks first, implicit exits last', async (t) => {
   ].join('\n'));
 });
 
-t.test('send with more: true compiles to more=true; more: false is left out', async (t) => {
-  const tcp = [
+/** a listens on l and connects c to it (steps 2-6 once compiled). */
+const connected = [
     { kind: 'socket', by: 'a', sock: 'l', family: 'inet', type: 'stream' },
     { kind: 'bind', by: 'a', sock: 'l', addr: '127.0.0.1' },
     { kind: 'listen', by: 'a', sock: 'l' },
     { kind: 'socket', by: 'a', sock: 'c', family: 'inet', type: 'stream' },
     { kind: 'connect', by: 'a', sock: 'c', to: { sock: 'l' } },
+] as const;
+
+t.test('send with more: true compiles to more=true; more: false is left out', async (t) => {
+  const tcp = [
+    ...connected,
     { kind: 'send', by: 'a', sock: 'c', size: 30, more: true },
     { kind: 'send', by: 'a', sock: 'c', size: 30, more: false },
   ] as const;
@@ -67,11 +72,7 @@ t.test('send with more: true compiles to more=true; more: false is left out', as
 
 t.test('send via: sendfile and recv via: splice compile to via=sendfile / via=splice', async (t) => {
   const tcp = [
-    { kind: 'socket', by: 'a', sock: 'l', family: 'inet', type: 'stream' },
-    { kind: 'bind', by: 'a', sock: 'l', addr: '127.0.0.1' },
-    { kind: 'listen', by: 'a', sock: 'l' },
-    { kind: 'socket', by: 'a', sock: 'c', family: 'inet', type: 'stream' },
-    { kind: 'connect', by: 'a', sock: 'c', to: { sock: 'l' } },
+    ...connected,
     { kind: 'accept', by: 'a', sock: 'l', as: 's' },
     { kind: 'send', by: 'a', sock: 'c', size: 30, via: 'sendfile' },
     { kind: 'recv', by: 'a', sock: 's', size: 30, via: 'splice' },
