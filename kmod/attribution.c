@@ -26,6 +26,7 @@
 #include "attribution.h"
 #include "holders.h"
 #include "socktable.h"
+#include "notify.h"
 
 struct l4 {
 	u8 proto;
@@ -88,6 +89,25 @@ u64 hone_task_start(struct task_struct *t)
 	return t->group_leader->start_boottime;
 }
 
+/*
+ * Called under rec->lock. What was remembered of sends, reads and arrivals
+ * before the data path was last armed is stale: sends and reads made while
+ * no reader was attached were not seen.
+ */
+static void data_fresh(struct hone_sock_rec *rec)
+{
+	u32 gen = hone_data_gen();
+
+	if (rec->gen == gen)
+		return;
+	rec->gen = gen;
+	rec->nsends = 0;
+	rec->send_next = 0;
+	rec->narrivals = 0;
+	rec->arrival_next = 0;
+	rec->read_valid = false;
+}
+
 static struct hone_send *send_at(struct hone_sock_rec *rec, unsigned int i)
 {
 	return &rec->sends[(rec->send_next + HONE_SENDS_MAX - rec->nsends + i) %
@@ -103,6 +123,7 @@ void hone_attr_send(struct hone_sock_rec *rec, struct sock *sk,
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&rec->lock, flags);
+	data_fresh(rec);
 	if (rec->nsends)
 		last = send_at(rec, rec->nsends - 1);
 	if (last && last->tgid == t->tgid && last->tid == t->pid)
@@ -130,6 +151,7 @@ static bool sender_runs(struct hone_sock_rec *rec, u32 seq, u32 len,
 	int i, first = -1, n = 0;
 
 	raw_spin_lock_irqsave(&rec->lock, flags);
+	data_fresh(rec);
 	for (i = rec->nsends - 1; i >= 0; i--) {
 		if (!after(send_at(rec, i)->seq, seq)) {
 			first = i;
@@ -194,6 +216,7 @@ static void arrived(struct hone_sock_rec *rec, const struct sk_buff *skb,
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&rec->lock, flags);
+	data_fresh(rec);
 	rec->arrivals[rec->arrival_next].head = skb->head;
 	rec->arrivals[rec->arrival_next].id = id;
 	rec->arrival_next = (rec->arrival_next + 1) % HONE_ARRIVALS_MAX;
@@ -208,6 +231,7 @@ static void stream_arrived(struct hone_sock_rec *rec, struct sock *sk)
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&rec->lock, flags);
+	data_fresh(rec);
 	if (!rec->read_valid) {
 		rec->read_end = READ_ONCE(tcp_sk(sk)->copied_seq);
 		rec->read_valid = true;
@@ -259,6 +283,7 @@ bool hone_attr_read_stream(struct hone_sock_rec *rec, struct sock *sk,
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&rec->lock, flags);
+	data_fresh(rec);
 	first = rec->read_valid ? rec->read_end : end - len;
 	rec->read_end = end;
 	rec->read_valid = true;
@@ -281,6 +306,7 @@ void hone_attr_read_dgram(struct hone_sock_rec *rec,
 
 	ue->bytes = len;
 	raw_spin_lock_irqsave(&rec->lock, flags);
+	data_fresh(rec);
 	for (i = 1; i <= rec->narrivals; i++) {
 		slot = (rec->arrival_next + HONE_ARRIVALS_MAX - i) %
 		       HONE_ARRIVALS_MAX;

@@ -13,7 +13,7 @@
 #include <linux/file.h>
 #include <linux/net.h>
 #include <linux/device.h>
-#include <linux/mm_types.h>
+#include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/module.h>
 #include <net/inet_hashtables.h>
@@ -138,6 +138,13 @@ hone_tcp_reply_sk6(struct net *net, const struct in6_addr *raddr,
 	return NULL;
 #endif
 }
+#endif
+
+/* vm_flags became read-only outside helpers (6.3). */
+#ifdef HONE_HAVE_VM_FLAGS_CLEAR
+#define hone_vma_no_write(vma)	vm_flags_clear(vma, VM_MAYWRITE)
+#else
+#define hone_vma_no_write(vma)	((vma)->vm_flags &= ~VM_MAYWRITE)
 #endif
 
 /*

@@ -12,7 +12,7 @@
 #include <linux/types.h>
 #include <linux/list.h>
 #include <linux/notifier.h>
-#include <linux/refcount.h>
+#include <linux/percpu-defs.h>
 #include <linux/atomic.h>
 
 #define HONE_VERSION "26.11"
@@ -66,6 +66,13 @@ struct hone_sock_info {
 int hone_socket_notifier_register(struct notifier_block *nb);
 int hone_socket_notifier_unregister(struct notifier_block *nb);
 
+/*
+ * Sends and reads (HONE_SOCK_SEND, HONE_SOCK_READ) are only reported while
+ * a reader is attached: the probes on the data path are armed by the
+ * first and disarmed after the last (process context).
+ */
+void hone_socket_data_probes(bool on);
+
 enum hone_pkt_dir {
 	HONE_PKT_IN = 1,
 	HONE_PKT_OUT = 2,
@@ -78,6 +85,7 @@ struct hone_pkt_info {
 	int dir;
 };
 
+/* Registered only while a reader is attached: the hooks idle otherwise. */
 int hone_packet_notifier_register(struct notifier_block *nb);
 int hone_packet_notifier_unregister(struct notifier_block *nb);
 
@@ -150,7 +158,7 @@ struct hone_run {
 };
 
 struct hone_pkt_event {
-	struct sk_buff *skb;		/* private clone, data at the IP header */
+	const struct sk_buff *skb;	/* borrowed: data at the IP header */
 	bool has_sock;
 	u64 sock_id;
 	u64 id;				/* packet id */
@@ -177,12 +185,15 @@ struct hone_use_event {
 	u64 pkt_id;
 };
 
+/*
+ * An event on its way to the readers. Live events live on the hook's
+ * stack and borrow their packet and strings; snapshot events are
+ * allocated (hone_snapshot_*) and freed with hone_event_free().
+ */
 struct hone_event {
-	refcount_t ref;
 	u8 type;			/* enum hone_event_type */
-	u8 origin;			/* which allocator (mem.c) */
-	u64 ts;				/* monotonic ns */
-	struct list_head snap;		/* reader-private snapshot list */
+	u64 ts;				/* monotonic ns, set by hone_publish() */
+	struct list_head snap;		/* snapshot list */
 	union {
 		struct hone_proc_event proc;
 		struct hone_sock_event sock;
@@ -191,10 +202,14 @@ struct hone_event {
 	};
 };
 
-/* Receivers of live events; deliver() runs in any context and must not sleep. */
+/*
+ * A receiver of live events (a reader). deliver() runs with interrupts
+ * off on the CPU the event happened on, in any context; it must not
+ * sleep, and it owns nothing of the event after it returns.
+ */
 struct hone_sink {
 	struct list_head node;
-	void (*deliver)(struct hone_sink *sink, struct hone_event *ev);
+	void (*deliver)(struct hone_sink *sink, const struct hone_event *ev);
 };
 
 struct hone_counters {
@@ -204,19 +219,22 @@ struct hone_counters {
 	u64 start_ns;			/* wall clock, when hone_notify loaded */
 };
 
-void hone_sink_add(struct hone_sink *sink);
+/*
+ * Per CPU: 0, or the timestamp of the event being handed to the sinks on
+ * that CPU (1 while it is being taken). A reader merging per-CPU rings
+ * by timestamp waits for a CPU whose ring is empty but busy with an
+ * older event (FORMAT.md, "Order").
+ */
+DECLARE_PER_CPU(u64, hone_cpu_busy);
+
+int hone_sink_add(struct hone_sink *sink);
 void hone_sink_del(struct hone_sink *sink);
-void hone_event_put(struct hone_event *ev);
-static inline struct hone_event *hone_event_get(struct hone_event *ev)
-{
-	refcount_inc(&ev->ref);
-	return ev;
-}
+void hone_event_free(struct hone_event *ev);
 
 void hone_counters_read(struct hone_counters *c);
 u64 hone_sock_id(struct sock *sk);
 
-/* Snapshot helpers: process context (proc) and atomic-safe (sock). */
+/* Snapshot events, process context; free them with hone_event_free(). */
 struct hone_event *hone_snapshot_proc_event(struct task_struct *task);
 struct hone_event *hone_snapshot_sock_event(struct task_struct *task,
 					    struct socket *sock);

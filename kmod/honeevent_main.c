@@ -11,6 +11,62 @@
 
 #include "reader.h"
 
+/*
+ * The parameters that can change at run time (0644) are checked when
+ * written, at load as afterwards: a bad value is refused with EINVAL and
+ * one line in the kernel log saying which and why.
+ */
+static int set_ranged(const char *val, const struct kernel_param *kp,
+		      unsigned int lo, unsigned int hi)
+{
+	unsigned int v;
+	int err = kstrtouint(val, 0, &v);
+
+	if (err || v < lo || v > hi) {
+		pr_err("invalid parameter: %s must be %u-%u, not \"%s\"\n",
+		       kp->name, lo, hi, val);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static int set_order(const char *val, const struct kernel_param *kp)
+{
+	return set_ranged(val, kp, HONE_MIN_PAGEORDER, HONE_MAX_PAGEORDER);
+}
+
+static int set_flush(const char *val, const struct kernel_param *kp)
+{
+	return set_ranged(val, kp, 0, HONE_MAX_FLUSH_MS);
+}
+
+static int set_readers(const char *val, const struct kernel_param *kp)
+{
+	return set_ranged(val, kp, 1, HONE_MAX_READERS);
+}
+
+static int set_snaplen(const char *val, const struct kernel_param *kp)
+{
+	return set_ranged(val, kp, 0, INT_MAX);
+}
+
+static const struct kernel_param_ops order_ops = {
+	.set = set_order, .get = param_get_uint,
+};
+
+static const struct kernel_param_ops flush_ops = {
+	.set = set_flush, .get = param_get_uint,
+};
+
+static const struct kernel_param_ops readers_ops = {
+	.set = set_readers, .get = param_get_uint,
+};
+
+static const struct kernel_param_ops snaplen_ops = {
+	.set = set_snaplen, .get = param_get_int,
+};
+
 static char *devname = "hone";
 module_param(devname, charp, 0444);
 MODULE_PARM_DESC(devname, "device name; the text device adds a 't'");
@@ -28,12 +84,20 @@ module_param(comment, charp, 0444);
 MODULE_PARM_DESC(comment, "SHB comment (\\040 and \\x20 are spaces)");
 
 int hone_snaplen;
-module_param_named(snaplen, hone_snaplen, int, 0644);
+module_param_cb(snaplen, &snaplen_ops, &hone_snaplen, 0644);
 MODULE_PARM_DESC(snaplen, "default snaplen of a new reader (0: whole packet)");
 
-unsigned int hone_pageorder = 3;
-module_param_named(pageorder, hone_pageorder, uint, 0644);
-MODULE_PARM_DESC(pageorder, "ring of (PAGE_SIZE << pageorder) / 8 events per reader");
+unsigned int hone_pageorder = 9;
+module_param_cb(pageorder, &order_ops, &hone_pageorder, 0644);
+MODULE_PARM_DESC(pageorder, "each reader's ring per CPU: PAGE_SIZE << pageorder bytes (4-12)");
+
+unsigned int hone_flush_ms = 100;
+module_param_cb(flush_ms, &flush_ops, &hone_flush_ms, 0644);
+MODULE_PARM_DESC(flush_ms, "a new reader's flush timeout in ms (0: wake at every record)");
+
+unsigned int hone_max_readers = 8;
+module_param_cb(max_readers, &readers_ops, &hone_max_readers, 0644);
+MODULE_PARM_DESC(max_readers, "readers open at once (1-64); one more gets EBUSY");
 
 struct hone_config hone_config;
 
@@ -99,10 +163,6 @@ static const char *check_params(void)
 		return "devname must be 1-32 characters without '/'";
 	if (major < 0 || major >= (1 << (32 - MINORBITS)))
 		return "major out of range";
-	if (hone_snaplen < 0)
-		return "snaplen must be >= 0";
-	if (hone_pageorder > HONE_MAX_PAGEORDER)
-		return "pageorder must be 0-10";
 	if (!hostid || strlen(hostid) > HOSTID_MAX)
 		return "hostid longer than 255 characters";
 	if (!comment || strlen(comment) > COMMENT_MAX)
@@ -124,7 +184,7 @@ static int __init honeevent_init(void)
 	hone_config.comment = decode_comment(comment);
 	if (!hone_config.comment)
 		return -ENOMEM;
-	err = hone_readers_init(devname, &major);
+	err = hone_devices_init(devname, &major);
 	if (err)
 		goto err_comment;
 	return 0;
@@ -137,7 +197,9 @@ err_comment:
 
 static void __exit honeevent_exit(void)
 {
-	hone_readers_uninit();
+	hone_devices_remove();
+	hone_readers_end();
+	hone_devices_uninit();
 	kfree(hone_config.comment);
 }
 

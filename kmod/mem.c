@@ -2,15 +2,16 @@
 /*
  * Copyright (C) 2026 The Hone authors.
  *
- * Memory for events and socket records.
+ * Memory for socket records (events need none: they are built on the
+ * hook's stack and written straight into the readers' rings).
  *
- * Tracepoint and kprobe handlers run with preemption disabled. That is fine
- * for GFP_ATOMIC slab allocations on most kernels, but on PREEMPT_RT the slab
- * allocator takes sleeping locks and must not be called there. So on RT,
- * allocations from hooks come from pools preallocated at load, guarded by
- * raw spinlocks; an empty pool drops the event (counted like any allocation
- * failure). Packets (netfilter runs preemptible on RT) and the snapshot
- * always use the slab allocator.
+ * Sockets are created in kprobe handlers, with preemption disabled. That
+ * is fine for GFP_ATOMIC slab allocations on most kernels, but on
+ * PREEMPT_RT the slab allocator takes sleeping locks and must not be
+ * called there. So on RT, records come from a pool preallocated at load,
+ * guarded by a raw spinlock; when it is empty the socket gets no record
+ * and its open event is counted as lost. The snapshot (process context)
+ * always uses the slab allocator.
  */
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -19,7 +20,7 @@
 #include "compat.h"
 #include "mem.h"
 
-enum { FROM_SLAB, FROM_SMALL, FROM_BIG };
+#define REC_POOL_SIZE	16384
 
 struct pool {
 	raw_spinlock_t lock;
@@ -29,7 +30,7 @@ struct pool {
 	char *mem;
 };
 
-static struct pool small_pool, big_pool, rec_pool;
+static struct pool rec_pool;
 
 static int pool_init(struct pool *p, size_t size, unsigned int n)
 {
@@ -85,75 +86,22 @@ static bool pool_has(const struct pool *p, const void *obj)
 
 int hone_mem_init(void)
 {
+	int err;
+
 	if (!HONE_HOOKS_CANNOT_ALLOC)
 		return 0;
-	if (pool_init(&small_pool, sizeof(struct hone_event), 8192) ||
-	    pool_init(&big_pool, sizeof(struct hone_event) +
-		      HONE_HOOK_EXTRA_MAX, 128) ||
-	    pool_init(&rec_pool, sizeof(struct hone_sock_rec), 16384)) {
-		hone_mem_uninit();
-		return -ENOMEM;
-	}
-	return 0;
+	err = pool_init(&rec_pool, sizeof(struct hone_sock_rec),
+			REC_POOL_SIZE);
+	if (err)
+		pool_uninit(&rec_pool);
+	return err;
 }
 
-/* Every event and record has been freed; pending RCU frees run first. */
+/* Every record has been freed; pending RCU frees run first. */
 void hone_mem_uninit(void)
 {
 	rcu_barrier();
 	pool_uninit(&rec_pool);
-	pool_uninit(&big_pool);
-	pool_uninit(&small_pool);
-}
-
-static struct hone_event *event_from_pool(size_t extra)
-{
-	struct hone_event *ev;
-
-	if (!extra) {
-		ev = pool_get(&small_pool);
-		if (ev)
-			ev->origin = FROM_SMALL;
-		return ev;
-	}
-	if (extra > HONE_HOOK_EXTRA_MAX)
-		return NULL;
-	ev = pool_get(&big_pool);
-	if (ev)
-		ev->origin = FROM_BIG;
-	return ev;
-}
-
-struct hone_event *hone_event_alloc(u8 type, size_t extra, gfp_t gfp)
-{
-	struct hone_event *ev;
-	u8 origin;
-
-	if (HONE_HOOKS_CANNOT_ALLOC && gfp == HONE_GFP_HOOK)
-		ev = event_from_pool(extra);
-	else
-		ev = kmalloc(sizeof(*ev) + extra, gfp);
-	if (unlikely(!ev))
-		return NULL;
-	origin = HONE_HOOKS_CANNOT_ALLOC && gfp == HONE_GFP_HOOK ?
-		 ev->origin : FROM_SLAB;
-	memset(ev, 0, sizeof(*ev));
-	ev->origin = origin;
-	refcount_set(&ev->ref, 1);
-	ev->type = type;
-	ev->ts = ktime_get_ns();
-	INIT_LIST_HEAD(&ev->snap);
-	return ev;
-}
-
-void hone_event_free(struct hone_event *ev)
-{
-	if (ev->origin == FROM_SMALL)
-		pool_put(&small_pool, ev);
-	else if (ev->origin == FROM_BIG)
-		pool_put(&big_pool, ev);
-	else
-		kfree(ev);
 }
 
 struct hone_sock_rec *hone_rec_alloc(void)

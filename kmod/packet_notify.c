@@ -117,6 +117,9 @@ static unsigned int hook(void *priv, struct sk_buff *skb,
 	};
 	struct sock *ref = NULL;
 
+	/* Nobody listens while no reader is attached: skip the lookups. */
+	if (!rcu_access_pointer(packet_chain.head))
+		return NF_ACCEPT;
 	info.sk = skb->sk;
 	if (!info.sk && info.dir == HONE_PKT_IN)
 		ref = lookup(skb, state);

@@ -24,7 +24,6 @@
 #include "hone.h"
 #include "compat.h"
 #include "procinfo.h"
-#include "mem.h"
 
 #define ARGV_MAX	4096
 #define SCRATCH_SIZE	(PATH_MAX + ARGV_MAX)
@@ -56,26 +55,19 @@ static void fill_ids(struct hone_proc_event *pe, struct task_struct *t)
 	rcu_read_unlock();
 }
 
-static struct hone_event *proc_event_new(struct task_struct *t, u32 event,
-					 const struct proc_strings *s,
-					 gfp_t gfp)
+static void proc_fill(struct hone_event *ev, struct task_struct *t,
+		      u32 event, const struct proc_strings *s)
 {
-	struct hone_event *ev;
-	struct hone_proc_event *pe;
+	struct hone_proc_event *pe = &ev->proc;
 
-	ev = hone_event_alloc(HONE_EV_PROC, s->path_len + s->argv_len, gfp);
-	if (unlikely(!ev))
-		return NULL;
-	pe = &ev->proc;
+	memset(ev, 0, sizeof(*ev));
+	ev->type = HONE_EV_PROC;
 	pe->event = event;
 	fill_ids(pe, t);
-	pe->path = (char *)(ev + 1);
+	pe->path = (char *)s->path;
 	pe->path_len = s->path_len;
-	memcpy(pe->path, s->path, s->path_len);
-	pe->argv = pe->path + s->path_len;
+	pe->argv = s->scratch + PATH_MAX;
 	pe->argv_len = s->argv_len;
-	memcpy(pe->argv, s->scratch + PATH_MAX, s->argv_len);
-	return ev;
 }
 
 static void set_path(struct proc_strings *s, const struct path *path)
@@ -136,26 +128,27 @@ static void set_current_argv(struct proc_strings *s, struct mm_struct *mm)
 	finish_argv(s, len);
 }
 
-static struct hone_event *live_exec(const struct hone_proc_info *info,
-				    struct proc_strings *s)
+static void live_exec(struct hone_event *ev,
+		      const struct hone_proc_info *info, struct proc_strings *s)
 {
 	if (info->bprm && info->bprm->file)
 		set_path(s, &info->bprm->file->f_path);
 	if (current->mm)
 		set_current_argv(s, current->mm);
-	return proc_event_new(info->task, HONE_PROC_EV_EXEC, s, HONE_GFP_HOOK);
+	proc_fill(ev, info->task, HONE_PROC_EV_EXEC, s);
 }
 
 /* A fork whose parent is pid 1 describes the process without its exec. */
-static struct hone_event *live_fork(const struct hone_proc_info *info,
-				    struct proc_strings *s)
+static void live_fork(struct hone_event *ev,
+		      const struct hone_proc_info *info, struct proc_strings *s)
 {
 	struct task_struct *t = info->task;
 	bool init_child;
 
 	if (t->flags & PF_KTHREAD) {
 		set_comm_path(s, t);
-		return proc_event_new(t, HONE_PROC_EV_KTHD, s, HONE_GFP_HOOK);
+		proc_fill(ev, t, HONE_PROC_EV_KTHD, s);
+		return;
 	}
 	rcu_read_lock();
 	init_child = rcu_dereference(t->real_parent)->tgid == 1;
@@ -164,20 +157,15 @@ static struct hone_event *live_fork(const struct hone_proc_info *info,
 		set_file_path(s, t->mm);
 		set_current_argv(s, current->mm);
 	}
-	return proc_event_new(t, HONE_PROC_EV_FORK, s, HONE_GFP_HOOK);
+	proc_fill(ev, t, HONE_PROC_EV_FORK, s);
 }
 
-static struct hone_event *live_exit(const struct hone_proc_info *info,
-				    struct proc_strings *s)
+static void live_exit(struct hone_event *ev,
+		      const struct hone_proc_info *info, struct proc_strings *s)
 {
-	struct hone_event *ev;
-
-	ev = proc_event_new(info->task, HONE_PROC_EV_EXIT, s, HONE_GFP_HOOK);
-	if (ev) {
-		ev->proc.status = info->task->exit_code;
-		ev->proc.has_status = true;
-	}
-	return ev;
+	proc_fill(ev, info->task, HONE_PROC_EV_EXIT, s);
+	ev->proc.status = info->task->exit_code;
+	ev->proc.has_status = true;
 }
 
 /*
@@ -213,19 +201,47 @@ void hone_procinfo_uninit(void)
 	kfree(scratch);
 }
 
-/* Tracepoint context: preemption is disabled. */
-struct hone_event *hone_proc_event_live(unsigned long action,
-					const struct hone_proc_info *info)
+/*
+ * Tracepoint context: preemption is disabled. @ev borrows this CPU's
+ * scratch buffer until the handler returns.
+ */
+bool hone_proc_event_live(struct hone_event *ev, unsigned long action,
+			  const struct hone_proc_info *info)
 {
 	struct proc_strings s = { .scratch = scratch[smp_processor_id()] };
 
 	if (action == HONE_PROC_FORK)
-		return live_fork(info, &s);
-	if (action == HONE_PROC_EXEC)
-		return live_exec(info, &s);
-	if (action == HONE_PROC_EXIT)
-		return live_exit(info, &s);
-	return NULL;
+		live_fork(ev, info, &s);
+	else if (action == HONE_PROC_EXEC)
+		live_exec(ev, info, &s);
+	else if (action == HONE_PROC_EXIT)
+		live_exit(ev, info, &s);
+	else
+		return false;
+	return true;
+}
+
+/* A copy of the event with its strings in its own tail. */
+static struct hone_event *snapshot_event(struct task_struct *t, u32 event,
+					 const struct proc_strings *s)
+{
+	struct hone_event *ev;
+	char *tail;
+
+	ev = kmalloc(sizeof(*ev) + s->path_len + s->argv_len, GFP_KERNEL);
+	if (!ev)
+		return NULL;
+	proc_fill(ev, t, event, s);
+	tail = (char *)(ev + 1);
+	if (s->path_len)
+		memcpy(tail, s->path, s->path_len);
+	if (s->argv_len)
+		memcpy(tail + s->path_len, s->scratch + PATH_MAX, s->argv_len);
+	ev->proc.path = tail;
+	ev->proc.argv = tail + s->path_len;
+	ev->ts = t->start_time;
+	INIT_LIST_HEAD(&ev->snap);
+	return ev;
 }
 
 static void set_task_argv(struct proc_strings *s, struct task_struct *t,
@@ -265,9 +281,7 @@ struct hone_event *hone_snapshot_proc_event(struct task_struct *t)
 			mmput(mm);
 		}
 	}
-	ev = proc_event_new(t, event, &s, GFP_KERNEL);
-	if (ev)
-		ev->ts = t->start_time;
+	ev = snapshot_event(t, event, &s);
 	kfree(s.scratch);
 	return ev;
 }

@@ -9,7 +9,7 @@
 
 int hone_procinfo_init(void);
 void hone_procinfo_uninit(void);
-struct hone_event *hone_proc_event_live(unsigned long action,
-					const struct hone_proc_info *info);
+bool hone_proc_event_live(struct hone_event *ev, unsigned long action,
+			  const struct hone_proc_info *info);
 
 #endif /* _HONE_PROCINFO_H */

@@ -3,10 +3,14 @@
  * Copyright (C) 2026 The Hone authors.
  *
  * The readers of /dev/hone (minor 0, PCAP-NG) and /dev/honet (minor 1,
- * text). Each open is an independent reader with its own ring.
+ * text): each open is an independent reader with a ring per CPU, its own
+ * snaplen, socket filter, wakeup policy and counters. At most
+ * max_readers are open at once; the next open fails with EBUSY.
  *
- * A section is: head, snapshot, live events, and on HEIO_RESTART (or
- * unload) the tail, after which one read() returns 0.
+ * HEIO_RESTART and HEIO_SET_SNAPLEN put a mark in every ring, taken on
+ * each CPU between two of its records (an IPI runs with interrupts off,
+ * as the writers do): read() ends the section, or writes new headers,
+ * once it has read every ring up to its mark.
  *
  * Unloading with readers open: an open file would normally pin the module.
  * Instead open() gives back the module references its file holds and
@@ -14,15 +18,13 @@
  * the readers to close, then for those references to be dropped.
  */
 #include <linux/module.h>
-#include <linux/cdev.h>
-#include <linux/device.h>
-#include <linux/poll.h>
-#include <linux/slab.h>
+#include <linux/cpu.h>
 #include <linux/mm.h>
 #include <linux/net.h>
-#include <linux/delay.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/uaccess.h>
-#include <linux/sched/signal.h>
 
 #include "reader.h"
 #include "compat.h"
@@ -32,269 +34,156 @@ static DEFINE_MUTEX(readers_lock);
 static atomic_t nreaders = ATOMIC_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(unload_wq);
 
-static dev_t devt;
-static struct cdev *cdev;
-static struct class *class;
+/* --- rings --- */
 
-int hone_buf_reserve(struct hone_buf *b, size_t n)
+/* The packet bytes a ring keeps: the snaplen, or the headers for text. */
+static u32 caplen_for(const struct hone_reader *r, int snaplen)
 {
-	if (n <= b->cap)
-		return 0;
-	kvfree(b->data);
-	b->cap = 0;
-	b->data = kvmalloc(n, GFP_KERNEL);
-	if (!b->data)
+	if (r->text)
+		return HONE_TEXT_CAPLEN;
+	return snaplen > 0 ? snaplen : HONE_CAPLEN_MAX;
+}
+
+
+static void free_ring_array(struct hone_ring **rings)
+{
+	int cpu;
+
+	if (!rings)
+		return;
+	for_each_possible_cpu(cpu) {
+		if (!rings[cpu])
+			continue;
+		hone_ring_free(rings[cpu]);
+		kfree(rings[cpu]);
+	}
+	kfree(rings);
+}
+
+static void free_rings(struct hone_reader *r)
+{
+	free_ring_array(r->rings);
+	r->rings = NULL;
+}
+
+/* Before the reader is attached: no ring has a writer yet. */
+static void set_caplen(struct hone_reader *r)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		r->rings[cpu]->caplen = caplen_for(r, r->snaplen);
+}
+
+static int alloc_rings(struct hone_reader *r, unsigned int order)
+{
+	int cpu, err;
+
+	r->rings = kcalloc(nr_cpu_ids, sizeof(*r->rings), GFP_KERNEL);
+	if (!r->rings)
 		return -ENOMEM;
-	b->cap = n;
+	for_each_possible_cpu(cpu) {
+		r->rings[cpu] = kzalloc(sizeof(*r->rings[cpu]), GFP_KERNEL);
+		if (!r->rings[cpu])
+			goto err_rings;
+		err = hone_ring_init(r->rings[cpu], cpu, order);
+		if (err)
+			goto err_rings;
+	}
+	r->order = order;
+	r->watermark = r->rings[cpumask_first(cpu_possible_mask)]->size / 4;
 	return 0;
+
+err_rings:
+	free_rings(r);
+	return -ENOMEM;
 }
 
-void hone_reader_stats(struct hone_reader *r, struct hone_stats *st)
+/* --- marks --- */
+
+struct mark_args {
+	struct hone_reader *r;
+	int mark;
+	u32 caplen;
+};
+
+/* On each CPU with interrupts off: no record of this CPU is half written. */
+static void mark_cpu(void *data)
 {
-	struct hone_counters c;
+	const struct mark_args *a = data;
+	int cpu = smp_processor_id();
+	struct hone_ring *ring = a->r->rings[cpu];
 
-	hone_counters_read(&c);
-	memset(st, 0, sizeof(*st));
-	st->packets_received = c.pkt_received;
-	st->packets_dropped = c.pkt_dropped;
-	st->packets_filtered = atomic64_read(&r->pkt_filtered);
-	st->packets_ring_dropped = atomic64_read(&r->pkt_ring_dropped);
-	st->packets_delivered = atomic64_read(&r->pkt_delivered);
-	st->process_received = c.proc_received;
-	st->process_dropped = c.proc_dropped;
-	st->process_ring_dropped = atomic64_read(&r->proc_ring_dropped);
-	st->process_delivered = atomic64_read(&r->proc_delivered);
-	st->socket_received = c.sock_received;
-	st->socket_dropped = c.sock_dropped;
-	st->socket_ring_dropped = atomic64_read(&r->sock_ring_dropped);
-	st->socket_delivered = atomic64_read(&r->sock_delivered);
-}
-
-static void count(struct hone_reader *r, const struct hone_event *ev,
-		  bool delivered)
-{
-	if (ev->type == HONE_EV_PKT)
-		atomic64_inc(delivered ? &r->pkt_delivered
-				       : &r->pkt_ring_dropped);
-	else if (ev->type == HONE_EV_PROC)
-		atomic64_inc(delivered ? &r->proc_delivered
-				       : &r->proc_ring_dropped);
-	else
-		atomic64_inc(delivered ? &r->sock_delivered
-				       : &r->sock_ring_dropped);
-}
-
-/* Any context: never sleeps, wakes the reader through irq_work. */
-static void deliver(struct hone_sink *sink, struct hone_event *ev)
-{
-	struct hone_reader *r = container_of(sink, struct hone_reader, sink);
-
-	if (ev->type == HONE_EV_PKT && READ_ONCE(r->filter_set) &&
-	    ev->pkt.has_sock && ev->pkt.sock_id == READ_ONCE(r->filter_id)) {
-		atomic64_inc(&r->pkt_filtered);
+	a->r->mark_pos[cpu] = ring->meta->prod;
+	ring->caplen = a->caplen;
+	if (a->mark != HONE_MARK_RESTART)
 		return;
-	}
-	if (!hone_ring_push(&r->ring, hone_event_get(ev))) {
-		hone_event_put(ev);
-		count(r, ev, false);
-		return;
-	}
-	if (wq_has_sleeper(&r->wq))
-		irq_work_queue(&r->wake);
+	ring->meta->section_end = ring->meta->prod;
+	ring->meta->flags |= HONE_META_ENDING;
 }
 
-static void wake_reader(struct irq_work *work)
+static void set_mark(struct hone_reader *r, int mark)
 {
-	struct hone_reader *r = container_of(work, struct hone_reader, wake);
+	struct mark_args a = {
+		.r = r,
+		.mark = mark,
+		.caplen = caplen_for(r, r->next_snaplen),
+	};
+	unsigned long flags;
+	int cpu;
 
+	cpus_read_lock();
+	on_each_cpu(mark_cpu, &a, 1);
+	for_each_possible_cpu(cpu) {
+		if (cpu_online(cpu))
+			continue;
+		local_irq_save(flags);
+		r->mark_pos[cpu] = r->rings[cpu]->meta->prod;
+		r->rings[cpu]->caplen = a.caplen;
+		local_irq_restore(flags);
+	}
+	cpus_read_unlock();
+	WRITE_ONCE(r->mark, mark);
 	wake_up_interruptible(&r->wq);
 }
 
-static void drop_snapshot(struct hone_reader *r)
+/* Before the first read there is nothing to mark. */
+static int restart(struct hone_reader *r)
 {
-	struct hone_event *ev, *next;
-
-	list_for_each_entry_safe(ev, next, &r->snap, snap) {
-		list_del(&ev->snap);
-		hone_event_put(ev);
-	}
-}
-
-static int next_snapshot(struct hone_reader *r)
-{
-	struct hone_event *ev;
-	int err;
-
-	ev = list_first_entry_or_null(&r->snap, struct hone_event, snap);
-	if (!ev) {
-		r->state = HONE_RS_LIVE;
-		return -EAGAIN;
-	}
-	list_del(&ev->snap);
-	err = r->fmt->event(r, &r->out, ev);
-	hone_event_put(ev);
-	return err;
-}
-
-static int next_live(struct hone_reader *r)
-{
-	struct hone_event *ev;
-	int err;
-
-	if (test_and_clear_bit(HONE_RF_RESTART, &r->flags)) {
-		drop_snapshot(r);
-		r->state = HONE_RS_TAIL;
-		return r->fmt->tail(r, &r->out);
-	}
-	if (test_and_clear_bit(HONE_RF_HEADERS, &r->flags))
-		return r->fmt->head(r, &r->out);
-	if (r->state == HONE_RS_SNAP && next_snapshot(r) != -EAGAIN)
+	if (r->state == HONE_RS_HEAD || r->state == HONE_RS_EOF)
 		return 0;
-	ev = hone_ring_pop(&r->ring);
-	if (!ev)
-		return -EAGAIN;
-	err = r->fmt->event(r, &r->out, ev);
-	count(r, ev, true);
-	hone_event_put(ev);
-	return err;
-}
-
-/* Formats the next record into r->out; -EAGAIN if there is none yet. */
-static int next_record(struct hone_reader *r)
-{
-	int err;
-
-	r->out.len = 0;
-	r->out.pos = 0;
-	if (r->state != HONE_RS_HEAD)
-		return next_live(r);
-	clear_bit(HONE_RF_HEADERS, &r->flags);
-	err = r->fmt->head(r, &r->out);
-	if (err)
-		return err;
-	r->state = HONE_RS_SNAP;
-	/*
-	 * Live events start just before the first snapshot: a socket opened
-	 * meanwhile may be listed twice, but nothing falls between the two.
-	 */
-	if (!r->attached) {
-		hone_sink_add(&r->sink);
-		r->attached = true;
-	}
-	if (!test_bit(HONE_RF_RESTART, &r->flags))
-		hone_snapshot_build(&r->snap);
+	if (r->mark == HONE_MARK_RESTART)
+		return 0;
+	r->next_snaplen = r->snaplen;
+	set_mark(r, HONE_MARK_RESTART);
 	return 0;
-}
-
-static bool readable(struct hone_reader *r)
-{
-	return READ_ONCE(r->out.pos) < READ_ONCE(r->out.len) ||
-	       READ_ONCE(r->state) != HONE_RS_LIVE ||
-	       READ_ONCE(r->flags) || !hone_ring_empty(&r->ring);
-}
-
-static int copy_out(struct hone_reader *r, char __user *buf, size_t count,
-		    size_t *done)
-{
-	size_t n = min(count - *done, r->out.len - r->out.pos);
-
-	if (copy_to_user(buf + *done, r->out.data + r->out.pos, n))
-		return -EFAULT;
-	r->out.pos += n;
-	*done += n;
-	return 0;
-}
-
-/* Returns 0 with the lock held, or an error without it. */
-static int wait_record(struct hone_reader *r, struct file *file)
-{
-	int err;
-
-	mutex_unlock(&r->lock);
-	if (file->f_flags & O_NONBLOCK)
-		return -EAGAIN;
-	err = wait_event_interruptible(r->wq, readable(r));
-	if (err)
-		return err;
-	return mutex_lock_interruptible(&r->lock);
 }
 
 /*
- * A blocking read that has copied nothing yet gives way to a pending
- * signal, even with records waiting (they stay queued). Otherwise a signal
- * that comes with an event ends the wait as a wake-up, the read returns
- * the event and a caller looping on read() blocks again, its handler run.
+ * Packets written from the mark on are cut to the new snaplen, and new
+ * headers come before them. Before the section starts, only the headers
+ * to come change (packets queued meanwhile keep their length).
  */
-static bool interrupted(struct file *file, size_t done)
+static int set_snaplen(struct hone_reader *r, int snaplen)
 {
-	return !done && !(file->f_flags & O_NONBLOCK) &&
-	       signal_pending(current);
-}
+	int cpu;
 
-static ssize_t read_section(struct hone_reader *r, struct file *file,
-			    char __user *buf, size_t count)
-{
-	size_t done = 0;
-	int err = 0;
-
-	while (done < count) {
-		if (interrupted(file, done)) {
-			err = -ERESTARTSYS;
-			break;
-		}
-		if (r->out.pos < r->out.len) {
-			err = copy_out(r, buf, count, &done);
-			if (err)
-				break;
-			if (r->out.pos == r->out.len &&
-			    r->state == HONE_RS_TAIL) {
-				r->state = HONE_RS_EOF;
-				break;
-			}
-			continue;
-		}
-		err = next_record(r);
-		if (err == -EAGAIN && !done) {
-			err = wait_record(r, file);
-			if (err)
-				return err;	/* the lock is not held */
-			continue;
-		}
-		if (err)
-			break;
-	}
-	mutex_unlock(&r->lock);
-	return done ? done : err;
-}
-
-static ssize_t hone_read(struct file *file, char __user *buf, size_t count,
-			 loff_t *ppos)
-{
-	struct hone_reader *r = file->private_data;
-
-	if (mutex_lock_interruptible(&r->lock))
-		return -ERESTARTSYS;
-	if (r->state == HONE_RS_EOF ||
-	    (test_bit(HONE_RF_DYING, &r->flags) && r->state == HONE_RS_HEAD)) {
-		if (!test_bit(HONE_RF_DYING, &r->flags))
-			r->state = HONE_RS_HEAD;
-		mutex_unlock(&r->lock);
+	if (snaplen < 0)
+		return -EINVAL;
+	if (r->mark)
+		return -EBUSY;
+	r->next_snaplen = snaplen;
+	if (r->state == HONE_RS_LIVE || r->state == HONE_RS_SNAP) {
+		set_mark(r, HONE_MARK_HEADERS);
 		return 0;
 	}
-	if (!count) {
-		mutex_unlock(&r->lock);
-		return 0;
-	}
-	return read_section(r, file, buf, count);
+	r->snaplen = snaplen;
+	for_each_possible_cpu(cpu)
+		WRITE_ONCE(r->rings[cpu]->caplen, caplen_for(r, snaplen));
+	return 0;
 }
 
-static __poll_t hone_poll(struct file *file, poll_table *wait)
-{
-	struct hone_reader *r = file->private_data;
-
-	poll_wait(file, &r->wq, wait);
-	return readable(r) ? EPOLLIN | EPOLLRDNORM : 0;
-}
+/* --- ioctls --- */
 
 static int set_filter(struct hone_reader *r, int fd)
 {
@@ -318,35 +207,121 @@ static int set_filter(struct hone_reader *r, int fd)
 	return err;
 }
 
+static int set_ring_order(struct hone_reader *r, int order)
+{
+	struct hone_ring **old;
+	unsigned int old_order;
+
+	if (order < HONE_MIN_PAGEORDER || order > HONE_MAX_PAGEORDER)
+		return -EINVAL;
+	if (r->attached || r->mmapped)
+		return -EBUSY;
+	old = r->rings;
+	old_order = r->order;
+	r->rings = NULL;
+	if (alloc_rings(r, order)) {
+		r->rings = old;
+		r->order = old_order;
+		return -ENOMEM;
+	}
+	free_ring_array(old);
+	set_caplen(r);
+	return 0;
+}
+
+static int set_wakeup(struct hone_reader *r, const void __user *arg)
+{
+	struct hone_wakeup w;
+	u32 size = r->rings[cpumask_first(cpu_possible_mask)]->size;
+
+	if (copy_from_user(&w, arg, sizeof(w)))
+		return -EFAULT;
+	if (w.flush_ms > HONE_MAX_FLUSH_MS || w.watermark > size)
+		return -EINVAL;
+	if (w.watermark)
+		WRITE_ONCE(r->watermark, w.watermark);
+	WRITE_ONCE(r->flush_ms, w.flush_ms);
+	wake_up_interruptible(&r->wq);
+	return 0;
+}
+
+static int get_wakeup(struct hone_reader *r, void __user *arg)
+{
+	struct hone_wakeup w = {
+		.watermark = r->watermark,
+		.flush_ms = r->flush_ms,
+	};
+
+	return copy_to_user(arg, &w, sizeof(w)) ? -EFAULT : 0;
+}
+
+static int get_ring_info(struct hone_reader *r, void __user *arg)
+{
+	const struct hone_ring *ring = r->rings[cpumask_first(cpu_possible_mask)];
+	struct hone_ring_info info = {
+		.nrings = nr_cpu_ids,
+		.size = ring->size,
+		.page_size = PAGE_SIZE,
+		.reserve = ring->reserve,
+		.stride = hone_ring_map_pages(ring) * PAGE_SIZE,
+	};
+
+	if (r->text)
+		return -ENODEV;
+	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static int ring_consume(struct hone_reader *r, const void __user *arg)
+{
+	struct hone_ring_consume c;
+	int err, cpu;
+
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+	if (!r->mmapped || c.ring >= nr_cpu_ids || !cpu_possible(c.ring))
+		return -EINVAL;
+	err = hone_ring_set_cons(r->rings[c.ring], c.pos);
+	if (err)
+		return err;
+	for_each_possible_cpu(cpu)
+		if (hone_ring_unread(r->rings[cpu]))
+			return 0;
+	clear_bit(HONE_WF_FLUSH, &r->wake_flags);
+	return 0;
+}
+
 static long reader_ioctl(struct hone_reader *r, unsigned int cmd,
 			 unsigned long arg)
 {
+	void __user *p = (void __user *)arg;
 	struct hone_stats st;
 
 	switch (cmd) {
 	case HEIO_RESTART:
-		set_bit(HONE_RF_RESTART, &r->flags);
-		wake_up_interruptible(&r->wq);
-		return 0;
+		return restart(r);
 	case HEIO_GET_AT_HEAD:
 		return r->state == HONE_RS_HEAD;
 	case HEIO_GET_SNAPLEN:
-		return put_user(r->snaplen, (int __user *)arg);
+		return put_user(r->snaplen, (int __user *)p);
 	case HEIO_SET_SNAPLEN:
-		if ((int)arg < 0)
-			return -EINVAL;
-		r->snaplen = (int)arg;
-		set_bit(HONE_RF_HEADERS, &r->flags);
-		wake_up_interruptible(&r->wq);
-		return 0;
+		return set_snaplen(r, (int)arg);
 	case HEIO_SET_FILTER_SOCK:
 		return set_filter(r, (int)arg);
 	case HEIO_GET_STATS:
 		hone_reader_stats(r, &st);
-		return copy_to_user((void __user *)arg, &st, sizeof(st)) ?
-		       -EFAULT : 0;
+		return copy_to_user(p, &st, sizeof(st)) ? -EFAULT : 0;
+	case HEIO_SET_RING_ORDER:
+		return set_ring_order(r, (int)arg);
+	case HEIO_GET_WAKEUP:
+		return get_wakeup(r, p);
+	case HEIO_SET_WAKEUP:
+		return set_wakeup(r, p);
+	case HEIO_GET_RING_INFO:
+		return get_ring_info(r, p);
+	case HEIO_RING_CONSUME:
+		return ring_consume(r, p);
 	}
-	return -EINVAL;
+	return -ENOTTY;
 }
 
 static long hone_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -355,7 +330,7 @@ static long hone_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	long ret;
 
 	if (_IOC_TYPE(cmd) != HEIO_TYPE)
-		return -EINVAL;
+		return -ENOTTY;
 	if (mutex_lock_interruptible(&r->lock))
 		return -ERESTARTSYS;
 	ret = reader_ioctl(r, cmd, arg);
@@ -363,27 +338,98 @@ static long hone_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	return ret;
 }
 
+/* --- file operations --- */
+
+static ssize_t hone_read(struct file *file, char __user *buf, size_t count,
+			 loff_t *ppos)
+{
+	struct hone_reader *r = file->private_data;
+
+	if (mutex_lock_interruptible(&r->lock))
+		return -ERESTARTSYS;
+	if (r->state == HONE_RS_EOF ||
+	    (test_bit(HONE_RF_DYING, &r->flags) && r->state == HONE_RS_HEAD)) {
+		if (!test_bit(HONE_RF_DYING, &r->flags))
+			r->state = HONE_RS_HEAD;
+		mutex_unlock(&r->lock);
+		return 0;
+	}
+	if (!count) {
+		mutex_unlock(&r->lock);
+		return 0;
+	}
+	return hone_stream_read(r, file, buf, count);
+}
+
+static __poll_t hone_poll(struct file *file, poll_table *wait)
+{
+	struct hone_reader *r = file->private_data;
+
+	poll_wait(file, &r->wq, wait);
+	if (hone_stream_ready(r))
+		return EPOLLIN | EPOLLRDNORM;
+	hone_stream_arm_flush(r);
+	return 0;
+}
+
+/* One read-only mapping of some or all rings (struct hone_ring_info). */
+static int hone_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct hone_reader *r = file->private_data;
+	unsigned long first = vma->vm_pgoff, n = vma_pages(vma), per, k;
+	unsigned long addr = vma->vm_start;
+	int err = 0, cpu;
+
+	if (r->text)
+		return -ENODEV;
+	if (vma->vm_flags & VM_WRITE)
+		return -EPERM;
+	hone_vma_no_write(vma);
+	mutex_lock(&r->lock);
+	per = hone_ring_map_pages(r->rings[cpumask_first(cpu_possible_mask)]);
+	if (first + n < first || first + n > nr_cpu_ids * per) {
+		err = -EINVAL;
+		goto out;
+	}
+	for (; n && !err; first += k, n -= k, addr += k * PAGE_SIZE) {
+		cpu = first / per;
+		k = min(n, per - first % per);
+		err = cpu_possible(cpu) ?
+		      hone_ring_map(r->rings[cpu], vma, addr, first % per, k) :
+		      -EINVAL;
+	}
+	if (!err)
+		r->mmapped = true;
+out:
+	mutex_unlock(&r->lock);
+	return err;
+}
+
 static struct hone_reader *reader_new(unsigned int minor)
 {
 	unsigned int order = READ_ONCE(hone_pageorder);
 	struct hone_reader *r;
 
-	if (order > HONE_MAX_PAGEORDER)
-		return ERR_PTR(-EINVAL);
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
-		return ERR_PTR(-ENOMEM);
-	if (hone_ring_init(&r->ring, order)) {
+		return NULL;
+	r->mark_pos = kcalloc(nr_cpu_ids, sizeof(*r->mark_pos), GFP_KERNEL);
+	if (!r->mark_pos || alloc_rings(r, order)) {
+		kfree(r->mark_pos);
 		kfree(r);
-		return ERR_PTR(-ENOMEM);
+		return NULL;
 	}
-	r->fmt = minor ? &hone_text_format : &hone_pcapng_format;
-	r->sink.deliver = deliver;
+	r->text = minor == 1;
+	r->sink.deliver = hone_reader_deliver;
 	mutex_init(&r->lock);
 	init_waitqueue_head(&r->wq);
-	init_irq_work(&r->wake, wake_reader);
+	init_irq_work(&r->wake, hone_reader_wake);
+	INIT_DELAYED_WORK(&r->flush, hone_reader_flush);
 	INIT_LIST_HEAD(&r->snap);
+	r->flush_ms = READ_ONCE(hone_flush_ms);
 	r->snaplen = max(READ_ONCE(hone_snaplen), 0);
+	r->next_snaplen = r->snaplen;
+	set_caplen(r);
 	r->open_ns = ktime_get_ns();
 	r->boot_ns = ktime_get_real_ns() - r->open_ns;
 	r->state = HONE_RS_HEAD;
@@ -392,13 +438,11 @@ static struct hone_reader *reader_new(unsigned int minor)
 
 static void reader_free(struct hone_reader *r)
 {
-	struct hone_event *ev;
-
-	while ((ev = hone_ring_pop(&r->ring)))
-		hone_event_put(ev);
-	drop_snapshot(r);
-	hone_ring_free(&r->ring);
+	hone_snapshot_drop(r);
+	free_rings(r);
 	kvfree(r->out.data);
+	kvfree(r->enc.data);
+	kfree(r->mark_pos);
 	kfree(r);
 }
 
@@ -408,13 +452,19 @@ static int hone_open(struct inode *inode, struct file *file)
 
 	if ((file->f_flags & O_ACCMODE) != O_RDONLY)
 		return -EINVAL;
+	if (atomic_inc_return(&nreaders) > READ_ONCE(hone_max_readers)) {
+		atomic_dec(&nreaders);
+		return -EBUSY;
+	}
 	r = reader_new(iminor(inode));
-	if (IS_ERR(r))
-		return PTR_ERR(r);
+	if (!r) {
+		if (atomic_dec_and_test(&nreaders))
+			wake_up(&unload_wq);
+		return -ENOMEM;
+	}
 	file->private_data = r;
 	mutex_lock(&readers_lock);
 	list_add_tail(&r->node, &readers);
-	atomic_inc(&nreaders);
 	mutex_unlock(&readers_lock);
 	/* The cdev's and the fops' references; see the top of this file. */
 	module_put(THIS_MODULE);
@@ -430,7 +480,9 @@ static int hone_release(struct inode *inode, struct file *file)
 	__module_get(THIS_MODULE);
 	if (r->attached)
 		hone_sink_del(&r->sink);
+	/* No writer is left; what they queued runs, then stays stopped. */
 	irq_work_sync(&r->wake);
+	cancel_delayed_work_sync(&r->flush);
 	mutex_lock(&readers_lock);
 	list_del(&r->node);
 	mutex_unlock(&readers_lock);
@@ -440,25 +492,33 @@ static int hone_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static const struct file_operations hone_fops = {
+const struct file_operations hone_fops = {
 	.owner = THIS_MODULE,
 	.open = hone_open,
 	.release = hone_release,
 	.read = hone_read,
 	.poll = hone_poll,
+	.mmap = hone_mmap,
 	.unlocked_ioctl = hone_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
 /* End every section and wait until all readers have closed. */
-static void end_readers(void)
+void hone_readers_end(void)
 {
 	struct hone_reader *r;
 
 	mutex_lock(&readers_lock);
 	list_for_each_entry(r, &readers, node) {
+		mutex_lock(&r->lock);
 		set_bit(HONE_RF_DYING, &r->flags);
-		set_bit(HONE_RF_RESTART, &r->flags);
+		if (r->state == HONE_RS_SNAP || r->state == HONE_RS_LIVE) {
+			if (r->mark)
+				WRITE_ONCE(r->mark, HONE_MARK_RESTART);
+			else
+				set_mark(r, HONE_MARK_RESTART);
+		}
+		mutex_unlock(&r->lock);
 		wake_up_interruptible(&r->wq);
 	}
 	mutex_unlock(&readers_lock);
@@ -468,84 +528,4 @@ static void end_readers(void)
 	while (!hone_module_unused(THIS_MODULE))
 		usleep_range(1000, 2000);
 	synchronize_rcu();
-}
-
-static char *hone_devnode(HONE_DEVNODE_CONST struct device *dev,
-			  umode_t *mode)
-{
-	if (mode)
-		*mode = 0400;
-	return NULL;
-}
-
-static int make_devices(const char *devname)
-{
-	struct device *d;
-
-	class = hone_class_create(devname);
-	if (IS_ERR(class))
-		return PTR_ERR(class);
-	class->devnode = hone_devnode;
-	d = device_create(class, NULL, devt, NULL, "%s", devname);
-	if (!IS_ERR(d))
-		d = device_create(class, NULL, devt + 1, NULL, "%st", devname);
-	if (IS_ERR(d)) {
-		device_destroy(class, devt);
-		class_destroy(class);
-		return PTR_ERR(d);
-	}
-	return 0;
-}
-
-static int add_cdev(void)
-{
-	int err;
-
-	cdev = cdev_alloc();
-	if (!cdev)
-		return -ENOMEM;
-	cdev->owner = THIS_MODULE;
-	cdev->ops = &hone_fops;
-	err = cdev_add(cdev, devt, 2);
-	if (err)
-		kobject_put(&cdev->kobj);
-	return err;
-}
-
-int hone_readers_init(const char *devname, int *major)
-{
-	int err;
-
-	if (*major)
-		err = register_chrdev_region(MKDEV(*major, 0), 2, devname);
-	else
-		err = alloc_chrdev_region(&devt, 0, 2, devname);
-	if (err)
-		return err;
-	if (*major)
-		devt = MKDEV(*major, 0);
-	*major = MAJOR(devt);
-	err = add_cdev();
-	if (err)
-		goto err_region;
-	err = make_devices(devname);
-	if (err)
-		goto err_cdev;
-	return 0;
-
-err_cdev:
-	cdev_del(cdev);
-err_region:
-	unregister_chrdev_region(devt, 2);
-	return err;
-}
-
-void hone_readers_uninit(void)
-{
-	device_destroy(class, devt + 1);
-	device_destroy(class, devt);
-	class_destroy(class);
-	cdev_del(cdev);
-	end_readers();
-	unregister_chrdev_region(devt, 2);
 }

@@ -10,6 +10,7 @@
 #include <linux/mutex.h>
 #include <linux/wait.h>
 #include <linux/irq_work.h>
+#include <linux/workqueue.h>
 #include <linux/fs.h>
 
 #include "hone.h"
@@ -27,10 +28,18 @@ struct hone_config {
 extern struct hone_config hone_config;
 extern unsigned int hone_pageorder;	/* read at each open */
 extern int hone_snaplen;
+extern unsigned int hone_flush_ms;
+extern unsigned int hone_max_readers;
 
-#define HONE_MAX_PAGEORDER 10
+#define HONE_MIN_PAGEORDER	4	/* 64 KiB rings with 4 KiB pages */
+#define HONE_MAX_PAGEORDER	12	/* 16 MiB */
+#define HONE_MAX_FLUSH_MS	60000
+#define HONE_MAX_READERS	64
 
-/* A growable output buffer holding one formatted record. */
+/* Bytes of a packet a text reader keeps: its IP and transport headers. */
+#define HONE_TEXT_CAPLEN	128
+
+/* A growable buffer holding records on their way to user space. */
 struct hone_buf {
 	char *data;
 	size_t len, pos, cap;
@@ -38,59 +47,87 @@ struct hone_buf {
 
 int hone_buf_reserve(struct hone_buf *b, size_t n);
 
-struct hone_reader;
-
-struct hone_format {
-	int (*head)(struct hone_reader *r, struct hone_buf *b);
-	int (*event)(struct hone_reader *r, struct hone_buf *b,
-		     const struct hone_event *ev);
-	int (*tail)(struct hone_reader *r, struct hone_buf *b);
-};
-
-extern const struct hone_format hone_pcapng_format;
-extern const struct hone_format hone_text_format;
-const char *hone_how_name(u32 how);
-
 enum hone_reader_state {
-	HONE_RS_HEAD,			/* next record: SHB + IDB (HEAD line) */
+	HONE_RS_HEAD,			/* next: SHB + IDB (HEAD line) */
 	HONE_RS_SNAP,			/* snapshot list */
-	HONE_RS_LIVE,			/* ring */
+	HONE_RS_LIVE,			/* rings */
 	HONE_RS_TAIL,			/* ISB (TAIL) being read */
 	HONE_RS_EOF,			/* next read returns 0 */
 };
 
+/* What happens when read() reaches a mark in every ring (section end). */
+enum hone_mark {
+	HONE_MARK_NONE,
+	HONE_MARK_RESTART,		/* end the section */
+	HONE_MARK_HEADERS,		/* new SHB + IDB (snaplen changed) */
+};
+
 /* Bits of hone_reader.flags */
-#define HONE_RF_RESTART	0		/* end the section */
-#define HONE_RF_HEADERS	1		/* new SHB + IDB (snaplen changed) */
-#define HONE_RF_DYING	2		/* module unloading */
+#define HONE_RF_DYING	0		/* module unloading */
+
+/* Bits of hone_reader.wake_flags */
+#define HONE_WF_WAKE	0		/* irq_work: wake the reader */
+#define HONE_WF_ARM	1		/* irq_work: start the flush timer */
+#define HONE_WF_ARMED	2		/* the flush timer is running */
+#define HONE_WF_FLUSH	3		/* it expired: any data is enough */
 
 struct hone_reader {
 	struct hone_sink sink;
 	struct list_head node;		/* all readers, for unload */
-	const struct hone_format *fmt;
-	struct hone_ring ring;
-	struct mutex lock;		/* read, ioctl and state */
+	bool text;			/* /dev/honet */
+	struct mutex lock;		/* read, ioctl, mmap and state */
 	wait_queue_head_t wq;
-	struct irq_work wake;		/* wake-ups from hook context */
-	struct hone_buf out;
+	struct irq_work wake;		/* wakeups from hook context */
+	struct delayed_work flush;	/* the flush timeout */
+	unsigned long wake_flags;
+	u32 watermark, flush_ms;
+	struct hone_ring **rings;	/* by CPU; NULL if not possible */
+	unsigned int order;
+	u64 *mark_pos;			/* by CPU: where the mark is */
+	int mark;			/* enum hone_mark */
+	bool mmapped;
+	struct hone_buf out;		/* the record being read */
+	struct hone_buf enc;		/* text: the block a line is made of */
 	struct list_head snap;
 	int state;
 	unsigned long flags;
 	int snaplen;
+	int next_snaplen;		/* after a HEADERS mark */
 	bool attached;			/* sink added (at the first read) */
 	bool filter_set;
 	u64 filter_id;
 	u64 open_ns;			/* monotonic */
 	u64 boot_ns;			/* wall clock of monotonic zero */
-	atomic64_t pkt_filtered, pkt_ring_dropped, pkt_delivered;
-	atomic64_t proc_ring_dropped, proc_delivered;
-	atomic64_t sock_ring_dropped, sock_delivered;
 };
 
+/* stream.c: what read() returns and what makes a reader ready. */
+ssize_t hone_stream_read(struct hone_reader *r, struct file *file,
+			 char __user *buf, size_t count);
+bool hone_stream_ready(struct hone_reader *r);
+void hone_stream_arm_flush(struct hone_reader *r);
+void hone_reader_totals(struct hone_reader *r, struct hone_totals *t);
 void hone_reader_stats(struct hone_reader *r, struct hone_stats *st);
+void hone_snapshot_drop(struct hone_reader *r);
+
+/* deliver.c: a live event into the reader's ring on this CPU. */
+void hone_reader_deliver(struct hone_sink *sink, const struct hone_event *ev);
+void hone_reader_wake(struct irq_work *work);
+void hone_reader_flush(struct work_struct *work);
+
+/* text.c */
+int hone_text_head(struct hone_reader *r, struct hone_buf *b);
+int hone_text_tail(struct hone_reader *r, struct hone_buf *b,
+		   const struct hone_totals *t);
+int hone_text_block(struct hone_buf *b, const void *block, u64 ts);
+const char *hone_how_name(u32 how);
+
 int hone_snapshot_build(struct list_head *list);
 
-int hone_readers_init(const char *devname, int *major);
-void hone_readers_uninit(void);
+/* reader.c and device.c */
+void hone_readers_end(void);
+extern const struct file_operations hone_fops;
+int hone_devices_init(const char *devname, int *major);
+void hone_devices_remove(void);
+void hone_devices_uninit(void);
 
 #endif /* _HONE_READER_H */

@@ -27,10 +27,13 @@
  *   tcp_splice_read() returning > 0	splice() from a TCP socket (its
  *					own tcp_read_sock() call is inlined).
  * Nothing in the socket is modified and no reference is held per socket.
+ * The probes on the data path (sends and reads) are armed only while a
+ * reader is attached; the others always are.
  */
 #include <linux/module.h>
 #include <linux/kprobes.h>
 #include <linux/net.h>
+#include <linux/mutex.h>
 #include <net/sock.h>
 
 #include "compat.h"
@@ -211,24 +214,33 @@ static int on_file_close_fd_return(struct kretprobe_instance *ri,
 	return 0;
 }
 
-static struct kprobe probes[] = {
+/* Always armed: they keep the socket table and the holder sets right. */
+static struct kprobe lifecycle[] = {
 	{ .symbol_name = "security_socket_post_create",
 	  .pre_handler = on_post_create },
 	{ .symbol_name = "security_sock_graft", .pre_handler = on_graft },
 	{ .symbol_name = "security_sk_free", .pre_handler = on_sk_free },
-	{ .symbol_name = "tcp_sendmsg_locked", .pre_handler = on_tcp_send },
-	{ .symbol_name = "skb_consume_udp", .pre_handler = on_udp_consume },
-	{ .symbol_name = "skb_free_datagram",
-	  .pre_handler = on_datagram_free },
 	{ .symbol_name = "security_file_receive",
 	  .pre_handler = on_file_receive },
 	{ .symbol_name = "filp_close", .pre_handler = on_filp_close },
 };
 
-static struct kprobe *probe_list[ARRAY_SIZE(probes)];
+/* Armed only while a reader is attached (hone_socket_data_probes()). */
+static struct kprobe data[] = {
+	{ .symbol_name = "tcp_sendmsg_locked", .pre_handler = on_tcp_send,
+	  .flags = KPROBE_FLAG_DISABLED },
+	{ .symbol_name = "skb_consume_udp", .pre_handler = on_udp_consume,
+	  .flags = KPROBE_FLAG_DISABLED },
+	{ .symbol_name = "skb_free_datagram",
+	  .pre_handler = on_datagram_free, .flags = KPROBE_FLAG_DISABLED },
+};
+
+static struct kprobe *lifecycle_list[ARRAY_SIZE(lifecycle)];
+static struct kprobe *data_list[ARRAY_SIZE(data)];
 
 static struct kretprobe tcp_recv_probe = {
 	.kp.symbol_name = "tcp_recvmsg",
+	.kp.flags = KPROBE_FLAG_DISABLED,
 	.entry_handler = on_tcp_recv_entry,
 	.handler = on_tcp_recv_return,
 	.data_size = sizeof(struct sock *),
@@ -237,6 +249,7 @@ static struct kretprobe tcp_recv_probe = {
 
 static struct kretprobe tcp_splice_probe = {
 	.kp.symbol_name = "tcp_splice_read",
+	.kp.flags = KPROBE_FLAG_DISABLED,
 	.entry_handler = on_splice_read_entry,
 	.handler = on_tcp_recv_return,
 	.data_size = sizeof(struct sock *),
@@ -254,26 +267,74 @@ static struct kretprobe close_fd_probe = {
 static struct kprobe sendpages_probe = {
 	.symbol_name = "do_tcp_sendpages",
 	.pre_handler = on_tcp_send,
+	.flags = KPROBE_FLAG_DISABLED,
 };
 
 static bool close_fd_probed, sendpages_probed;
+static DEFINE_MUTEX(data_lock);
 
-static int __init socket_notify_init(void)
+static void set_probe(struct kprobe *kp, bool on)
+{
+	if (on)
+		enable_kprobe(kp);
+	else
+		disable_kprobe(kp);
+}
+
+void hone_socket_data_probes(bool on)
+{
+	int i;
+
+	mutex_lock(&data_lock);
+	for (i = 0; i < ARRAY_SIZE(data); i++)
+		set_probe(&data[i], on);
+	set_probe(&tcp_recv_probe.kp, on);
+	set_probe(&tcp_splice_probe.kp, on);
+	if (sendpages_probed)
+		set_probe(&sendpages_probe, on);
+	mutex_unlock(&data_lock);
+}
+EXPORT_SYMBOL_GPL(hone_socket_data_probes);
+
+static int register_lists(void)
 {
 	int i, err;
 
-	for (i = 0; i < ARRAY_SIZE(probes); i++)
-		probe_list[i] = &probes[i];
-	err = register_kprobes(probe_list, ARRAY_SIZE(probe_list));
+	for (i = 0; i < ARRAY_SIZE(lifecycle); i++)
+		lifecycle_list[i] = &lifecycle[i];
+	for (i = 0; i < ARRAY_SIZE(data); i++)
+		data_list[i] = &data[i];
+	err = register_kprobes(lifecycle_list, ARRAY_SIZE(lifecycle_list));
 	if (err) {
-		pr_err("kprobes on security_socket_post_create, security_sock_graft, security_sk_free, tcp_sendmsg_locked, skb_consume_udp, skb_free_datagram, security_file_receive, filp_close: error %d\n",
+		pr_err("kprobes on security_socket_post_create, security_sock_graft, security_sk_free, security_file_receive, filp_close: error %d\n",
 		       err);
 		return err;
 	}
+	err = register_kprobes(data_list, ARRAY_SIZE(data_list));
+	if (err) {
+		pr_err("kprobes on tcp_sendmsg_locked, skb_consume_udp, skb_free_datagram: error %d\n",
+		       err);
+		unregister_kprobes(lifecycle_list, ARRAY_SIZE(lifecycle_list));
+	}
+	return err;
+}
+
+static void unregister_lists(void)
+{
+	unregister_kprobes(data_list, ARRAY_SIZE(data_list));
+	unregister_kprobes(lifecycle_list, ARRAY_SIZE(lifecycle_list));
+}
+
+static int __init socket_notify_init(void)
+{
+	int err = register_lists();
+
+	if (err)
+		return err;
 	err = register_kretprobe(&tcp_recv_probe);
 	if (err) {
 		pr_err("kretprobe on tcp_recvmsg: error %d\n", err);
-		goto err_kprobes;
+		goto err_lists;
 	}
 	err = register_kretprobe(&tcp_splice_probe);
 	if (err) {
@@ -286,8 +347,8 @@ static int __init socket_notify_init(void)
 
 err_recv:
 	unregister_kretprobe(&tcp_recv_probe);
-err_kprobes:
-	unregister_kprobes(probe_list, ARRAY_SIZE(probe_list));
+err_lists:
+	unregister_lists();
 	return err;
 }
 
@@ -299,7 +360,7 @@ static void __exit socket_notify_exit(void)
 		unregister_kretprobe(&close_fd_probe);
 	unregister_kretprobe(&tcp_splice_probe);
 	unregister_kretprobe(&tcp_recv_probe);
-	unregister_kprobes(probe_list, ARRAY_SIZE(probe_list));
+	unregister_lists();
 }
 
 module_init(socket_notify_init);

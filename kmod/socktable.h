@@ -45,6 +45,7 @@ struct hone_sock_rec {
 	struct rcu_head rcu;
 
 	raw_spinlock_t lock;
+	u32 gen;			/* sends, reads, arrivals: hone_data_gen() */
 	u8 nholders;
 	u8 nsends, send_next;		/* ring of sends, oldest overwritten */
 	u8 narrivals, arrival_next;	/* ring of datagram arrivals */

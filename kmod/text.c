@@ -3,19 +3,22 @@
  * Copyright (C) 2026 The Hone authors.
  *
  * Text encoder for /dev/honet: one line per event, the 15.07 fields first,
- * Hone's key=value additions after them, exe path and argv last.
+ * Hone's key=value additions after them, exe path and argv last. Lines are
+ * made in read() from the same PCAP-NG blocks /dev/hone carries (the ring
+ * of a text reader keeps only a packet's headers), so the two devices
+ * cannot disagree about an event.
  */
-#include <linux/skbuff.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/in.h>
-#include <linux/tcp.h>
-#include <linux/udp.h>
 #include <linux/math64.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 
 #include "reader.h"
+#include "pcapng.h"
+
+#define LINE_MAX	1024		/* a line without its path and argv */
 
 static void add(struct hone_buf *b, const char *fmt, ...) __printf(2, 3);
 
@@ -37,13 +40,41 @@ static void add_ts(struct hone_buf *b, u64 ns)
 	add(b, "%llu.%09u", sec, rem);
 }
 
-static int text_head(struct hone_reader *r, struct hone_buf *b)
+/* Option values of a block: absent ones read as 0. */
+static u32 opt_u32(const void *block, u16 code)
+{
+	u16 len;
+	const void *v = hone_pcapng_opt(block, code, &len);
+
+	return v && len >= 4 ? *(const u32 *)v : 0;
+}
+
+static u64 opt_u64(const void *block, u16 code)
+{
+	u16 len;
+	const void *v = hone_pcapng_opt(block, code, &len);
+
+	return v && len >= 8 ? *(const u64 *)v : 0;
+}
+
+static bool has_opt(const void *block, u16 code)
+{
+	return hone_pcapng_opt(block, code, NULL);
+}
+
+static u32 at32(const void *block, u32 off)
+{
+	return *(const u32 *)(block + off);
+}
+
+int hone_text_head(struct hone_reader *r, struct hone_buf *b)
 {
 	const u8 *g = hone_config.guid;
 	int err = hone_buf_reserve(b, 128);
 
 	if (err)
 		return err;
+	b->len = 0;
 	add_ts(b, r->open_ns);
 	add(b, " HEAD ");
 	add_ts(b, r->boot_ns);
@@ -55,14 +86,21 @@ static int text_head(struct hone_reader *r, struct hone_buf *b)
 	return 0;
 }
 
-static int text_tail(struct hone_reader *r, struct hone_buf *b)
+int hone_text_tail(struct hone_reader *r, struct hone_buf *b,
+		   const struct hone_totals *t)
 {
-	int err = hone_buf_reserve(b, 64);
+	int err = hone_buf_reserve(b, 256);
 
 	if (err)
 		return err;
+	b->len = 0;
 	add_ts(b, r->open_ns);
-	add(b, " TAIL\n");
+	add(b, " TAIL packets=%llu packets_dropped=%llu process=%llu process_dropped=%llu socket=%llu socket_dropped=%llu filtered=%llu\n",
+	    t->delivered[HONE_CLASS_PACKET], t->ring_dropped[HONE_CLASS_PACKET],
+	    t->delivered[HONE_CLASS_PROCESS],
+	    t->ring_dropped[HONE_CLASS_PROCESS],
+	    t->delivered[HONE_CLASS_SOCKET], t->ring_dropped[HONE_CLASS_SOCKET],
+	    t->filtered);
 	return 0;
 }
 
@@ -81,53 +119,66 @@ static const char *proc_name(u32 event)
 	return "????";
 }
 
-/* Control characters would break the line structure. */
-static void add_clean(struct hone_buf *b, const char *s, u32 n, char nul)
+/*
+ * Control characters would break the line structure, and a quote or a
+ * backslash inside the quoted path would end it early: those become '?'.
+ */
+static void add_clean(struct hone_buf *b, const char *s, u32 n, char nul,
+		      bool quoted)
 {
 	u32 i;
 
 	for (i = 0; i < n; i++) {
 		char c = s[i];
 
-		b->data[b->len++] = !c ? nul : (c < 0x20 || c == 0x7f) ? '?' : c;
+		if (!c)
+			c = nul;
+		else if (c < 0x20 || c == 0x7f || (quoted && (c == '"' || c == '\\')))
+			c = '?';
+		b->data[b->len++] = c;
 	}
 }
 
-static void text_proc(struct hone_buf *b, const struct hone_event *ev)
+static void text_proc(struct hone_buf *b, const void *blk, u64 ts)
 {
-	const struct hone_proc_event *pe = &ev->proc;
-	u32 argc = pe->argv_len;
+	u16 path_len = 0, argc = 0;
+	const char *path = hone_pcapng_opt(blk, 3, &path_len);
+	const char *argv = hone_pcapng_opt(blk, 4, &argc);
 
-	add_ts(b, ev->ts);
+	add_ts(b, ts);
 	add(b, " %s %d %d %u %u tid=%d start=%llu nspid=%d",
-	    proc_name(pe->event), pe->pid, pe->ppid, pe->uid, pe->gid,
-	    pe->tid, pe->start, pe->nspid);
-	if (pe->has_status)
-		add(b, " status=%u", pe->status);
-	if (pe->path_len) {
+	    proc_name(has_opt(blk, 2) ? opt_u32(blk, 2) : HONE_PROC_EV_EXEC),
+	    at32(blk, 8), opt_u32(blk, 5), opt_u32(blk, 6), opt_u32(blk, 7),
+	    opt_u32(blk, 257), opt_u64(blk, 259), opt_u32(blk, 260));
+	if (has_opt(blk, 258))
+		add(b, " status=%u", opt_u32(blk, 258));
+	if (path) {
 		add(b, " \"");
-		add_clean(b, pe->path, pe->path_len, '?');
+		add_clean(b, path, path_len, '?', true);
 		add(b, "\"");
 	}
-	while (argc && !pe->argv[argc - 1])
+	while (argv && argc && !argv[argc - 1])
 		argc--;		/* no trailing separator */
-	if (argc) {
+	if (argv && argc) {
 		add(b, " ");
-		add_clean(b, pe->argv, argc, ' ');
+		add_clean(b, argv, argc, ' ', false);
 	}
 	add(b, "\n");
 }
 
-static void text_sock(struct hone_buf *b, const struct hone_event *ev)
+static void text_sock(struct hone_buf *b, const void *blk, u64 ts)
 {
-	const struct hone_sock_event *se = &ev->sock;
+	const u16 *kind = hone_pcapng_opt(blk, 259, NULL);
+	u32 flags = opt_u32(blk, 262);
 
-	add_ts(b, ev->ts);
+	add_ts(b, ts);
 	add(b, " SOCK %c %d %d %u %u %016llx tid=%d ino=%llu fam=%u type=%u proto=%u netns=%u%s%s\n",
-	    se->open ? 'O' : 'C', se->pid, se->ppid, se->uid, se->gid, se->id,
-	    se->tid, se->ino, se->family, se->type, se->protocol, se->netns,
-	    se->flags & HONE_SOCK_SNAPSHOT ? " snapshot" : "",
-	    se->flags & HONE_SOCK_ACCEPTED ? " accept" : "");
+	    has_opt(blk, 2) ? 'C' : 'O', at32(blk, 12), opt_u32(blk, 263),
+	    opt_u32(blk, 264), opt_u32(blk, 265), opt_u64(blk, 257),
+	    opt_u32(blk, 258), opt_u64(blk, 260), kind ? kind[0] : 0,
+	    kind ? kind[1] : 0, kind ? kind[2] : 0, opt_u32(blk, 261),
+	    flags & HONE_SOCK_SNAPSHOT ? " snapshot" : "",
+	    flags & HONE_SOCK_ACCEPTED ? " accept" : "");
 }
 
 static bool has_ports(int proto)
@@ -142,58 +193,76 @@ static const char *proto_name(int proto, bool v6)
 	return v6 ? "UDPv6" : "UDPv4";
 }
 
-/* Source and destination port, or false if they cannot be read. */
-static bool read_ports(const struct sk_buff *skb, int off, __be16 *ports)
+/* Source and destination port at @off of the captured bytes, if there. */
+static bool read_ports(const u8 *p, u32 caplen, u32 off, u16 *ports)
 {
-	const __be16 *p = skb_header_pointer(skb, off, 4, ports);
-
-	if (!p)
+	if (off + 4 > caplen)
 		return false;
-	if (p != ports)
-		memcpy(ports, p, 4);
+	ports[0] = p[off] << 8 | p[off + 1];
+	ports[1] = p[off + 2] << 8 | p[off + 3];
 	return true;
 }
 
-static void text_ipv4(struct hone_buf *b, const struct sk_buff *skb)
+static void text_ipv4(struct hone_buf *b, const u8 *p, u32 caplen)
 {
-	struct iphdr _iph;
-	const struct iphdr *iph = skb_header_pointer(skb, 0, sizeof(_iph),
-						     &_iph);
-	__be16 ports[2];
+	const struct iphdr *iph = (const void *)p;
+	u16 ports[2];
 
-	if (!iph) {
+	if (caplen < sizeof(*iph)) {
 		add(b, " ? ? -> ?");
 		return;
 	}
 	if (has_ports(iph->protocol) && !(iph->frag_off & htons(IP_OFFSET)) &&
-	    read_ports(skb, iph->ihl * 4, ports)) {
+	    read_ports(p, caplen, iph->ihl * 4, ports)) {
 		add(b, " %s %pI4:%u -> %pI4:%u", proto_name(iph->protocol, false),
-		    &iph->saddr, ntohs(ports[0]), &iph->daddr, ntohs(ports[1]));
+		    &iph->saddr, ports[0], &iph->daddr, ports[1]);
 		return;
 	}
 	add(b, " %u %pI4 -> %pI4", iph->protocol, &iph->saddr, &iph->daddr);
 }
 
-static void text_ipv6(struct hone_buf *b, const struct sk_buff *skb)
+/* Past the extension headers a text line knows: hop, routing, dest, frag. */
+static int skip_ext(const u8 *p, u32 caplen, u8 *proto, bool *later_frag)
 {
-	struct ipv6hdr _ip6h;
-	const struct ipv6hdr *ip6h = skb_header_pointer(skb, 0, sizeof(_ip6h),
-							&_ip6h);
+	u32 off = sizeof(struct ipv6hdr);
+
+	for (;;) {
+		if (*proto == NEXTHDR_FRAGMENT) {
+			if (off + 8 > caplen)
+				return -1;
+			*later_frag = (p[off + 2] << 8 | p[off + 3]) & ~7;
+			*proto = p[off];
+			off += 8;
+		} else if (*proto == NEXTHDR_HOP || *proto == NEXTHDR_ROUTING ||
+			   *proto == NEXTHDR_DEST) {
+			if (off + 2 > caplen)
+				return -1;
+			*proto = p[off];
+			off += (p[off + 1] + 1) * 8;
+		} else {
+			return off;
+		}
+	}
+}
+
+static void text_ipv6(struct hone_buf *b, const u8 *p, u32 caplen)
+{
+	const struct ipv6hdr *ip6h = (const void *)p;
+	bool later_frag = false;
+	u16 ports[2];
 	u8 proto;
-	__be16 frag = 0, ports[2];
 	int off;
 
-	if (!ip6h) {
+	if (caplen < sizeof(*ip6h)) {
 		add(b, " ? ? -> ?");
 		return;
 	}
 	proto = ip6h->nexthdr;
-	off = ipv6_skip_exthdr(skb, sizeof(*ip6h), &proto, &frag);
-	if (off >= 0 && has_ports(proto) && !(frag & htons(IP6_OFFSET)) &&
-	    read_ports(skb, off, ports)) {
+	off = skip_ext(p, caplen, &proto, &later_frag);
+	if (off >= 0 && has_ports(proto) && !later_frag &&
+	    read_ports(p, caplen, off, ports)) {
 		add(b, " %s [%pI6c]:%u -> [%pI6c]:%u", proto_name(proto, true),
-		    &ip6h->saddr, ntohs(ports[0]), &ip6h->daddr,
-		    ntohs(ports[1]));
+		    &ip6h->saddr, ports[0], &ip6h->daddr, ports[1]);
 		return;
 	}
 	add(b, " %u [%pI6c] -> [%pI6c]", off >= 0 ? proto : ip6h->nexthdr,
@@ -214,33 +283,45 @@ const char *hone_how_name(u32 how)
 	return how < ARRAY_SIZE(how_names) ? how_names[how] : "none";
 }
 
-static void text_pkt(struct hone_buf *b, const struct hone_event *ev)
+static void text_addrs(struct hone_buf *b, const u8 *p, u32 caplen)
 {
-	const struct hone_pkt_event *pe = &ev->pkt;
-	const struct sk_buff *skb = pe->skb;
-	int i;
-	u8 _ver;
-	const u8 *ver = skb_header_pointer(skb, 0, 1, &_ver);
-
-	add_ts(b, ev->ts);
-	add(b, " PAKT %c %016llx %d", pe->dir == HONE_PKT_IN ? 'I' : 'O',
-	    pe->sock_id, pe->pid);
-	if (ver && (*ver >> 4) == 4)
-		text_ipv4(b, skb);
-	else if (ver && (*ver >> 4) == 6)
-		text_ipv6(b, skb);
+	if (caplen && (p[0] >> 4) == 4)
+		text_ipv4(b, p, caplen);
+	else if (caplen && (p[0] >> 4) == 6)
+		text_ipv6(b, p, caplen);
 	else
 		add(b, " ? ? -> ?");
-	add(b, " %u tid=%d by=%s netns=%u id=%llu", skb->len, pe->tid,
-	    hone_how_name(pe->how),
-	    pe->netns, pe->id);
-	if (pe->pid)
-		add(b, " start=%llu", pe->start);
-	for (i = 0; pe->nruns > 1 && i < pe->nruns; i++)
-		add(b, "%s%u:%d:%d", i ? "," : " senders=", pe->runs[i].offset,
-		    pe->runs[i].pid, pe->runs[i].tid);
-	for (i = 0; pe->how == HONE_BY_HOLDER && i < pe->nholders; i++)
-		add(b, "%s%d", i ? "," : " holders=", pe->holders[i]);
+}
+
+static void text_lists(struct hone_buf *b, const void *blk, u32 how)
+{
+	u16 len = 0;
+	const u32 *v = hone_pcapng_opt(blk, 263, &len);
+	int i;
+
+	for (i = 0; v && i + 3 <= len / 4; i += 3)
+		add(b, "%s%u:%d:%d", i ? "," : " senders=", v[i], v[i + 1],
+		    v[i + 2]);
+	v = hone_pcapng_opt(blk, 264, &len);
+	for (i = 0; v && how == HONE_BY_HOLDER && i < len / 4; i++)
+		add(b, "%s%d", i ? "," : " holders=", v[i]);
+}
+
+static void text_pkt(struct hone_buf *b, const void *blk, u64 ts)
+{
+	const u32 *ids = hone_pcapng_opt(blk, 8, NULL);
+	u32 how = opt_u32(blk, 259), pid = opt_u32(blk, 258);
+
+	add_ts(b, ts);
+	add(b, " PAKT %c %016llx %d", opt_u32(blk, 2) == HONE_PKT_IN ? 'I' : 'O',
+	    opt_u64(blk, 257), pid);
+	text_addrs(b, blk + 28, at32(blk, 20));
+	add(b, " %u tid=%d by=%s netns=%u id=%llu", at32(blk, 24),
+	    ids ? ids[1] : 0, hone_how_name(how), opt_u32(blk, 260),
+	    opt_u64(blk, 261));
+	if (pid)
+		add(b, " start=%llu", opt_u64(blk, 262));
+	text_lists(b, blk, how);
 	add(b, "\n");
 }
 
@@ -250,55 +331,70 @@ static const char * const use_names[] = {
 	[HONE_USE_LOSE] = "LOSE",
 };
 
-static void text_use(struct hone_buf *b, const struct hone_event *ev)
+static void text_use(struct hone_buf *b, const void *blk, u64 ts)
 {
-	const struct hone_use_event *ue = &ev->use;
+	u32 what = opt_u32(blk, 2), via = opt_u32(blk, 260);
+	const u32 *seq = hone_pcapng_opt(blk, 261, NULL);
 
-	add_ts(b, ev->ts);
+	add_ts(b, ts);
 	add(b, " %s %016llx %d tid=%d start=%llu",
-	    ue->what < ARRAY_SIZE(use_names) && use_names[ue->what] ?
-	    use_names[ue->what] : "USE", ue->sock_id, ue->pid, ue->tid,
-	    ue->start);
-	if (ue->what == HONE_USE_READ) {
-		add(b, " len=%u", ue->bytes);
-		if (ue->has_seq)
-			add(b, " seq=%u-%u", ue->seq_first, ue->seq_end);
-		else if (ue->has_pkt)
-			add(b, " pkt=%llu", ue->pkt_id);
+	    what < ARRAY_SIZE(use_names) && use_names[what] ?
+	    use_names[what] : "USE", opt_u64(blk, 257), at32(blk, 12),
+	    opt_u32(blk, 258), opt_u64(blk, 259));
+	if (what == HONE_USE_READ) {
+		add(b, " len=%u", opt_u32(blk, 263));
+		if (seq)
+			add(b, " seq=%u-%u", seq[0], seq[1]);
+		else if (has_opt(blk, 262))
+			add(b, " pkt=%llu", opt_u64(blk, 262));
 		else
 			add(b, " pkt=?");
-	} else if (ue->what == HONE_USE_GAIN) {
-		add(b, " via=%s", ue->via == HONE_VIA_FORK ? "fork" : "recv");
+	} else if (what == HONE_USE_GAIN) {
+		add(b, " via=%s", via == HONE_VIA_FORK ? "fork" : "recv");
 	} else {
-		add(b, " via=%s", ue->via == HONE_VIA_EXIT ? "exit" : "close");
+		add(b, " via=%s", via == HONE_VIA_EXIT ? "exit" : "close");
 	}
 	add(b, "\n");
 }
 
-static int text_event(struct hone_reader *r, struct hone_buf *b,
-		      const struct hone_event *ev)
+/* A loss report: what the ring of CPU N refused since its last record. */
+static void text_loss(struct hone_buf *b, const void *blk, u64 ts)
 {
-	size_t need = 1024;
+	add_ts(b, ts);
+	add(b, " DROP cpu=%u packets=%llu process=%llu socket=%llu\n",
+	    opt_u32(blk, 269), opt_u64(blk, 266), opt_u64(blk, 267),
+	    opt_u64(blk, 268));
+}
+
+/* The line of one block written by pcapng.c, with its monotonic time. */
+int hone_text_block(struct hone_buf *b, const void *block, u64 ts)
+{
+	u32 type = at32(block, 0), need = LINE_MAX;
 	int err;
 
-	if (ev->type == HONE_EV_PROC)
-		need += ev->proc.path_len + ev->proc.argv_len;
+	if (type == BT_PROC)
+		need += at32(block, 4);
 	err = hone_buf_reserve(b, need);
 	if (err)
 		return err;
-	if (ev->type == HONE_EV_PROC)
-		text_proc(b, ev);
-	else if (ev->type == HONE_EV_SOCK)
-		text_sock(b, ev);
-	else if (ev->type == HONE_EV_PKT)
-		text_pkt(b, ev);
-	else if (ev->type == HONE_EV_USE)
-		text_use(b, ev);
+	b->len = 0;
+	b->pos = 0;
+	switch (type) {
+	case BT_PROC:
+		text_proc(b, block, ts);
+		break;
+	case BT_CONN:
+		text_sock(b, block, ts);
+		break;
+	case BT_EPB:
+		text_pkt(b, block, ts);
+		break;
+	case BT_USE:
+		text_use(b, block, ts);
+		break;
+	case BT_ISB:
+		text_loss(b, block, ts);
+		break;
+	}
 	return 0;
 }
-
-const struct hone_format hone_text_format = {
-	.head = text_head,
-	.event = text_event,
-	.tail = text_tail,
-};
