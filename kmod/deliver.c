@@ -24,24 +24,34 @@ static u16 class_of(const struct hone_event *ev)
 					 : HONE_CLASS_SOCKET;
 }
 
-/* Tells what the ring refused since its last record, if it can. */
-static void report_loss(struct hone_reader *r, struct hone_ring *ring)
-{
-	void *dst = hone_ring_reserve(ring, HONE_PCAPNG_LOSS_MAX, false);
-	u32 len;
-
-	if (!dst)
-		return;
-	len = hone_pcapng_loss(dst, &ring->loss, r->boot_ns);
-	hone_ring_commit(ring, dst, len, HONE_CLASS_LOSS, ring->loss.last_ns);
-	memset(ring->loss.lost, 0, sizeof(ring->loss.lost));
-}
-
 static bool lost_some(const struct hone_ring *ring)
 {
 	const u64 *l = ring->loss.lost;
 
 	return l[0] | l[1] | l[2];
+}
+
+/*
+ * What the ring refused since its last record goes just before the next
+ * record that fits, in the same space check: a loss report never takes
+ * room its record could not have taken (packets stay out of the reserve).
+ */
+static void *reserve(struct hone_reader *r, struct hone_ring *ring, u32 max,
+		     bool packet)
+{
+	u32 report = sizeof(struct hone_rec) + HONE_PCAPNG_LOSS_MAX;
+	void *dst;
+	u32 len;
+
+	if (likely(!lost_some(ring)))
+		return hone_ring_reserve(ring, max, packet);
+	if (!hone_ring_reserve(ring, report + max, packet))
+		return NULL;
+	dst = hone_ring_reserve(ring, HONE_PCAPNG_LOSS_MAX, false);
+	len = hone_pcapng_loss(dst, &ring->loss, r->boot_ns);
+	hone_ring_commit(ring, dst, len, HONE_CLASS_LOSS, ring->loss.last_ns);
+	memset(ring->loss.lost, 0, sizeof(ring->loss.lost));
+	return hone_ring_reserve(ring, max, packet);
 }
 
 static void want(struct hone_reader *r, int bit)
@@ -83,10 +93,8 @@ void hone_reader_deliver(struct hone_sink *sink, const struct hone_event *ev)
 		ring->meta->filtered++;
 		return;
 	}
-	if (unlikely(lost_some(ring)))
-		report_loss(r, ring);
-	dst = hone_ring_reserve(ring, hone_pcapng_event_max(ev, caplen),
-				klass == HONE_CLASS_PACKET);
+	dst = reserve(r, ring, hone_pcapng_event_max(ev, caplen),
+		      klass == HONE_CLASS_PACKET);
 	if (unlikely(!dst)) {
 		hone_ring_lost(ring, klass, ev->ts);
 		return;
