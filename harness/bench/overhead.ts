@@ -1,10 +1,11 @@
-// Sensor overhead and event capacity, inside one guest per kernel.
-// Overhead: loopback TCP bulk transfer and request/response rate with no
-// Hone module, with Hone loaded and one reader draining /dev/hone, and with
-// `tcpdump -w /dev/null` on lo instead; modes interleaved run by run.
-// Capacity: fork+exec+exit and UDP bursts with one draining reader (target:
-// nothing lost), and with a second reader attached but stopped (its drops
-// must equal what the draining reader got minus what it got, exactly).
+// Sensor overhead, inside one guest per kernel: loopback TCP bulk transfer
+// and request/response with nothing capturing, with Hone's modules loaded
+// but no reader, with Hone and a draining reader (mmap, the way a recorder
+// reads) at snaplen 96 and at full snaplen, and with `tcpdump -w /dev/null`
+// at the same two snaplens. Modes are interleaved run by run. Every
+// capturing run records what the workload generated (the loopback device's
+// own packet counter) beside what the capturer delivered and dropped, by its
+// own counters; a capturer that did not really capture fails the bench.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Guest } from '../guest/guest.ts';
@@ -14,85 +15,123 @@ import { HoneError } from '../util/errors.ts';
 import type { Logger } from '../util/log.ts';
 import { summarize, type Summary } from './stats.ts';
 
-export type Mode = 'none' | 'hone' | 'tcpdump';
+export const MODES = ['none', 'loaded', 'hone96', 'hone', 'tcpdump96', 'tcpdump'] as const;
+export type Mode = (typeof MODES)[number];
+export type Capturing = Exclude<Mode, 'none' | 'loaded'>;
+export type Clock = 'icount' | 'wall';
+
+/** What one capturing run saw, by the capturer's own counters. */
+export interface CaptureCount {
+  /** Packets the workload put through the hooks: 2 x loopback packets sent. */
+  generated: number;
+  delivered: number;
+  dropped: number;
+  /** Hone: process and socket events delivered and dropped too. */
+  events?: { delivered: number; dropped: number };
+  /** tcpdump: its "received by filter" (loopback: both copies of each packet). */
+  receivedByFilter?: number;
+}
+
+export interface WorkloadRuns {
+  value: Summary;
+  captures: Partial<Record<Capturing, CaptureCount[]>>;
+}
 
 export interface OverheadMeasure {
   kernel: string;
+  clock: Clock;
   bulkBytes: number;
   rrCount: number;
   bulkMiBps: Record<Mode, Summary>;
   rrPerSecond: Record<Mode, Summary>;
-  /** Throughput with Hone (or tcpdump) over throughput with nothing, per run. */
-  bulkRatio: { hone: Summary; tcpdump: Summary };
-  rrRatio: { hone: Summary; tcpdump: Summary };
+  rrP50us: Record<Mode, Summary>;
+  rrP99us: Record<Mode, Summary>;
+  /** Throughput of each mode over the no-module throughput of the same run. */
+  bulkRatio: Record<Exclude<Mode, 'none'>, Summary>;
+  rrRatio: Record<Exclude<Mode, 'none'>, Summary>;
+  /** Per capturing mode and workload: every run's counts. */
+  captures: { bulk: Partial<Record<Capturing, CaptureCount[]>>; rr: Partial<Record<Capturing, CaptureCount[]>> };
   /** Peak resident memory of this guest's QEMU process on the host (VmHWM). */
   qemuPeakRssMiB: number | null;
 }
 
-export interface CapacityMeasure {
-  kernel: string;
-  forks: number;
-  datagrams: number;
-  draining: ReaderStats;
-  /** A draining reader and a stopped one attached over the same burst. */
-  pair: { draining: ReaderStats; stopped: ReaderStats; expectedDrops: number; countedDrops: number };
+export interface OverheadOptions {
+  runs: number;
+  bulkBytes: number;
+  rrCount: number;
+  clock: Clock;
+  out: string;
+  logger: Logger;
 }
 
-export interface ReaderStats {
-  delivered: number;
-  ringDropped: number;
-  dropped: number;
-}
-
-export async function measureInGuest(
-  p: PreparedKernel,
-  o: { runs: number; bulkBytes: number; rrCount: number; forks: number; datagrams: number; capacity: boolean; out: string; logger: Logger },
-): Promise<{ overhead: OverheadMeasure; capacity?: CapacityMeasure }> {
-  const guest = await startGuest(p, o.logger, { consoleFile: join(o.out, `${p.kernel.id}-overhead-console.log`) });
+export async function measureOverhead(p: PreparedKernel, o: OverheadOptions): Promise<OverheadMeasure> {
+  const guest = await startGuest(p, o.logger, { consoleFile: join(o.out, `${p.kernel.id}-overhead-${o.clock}-console.log`), icount: o.clock === 'icount' });
   try {
     await guest.check('while read ko; do insmod "$ko"; done < /etc/hone/hone.load');
     await unloadHone(guest);
-    const bulk: Record<Mode, number[]> = { none: [], hone: [], tcpdump: [] };
-    const rr: Record<Mode, number[]> = { none: [], hone: [], tcpdump: [] };
+    const bulk = emptyRuns();
+    const rr = emptyRuns();
+    const p50 = emptyRuns();
+    const p99 = emptyRuns();
+    const captures: OverheadMeasure['captures'] = { bulk: {}, rr: {} };
     // one unmeasured pass first: under TCG the first run of any code pays for its translation
     await json(guest, `hone-bench tcp-bulk ${o.bulkBytes}`);
     await json(guest, `hone-bench tcp-rr ${o.rrCount}`);
     for (let run = 0; run < o.runs; run++) {
-      for (const mode of ['none', 'hone', 'tcpdump'] as const) {
-        const stop = await enter(guest, mode);
-        bulk[mode].push(Number((await json(guest, `hone-bench tcp-bulk ${o.bulkBytes}`)).mibPerSecond));
-        rr[mode].push(Number((await json(guest, `hone-bench tcp-rr ${o.rrCount}`)).perSecond));
-        await stop();
+      for (const mode of MODES) {
+        const b = await workload(guest, mode, `hone-bench tcp-bulk ${o.bulkBytes}`);
+        bulk[mode].push(Number(b.result.mibPerSecond));
+        const r = await workload(guest, mode, `hone-bench tcp-rr ${o.rrCount}`);
+        rr[mode].push(Number(r.result.perSecond));
+        p50[mode].push(Number(r.result.p50us));
+        p99[mode].push(Number(r.result.p99us));
+        if (isCapturing(mode)) {
+          (captures.bulk[mode] ??= []).push(b.capture as CaptureCount);
+          (captures.rr[mode] ??= []).push(r.capture as CaptureCount);
+        }
       }
-      o.logger(`overhead run ${run + 1}/${o.runs}: bulk MiB/s none ${bulk.none.at(-1)?.toFixed(0)}, hone ${bulk.hone.at(-1)?.toFixed(0)}, tcpdump ${bulk.tcpdump.at(-1)?.toFixed(0)}; rr/s none ${rr.none.at(-1)?.toFixed(0)}, hone ${rr.hone.at(-1)?.toFixed(0)}, tcpdump ${rr.tcpdump.at(-1)?.toFixed(0)}`);
+      o.logger(`overhead (${o.clock}) run ${run + 1}/${o.runs}: bulk MiB/s ${MODES.map((m) => `${m} ${bulk[m].at(-1)?.toFixed(0)}`).join(', ')}; rr/s ${MODES.map((m) => `${m} ${rr[m].at(-1)?.toFixed(0)}`).join(', ')}`);
     }
-    const ratio = (a: number[], b: number[]) => summarize(a.map((x, i) => x / (b[i] as number)));
-    const overhead: OverheadMeasure = {
+    return {
       kernel: p.kernel.id,
+      clock: o.clock,
       bulkBytes: o.bulkBytes,
       rrCount: o.rrCount,
-      bulkMiBps: { none: summarize(bulk.none), hone: summarize(bulk.hone), tcpdump: summarize(bulk.tcpdump) },
-      rrPerSecond: { none: summarize(rr.none), hone: summarize(rr.hone), tcpdump: summarize(rr.tcpdump) },
-      bulkRatio: { hone: ratio(bulk.hone, bulk.none), tcpdump: ratio(bulk.tcpdump, bulk.none) },
-      rrRatio: { hone: ratio(rr.hone, rr.none), tcpdump: ratio(rr.tcpdump, rr.none) },
-      qemuPeakRssMiB: null,
+      bulkMiBps: summaries(bulk),
+      rrPerSecond: summaries(rr),
+      rrP50us: summaries(p50),
+      rrP99us: summaries(p99),
+      bulkRatio: ratios(bulk),
+      rrRatio: ratios(rr),
+      captures,
+      qemuPeakRssMiB: await peakRssMiB(guest.qemuPid),
     };
-    if (!o.capacity) {
-      overhead.qemuPeakRssMiB = await peakRssMiB(guest.qemuPid);
-      return { overhead };
-    }
-    const capacity = await measureCapacity(guest, p.kernel.id, o.forks, o.datagrams);
-    overhead.qemuPeakRssMiB = await peakRssMiB(guest.qemuPid);
-    o.logger(`capacity: draining reader lost ${capacity.draining.ringDropped}; stopped reader counted ${capacity.pair.countedDrops} drops, expected ${capacity.pair.expectedDrops}`);
-    return { overhead, capacity };
   } finally {
     await guest.shutdown();
   }
 }
 
+export function isCapturing(m: Mode): m is Capturing {
+  return m !== 'none' && m !== 'loaded';
+}
+
 // --- internal ---
 
 const honeModules = ['honeevent', 'hone_notify', 'packet_notify', 'socket_notify', 'process_notify'];
+
+function emptyRuns(): Record<Mode, number[]> {
+  return { none: [], loaded: [], hone96: [], hone: [], tcpdump96: [], tcpdump: [] };
+}
+
+function summaries(x: Record<Mode, number[]>): Record<Mode, Summary> {
+  return Object.fromEntries(MODES.map((m) => [m, summarize(x[m])])) as Record<Mode, Summary>;
+}
+
+function ratios(x: Record<Mode, number[]>): Record<Exclude<Mode, 'none'>, Summary> {
+  const out: Partial<Record<Exclude<Mode, 'none'>, Summary>> = {};
+  for (const m of MODES) if (m !== 'none') out[m] = summarize(x[m].map((v, i) => v / (x.none[i] as number)));
+  return out as Record<Exclude<Mode, 'none'>, Summary>;
+}
 
 async function unloadHone(guest: Guest): Promise<void> {
   await guest.check(`for m in ${honeModules.join(' ')}; do rmmod $m; done`);
@@ -102,65 +141,73 @@ async function loadHone(guest: Guest): Promise<void> {
   await guest.check('tail -n 5 /etc/hone/hone.load | while read ko; do insmod "$ko"; done');
 }
 
-/** Puts the guest in a mode; returns what leaves it. */
-async function enter(guest: Guest, mode: Mode): Promise<() => Promise<void>> {
-  if (mode === 'none') return async () => {};
-  if (mode === 'tcpdump') {
-    const pid = (await guest.check('tcpdump -i lo -w /dev/null -U >/tmp/tcpdump.log 2>&1 & echo $!; sleep 1')).stdout.trim();
-    return async () => {
-      await guest.check(`kill ${pid}; sleep 0.5`);
-    };
+async function loPackets(guest: Guest): Promise<number> {
+  return Number((await guest.check('cat /sys/class/net/lo/statistics/tx_packets')).stdout.trim());
+}
+
+/** One workload in one mode: the capturer started before it and stopped after. */
+async function workload(guest: Guest, mode: Mode, cmd: string): Promise<{ result: Record<string, unknown>; capture?: CaptureCount }> {
+  if (mode !== 'none' && !mode.startsWith('tcpdump')) await loadHone(guest);
+  try {
+    const stop = await startCapture(guest, mode);
+    const before = await loPackets(guest);
+    const result = await json(guest, cmd);
+    const generated = 2 * ((await loPackets(guest)) - before);
+    const capture = stop ? await stop(generated) : undefined;
+    return { result, ...(capture ? { capture } : {}) };
+  } finally {
+    if (mode !== 'none' && !mode.startsWith('tcpdump')) await unloadHone(guest);
   }
-  await loadHone(guest);
-  const pid = await startReader(guest, '/tmp/reader.json', false);
-  return async () => {
-    await stopReader(guest, pid, '/tmp/reader.json');
-    await unloadHone(guest);
+}
+
+type Stop = (generated: number) => Promise<CaptureCount>;
+
+async function startCapture(guest: Guest, mode: Mode): Promise<Stop | undefined> {
+  if (mode === 'none' || mode === 'loaded') return undefined;
+  const snaplen = mode.endsWith('96') ? 96 : 0;
+  if (mode.startsWith('tcpdump')) return startTcpdump(guest, snaplen);
+  return startHoneReader(guest, snaplen);
+}
+
+/*
+ * tcpdump in a busybox guest must keep root (-Z root: there is no tcpdump
+ * user). -s 0 is tcpdump's own "whole packet" (262144).
+ */
+async function startTcpdump(guest: Guest, snaplen: number): Promise<Stop> {
+  const pid = (await guest.check(`tcpdump -i lo -s ${snaplen} -w /dev/null -Z root >/tmp/tcpdump.log 2>&1 & echo $!`)).stdout.trim();
+  await guest.check('for i in $(seq 50); do grep -q "listening on" /tmp/tcpdump.log && exit 0; sleep 0.1; done; cat /tmp/tcpdump.log; exit 1');
+  return async (generated) => {
+    await guest.check(`kill -INT ${pid}; for i in $(seq 100); do kill -0 ${pid} 2>/dev/null || exit 0; sleep 0.1; done; exit 1`);
+    const log = (await guest.check('cat /tmp/tcpdump.log')).stdout;
+    const count = (what: string) => Number(new RegExp(`(\\d+) packets? ${what}`).exec(log)?.[1] ?? Number.NaN);
+    const c: CaptureCount = { generated, delivered: count('captured'), dropped: count('dropped by kernel'), receivedByFilter: count('received by filter') };
+    if (!(c.delivered > 0) || Number.isNaN(c.dropped)) {
+      throw new HoneError('E_BENCH', `tcpdump did not really capture (its log: ${JSON.stringify(log.trim().slice(-300))})`, { kernel: guest.kernel });
+    }
+    return c;
   };
 }
 
-async function startReader(guest: Guest, out: string, stopped: boolean): Promise<string> {
-  const pid = (await guest.check(`hone-bench capture /dev/hone 3600 ${stopped ? '--stopped' : ''} >${out} 2>&1 & echo $!`)).stdout.trim();
-  await guest.check(`for i in $(seq 50); do grep -q attached ${out} && exit 0; sleep 0.1; done; exit 1`);
-  return pid;
-}
-
-async function stopReader(guest: Guest, pid: string, out: string): Promise<ReaderStats> {
-  await guest.check(`kill -TERM ${pid}; for i in $(seq 600); do grep -q '"bytes"' ${out} && exit 0; sleep 0.1; done; cat ${out}; exit 1`);
-  const last = JSON.parse((await guest.check(`tail -n 1 ${out}`)).stdout) as Record<string, Record<string, number>>;
-  const sum = (field: string) => ['packets', 'process', 'socket'].reduce((n, c) => n + Number(last[c]?.[field] ?? 0), 0);
-  return { delivered: sum('delivered'), ringDropped: sum('ringDropped'), dropped: sum('dropped') };
-}
-
-async function measureCapacity(guest: Guest, kernel: string, forks: number, datagrams: number): Promise<CapacityMeasure> {
-  await loadHone(guest);
-  try {
-    const burst = `hone-bench fork-exec ${forks} >/dev/null && hone-bench udp-burst ${datagrams} >/dev/null; sleep 1`;
-    const a = await startReader(guest, '/tmp/cap-a.json', false);
-    await guest.check(burst, { timeoutMs: 600000 });
-    const draining = await stopReader(guest, a, '/tmp/cap-a.json');
-
-    const d = await startReader(guest, '/tmp/cap-d.json', false);
-    const s = await startReader(guest, '/tmp/cap-s.json', true);
-    await guest.check(burst, { timeoutMs: 600000 });
-    // stop the stopped reader first: both then saw the same events, give or take the stop itself
-    const stopped = await stopReader(guest, s, '/tmp/cap-s.json');
-    const drainingToo = await stopReader(guest, d, '/tmp/cap-d.json');
-    return {
-      kernel,
-      forks,
-      datagrams,
-      draining,
-      pair: {
-        draining: drainingToo,
-        stopped,
-        expectedDrops: drainingToo.delivered + drainingToo.ringDropped - stopped.delivered,
-        countedDrops: stopped.ringDropped,
-      },
+async function startHoneReader(guest: Guest, snaplen: number): Promise<Stop> {
+  const out = '/tmp/reader.json';
+  const pid = (await guest.check(`hone-bench capture /dev/hone 3600 --mmap --snaplen ${snaplen} >${out} 2>&1 & echo $!`)).stdout.trim();
+  await guest.check(`for i in $(seq 50); do grep -q attached ${out} && exit 0; sleep 0.1; done; cat ${out}; exit 1`);
+  return async (generated) => {
+    await guest.check(`kill -TERM ${pid}; for i in $(seq 600); do grep -q '"bytes"' ${out} && exit 0; sleep 0.1; done; cat ${out}; exit 1`);
+    const last = JSON.parse((await guest.check(`tail -n 1 ${out}`)).stdout) as Record<string, Record<string, number>>;
+    const n = (c: string, f: string) => Number(last[c]?.[f] ?? 0);
+    const c: CaptureCount = {
+      generated,
+      delivered: n('packets', 'delivered'),
+      dropped: n('packets', 'ringDropped'),
+      events: { delivered: n('process', 'delivered') + n('socket', 'delivered'), dropped: n('process', 'ringDropped') + n('socket', 'ringDropped') },
     };
-  } finally {
-    await unloadHone(guest).catch(() => undefined);
-  }
+    // the reader's own count of the records it took must match the kernel's
+    if (!(c.delivered > 0) || n('records', 'packets') !== c.delivered) {
+      throw new HoneError('E_BENCH', `the Hone reader did not really capture: kernel says ${c.delivered} packets delivered, the reader counted ${n('records', 'packets')}`, { kernel: guest.kernel });
+    }
+    return c;
+  };
 }
 
 async function peakRssMiB(pid: number | undefined): Promise<number | null> {
@@ -170,8 +217,8 @@ async function peakRssMiB(pid: number | undefined): Promise<number | null> {
   return kib ? Math.round(Number(kib) / 1024) : null;
 }
 
-async function json(guest: Guest, cmd: string): Promise<Record<string, unknown>> {
-  const r = await guest.exec(cmd, { timeoutMs: 600000 });
+export async function json(guest: Guest, cmd: string): Promise<Record<string, unknown>> {
+  const r = await guest.exec(cmd, { timeoutMs: 900000 });
   if (r.code !== 0) throw new HoneError('E_CHANNEL', `\`${cmd}\` failed in the guest: ${r.stderr.trim()}`, { kernel: guest.kernel });
   return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
 }

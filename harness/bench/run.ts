@@ -12,7 +12,8 @@ import { prefixed, quiet, type Logger } from '../util/log.ts';
 import { repoRoot } from '../util/paths.ts';
 import { run } from '../util/run.ts';
 import { measureBoot, type BootMeasure } from './boot.ts';
-import { measureInGuest, type CapacityMeasure, type OverheadMeasure } from './overhead.ts';
+import { measureOverhead, type Clock, type OverheadMeasure } from './overhead.ts';
+import { measureCapacity, type CapacityMeasure } from './capacity.ts';
 
 export interface BenchOptions {
   kernels: CatalogKernel[];
@@ -59,8 +60,10 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   const started = Date.now();
   const runs = 3;
   const sizes = o.quick
-    ? { bulkBytes: 64 << 20, rrCount: 2000, forks: 1000, datagrams: 10000 }
-    : { bulkBytes: 256 << 20, rrCount: 3000, forks: 5000, datagrams: 50000 };
+    ? { bulkBytes: 64 << 20, rrCount: 2000, forks: 1000, datagrams: 50000 }
+    : { bulkBytes: 128 << 20, rrCount: 3000, forks: 5000, datagrams: 50000 };
+  // Deterministic guest time for every kernel; wall clock beside it on the first.
+  const clocks = (first: boolean): Clock[] => (first && !o.quick ? ['icount', 'wall'] : ['icount']);
   await run('make', ['-s', '-C', join(repoRoot, 'harness', 'bench', 'guest')], { code: 'E_IMAGE' });
   await run('sh', ['-c', 'command -v tcpdump'], { code: 'E_MISSING_TOOL', hint: 'apt-get install tcpdump (the overhead comparison runs it in the guest)' });
   const results: BenchResults = {
@@ -93,13 +96,19 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       ],
     });
     // One vCPU: under TCG a cross-vCPU wakeup costs more than the work itself,
-    // which would drown the sensor's cost in noise. Capacity is measured on the
-    // first kernel only (it is the same code on every kernel, and the slowest part).
-    const first = results.overhead.length === 0;
-    logger(first ? 'sensor overhead and event capacity' : 'sensor overhead');
-    const m = await measureInGuest({ ...bench, kernel: { ...k, smp: 1 } }, { runs, ...sizes, capacity: first, out: o.out, logger });
-    results.overhead.push(m.overhead);
-    if (m.capacity) results.capacity.push(m.capacity);
+    // which would drown the sensor's cost in noise (and -icount needs it).
+    // Capacity is measured on the first kernel only (the same code on every
+    // kernel, and the slowest part).
+    const first = results.capacity.length === 0;
+    const one = { ...bench, kernel: { ...k, smp: 1 } };
+    for (const clock of clocks(first)) {
+      logger(`sensor overhead (${clock === 'icount' ? 'guest time from the instruction count' : 'wall clock'})`);
+      results.overhead.push(await measureOverhead(one, { runs, bulkBytes: sizes.bulkBytes, rrCount: sizes.rrCount, clock, out: o.out, logger }));
+    }
+    if (first) {
+      logger('event capacity and exact drops');
+      results.capacity.push(await measureCapacity(one, { forks: sizes.forks, datagrams: sizes.datagrams, out: o.out, logger }));
+    }
   }
   o.logger('matrix wall time, warm cache');
   results.matrix.push(await matrixTime('warm', o.kernels, o.scenarios, o.out, o.logger));

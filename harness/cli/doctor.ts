@@ -33,6 +33,7 @@ export const requirements: Requirement[] = [
   { what: 'file', pkg: 'file', test: 'command -v file' },
   { what: 'mkfs.ext4 (package test disk)', pkg: 'e2fsprogs', test: 'command -v mkfs.ext4' },
   { what: 'tshark (reading captures)', pkg: 'tshark', test: 'command -v tshark' },
+  { what: 'tcpdump (the benchmark runs it in the guest as the peer)', pkg: 'tcpdump', test: 'test -x /usr/bin/tcpdump' },
   { what: "Debian's archive keyring", pkg: 'debian-archive-keyring', test: 'test -f /usr/share/keyrings/debian-archive-keyring.gpg' },
   { what: 'apt', pkg: 'apt', test: 'command -v apt-get' },
 ];

@@ -18,6 +18,8 @@ export interface BootOptions {
   accel: Accel;
   smp: number;
   memoryMiB?: number;
+  /** Deterministic guest time (see QemuConfig.icount). */
+  icount?: boolean;
   consoleFile: string;
   privateKey: string;
   logger: Logger;
@@ -71,7 +73,7 @@ export async function bootGuest(o: BootOptions): Promise<Guest> {
 async function bootOnce(o: BootOptions, attempt: number): Promise<Omit<Guest, 'retries'>> {
   const started = Date.now();
   const sshPort = await freePort();
-  const args = qemuArgs({ kernel: o.vmlinuz, initrd: o.initrd, accel: o.accel, smp: o.smp, memoryMiB: o.memoryMiB ?? 512, sshPort, gdb: o.gdb });
+  const args = qemuArgs({ kernel: o.vmlinuz, initrd: o.initrd, accel: o.accel, smp: o.smp, memoryMiB: o.memoryMiB ?? 512, sshPort, gdb: o.gdb, icount: o.icount });
   const log = createWriteStream(o.consoleFile, { flags: attempt === 0 ? 'w' : 'a' });
   log.write(`# qemu-system-x86_64 ${args.join(' ')}\n`);
   const qemu = execa('qemu-system-x86_64', args, { reject: false, stdin: 'ignore', buffer: false });

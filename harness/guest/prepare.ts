@@ -42,7 +42,7 @@ export async function prepareKernel(
 export async function startGuest(
   p: PreparedKernel,
   logger: Logger,
-  opts: { consoleFile: string; gdb?: boolean; memoryMiB?: number },
+  opts: { consoleFile: string; gdb?: boolean; memoryMiB?: number; icount?: boolean },
 ): Promise<Guest> {
   return bootGuest({
     kernel: p.kernel.id,
@@ -56,6 +56,7 @@ export async function startGuest(
     logger,
     expectModules: p.build !== undefined && p.autoload,
     gdb: opts.gdb,
+    icount: opts.icount,
   });
 }
 

@@ -16,6 +16,12 @@ export interface QemuConfig {
   tcgThread?: 'multi' | 'single';
   /** Raw disk images, attached as virtio block devices (vda, vdb, ...). */
   drives?: string[];
+  /**
+   * Guest time from the instruction count (8 ns each, idle skipped): runs
+   * are deterministic, for comparing code paths (the bench). TCG only,
+   * one thread for all vCPUs.
+   */
+  icount?: boolean;
 }
 
 /**
@@ -30,7 +36,7 @@ export function tcgThreadMode(env: NodeJS.ProcessEnv = process.env): 'single' | 
 }
 
 export function qemuArgs(c: QemuConfig): string[] {
-  const tcg = (c.tcgThread ?? tcgThreadMode()) === 'single' ? 'tcg,thread=single' : 'tcg';
+  const tcg = c.icount || (c.tcgThread ?? tcgThreadMode()) === 'single' ? 'tcg,thread=single' : 'tcg';
   const accel = c.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', tcg, '-cpu', 'max'];
   const net =
     c.sshPort === undefined
@@ -50,5 +56,6 @@ export function qemuArgs(c: QemuConfig): string[] {
     ...net,
     ...(c.drives ?? []).flatMap((d) => ['-drive', `file=${d},format=raw,if=virtio`]),
     ...(c.gdb ? ['-s'] : []),
+    ...(c.icount && c.accel === 'tcg' ? ['-icount', 'shift=3,sleep=off'] : []),
   ];
 }

@@ -20,7 +20,8 @@ export type HoneErrorCode =
   | 'E_MODULE_LOAD'
   | 'E_CHANNEL'
   | 'E_SCENARIO'
-  | 'E_CAPTURE';
+  | 'E_CAPTURE'
+  | 'E_BENCH';
 
 export class HoneError extends Error {
   readonly code: HoneErrorCode;

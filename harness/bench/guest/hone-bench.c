@@ -574,7 +574,7 @@ static void flood(long datagrams, long forks, int out)
 
 /* Counts the stopped reader's records: packets of the namespace, children's. */
 struct scount {
-	long x_packets, child_events, loss_records;
+	long x_packets, all_packets, child_events, loss_records;
 	unsigned long long loss_packets;
 };
 
@@ -592,6 +592,7 @@ static void scount_block(struct scount *c, const uint8_t *b, unsigned long netns
 	uint32_t type = *(const uint32_t *)b;
 	int found;
 
+	c->all_packets += type == 6;
 	if (type == 6 && epb_u32_opt(b, 260, &found) == netns && found)
 		c->x_packets++;
 	else if (type == 0x101 && is_child(pids, n, *(const int *)(b + 8)))
@@ -684,14 +685,14 @@ static int drops(long datagrams, long forks)
 	printf("{\"mode\":\"drops\",\"datagrams\":%ld,\"forks\":%d,"
 	       "\"generated\":{\"packets\":%ld,\"childEvents\":%d},"
 	       "\"truth\":{\"packets\":%ld,\"otherPacketsInWindow\":%ld,\"ringDropped\":%llu,\"sawEnd\":%d},"
-	       "\"stopped\":{\"packets\":%ld,\"childEvents\":%ld,\"packetsDropped\":%llu,"
+	       "\"stopped\":{\"packets\":%ld,\"packetsGot\":%ld,\"childEvents\":%ld,\"packetsDropped\":%llu,"
 	       "\"processDropped\":%llu,\"socketDropped\":%llu,\"lossRecords\":%ld,\"lossReported\":%llu},"
 	       "\"seen\":{\"stopped\":[%llu,%llu,%llu],\"draining\":[%llu,%llu,%llu]}}\n",
 	       datagrams, npids, 2 * datagrams, 3 * npids,
 	       d.x_packets, d.window_other,
 	       (unsigned long long)(sd.packets_ring_dropped + sd.process_ring_dropped +
 				    sd.socket_ring_dropped), d.saw_end,
-	       sc.x_packets, sc.child_events, (unsigned long long)s1.packets_ring_dropped,
+	       sc.x_packets, sc.all_packets, sc.child_events, (unsigned long long)s1.packets_ring_dropped,
 	       (unsigned long long)s1.process_ring_dropped,
 	       (unsigned long long)s1.socket_ring_dropped, sc.loss_records, sc.loss_packets,
 	       SEEN(s1, packets), SEEN(s1, process), SEEN(s1, socket),
