@@ -211,17 +211,28 @@ static socklen_t target(const struct step *st, struct sockaddr_storage *ss)
 
 			if (strcmp(b->name, to))
 				continue;
-			*ss = b->ss;
+			/*
+			 * Through memcpy, not casts of one object to another sockaddr
+			 * type: with strict aliasing GCC may read the any-address test
+			 * from the memset above (it did: connects went to 127.0.0.1).
+			 */
+			memcpy(ss, &b->ss, sizeof(*ss));
 			if (ss->ss_family == AF_INET) {
-				struct sockaddr_in *in = (void *)ss;
+				struct sockaddr_in in;
 
-				if (in->sin_addr.s_addr == htonl(INADDR_ANY))
-					in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+				memcpy(&in, ss, sizeof(in));
+				if (in.sin_addr.s_addr == htonl(INADDR_ANY)) {
+					in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+					memcpy(ss, &in, sizeof(in));
+				}
 			} else if (ss->ss_family == AF_INET6) {
-				struct sockaddr_in6 *in6 = (void *)ss;
+				struct sockaddr_in6 in6;
 
-				if (IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))
-					in6->sin6_addr = in6addr_loopback;
+				memcpy(&in6, ss, sizeof(in6));
+				if (IN6_IS_ADDR_UNSPECIFIED(&in6.sin6_addr)) {
+					in6.sin6_addr = in6addr_loopback;
+					memcpy(ss, &in6, sizeof(in6));
+				}
 			}
 			return b->len;
 		}
@@ -815,6 +826,7 @@ static void do_step(const struct step *st, const char *me)
 		const char *how = need_arg(st, "how");
 		int h = !strcmp(how, "rd") ? SHUT_RD : !strcmp(how, "wr") ? SHUT_WR : SHUT_RDWR;
 
+		j_str(&j, "how", how);
 		j_socket(&j, "socket", fd);
 		if (shutdown(fd, h))
 			fail_step(st, "shutdown: %m");

@@ -152,7 +152,7 @@ void controller_finish(void)
 	int failed = __atomic_load_n(&R.sh->failed, __ATOMIC_ACQUIRE);
 	char *error = failed ? R.sh->failmsg : NULL;
 	char path[4200];
-	long long stopped = 0;
+	long long stopped = 0, settled = 0;
 
 	if (finishing)
 		_exit(1);
@@ -164,6 +164,8 @@ void controller_finish(void)
 
 		/* let late events (exits, closes, TIME_WAIT packets) reach the rings */
 		nanosleep(&ts, NULL);
+		/* both readers are still reading: up to here both streams hold the same events */
+		settled = mono_ns();
 		if (capture_stop(err, sizeof(err))) {
 			fprintf(stderr, "hone-runner: %s\n", err);
 			if (!error)
@@ -173,7 +175,7 @@ void controller_finish(void)
 		stopped = mono_ns();
 	}
 	ping_restore();
-	if (truth_write(!error, error, failed ? R.sh->fail_step : -1, stopped))
+	if (truth_write(!error, error, failed ? R.sh->fail_step : -1, settled, stopped))
 		fprintf(stderr, "hone-runner: cannot write %s/truth.json: %s\n", R.outdir, strerror(errno));
 	snprintf(path, sizeof(path), "%s/steps.jsonl", R.outdir);
 	unlink(path);

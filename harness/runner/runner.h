@@ -164,7 +164,7 @@ void j_end_list(struct jbuf *j);
 void j_int_item(struct jbuf *j, long long v);
 void j_obj_item_begin(struct jbuf *j);
 void j_obj_item_end(struct jbuf *j);
-int truth_write(int ok, const char *error, int fail_step_index, long long capture_stop_ns);
+int truth_write(int ok, const char *error, int fail_step_index, long long settled_ns, long long capture_stop_ns);
 
 /* netdev.c */
 void veth_step(const struct step *st, struct jbuf *j);

@@ -352,7 +352,7 @@ static void put_step_line(FILE *out, char *line, ssize_t n)
 }
 
 /* Wrap steps.jsonl into truth.json. */
-int truth_write(int ok, const char *error, int fail_step_index, long long capture_stop_ns)
+int truth_write(int ok, const char *error, int fail_step_index, long long settled_ns, long long capture_stop_ns)
 {
 	char path[4200], tmp[4300];
 	struct jbuf j = { 0 };
@@ -392,6 +392,8 @@ int truth_write(int ok, const char *error, int fail_step_index, long long captur
 	j_int(&j, "captureStartStep", R.script.capture_start_step);
 	j_int(&j, "realMinusMonoUs", (r.tv_sec - m.tv_sec) * 1000000LL + (r.tv_nsec - m.tv_nsec) / 1000);
 	j_int(&j, "stepCount", R.script.nsteps);
+	if (settled_ns)
+		j_int(&j, "settledMonoNs", settled_ns);
 	if (capture_stop_ns)
 		j_int(&j, "captureStopMonoNs", capture_stop_ns);
 	key(&j, "steps");
