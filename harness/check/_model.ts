@@ -1,14 +1,33 @@
-// What the truth says should be in the capture: the scenario's processes,
-// sockets (with the step at which the last reference went away, and every
-// process that ever held them), events to find (process, socket, read, gain,
-// lose, expected RST) and tagged sends/receives to judge.
-import { AF } from '../capture/constants.ts';
-import type { Truth, TruthSocket, TruthStep } from './types.ts';
+// What the runner's truth says must be in the capture: the scenario's
+// processes and sockets, who held each socket when (and when that changed),
+// the events to find (process, socket, read, gain, lose), every tagged
+// payload's two appearances, and the packets the kernel must send for the
+// scenario's TCP connections (handshake, FIN, RST). Everything here comes
+// from truth.json; nothing from the capture being judged.
+import { AF, IPPROTO } from '../capture/constants.ts';
+import { Descriptors } from '../scenario/descriptors.ts';
+import { makeClock, stepWindow, type Clock, type Window } from './_time.ts';
+import type { Truth, TruthSocket, TruthStep, TruthStepOf } from './types.ts';
 
 export interface ProcInfo {
   pid: number;
   actor: string;
   parent: number;
+  /** The fork step that made it. */
+  forkStep: TruthStepOf<'fork'>;
+  /** Its own pid inside a pid namespace (the runner's nspid). */
+  nspid?: number;
+  /** Inode of its pid namespace, when the runner recorded it. */
+  pidns?: number;
+  /** Exec'ed before the capture started (the snapshot describes it as EXEC). */
+  execedBeforeCapture: boolean;
+}
+
+export interface HolderChange {
+  pid: number;
+  gained: boolean;
+  step: TruthStep;
+  window: Window;
 }
 
 export interface SockInfo {
@@ -21,272 +40,127 @@ export interface SockInfo {
   creatorPid: number;
   creatorTid: number;
   accepted: boolean;
-  openStep: number;
-  /** Step at which the last descriptor went away (close, or exit of the last holder). */
-  releaseStep?: number;
-  /** Addresses seen over its life. */
+  openStep: TruthStep;
+  /** The listener an accepted socket came from. */
+  listener?: string;
+  /** Step at which the last reference went away (close, exec, or exit of the last holder). */
+  releaseStep?: TruthStep;
+  /** The process that let go last. */
+  releaser?: number;
+  /** Addresses seen over its life ("a.b.c.d:port", "[v6]:port"). */
   local?: string;
   remote?: string;
   listening: boolean;
-  /** Processes holding it when the capture started (sockets opened before the reader). */
+  reuseport: boolean;
+  /** The connected peer (TCP), by addresses. */
+  peer?: string;
+  /** Processes holding it when the capture started. */
   holdersAtCapture: number[];
-  /** Every process that held it at some time (creator, acceptor, fork children, SCM_RIGHTS receivers). */
+  /** Every process that held it at some time. */
   everHeld: Set<number>;
+  /** Who held it when, in truth order (the creator's hold starts at its open step). */
+  changes: HolderChange[];
 }
 
 export type ExpectedEvent =
-  | { kind: 'fork'; step: number; pid: number; ppid: number }
-  | { kind: 'exec'; step: number; pid: number; exe: string; argv: string[] }
-  | { kind: 'exit'; step: number; pid: number; code: number }
-  | { kind: 'open'; step: number; sock: SockInfo; snapshot: boolean }
-  | { kind: 'close'; step: number; sock: SockInfo }
-  /** A recv/recvfrom that got data: some read block of this process and thread on the socket. */
-  | { kind: 'read'; step: number; pid: number; tid: number; sock: SockInfo; bytes: number }
-  /** The process now holds the socket (fork: tid is the child; recv: the receiving thread). */
-  | { kind: 'gain'; step: number; pid: number; tid: number; via: 'fork' | 'recv'; sock: SockInfo }
-  /** The process no longer holds it (its last descriptor closed, or it exited holding it). */
-  | { kind: 'lose'; step: number; pid: number; tid: number; via: 'close' | 'exit'; sock: SockInfo }
-  /** A TCP socket closed with data the peer sent and nobody read: the kernel resets the connection. */
-  | { kind: 'rst'; step: number; sock: SockInfo; unread: number };
+  | { kind: 'fork'; step: TruthStepOf<'fork'>; pid: number; ppid: number }
+  | { kind: 'exec'; step: TruthStepOf<'exec'>; pid: number; exe: string; argv: string[] }
+  | { kind: 'exit'; step: TruthStepOf<'exit'>; pid: number; code: number }
+  /** A process alive when the capture started: its snapshot process block. */
+  | { kind: 'snapshot-process'; step: TruthStep; pid: number; ppid: number; execed: boolean }
+  | { kind: 'open'; step: TruthStep; sock: SockInfo }
+  /** A socket held when the capture started: one snapshot open block per holder. */
+  | { kind: 'snapshot-open'; step: TruthStep; sock: SockInfo; pid: number }
+  | { kind: 'close'; step: TruthStep; sock: SockInfo; releaser: number }
+  /**
+   * A read call that got data: one read block. `calls` known: one expectation per call, `bytes` that
+   * call's; otherwise (older runners) one for the whole step, whose blocks must add up to `bytes`.
+   * `offset`: stream sockets, bytes read from the socket before this call.
+   */
+  | { kind: 'read'; step: TruthStepOf<'recv' | 'recvfrom'>; pid: number; tid: number; sock: SockInfo; bytes: number; whole: boolean; offset?: number }
+  | { kind: 'gain'; step: TruthStep; pid: number; tid: number; via: 'fork' | 'recv'; sock: SockInfo }
+  | { kind: 'lose'; step: TruthStep; pid: number; tid: number; via: 'close' | 'exit'; sock: SockInfo };
 
 export interface SendInfo {
   tag: string;
+  step: TruthStepOf<'send' | 'sendto'>;
+  sock: SockInfo;
+  /** Stream sockets: bytes sent on the socket before this send. */
+  offset?: number;
+}
+
+export interface RecvInfo {
+  tag: string;
+  step: TruthStepOf<'recv' | 'recvfrom'>;
+  sock: SockInfo;
+}
+
+/** Where a tagged send's bytes arrive, and who read them there. */
+export interface Delivery {
+  tag: string;
+  send: SendInfo;
+  /** The sockets the incoming copy may be reported on (one, or for raw sockets each one that gets a copy). */
+  dest: string[];
+  /** The receive steps that read it (empty: nobody did). */
+  readers: RecvInfo[];
+}
+
+export type ControlWhat = 'SYN' | 'SYN-ACK' | 'ACK' | 'FIN' | 'RST';
+
+/** A packet the kernel must send (out) or receive (in) for a scenario TCP connection. */
+export interface ControlExpect {
+  what: ControlWhat;
+  direction: 'out' | 'in';
+  /** Source and destination endpoints on the wire. */
+  src: string;
+  dst: string;
+  /** The sockets it may be reported on. */
+  sockets: string[];
   step: TruthStep;
-  sock: TruthSocket;
+  /** No earlier than lo, and (handshake packets the connect waited for) no later than hi. */
+  window: Window;
+  why: string;
 }
 
 export interface Model {
   truth: Truth;
+  clock: Clock;
+  /** -1: the capture started before step 0. */
   captureStart: number;
   procs: Map<number, ProcInfo>;
   /** tid -> actor name (threads and processes). */
   tids: Map<number, string>;
-  /** pid -> its thread ids (the pid itself and the threads it started). */
+  /** pid -> its thread ids. */
   threads: Map<number, Set<number>>;
   sockets: Map<string, SockInfo>;
-  /** Cookies of sockets the runner made for itself (netns helper) and unix sockets: never judged. */
+  /** Cookies of sockets the runner made for itself (netns, veth) and unix sockets: never judged. */
   ignoredCookies: Set<string>;
   events: ExpectedEvent[];
-  /** cookie -> its open, close, read, gain, lose and rst events. */
-  eventsOf: Map<string, ExpectedEvent[]>;
   sends: Map<string, SendInfo>;
-  /** tag -> the receive steps that read it. */
-  receives: Map<string, SendInfo[]>;
+  deliveries: Map<string, Delivery>;
+  control: ControlExpect[];
+  /** Problems of the truth itself (the runner's /proc view disagreeing with its records). */
+  truthProblems: string[];
 }
 
 export function buildModel(truth: Truth): Model {
-  const captureStart = truth.captureStartStep < 0 ? -1 : truth.captureStartStep;
-  const live = (step: number) => step > captureStart;
-  const m: Model = {
-    truth, captureStart, procs: new Map(), tids: new Map(), threads: new Map(), sockets: new Map(), ignoredCookies: new Set(),
-    events: [], eventsOf: new Map(), sends: new Map(), receives: new Map(),
-  };
-  /** pid -> handle name -> cookie */
-  const refs = new Map<number, Map<string, string>>();
-  const inflight = new Map<string, number>();
-  /** pid -> its handles with FD_CLOEXEC (an exec closes them; a dup or received copy is not close-on-exec) */
-  const cloexec = new Map<number, Set<string>>();
-  const markCloexec = (pid: number, handle: string, so: TruthSocket | undefined) => {
-    const set = cloexec.get(pid) ?? cloexec.set(pid, new Set()).get(pid)!;
-    if (so?.cloexec) set.add(handle);
-    else set.delete(handle);
-  };
-  const held = (pid: number) => refs.get(pid) ?? refs.set(pid, new Map()).get(pid)!;
-  const holds = (pid: number, cookie: string) => [...(refs.get(pid)?.values() ?? [])].includes(cookie);
-  const inet = (cookie: string) => {
-    const s = m.sockets.get(cookie);
-    return s && isInet(s) ? s : undefined;
-  };
-  /** bytes each socket sent and read, with the step, for the expected RST */
-  const sent = new Map<string, Array<{ step: number; bytes: number }>>();
-  const read = new Map<string, Array<{ step: number; bytes: number }>>();
-  const tally = (map: typeof sent, cookie: string, step: number, bytes: number) => map.set(cookie, [...(map.get(cookie) ?? []), { step, bytes }]);
-  const release = (cookie: string, step: number) => {
-    if ((inflight.get(cookie) ?? 0) > 0) return;
-    for (const h of refs.values()) for (const c of h.values()) if (c === cookie) return;
-    const s = m.sockets.get(cookie);
-    if (s && s.releaseStep === undefined) {
-      s.releaseStep = step;
-      if (live(step) && isInet(s)) m.events.push({ kind: 'close', step, sock: s });
-    }
-  };
-  const remember = (st: TruthStep, so: TruthSocket | undefined) => {
-    if (!so) return;
-    const s = m.sockets.get(so.cookie);
-    if (!s) return;
-    if (so.local && !/:0$/.test(so.local)) s.local = so.local;
-    if (so.remote) s.remote = so.remote;
-    void st;
-  };
-  const newSocket = (st: TruthStep, so: TruthSocket, accepted: boolean) => {
-    const s: SockInfo = {
-      cookie: so.cookie, family: so.family, type: so.type, proto: so.proto, ino: so.ino, netns: st.netns,
-      creatorPid: st.pid, creatorTid: st.tid, accepted, openStep: st.step, listening: false, holdersAtCapture: [],
-      everHeld: new Set([st.pid]),
-    };
-    m.sockets.set(so.cookie, s);
-    remember(st, so);
-    if (!isInet(s)) m.ignoredCookies.add(s.cookie);
-    else if (live(st.step)) m.events.push({ kind: 'open', step: st.step, sock: s, snapshot: false });
-    return s;
-  };
-  m.tids.set(truth.runnerPid, 'runner');
-
-  for (const st of truth.steps) {
-    if (st.step === captureStart) snapshotHolders(m, refs, st.step);
-    m.tids.set(st.tid, st.actor);
-    thread(m, st.pid, st.pid);
-    switch (st.kind) {
-      case 'fork':
-        if (st.childPid !== undefined && st.child) {
-          m.procs.set(st.childPid, { pid: st.childPid, actor: st.child, parent: st.pid });
-          m.tids.set(st.childPid, st.child);
-          thread(m, st.childPid, st.childPid);
-          refs.set(st.childPid, new Map(refs.get(st.pid) ?? []));
-          cloexec.set(st.childPid, new Set(cloexec.get(st.pid) ?? []));
-          if (live(st.step)) m.events.push({ kind: 'fork', step: st.step, pid: st.childPid, ppid: st.pid });
-          for (const c of new Set(refs.get(st.childPid)!.values())) {
-            const s = inet(c);
-            if (!s) continue;
-            s.everHeld.add(st.childPid);
-            if (live(st.step)) m.events.push({ kind: 'gain', step: st.step, pid: st.childPid, tid: st.childPid, via: 'fork', sock: s });
-          }
-        }
-        break;
-      case 'thread':
-        if (st.threadTid !== undefined && st.thread) {
-          m.tids.set(st.threadTid, st.thread);
-          thread(m, st.pid, st.threadTid);
-        }
-        break;
-      case 'exec': {
-        // close-on-exec: the exec closes the process's FD_CLOEXEC descriptors (a lose via close when
-        // that was its last descriptor of the socket; the socket's close when it was the last anywhere)
-        const gone = [...(cloexec.get(st.pid) ?? [])];
-        cloexec.delete(st.pid);
-        for (const h of gone) {
-          const c = refs.get(st.pid)?.get(h);
-          refs.get(st.pid)?.delete(h);
-          const s = c !== undefined ? inet(c) : undefined;
-          if (s && !holds(st.pid, s.cookie) && live(st.step)) m.events.push({ kind: 'lose', step: st.step, pid: st.pid, tid: st.tid, via: 'close', sock: s });
-          if (c) release(c, st.step);
-        }
-        if (live(st.step)) m.events.push({ kind: 'exec', step: st.step, pid: st.pid, exe: st.exe ?? '', argv: st.argv ?? [] });
-        break;
-      }
-      case 'exit': {
-        if (live(st.step)) m.events.push({ kind: 'exit', step: st.step, pid: st.pid, code: st.code ?? 0 });
-        const mine = new Set(refs.get(st.pid)?.values() ?? []);
-        refs.delete(st.pid);
-        cloexec.delete(st.pid);
-        for (const c of mine) {
-          const s = inet(c);
-          if (s && live(st.step)) m.events.push({ kind: 'lose', step: st.step, pid: st.pid, tid: st.tid, via: 'exit', sock: s });
-        }
-        for (const c of mine) release(c, st.step);
-        break;
-      }
-      case 'socket':
-        if (st.socket && st.sock) {
-          newSocket(st, st.socket, false);
-          held(st.pid).set(st.sock, st.socket.cookie);
-          markCloexec(st.pid, st.sock, st.socket);
-        }
-        break;
-      case 'socketpair':
-        if (st.socket && st.peerSocket && st.sock && st.peer) {
-          newSocket(st, st.socket, false);
-          newSocket(st, st.peerSocket, false);
-          held(st.pid).set(st.sock, st.socket.cookie);
-          held(st.pid).set(st.peer, st.peerSocket.cookie);
-        }
-        break;
-      case 'accept':
-        remember(st, st.listener);
-        if (st.listener) {
-          const l = m.sockets.get(st.listener.cookie);
-          if (l) l.listening = true;
-        }
-        if (st.socket && st.as) {
-          newSocket(st, st.socket, true);
-          held(st.pid).set(st.as, st.socket.cookie);
-          markCloexec(st.pid, st.as, st.socket);
-        }
-        break;
-      case 'listen':
-        remember(st, st.socket);
-        if (st.socket) {
-          const l = m.sockets.get(st.socket.cookie);
-          if (l) l.listening = true;
-        }
-        break;
-      case 'dup':
-      case 'recvfd':
-        if (st.socket && st.as) {
-          const s = inet(st.socket.cookie);
-          if (st.kind === 'recvfd' && s && !holds(st.pid, s.cookie)) {
-            s.everHeld.add(st.pid);
-            if (live(st.step)) m.events.push({ kind: 'gain', step: st.step, pid: st.pid, tid: st.tid, via: 'recv', sock: s });
-          }
-          held(st.pid).set(st.as, st.socket.cookie);
-          markCloexec(st.pid, st.as, st.socket);
-          if (st.kind === 'recvfd') inflight.set(st.socket.cookie, (inflight.get(st.socket.cookie) ?? 1) - 1);
-        }
-        break;
-      case 'sendfd':
-        if (st.socket) inflight.set(st.socket.cookie, (inflight.get(st.socket.cookie) ?? 0) + 1);
-        break;
-      case 'close':
-        if (st.sock) {
-          const c = refs.get(st.pid)?.get(st.sock);
-          refs.get(st.pid)?.delete(st.sock);
-          cloexec.get(st.pid)?.delete(st.sock);
-          const s = c !== undefined ? inet(c) : undefined;
-          if (s && !holds(st.pid, s.cookie) && live(st.step)) m.events.push({ kind: 'lose', step: st.step, pid: st.pid, tid: st.tid, via: 'close', sock: s });
-          if (c) release(c, st.step);
-        }
-        break;
-      case 'netns':
-        if (st.helper) m.ignoredCookies.add(st.helper.cookie);
-        break;
-      case 'send':
-      case 'sendto':
-        remember(st, st.socket);
-        if (st.tag && st.socket && live(st.step)) m.sends.set(st.tag, { tag: st.tag, step: st, sock: st.socket });
-        if (st.socket) tally(sent, st.socket.cookie, st.step, st.bytes ?? 0);
-        break;
-      case 'recv':
-      case 'recvfrom':
-        remember(st, st.socket);
-        if (st.socket) tally(read, st.socket.cookie, st.step, st.bytes ?? 0);
-        if (st.socket && live(st.step) && (st.bytes ?? 0) > 0) {
-          const s = inet(st.socket.cookie);
-          if (s) m.events.push({ kind: 'read', step: st.step, pid: st.pid, tid: st.tid, sock: s, bytes: st.bytes ?? 0 });
-        }
-        if (st.socket && live(st.step)) {
-          for (const tag of st.tags ?? []) {
-            const list = m.receives.get(tag) ?? [];
-            list.push({ tag, step: st, sock: st.socket });
-            m.receives.set(tag, list);
-          }
-        }
-        break;
-      default:
-        remember(st, st.socket);
-    }
-  }
-  expectResets(m, sent, read);
-  for (const ev of m.events) {
-    if ('sock' in ev) m.eventsOf.set(ev.sock.cookie, [...(m.eventsOf.get(ev.sock.cookie) ?? []), ev]);
-  }
-  return m;
+  return new ModelBuilder(truth).build();
 }
 
 export function isInet(s: { family: number }): boolean {
   return s.family === AF.INET || s.family === AF.INET6;
 }
 
-/** "actor (pid N)" for messages. */
+/** Whether a step happened after the capture started. */
+export function isLive(m: Model, st: TruthStep): boolean {
+  return st.step > m.captureStart;
+}
+
+export function window(m: Model, st: TruthStep): Window {
+  return stepWindow(m.truth, m.clock, st);
+}
+
+/** "pid N (actor)" for messages, with the thread when it is not the main one. */
 export function who(m: Model, pid: number | undefined, tid?: number): string {
   if (pid === undefined) return 'no process';
   const actor = m.procs.get(pid)?.actor ?? (pid === m.truth.runnerPid ? 'runner' : undefined);
@@ -294,39 +168,472 @@ export function who(m: Model, pid: number | undefined, tid?: number): string {
   return `pid ${pid}${actor ? ` (${actor})` : ''}${t}`;
 }
 
-// --- internal ---
-
-function thread(m: Model, pid: number, tid: number): void {
-  const set = m.threads.get(pid);
-  if (set) set.add(tid);
-  else m.threads.set(pid, new Set([tid]));
+export function sockName(s: SockInfo): string {
+  const fam = s.family === AF.INET6 ? 'inet6' : s.family === AF.INET ? 'inet' : `family ${s.family}`;
+  const type = ({ 1: 'stream', 2: 'dgram', 3: 'raw' } as Record<number, string>)[s.type] ?? `type ${s.type}`;
+  return `${fam} ${type}${s.proto ? ` proto ${s.proto}` : ''}${s.accepted ? ' accepted' : ''}`;
 }
 
 /**
- * A connected TCP socket released (last close, or exit of its last holder)
- * after capture start while its peer had sent it more bytes than it read:
- * the kernel answers with a RST from its address (tcp_close with unread data).
+ * Does the truth say `pid` holds the socket at monotonic time t (µs)? 'either'
+ * while a change of its hold is under way (the time falls in that step's window).
  */
-function expectResets(m: Model, sent: Map<string, Array<{ step: number; bytes: number }>>, read: Map<string, Array<{ step: number; bytes: number }>>): void {
-  const sum = (list: Array<{ step: number; bytes: number }> | undefined, before: number) =>
-    (list ?? []).filter((x) => x.step < before).reduce((a, x) => a + x.bytes, 0);
-  for (const s of m.sockets.values()) {
-    if (!isInet(s) || s.type !== 1 || s.releaseStep === undefined || s.releaseStep <= m.captureStart || !s.local || !s.remote) continue;
-    const peer = [...m.sockets.values()].find((p) => p !== s && p.type === 1 && p.local === s.remote && p.remote === s.local);
-    if (!peer) continue;
-    const unread = sum(sent.get(peer.cookie), s.releaseStep) - sum(read.get(s.cookie), s.releaseStep);
-    if (unread > 0) m.events.push({ kind: 'rst', step: s.releaseStep, sock: s, unread });
+export function holdsAt(so: SockInfo, pid: number, t: number, slack: number): boolean | 'either' {
+  let state = false;
+  for (const c of so.changes) {
+    if (c.pid !== pid) continue;
+    if (c.window.hi + slack < t) state = c.gained;
+    else if (c.window.lo - slack <= t) return state === c.gained ? state : 'either';
+    else break;
+  }
+  return state;
+}
+
+/** Every process the truth says held the socket at some point of its life. */
+export function holderPids(so: SockInfo): number[] {
+  return [...new Set(so.changes.map((c) => c.pid))];
+}
+
+// --- internal ---
+
+class ModelBuilder {
+  private readonly m: Model;
+  private readonly fds = new Descriptors<string>();
+  /** Stream bytes sent and read per socket so far, with the step, for offsets and unread data. */
+  private readonly sent = new Map<string, Array<{ step: number; bytes: number }>>();
+  private readonly read = new Map<string, Array<{ step: number; bytes: number }>>();
+  private readonly receives = new Map<string, RecvInfo[]>();
+  /** TCP sockets that sent their FIN (shutdown) or were reset. */
+  private readonly finSent = new Set<string>();
+  private readonly reset = new Set<string>();
+
+  constructor(truth: Truth) {
+    this.m = {
+      truth, clock: makeClock(truth), captureStart: truth.captureStartStep < 0 ? -1 : truth.captureStartStep,
+      procs: new Map(), tids: new Map(), threads: new Map(), sockets: new Map(), ignoredCookies: new Set(),
+      events: [], sends: new Map(), deliveries: new Map(), control: [], truthProblems: [],
+    };
+    this.m.tids.set(truth.runnerPid, 'runner');
+  }
+
+  build(): Model {
+    const { m } = this;
+    for (const st of m.truth.steps) {
+      m.tids.set(st.tid, st.actor);
+      this.thread(st.pid, st.pid);
+      const p = m.procs.get(st.pid);
+      if (p) {
+        if (st.nspid !== undefined) p.nspid ??= st.nspid;
+        if (st.pidns !== undefined) p.pidns ??= st.pidns;
+      }
+      this.step(st);
+    }
+    this.deliver();
+    this.connections();
+    return m;
+  }
+
+  private live(st: TruthStep): boolean {
+    return st.step > this.m.captureStart;
+  }
+
+  private push(ev: ExpectedEvent): void {
+    if (this.live(ev.step)) this.m.events.push(ev);
+  }
+
+  private change(so: SockInfo, pid: number, gained: boolean, st: TruthStep): void {
+    so.changes.push({ pid, gained, step: st, window: window(this.m, st) });
+    if (gained) so.everHeld.add(pid);
+  }
+
+  private inet(cookie: string | undefined): SockInfo | undefined {
+    const s = cookie === undefined ? undefined : this.m.sockets.get(cookie);
+    return s && isInet(s) && !this.m.ignoredCookies.has(s.cookie) ? s : undefined;
+  }
+
+  private step(st: TruthStep): void {
+    const { m, fds } = this;
+    switch (st.kind) {
+      case 'fork': {
+        m.procs.set(st.childPid, { pid: st.childPid, actor: st.child, parent: st.pid, forkStep: st, execedBeforeCapture: false, ...(st.childNspid !== undefined ? { nspid: st.childNspid } : {}) });
+        m.tids.set(st.childPid, st.child);
+        this.thread(st.childPid, st.childPid);
+        this.push({ kind: 'fork', step: st, pid: st.childPid, ppid: st.pid });
+        for (const c of fds.fork(st.pid, st.childPid)) {
+          const s = this.inet(c);
+          if (!s) continue;
+          this.change(s, st.childPid, true, st);
+          this.push({ kind: 'gain', step: st, pid: st.childPid, tid: st.childPid, via: 'fork', sock: s });
+        }
+        break;
+      }
+      case 'thread':
+        m.tids.set(st.threadTid, st.thread);
+        this.thread(st.pid, st.threadTid);
+        break;
+      case 'exec': {
+        // close-on-exec: a lose via close where that was the process's last descriptor of the socket
+        for (const d of fds.exec(st.pid)) this.dropped(st, d.sock, d.lost, 'close');
+        const p = m.procs.get(st.pid);
+        if (p && !this.live(st)) p.execedBeforeCapture = true;
+        this.push({ kind: 'exec', step: st, pid: st.pid, exe: st.exe, argv: st.argv });
+        break;
+      }
+      case 'exit': {
+        this.push({ kind: 'exit', step: st, pid: st.pid, code: st.code });
+        const held = fds.exit(st.pid);
+        for (const c of held) {
+          const s = this.inet(c);
+          if (!s) continue;
+          this.change(s, st.pid, false, st);
+          this.push({ kind: 'lose', step: st, pid: st.pid, tid: st.tid, via: 'exit', sock: s });
+        }
+        for (const c of held) this.release(c, st);
+        break;
+      }
+      case 'socket':
+        this.newSocket(st, st.socket, false);
+        fds.open(st.pid, st.sock, st.socket.cookie, !!st.socket.cloexec);
+        break;
+      case 'socketpair':
+        this.newSocket(st, st.socket, false);
+        this.newSocket(st, st.peerSocket, false);
+        fds.open(st.pid, st.sock, st.socket.cookie);
+        fds.open(st.pid, st.peer, st.peerSocket.cookie);
+        break;
+      case 'accept': {
+        this.remember(st.listener);
+        const l = m.sockets.get(st.listener.cookie);
+        if (l) l.listening = true;
+        const s = this.newSocket(st, st.socket, true);
+        s.listener = st.listener.cookie;
+        fds.open(st.pid, st.as, st.socket.cookie, !!st.socket.cloexec);
+        break;
+      }
+      case 'listen': {
+        this.remember(st.socket);
+        const l = m.sockets.get(st.socket.cookie);
+        if (l) l.listening = true;
+        break;
+      }
+      case 'dup':
+        fds.open(st.pid, st.as, st.socket.cookie, false);
+        break;
+      case 'recvfd': {
+        const { already } = fds.receive(st.pid, st.as, st.socket.cookie);
+        const s = this.inet(st.socket.cookie);
+        if (s && !already) {
+          this.change(s, st.pid, true, st);
+          this.push({ kind: 'gain', step: st, pid: st.pid, tid: st.tid, via: 'recv', sock: s });
+        }
+        break;
+      }
+      case 'sendfd':
+        fds.send(st.socket.cookie);
+        break;
+      case 'close': {
+        const d = fds.close(st.pid, st.sock);
+        if (d) this.dropped(st, d.sock, d.lost, 'close');
+        break;
+      }
+      case 'shutdown':
+        this.remember(st.socket);
+        if (st.socket.type === 1 && st.socket.remote && this.m.sockets.get(st.socket.cookie)) this.shutdown(st);
+        break;
+      case 'netns':
+        m.ignoredCookies.add(st.helper.cookie);
+        break;
+      case 'veth':
+        m.ignoredCookies.add(st.helper.cookie);
+        m.ignoredCookies.add(st.peerHelper.cookie);
+        break;
+      case 'send':
+      case 'sendto': {
+        this.remember(st.socket);
+        const s = this.inet(st.socket.cookie);
+        if (!s) break;
+        const offset = s.type === 1 ? total(this.sent.get(s.cookie)) : undefined;
+        tally(this.sent, s.cookie, st.step, st.bytes);
+        if (this.live(st)) m.sends.set(st.tag, { tag: st.tag, step: st, sock: s, ...(offset !== undefined ? { offset } : {}) });
+        break;
+      }
+      case 'recv':
+      case 'recvfrom':
+        this.recv(st);
+        break;
+      case 'capture-start':
+        this.snapshot(st);
+        break;
+      case 'bind':
+      case 'connect':
+        this.remember(st.socket);
+        if (st.kind === 'bind' && st.reuseportIndex !== undefined) {
+          const s = m.sockets.get(st.socket.cookie);
+          if (s) s.reuseport = true;
+        }
+        break;
+      case 'pidns':
+      case 'sleep':
+        break;
+    }
+  }
+
+  /** A close (or close-on-exec) dropped a descriptor: a lose when it was the last of the process, a release when the last anywhere. */
+  private dropped(st: TruthStep, cookie: string, lost: boolean, via: 'close'): void {
+    const s = this.inet(cookie);
+    if (s && lost) {
+      this.change(s, st.pid, false, st);
+      this.push({ kind: 'lose', step: st, pid: st.pid, tid: st.tid, via, sock: s });
+    }
+    this.release(cookie, st);
+  }
+
+  private release(cookie: string, st: TruthStep): void {
+    const s = this.m.sockets.get(cookie);
+    if (!s || s.releaseStep !== undefined || !this.fds.released(cookie)) return;
+    s.releaseStep = st;
+    s.releaser = st.pid;
+    if (!isInet(s) || this.m.ignoredCookies.has(s.cookie)) return;
+    this.push({ kind: 'close', step: st, sock: s, releaser: st.pid });
+    if (s.type === 1 && this.live(st)) this.closing(s, st);
+  }
+
+  private newSocket(st: TruthStep, so: TruthSocket, accepted: boolean): SockInfo {
+    const s: SockInfo = {
+      cookie: so.cookie, family: so.family, type: so.type, proto: so.proto, ino: so.ino, netns: st.netns,
+      creatorPid: st.pid, creatorTid: st.tid, accepted, openStep: st, listening: false, reuseport: !!so.reuseport,
+      holdersAtCapture: [], everHeld: new Set(), changes: [],
+    };
+    this.m.sockets.set(so.cookie, s);
+    this.remember(so);
+    if (!isInet(s)) {
+      this.m.ignoredCookies.add(s.cookie);
+      return s;
+    }
+    this.change(s, st.pid, true, st);
+    this.push({ kind: 'open', step: st, sock: s });
+    return s;
+  }
+
+  private remember(so: TruthSocket | undefined): void {
+    const s = so && this.m.sockets.get(so.cookie);
+    if (!s || !so) return;
+    if (so.local && !/:0$/.test(so.local)) s.local = so.local;
+    if (so.remote) s.remote = so.remote;
+  }
+
+  private thread(pid: number, tid: number): void {
+    const set = this.m.threads.get(pid);
+    if (set) set.add(tid);
+    else this.m.threads.set(pid, new Set([tid]));
+  }
+
+  /** A receive step: its read calls (one read block each) and the tags it read. */
+  private recv(st: TruthStepOf<'recv' | 'recvfrom'>): void {
+    this.remember(st.socket);
+    const s = this.inet(st.socket.cookie);
+    if (!s) return;
+    const before = total(this.read.get(s.cookie));
+    tally(this.read, s.cookie, st.step, st.bytes);
+    for (const tag of st.tags) {
+      const list = this.receives.get(tag) ?? this.receives.set(tag, []).get(tag)!;
+      list.push({ tag, step: st, sock: s });
+    }
+    if (st.bytes <= 0) return;
+    const stream = s.type === 1;
+    if (st.reads === undefined) {
+      this.push({ kind: 'read', step: st, pid: st.pid, tid: st.tid, sock: s, bytes: st.bytes, whole: true, ...(stream ? { offset: before } : {}) });
+      return;
+    }
+    let offset = before;
+    for (const n of st.reads) {
+      if (n <= 0) continue;
+      this.push({ kind: 'read', step: st, pid: st.pid, tid: st.tid, sock: s, bytes: n, whole: false, ...(stream ? { offset } : {}) });
+      offset += n;
+    }
+  }
+
+  /**
+   * capture-start: every inet socket then held shows up in the snapshot, one
+   * open block per holder, and every scenario process alive then has its
+   * snapshot process block. The holders are the runner's own view of each
+   * process's descriptor table (/proc/PID/fd) when it recorded one, checked
+   * against its records.
+   */
+  private snapshot(st: TruthStepOf<'capture-start'>): void {
+    const { m, fds } = this;
+    const byRecords = new Map<string, number[]>();
+    for (const pid of fds.pids()) {
+      if (!m.procs.has(pid)) continue;
+      for (const c of fds.sockets(pid)) {
+        const s = this.inet(c);
+        if (s) byRecords.set(c, [...(byRecords.get(c) ?? []), pid]);
+      }
+    }
+    let holders = byRecords;
+    if (st.fdView) {
+      const byIno = new Map([...m.sockets.values()].filter((s) => this.inet(s.cookie)).map((s) => [s.ino, s.cookie]));
+      const byProc = new Map<string, number[]>();
+      for (const v of st.fdView) {
+        for (const ino of new Set(v.inos)) {
+          const c = byIno.get(ino);
+          if (c) byProc.set(c, [...(byProc.get(c) ?? []), v.pid]);
+        }
+      }
+      for (const c of new Set([...byRecords.keys(), ...byProc.keys()])) {
+        const a = [...(byRecords.get(c) ?? [])].sort().join(',');
+        const b = [...(byProc.get(c) ?? [])].sort().join(',');
+        if (a !== b) m.truthProblems.push(`the runner's /proc/PID/fd view at capture-start (step ${st.step}) says socket ${c} is held by [${b}], its step records say [${a}]`);
+      }
+      holders = byProc;
+    }
+    for (const [c, pids] of holders) {
+      const s = m.sockets.get(c)!;
+      s.holdersAtCapture = pids;
+      for (const pid of pids) m.events.push({ kind: 'snapshot-open', step: st, sock: s, pid });
+    }
+    for (const pid of fds.pids()) {
+      const p = m.procs.get(pid);
+      if (p) m.events.push({ kind: 'snapshot-process', step: st, pid, ppid: p.parent, execed: p.execedBeforeCapture });
+    }
+  }
+
+  /** Each tagged send's incoming copy: the socket it arrives on and who read it there. */
+  private deliver(): void {
+    const { m } = this;
+    for (const [tag, send] of m.sends) {
+      const readers = this.receives.get(tag) ?? [];
+      const s = send.sock;
+      let dest: string[] = [];
+      if (s.proto === IPPROTO.ICMP || s.proto === IPPROTO.ICMPV6) {
+        dest = [s.cookie]; // the echo reply comes back to the ping socket
+      } else if (s.type === 3) {
+        // the kernel gives a raw datagram to every raw socket of its protocol; Hone names one
+        dest = [...m.sockets.values()].filter((r) => r.type === 3 && r.proto === s.proto && r.family === s.family && this.alive(r, send.step)).map((r) => r.cookie);
+      } else if (s.type === 1) {
+        const p = this.peerOf(s);
+        if (p) dest = [p.cookie];
+      } else {
+        const st = send.step;
+        const to = st.kind === 'sendto' ? st.to : s.remote;
+        const target = st.kind === 'sendto' && st.toCookie ? m.sockets.get(st.toCookie) : undefined;
+        const bound = target ? [target] : [...m.sockets.values()].filter((r) => r !== s && r.type === 2 && r.family === s.family && to !== undefined && endpointMatches(r.local, to) && this.alive(r, st));
+        dest = bound.map((r) => r.cookie);
+      }
+      // whoever read it says where it arrived
+      for (const r of readers) if (!dest.includes(r.sock.cookie)) dest = [...dest, r.sock.cookie];
+      m.deliveries.set(tag, { tag, send, dest, readers });
+    }
+  }
+
+  /** Opened at or before the step and not released before it. */
+  private alive(s: SockInfo, st: TruthStep): boolean {
+    return s.openStep.step <= st.step && (s.releaseStep === undefined || s.releaseStep.step >= st.step);
+  }
+
+  /** The other end of a TCP connection: the socket whose addresses are this one's, swapped. */
+  private peerOf(s: SockInfo): SockInfo | undefined {
+    if (s.peer) return this.m.sockets.get(s.peer);
+    if (!s.local || !s.remote) return undefined;
+    const found = [...this.m.sockets.values()].filter((p) => p !== s && p.type === 1 && p.local === s.remote && p.remote === s.local);
+    const p = found.find((x) => x.netns === s.netns) ?? found[0];
+    if (p) {
+      s.peer = p.cookie;
+      p.peer = s.cookie;
+    }
+    return p;
+  }
+
+  /** The handshake of every connect after the capture started. */
+  private connections(): void {
+    const { m } = this;
+    for (const st of m.truth.steps) {
+      if (st.kind !== 'connect' || !this.live(st) || st.socket.type !== 1) continue;
+      const c = m.sockets.get(st.socket.cookie);
+      if (!c || !c.local || !c.remote) continue;
+      const a = this.peerOf(c);
+      const l = (st.toCookie ? m.sockets.get(st.toCookie) : undefined) ??
+        (a?.listener ? m.sockets.get(a.listener) : undefined) ??
+        [...m.sockets.values()].find((x) => x.listening && x.family === c.family && endpointMatches(x.local, c.remote!));
+      const server = [...(l ? [l.cookie] : []), ...(a ? [a.cookie] : [])];
+      const w = window(m, st);
+      const during = { lo: w.lo, hi: w.hi };
+      const after = { lo: w.lo, hi: Infinity };
+      const x = (what: ControlWhat, direction: 'out' | 'in', src: string, dst: string, sockets: string[], win: Window) =>
+        m.control.push({ what, direction, src, dst, sockets, step: st, window: win, why: `the handshake of ${who(m, st.pid, st.tid)}'s connect (step ${st.step})` });
+      x('SYN', 'out', c.local, c.remote, [c.cookie], during);
+      x('SYN', 'in', c.local, c.remote, server, during);
+      x('SYN-ACK', 'out', c.remote, c.local, server, during);
+      x('SYN-ACK', 'in', c.remote, c.local, [c.cookie], during);
+      x('ACK', 'out', c.local, c.remote, [c.cookie], after);
+      x('ACK', 'in', c.local, c.remote, server, after);
+    }
+  }
+
+  /** shutdown(SHUT_WR or RDWR) of a connected TCP socket: its FIN leaves now. */
+  private shutdown(st: TruthStepOf<'shutdown'>): void {
+    const step = this.m.truth.steps.find((x) => x === st);
+    if (!step || st.how === 'rd') return;
+    const s = this.m.sockets.get(st.socket.cookie)!;
+    if (this.finSent.has(s.cookie) || this.reset.has(s.cookie)) return;
+    this.finSent.add(s.cookie);
+    if (this.live(st)) this.fin(s, st, 'FIN', `${who(this.m, st.pid, st.tid)}'s shutdown (step ${st.step})`);
+  }
+
+  /**
+   * The last reference to a connected TCP socket went away: a FIN, or a RST
+   * when the peer had sent it bytes it never read (tcp_close with unread
+   * data, RFC 2525); after a RST from the peer, nothing.
+   */
+  private closing(s: SockInfo, st: TruthStep): void {
+    const p = this.peerOf(s);
+    if (!p || this.reset.has(s.cookie)) return;
+    const unread = before(this.sent.get(p.cookie), st.step) - before(this.read.get(s.cookie), st.step);
+    if (unread > 0) {
+      this.reset.add(p.cookie);
+      this.fin(s, st, 'RST', `the release of the socket with ${unread} bytes the peer sent unread (step ${st.step})`);
+      return;
+    }
+    if (this.finSent.has(s.cookie)) return;
+    this.finSent.add(s.cookie);
+    this.fin(s, st, 'FIN', `the release of the socket (step ${st.step})`);
+  }
+
+  private fin(s: SockInfo, st: TruthStep, what: 'FIN' | 'RST', why: string): void {
+    const p = this.peerOf(s);
+    if (!s.local || !s.remote) return;
+    const w = { lo: window(this.m, st).lo, hi: Infinity };
+    this.m.control.push({ what, direction: 'out', src: s.local, dst: s.remote, sockets: [s.cookie], step: st, window: w, why });
+    if (p) this.m.control.push({ what, direction: 'in', src: s.local, dst: s.remote, sockets: [p.cookie], step: st, window: w, why });
   }
 }
 
-/** At the capture-start step: every inet socket then held must show up in the snapshot. */
-function snapshotHolders(m: Model, refs: Map<number, Map<string, string>>, step: number): void {
-  for (const [pid, h] of refs) {
-    for (const cookie of new Set(h.values())) {
-      const s = m.sockets.get(cookie);
-      if (!s || !isInet(s)) continue;
-      if (s.holdersAtCapture.length === 0) m.events.push({ kind: 'open', step, sock: s, snapshot: true });
-      s.holdersAtCapture.push(pid);
-    }
-  }
+function tally(map: Map<string, Array<{ step: number; bytes: number }>>, cookie: string, step: number, bytes: number): void {
+  const list = map.get(cookie) ?? map.set(cookie, []).get(cookie)!;
+  list.push({ step, bytes });
+}
+
+function total(list: Array<{ bytes: number }> | undefined): number {
+  return (list ?? []).reduce((a, x) => a + x.bytes, 0);
+}
+
+function before(list: Array<{ step: number; bytes: number }> | undefined, step: number): number {
+  return (list ?? []).filter((x) => x.step < step).reduce((a, x) => a + x.bytes, 0);
+}
+
+/** Is `to` an address the socket bound at `local` receives on (its own address, or any address, same port)? */
+export function endpointMatches(local: string | undefined, to: string): boolean {
+  if (!local) return false;
+  const [la, lp] = splitEndpoint(local);
+  const [ta, tp] = splitEndpoint(to);
+  if (lp !== tp) return false;
+  return la === ta || la === '0.0.0.0' || la === '::';
+}
+
+export function splitEndpoint(e: string): [string, string] {
+  const m6 = /^\[(.*)\]:(\d+)$/.exec(e);
+  if (m6) return [m6[1]!, m6[2]!];
+  const m4 = /^(.*):(\d+)$/.exec(e);
+  if (m4 && !m4[1]!.includes(':')) return [m4[1]!, m4[2]!];
+  return [e, ''];
 }

@@ -1,0 +1,92 @@
+// The capture being judged, indexed once: block positions, decoded
+// packets and the tags of this run in them, the snapshot at each section's
+// head, every block's time on the runner's clock, and the read blocks.
+import { decodePacket, type DecodedPacket } from '../capture/packet.ts';
+import type { Block, Capture } from '../capture/types.ts';
+import { WhoRead } from '../capture/who-read.ts';
+import { monoUs, stepWindow } from './_time.ts';
+import type { Model } from './_model.ts';
+
+export interface TagAt {
+  tag: string;
+  /** Offset of the tag in the transport payload. */
+  offset: number;
+}
+
+export class CaptureView {
+  readonly blocks: readonly Block[];
+  readonly reads: WhoRead;
+  /** Indices of the blocks of each section's initial snapshot (process blocks and snapshot opens at its head). */
+  readonly snapshot = new Set<number>();
+  private readonly at = new Map<number, number>();
+  private readonly decoded = new Map<number, DecodedPacket | undefined>();
+  private readonly tagCache = new Map<number, TagAt[]>();
+  private readonly m: Model;
+  private readonly tagRe: RegExp;
+
+  constructor(capture: Capture, m: Model) {
+    this.m = m;
+    this.blocks = capture.blocks;
+    this.reads = new WhoRead(capture.blocks);
+    this.tagRe = new RegExp(`<HT:${m.truth.runId}:(\\d{6})>`, 'g');
+    capture.blocks.forEach((b, i) => this.at.set(b.offset, i));
+    this.findSnapshots();
+  }
+
+  indexOf(offset: number): number {
+    return this.at.get(offset)!;
+  }
+
+  packet(i: number): DecodedPacket | undefined {
+    if (!this.decoded.has(i)) {
+      const b = this.blocks[i];
+      this.decoded.set(i, b?.kind === 'packet' ? decodePacket(b.data) : undefined);
+    }
+    return this.decoded.get(i);
+  }
+
+  /** The tags of this run in a packet's transport payload. */
+  tags(i: number): TagAt[] {
+    let t = this.tagCache.get(i);
+    if (!t) {
+      const p = this.packet(i);
+      t = p ? [...p.payload.toString('latin1').matchAll(this.tagRe)].map((x) => ({ tag: x[0], offset: x.index })) : [];
+      this.tagCache.set(i, t);
+    }
+    return t;
+  }
+
+  /** The block's time on the runner's monotonic clock (µs); undefined for blocks without one. */
+  time(i: number): number | undefined {
+    const b = this.blocks[i];
+    return b && 'timestampUs' in b ? monoUs(this.m.clock, b.timestampUs) : undefined;
+  }
+
+  // --- internal ---
+
+  /**
+   * A section head's snapshot: after the SHB and IDB, the process blocks
+   * stamped with their process's start (before the readers opened, so before the first live step began)
+   * and the connection opens flagged snapshot; the first other block ends it.
+   */
+  private findSnapshots(): void {
+    const steps = this.m.truth.steps;
+    const first = steps[this.m.captureStart < 0 ? 0 : this.m.captureStart];
+    const liveFrom = first ? stepWindow(this.m.truth, this.m.clock, first).lo : Infinity;
+    let head = false;
+    this.blocks.forEach((b, i) => {
+      if (b.kind === 'section') {
+        head = true;
+        return;
+      }
+      // blocks of unknown types are skipped (pcapng's extension rule): they do not end the head
+      if (!head || b.kind === 'interface' || b.kind === 'unknown') return;
+      const t = this.time(i);
+      if ((b.kind === 'process' && t !== undefined && t < liveFrom) || (b.kind === 'connection' && b.event === 'open' && b.snapshot)) {
+        this.snapshot.add(i);
+        return;
+      }
+      head = false;
+    });
+  }
+}
