@@ -49,8 +49,9 @@ export async function simCommand(argv: string[]): Promise<number> {
     const truth = parseTruth(truthText, join(flags.trim, 'truth.json'));
     await mkdir(flags.out, { recursive: true });
     await writeFile(join(flags.out, 'truth.json'), truthText);
-    await writeFile(join(flags.out, 'capture.pcapng'), trimPcapng(await readFile(join(flags.trim, 'capture.pcapng')), truth));
-    await writeFile(join(flags.out, 'honet.txt'), trimHonet(await readText(join(flags.trim, 'honet.txt')), truth));
+    const pcapng = await readFile(join(flags.trim, 'capture.pcapng'));
+    await writeFile(join(flags.out, 'capture.pcapng'), trimPcapng(pcapng, truth));
+    await writeFile(join(flags.out, 'honet.txt'), trimHonet(await readText(join(flags.trim, 'honet.txt')), truth, pcapng));
     process.stderr.write(`sim: trimmed ${flags.trim} into ${flags.out}\n`);
     return 0;
   }
