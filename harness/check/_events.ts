@@ -219,7 +219,7 @@ function compare(m: Model, ev: ExpectedEvent, blocks: EventBlock[]): string[] {
       } else if (ev.kind === 'snapshot-open') {
         if (!b.snapshot) w.push('not flagged snapshot although the socket existed before the reader');
       } else {
-        if (b.pid !== 0 && b.pid !== ev.releaser) w.push(`closed by ${who(m, b.pid, b.tid)}, but ${who(m, ev.releaser)} let go of it last (or the kernel, pid 0)`);
+        if (b.pid !== 0 && !ev.releasers.includes(b.pid)) w.push(`closed by ${who(m, b.pid, b.tid)}, but ${ev.releasers.map((p) => who(m, p)).join(' or ')} let go of it last (or the kernel, pid 0)`);
         if (b.tid === undefined) w.push('no thread id (option 258)');
         else if (b.pid === 0 && b.tid !== 0) w.push(`thread ${b.tid} with pid 0 (the kernel closed it: thread 0)`);
         else if (b.pid !== 0 && !(m.threads.get(b.pid)?.has(b.tid) ?? b.tid === b.pid)) w.push(`thread ${b.tid}, which is not a thread of ${who(m, b.pid)}`);

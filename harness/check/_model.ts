@@ -71,7 +71,11 @@ export type ExpectedEvent =
   | { kind: 'open'; step: TruthStep; sock: SockInfo }
   /** A socket held when the capture started: one snapshot open block per holder. */
   | { kind: 'snapshot-open'; step: TruthStep; sock: SockInfo; pid: number }
-  | { kind: 'close'; step: TruthStep; sock: SockInfo; releaser: number }
+  /**
+   * The last reference went away at `step`; `releasers`: every process whose letting go may have been
+   * the last in time (the truth's last, and any exit still under way when that step began).
+   */
+  | { kind: 'close'; step: TruthStep; sock: SockInfo; releasers: number[] }
   /**
    * A read call that got data: one read block. `calls` known: one expectation per call, `bytes` that
    * call's; otherwise (older runners) one for the whole step, whose blocks must add up to `bytes`.
@@ -394,7 +398,9 @@ class ModelBuilder {
     s.releaseStep = st;
     s.releaser = st.pid;
     if (!isInet(s) || this.m.ignoredCookies.has(s.cookie)) return;
-    this.push({ kind: 'close', step: st, sock: s, releaser: st.pid });
+    const lo = window(this.m, st).lo;
+    const releasers = [...new Set([st.pid, ...s.changes.filter((c) => !c.gained && c.window.hi >= lo).map((c) => c.pid)])];
+    this.push({ kind: 'close', step: st, sock: s, releasers });
     if (s.type === 1 && this.live(st)) this.closing(s, st);
   }
 

@@ -79,3 +79,9 @@ function verdict(input: CheckInput, tally: Tally): Verdict {
   if (scenario.knownGap) v.knownGap = scenario.knownGap;
   return v;
 }
+
+/** "packets 4/4, events 15/15, control 16/16, honet 35/35": correct of judged, per category. */
+export function verdictCounts(v: Verdict): string {
+  const c = (name: string, x: { correct: number; total: number } | undefined) => (x ? [`${name} ${x.correct}/${x.total}`] : []);
+  return [...c('packets', v.packets), ...c('events', v.events), ...c('control', v.control), ...c('honet', v.honet)].join(', ');
+}

@@ -80,7 +80,7 @@ export const earlyLose: EventFault = {
     const ev = c.events;
     for (const l of ev.filter(scenarioUse('lose'))) {
       const open = ev.find((x) => x.kind === 'socket' && x.event === 'open' && x.socketId === l.socketId && !x.snapshot);
-      const firstLive = ev.find((x) => (x.kind === 'process' || x.kind === 'socket') && !x.snapshot);
+      const firstLive = ev.find((x) => x.kind !== 'stats' && !('snapshot' in x && x.snapshot));
       const anchor = open ?? firstLive;
       if (anchor && ev.indexOf(anchor) < ev.indexOf(l)) moveTo(ev, l, anchor, 'after');
     }

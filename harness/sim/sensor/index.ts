@@ -82,6 +82,16 @@ function run(s: SensorState, order: ExitOrder): SimCapture {
     s.lateArrivals = [];
     for (const f of due) f();
   };
+  /**
+   * The exit was over (the runner saw the process gone) before the step whose effects it would
+   * follow was (the next step that is no exit, else the last): its effects cannot follow that step's.
+   */
+  const overBeforeNext = (st: Extract<TruthStep, { kind: 'exit' }>) => {
+    const rest = t.steps.slice(t.steps.indexOf(st) + 1);
+    const later = rest.find((x) => x.kind !== 'exit') ?? rest[rest.length - 1];
+    // a few dozen events of a few µs each follow that step's start
+    return st.goneMonoNs !== undefined && later !== undefined && (later.endMonoNs ?? later.monoNs) + 300_000 > st.goneMonoNs;
+  };
   for (const st of t.steps) {
     s.step = st.step;
     s.clock = s.clock > BigInt(st.monoNs) ? s.clock : BigInt(st.monoNs);
@@ -100,7 +110,7 @@ function run(s: SensorState, order: ExitOrder): SimCapture {
       for (const f of due) f();
       continue;
     }
-    if (st.kind === 'exit' && order !== 'before') {
+    if (st.kind === 'exit' && order !== 'before' && !overBeforeNext(st)) {
       // blocks-first: the tracepoint's blocks now, the descriptors' release after the next step
       if (order === 'blocks-first') exitBlocks(s, st);
       exiting.push(st);
