@@ -1,6 +1,6 @@
 // The checker on captures built from runner truth files: the ones recorded
-// by the real runner (fixtures/truth, fixtures/truth-attribution) and, for
-// scenarios newer than them, the simulated runner's. The ideal capture (the
+// by the real runner (fixtures/truth, truth-attribution, truth-proof) and,
+// for scenarios without one, the simulated runner's. The ideal capture (the
 // simulator's perfect sensor) must pass, and every way of breaking it must
 // fail with a reason that says what is wrong. Every expectation comes from
 // the truth: the tests of the holes the proof audit found (RULES.md) break
@@ -11,7 +11,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseHonet, readPcapng } from '../../capture/index.ts';
 import { checkScenario, parseTruth, type Truth, type TruthStepOf, type Verdict } from '../../check/index.ts';
-import { loadScenario, type Scenario, type StepKind } from '../../scenario/index.ts';
+import { loadScenario, loadScenarios, type Scenario, type StepKind } from '../../scenario/index.ts';
 import { faultNamed, type EventFault, type TextFault } from '../../sim/faults/index.ts';
 import { makeRng } from '../../sim/rng.ts';
 import { deriveTruth } from '../../sim/runner-model.ts';
@@ -20,7 +20,7 @@ import { writeHonet } from '../../sim/write-honet.ts';
 import { ipPacket, synthBlocks, toBlocks, writeBlocks, type SynthBlock } from '../fixtures/synth.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const truthDirs = [join(here, '..', 'fixtures', 'truth'), join(here, '..', 'fixtures', 'truth-attribution')];
+const truthDirs = ['truth', 'truth-attribution', 'truth-proof'].map((d) => join(here, '..', 'fixtures', d));
 const scenarioDir = join(here, '..', '..', '..', 'scenarios');
 
 const truths = new Map<string, Truth>();
@@ -30,10 +30,8 @@ for (const dir of truthDirs) {
     truths.set(truth.scenario, truth);
   }
 }
-/** Scenarios newer than the recorded truths: the simulated runner's truth (seed 1). */
-for (const name of ['socket-shared-before-reader', 'data-before-accept', 'pid-namespace', 'veth-two-namespaces', 'reuseport-two-receivers', 'exit-with-queued-data']) {
-  truths.set(name, deriveTruth(await loadScenario(join(scenarioDir, `${name}.ts`)), 1));
-}
+/** Scenarios without a recorded truth: the simulated runner's (seed 1). */
+for (const s of await loadScenarios()) if (!truths.has(s.name) && s.name !== 'thousand-connections') truths.set(s.name, deriveTruth(s, 1));
 
 async function scenario(name: string): Promise<Scenario> {
   return loadScenario(join(scenarioDir, `${name}.ts`));
@@ -389,10 +387,10 @@ t.test('a close block: its fields, its place after the last holder\'s lose, and 
   const closer = ideal(name);
   const cookie = step(name, 'socket', (s) => s.actor === 'parent').socket.cookie;
   const close = closer.find((b): b is ConnB => b.kind === 'connection' && b.spec.event === 'close' && b.spec.socketId === cookie)!;
-  const childPid = step(name, 'fork', (s) => s.child === 'child').childPid;
-  close.spec.pid = childPid;
-  close.spec.tid = childPid;
-  failsWith(t, await verdict(name, closer), new RegExp(`close of socket ${cookie} .*: closed by pid ${childPid} \\(child\\), but pid \\d+ \\(parent\\) let go of it last`));
+  const server = step(name, 'socket', (s) => s.actor === 'server').pid;
+  close.spec.pid = server;
+  close.spec.tid = server;
+  failsWith(t, await verdict(name, closer), new RegExp(`close of socket ${cookie} .*: closed by pid ${server} \\(server\\), but pid \\d+ \\(parent\\)( or pid \\d+ \\(child\\))? let go of it last`));
   failsWith(t, await verdict(name, faulty(name, 'early-close')), new RegExp(`close of socket ${cookie} .*(out of its step's time|out of causal order)`));
 });
 
