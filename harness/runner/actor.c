@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <dirent.h>
 #include <time.h>
@@ -339,6 +340,67 @@ static void *thread_main(void *arg)
 }
 
 /* ---- steps ---- */
+
+/* A process of the scenario that still runs (not a zombie, not gone). */
+static int running(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+/*
+ * The first process of a pid namespace is about to exit: its exit kills
+ * every process left in the namespace (zap_pid_ns_processes). The
+ * scenario's earlier exit steps of those processes ran (the runner passes
+ * the turn before _exit()), but a process may not have got the CPU to
+ * finish its _exit() yet; SIGKILL would then be its exit status, not the
+ * code the truth records. Wait (up to 5 s) until they are gone.
+ */
+static void wait_namespace_empty(const struct step *st)
+{
+	unsigned long ns = ns_ino("pid");
+	pid_t self = global_pid();
+	long long deadline = mono_ns() + 5LL * 1000000000;
+
+	for (;;) {
+		int busy = 0;
+
+		for (int i = 0; i < R.sh->npids && i < MAX_PIDS; i++) {
+			char path[64];
+			struct stat sb;
+			pid_t p = R.sh->pids[i];
+
+			if (p <= 0 || p == self)
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/ns/pid", p);
+			if (!stat(path, &sb) && sb.st_ino == ns && running(p))
+				busy = 1;
+		}
+		if (!busy)
+			return;
+		if (mono_ns() > deadline)
+			fail_step(st, "processes of its pid namespace still run 5 s after their exit steps");
+		sched_yield();
+		{
+			struct timespec ts = { 0, 1000000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+}
 
 static void do_exec(const struct step *st, const char *me)
 {
@@ -726,6 +788,8 @@ static void do_step(const struct step *st, const char *me)
 	} else if (!strcmp(k, "exit")) {
 		int code = atoi(step_arg(st, "code") ? step_arg(st, "code") : "0");
 
+		if (getpid() == 1)
+			wait_namespace_empty(st);
 		j_int(&j, "code", code);
 		j_close_write(&j);
 		watch_exit(st->index, global_pid());
