@@ -87,6 +87,8 @@ export function judgeHonet(ctx: Ctx, honet: HonetEvent[]): void {
       disagree.push(`the honet line ${r.line} (${r.what}) has no block in the PCAP-NG`);
     }
   }
+  const dropLines = honet.filter((h) => h.kind === 'unknown' && / DROP /.test(h.text));
+  if (dropLines.length > 0) tally.note(`honet text reports drops: ${dropLines.slice(0, 3).map((h) => (h.kind === 'unknown' ? h.text : '')).join('; ')}`);
   tally.counts.honet.total += total;
   tally.counts.honet.correct += Math.max(0, total - disagree.length);
   for (const d of disagree) {

@@ -66,18 +66,25 @@ function label(b: Block): string {
   }
 }
 
-/** ISB counters (options 7, 259, 263: this reader's ring was full) and drop records in the middle of a section. */
+/** ISB option 265: what the statistics block is (kmod/pcapng.h). */
+const ISB_LOSS = 1n;
+
+/**
+ * ISB counters (options 7, 259, 263 of the section's totals: this reader's
+ * ring was full) and drop records in the middle of a section (an ISB with
+ * option 265 = 1, the loss: 266-268 events lost per class, 269 the ring).
+ */
 function drops(ctx: Ctx): void {
   const { cap, tally } = ctx;
   const blocks = cap.blocks;
   if (!blocks.some((b) => b.kind === 'stats')) tally.note('the capture has no Interface Statistics Block: the reader did not end its section cleanly');
   blocks.forEach((b, i) => {
     if (b.kind !== 'stats') return;
-    const d = [b.counters[7], b.counters[259], b.counters[263]].map((x) => Number(x ?? 0n));
     const next = blocks[i + 1];
-    const mid = next !== undefined && next.kind !== 'section';
-    if (d.some((x) => x > 0) || mid) {
-      tally.note(`${mid ? `drop record (ISB in the middle of the section) at offset ${b.offset}: ` : ''}the reader's ring was full: ${d[0]} packets, ${d[1]} process events, ${d[2]} socket events dropped`);
+    const loss = b.counters[265] === ISB_LOSS || (next !== undefined && next.kind !== 'section');
+    const d = (loss && b.counters[266] !== undefined ? [b.counters[266], b.counters[267], b.counters[268]] : [b.counters[7], b.counters[259], b.counters[263]]).map((x) => Number(x ?? 0n));
+    if (d.some((x) => x > 0) || loss) {
+      tally.note(`${loss ? `drop record (ISB in the middle of the section) at offset ${b.offset}${b.counters[269] !== undefined ? `, ring ${b.counters[269]}` : ''}: ` : ''}the reader's ring was full: ${d[0]} packets, ${d[1]} process events, ${d[2]} socket events dropped`);
     }
   });
 }
