@@ -2,7 +2,8 @@
 // in plain words, what the sensor got right, wrong or not at all. Every
 // expectation comes from truth.json (RULES.md next to this file says, rule
 // by rule, which record of the runner it comes from); the capture is only
-// ever what is judged. One phase per kind of record:
+// ever what is judged (_model.ts: the expectations, built in _expect.ts).
+// One phase per kind of record:
 //   _stream    the capture as a stream (ids, duplicates, time order, drops)
 //   _events    process, socket, read, gain and lose blocks
 //   _outgoing  tagged data leaving its sender
