@@ -2,9 +2,9 @@
 // packets and the tags of this run in them, the snapshot at each section's
 // head, every block's time on the runner's clock, and the read blocks.
 import { decodePacket, type DecodedPacket } from '../capture/packet.ts';
-import type { Block, Capture } from '../capture/types.ts';
+import type { Block, Capture, HonetEvent } from '../capture/types.ts';
 import { WhoRead } from '../capture/who-read.ts';
-import { monoUs, stepWindow } from './_time.ts';
+import { stepWindow } from './_time.ts';
 import type { Model } from './_model.ts';
 
 export interface TagAt {
@@ -23,10 +23,13 @@ export class CaptureView {
   private readonly tagCache = new Map<number, TagAt[]>();
   private readonly m: Model;
   private readonly tagRe: RegExp;
+  /** The wall-clock boot time (µs) the PCAP-NG's timestamps are based on. */
+  readonly bootUs: number;
 
-  constructor(capture: Capture, m: Model) {
+  constructor(capture: Capture, m: Model, honet?: HonetEvent[]) {
     this.m = m;
     this.blocks = capture.blocks;
+    this.bootUs = streamBoot(capture.blocks, honet) ?? m.clock.bootUs;
     this.reads = new WhoRead(capture.blocks);
     this.tagRe = new RegExp(`<HT:${m.truth.runId}:(\\d{6})>`, 'g');
     capture.blocks.forEach((b, i) => this.at.set(b.offset, i));
@@ -59,7 +62,7 @@ export class CaptureView {
   /** The block's time on the runner's monotonic clock (µs); undefined for blocks without one. */
   time(i: number): number | undefined {
     const b = this.blocks[i];
-    return b && 'timestampUs' in b ? monoUs(this.m.clock, b.timestampUs) : undefined;
+    return b && 'timestampUs' in b ? Number(b.timestampUs) - this.bootUs : undefined;
   }
 
   // --- internal ---
@@ -89,4 +92,26 @@ export class CaptureView {
       head = false;
     });
   }
+}
+
+/**
+ * The boot time the sensor based the PCAP-NG's timestamps on (FORMAT.md:
+ * taken when the reader opened, so its own estimate, off the true one by a
+ * few µs, once 33): read off the text stream, whose times are monotonic ns
+ * of the same events (packets paired by packet id). Without the text, the
+ * truth's own estimate stands in (_time.ts).
+ */
+function streamBoot(blocks: readonly Block[], honet: HonetEvent[] | undefined): number | undefined {
+  if (!honet) return undefined;
+  const ns = new Map<bigint, bigint>();
+  for (const h of honet) if (h.kind === 'packet' && h.packetId !== undefined) ns.set(h.packetId, h.timeNs);
+  const diffs: number[] = [];
+  for (const b of blocks) {
+    if (b.kind !== 'packet' || b.packetId === undefined) continue;
+    const t = ns.get(b.packetId);
+    if (t !== undefined) diffs.push(Number(b.timestampUs) - Number(t / 1000n));
+  }
+  if (diffs.length === 0) return undefined;
+  diffs.sort((a, b) => a - b);
+  return diffs[Math.floor(diffs.length / 2)];
 }

@@ -1,10 +1,10 @@
 // Time, from the runner's side: every step record has CLOCK_MONOTONIC when
 // it began and (runners since the proof work) when its system calls were
 // done; an exit has the time the controller saw the process gone. A
-// capture's timestamps are wall-clock microseconds (boot time + monotonic,
-// kmod/FORMAT.md); the truth's own real/monotonic pairs give the boot time,
-// so a block's time converts to the runner's monotonic clock without
-// trusting anything in the capture.
+// capture's timestamps are wall-clock microseconds (the sensor's boot time +
+// monotonic, kmod/FORMAT.md); the text stream's are monotonic ns of the same
+// events, which gives the sensor's boot time (_capture.ts); without the
+// text, the truth's own real/monotonic pairs estimate it.
 import type { Truth, TruthStep } from './types.ts';
 
 /** Tolerance of every time comparison, in µs: the clock conversion (measured within 6 µs on real runs) and the timestamps' 1 µs resolution; real steps are 30-100 µs apart. */
@@ -31,11 +31,6 @@ export function makeClock(truth: Truth): Clock {
   for (const st of truth.steps) boot = Math.min(boot, st.realUs - Math.floor(st.monoNs / 1000));
   const endUs = truth.captureStopMonoNs !== undefined ? truth.captureStopMonoNs / 1000 : Infinity;
   return { bootUs: boot, endUs, exact: truth.steps.some((s) => s.endMonoNs !== undefined) };
-}
-
-/** A block's timestamp on the runner's monotonic clock, in µs. */
-export function monoUs(clock: Clock, timestampUs: bigint): number {
-  return Number(timestampUs) - clock.bootUs;
 }
 
 /**

@@ -47,7 +47,7 @@ export function checkScenario(input: CheckInput): Verdict {
   }
   const m = buildModel(truth);
   for (const p of m.truthProblems) tally.problem(`the truth contradicts itself: ${p}`);
-  const ctx: Ctx = { m, cap: new CaptureView(input.capture, m), tally, promises: { ...FORMAT_PROMISES, ...input.promises } };
+  const ctx: Ctx = { m, cap: new CaptureView(input.capture, m, input.honet), tally, promises: { ...FORMAT_PROMISES, ...input.promises } };
   judgeStream(ctx);
   const events = judgeEvents(ctx);
   judgeOutgoing(ctx, events);

@@ -409,10 +409,12 @@ static void do_exec(const struct step *st, const char *me)
 	char *argv[] = { R.self_exe, "resume", R.script.path, R.outdir, (char *)me, idx, NULL };
 
 	char t0[64];
+	/* monotonic first, then real, as every record (two arguments would be read in either order) */
+	long long mono = mono_ns(), real = real_us();
 
 	snprintf(idx, sizeof(idx), "%d", st->index);
 	/* the step begins now, before execve(): the new image records this time */
-	snprintf(t0, sizeof(t0), "HONE_RUNNER_EXEC_T0=%lld,%lld", mono_ns(), real_us());
+	snprintf(t0, sizeof(t0), "HONE_RUNNER_EXEC_T0=%lld,%lld", mono, real);
 	putenv(strdup(t0));
 	off += snprintf(env, sizeof(env), "HONE_RUNNER_HANDLES=");
 	for (int i = 0, n = 0; i < R.nhandles && off < sizeof(env) - 64; i++) {
