@@ -10,7 +10,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseHonet, readPcapng } from '../../capture/index.ts';
-import { checkScenario, parseTruth, type Truth, type TruthStepOf, type Verdict } from '../../check/index.ts';
+import { checkScenario, FORMAT_PROMISES, parseTruth, type Truth, type TruthStepOf, type Verdict } from '../../check/index.ts';
 import { loadScenario, loadScenarios, type Scenario, type StepKind } from '../../scenario/index.ts';
 import { faultNamed, type EventFault, type TextFault } from '../../sim/faults/index.ts';
 import { makeRng } from '../../sim/rng.ts';
@@ -659,6 +659,8 @@ t.test('timestamps in stream order: judged only where the format promises it (on
   swapped.splice(a + 1, 0, open!);
   t.equal((await verdict(name, swapped, { monotonic: false })).status, 'pass', 'out of time order passes while the format does not promise it');
   failsWith(t, await verdict(name, swapped, { monotonic: true }), /timestamps run backwards in 1 place \(the format promises non-decreasing timestamps within a section\)/);
+  t.equal(FORMAT_PROMISES.monotonicTimestamps, true, 'the event core promises it (merged per-CPU rings)');
+  failsWith(t, await verdict(name, swapped), /timestamps run backwards in 1 place/);
   // a drop record (an ISB in the middle of the section) is tolerated and reported
   const dropped = ideal(name);
   dropped.splice(5, 0, { kind: 'stats', counters: { 7: 3n } });
