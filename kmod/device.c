@@ -3,7 +3,8 @@
  * Copyright (C) 2026 The Hone authors.
  *
  * The two character devices: devname (minor 0, PCAP-NG) and devname + "t"
- * (minor 1, text), root-only unless a udev rule says otherwise.
+ * (minor 1, text). Their mode is 0444: who may open them is decided at
+ * open (access.c), not by the mode.
  */
 #include <linux/module.h>
 #include <linux/cdev.h>
@@ -20,7 +21,7 @@ static char *hone_devnode(HONE_DEVNODE_CONST struct device *dev,
 			  umode_t *mode)
 {
 	if (mode)
-		*mode = 0400;
+		*mode = 0444;
 	return NULL;
 }
 

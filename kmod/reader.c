@@ -12,10 +12,8 @@
  * as the writers do): read() ends the section, or writes new headers,
  * once it has read every ring up to its mark.
  *
- * Unloading with readers open: an open file would normally pin the module.
- * Instead open() gives back the module references its file holds and
- * release() takes them again; module exit ends every section, waits for
- * the readers to close, then for those references to be dropped.
+ * An open reader pins the module (the file's reference): rmmod is refused
+ * at once ("in use") until every reader has closed, never left waiting.
  */
 #include <linux/module.h>
 #include <linux/cpu.h>
@@ -29,10 +27,7 @@
 #include "reader.h"
 #include "compat.h"
 
-static LIST_HEAD(readers);
-static DEFINE_MUTEX(readers_lock);
 static atomic_t nreaders = ATOMIC_INIT(0);
-static DECLARE_WAIT_QUEUE_HEAD(unload_wq);
 
 /* --- rings --- */
 
@@ -347,10 +342,8 @@ static ssize_t hone_read(struct file *file, char __user *buf, size_t count,
 
 	if (mutex_lock_interruptible(&r->lock))
 		return -ERESTARTSYS;
-	if (r->state == HONE_RS_EOF ||
-	    (test_bit(HONE_RF_DYING, &r->flags) && r->state == HONE_RS_HEAD)) {
-		if (!test_bit(HONE_RF_DYING, &r->flags))
-			r->state = HONE_RS_HEAD;
+	if (r->state == HONE_RS_EOF) {
+		r->state = HONE_RS_HEAD;
 		mutex_unlock(&r->lock);
 		return 0;
 	}
@@ -450,26 +443,23 @@ static void reader_free(struct hone_reader *r)
 static int hone_open(struct inode *inode, struct file *file)
 {
 	struct hone_reader *r;
+	int err;
 
 	if ((file->f_flags & O_ACCMODE) != O_RDONLY)
 		return -EINVAL;
+	err = hone_may_open(inode);
+	if (err)
+		return err;
 	if (atomic_inc_return(&nreaders) > READ_ONCE(hone_max_readers)) {
 		atomic_dec(&nreaders);
 		return -EBUSY;
 	}
 	r = reader_new(iminor(inode));
 	if (!r) {
-		if (atomic_dec_and_test(&nreaders))
-			wake_up(&unload_wq);
+		atomic_dec(&nreaders);
 		return -ENOMEM;
 	}
 	file->private_data = r;
-	mutex_lock(&readers_lock);
-	list_add_tail(&r->node, &readers);
-	mutex_unlock(&readers_lock);
-	/* The cdev's and the fops' references; see the top of this file. */
-	module_put(THIS_MODULE);
-	module_put(THIS_MODULE);
 	return stream_open(inode, file);
 }
 
@@ -477,19 +467,13 @@ static int hone_release(struct inode *inode, struct file *file)
 {
 	struct hone_reader *r = file->private_data;
 
-	__module_get(THIS_MODULE);
-	__module_get(THIS_MODULE);
 	if (r->attached)
 		hone_sink_del(&r->sink);
 	/* No writer is left; what they queued runs, then stays stopped. */
 	irq_work_sync(&r->wake);
 	cancel_delayed_work_sync(&r->flush);
-	mutex_lock(&readers_lock);
-	list_del(&r->node);
-	mutex_unlock(&readers_lock);
 	reader_free(r);
-	if (atomic_dec_and_test(&nreaders))
-		wake_up(&unload_wq);
+	atomic_dec(&nreaders);
 	return 0;
 }
 
@@ -503,30 +487,3 @@ const struct file_operations hone_fops = {
 	.unlocked_ioctl = hone_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };
-
-/* End every section and wait until all readers have closed. */
-void hone_readers_end(void)
-{
-	struct hone_reader *r;
-
-	mutex_lock(&readers_lock);
-	list_for_each_entry(r, &readers, node) {
-		mutex_lock(&r->lock);
-		set_bit(HONE_RF_DYING, &r->flags);
-		if (r->state == HONE_RS_SNAP || r->state == HONE_RS_LIVE) {
-			if (r->mark)
-				WRITE_ONCE(r->mark, HONE_MARK_RESTART);
-			else
-				set_mark(r, HONE_MARK_RESTART);
-		}
-		mutex_unlock(&r->lock);
-		wake_up_interruptible(&r->wq);
-	}
-	mutex_unlock(&readers_lock);
-	while (!wait_event_timeout(unload_wq, !atomic_read(&nreaders), 30 * HZ))
-		pr_warn("unload waits for %d reader(s) to close\n",
-			atomic_read(&nreaders));
-	while (!hone_module_unused(THIS_MODULE))
-		usleep_range(1000, 2000);
-	synchronize_rcu();
-}

@@ -62,9 +62,6 @@ enum hone_mark {
 	HONE_MARK_HEADERS,		/* new SHB + IDB (snaplen changed) */
 };
 
-/* Bits of hone_reader.flags */
-#define HONE_RF_DYING	0		/* module unloading */
-
 /* Bits of hone_reader.wake_flags */
 #define HONE_WF_WAKE	0		/* irq_work: wake the reader */
 #define HONE_WF_ARM	1		/* irq_work: start the flush timer */
@@ -73,7 +70,6 @@ enum hone_mark {
 
 struct hone_reader {
 	struct hone_sink sink;
-	struct list_head node;		/* all readers, for unload */
 	bool text;			/* /dev/honet */
 	struct mutex lock;		/* read, ioctl, mmap and state */
 	wait_queue_head_t wq;
@@ -90,7 +86,6 @@ struct hone_reader {
 	struct hone_buf enc;		/* text: the block a line is made of */
 	struct list_head snap;
 	int state;
-	unsigned long flags;
 	int snaplen;
 	int next_snaplen;		/* after a HEADERS mark */
 	bool attached;			/* sink added (at the first read) */
@@ -109,6 +104,9 @@ void hone_reader_totals(struct hone_reader *r, struct hone_totals *t);
 void hone_reader_stats(struct hone_reader *r, struct hone_stats *st);
 void hone_snapshot_drop(struct hone_reader *r);
 
+/* access.c */
+int hone_may_open(const struct inode *inode);
+
 /* deliver.c: a live event into the reader's ring on this CPU. */
 void hone_reader_deliver(struct hone_sink *sink, const struct hone_event *ev);
 void hone_reader_wake(struct irq_work *work);
@@ -124,7 +122,6 @@ const char *hone_how_name(u32 how);
 int hone_snapshot_build(struct list_head *list);
 
 /* reader.c and device.c */
-void hone_readers_end(void);
 extern const struct file_operations hone_fops;
 int hone_devices_init(const char *devname, int *major);
 void hone_devices_remove(void);

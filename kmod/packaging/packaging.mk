@@ -25,9 +25,9 @@ $(PKG_OUT)/hone-$(VERSION).tar.gz: $(PKG_SOURCES) $(CURDIR)/packaging/hone.spec.
 
 deb: $(PKG_SOURCES)
 	rm -rf $(PKG_OUT)/deb && mkdir -p $(PKG_OUT)/deb/DEBIAN $(PKG_OUT)/deb/usr/src/hone-$(VERSION) \
-		$(PKG_OUT)/deb/lib/udev/rules.d
+		$(PKG_OUT)/deb/usr/share/doc/hone-dkms/examples
 	cp $(PKG_SOURCES) $(PKG_OUT)/deb/usr/src/hone-$(VERSION)/
-	cp $(CURDIR)/60-hone.rules $(PKG_OUT)/deb/lib/udev/rules.d/
+	cp $(CURDIR)/60-hone.rules $(PKG_OUT)/deb/usr/share/doc/hone-dkms/examples/
 	sed 's/@VERSION@/$(VERSION)/g' $(CURDIR)/packaging/deb/control.in > $(PKG_OUT)/deb/DEBIAN/control
 	for s in postinst prerm; do \
 		sed 's/@VERSION@/$(VERSION)/g' $(CURDIR)/packaging/deb/$$s > $(PKG_OUT)/deb/DEBIAN/$$s; \
