@@ -2,9 +2,11 @@
 # Load/unload soak for Hone's modules, run inside a guest booted with
 # `npx hone shell <kernel> --no-load`: N cycles of insmod (the stack and its
 # dependencies, from /etc/hone/hone.load), two readers, traffic flowing the
-# whole time (HTTP over v4 and v6, ping, UDP and TCP from hone-bench), then
-# rmmod of the five modules with the readers still open. Prints a summary
-# line; any Oops/BUG/WARNING on the console fails the harness command.
+# whole time (HTTP over v4 and v6, ping, UDP and TCP from hone-bench); rmmod
+# with the readers still open must be refused at once (an open reader pins
+# the module) and leave it loaded; then the readers close and the five
+# modules are removed. Prints a summary line; any Oops/BUG/WARNING on the
+# console fails the harness command.
 #
 #   npx hone shell debian-6.12 --no-load \
 #     --put harness/bench/guest/hone-bench:/tmp/hone-bench \
@@ -27,12 +29,23 @@ httpd -p [::1]:8081 -h /tmp/www
 traffic=$!
 i=0
 fail=0
+refused_not=0
 while [ "$i" -lt "$N" ]; do
 	while read -r ko; do insmod "$ko" 2>/dev/null; done < /etc/hone/hone.load
 	[ -e /dev/honet ] || fail=$((fail + 1))
 	cat /dev/honet > /tmp/soak-text.txt &
+	text=$!
 	cat /dev/hone > /dev/null &
-	usleep 300000
+	pcap=$!
+	# The text reader must get its first lines (3 s at most).
+	j=0
+	while [ ! -s /tmp/soak-text.txt ] && [ "$j" -lt 30 ]; do usleep 100000; j=$((j + 1)); done
+	[ -s /tmp/soak-text.txt ] || fail=$((fail + 1))
+	# Refused, promptly, and still loaded (a hang is killed and counted).
+	timeout 5 rmmod honeevent 2>/dev/null && refused_not=$((refused_not + 1))
+	[ -d /sys/module/honeevent ] || refused_not=$((refused_not + 1))
+	kill "$text" "$pcap"
+	wait "$text" "$pcap" 2>/dev/null
 	for m in honeevent hone_notify packet_notify socket_notify process_notify; do
 		rmmod "$m" || fail=$((fail + 1))
 	done
@@ -40,5 +53,5 @@ while [ "$i" -lt "$N" ]; do
 done
 kill "$traffic"
 left=$(lsmod | grep -cE '^(honeevent|hone_notify|packet_notify|socket_notify|process_notify) ')
-echo "soak: cycles=$i failures=$fail modules_left=$left last_reader_lines=$(wc -l < /tmp/soak-text.txt) last_line=$(tail -n 1 /tmp/soak-text.txt | cut -d' ' -f2)"
-[ "$fail" -eq 0 ] && [ "$left" -eq 0 ]
+echo "soak: cycles=$i failures=$fail open_reader_unloads=$refused_not modules_left=$left last_reader_lines=$(wc -l < /tmp/soak-text.txt) last_line=$(tail -n 1 /tmp/soak-text.txt | cut -d' ' -f2)"
+[ "$fail" -eq 0 ] && [ "$refused_not" -eq 0 ] && [ "$left" -eq 0 ]

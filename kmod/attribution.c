@@ -108,6 +108,8 @@ static void data_fresh(struct hone_sock_rec *rec)
 	rec->read_valid = false;
 }
 
+#define HONE_SEND_SPAN	(1U << 30)
+
 static struct hone_send *send_at(struct hone_sock_rec *rec, unsigned int i)
 {
 	return &rec->sends[(rec->send_next + HONE_SENDS_MAX - rec->nsends + i) %
@@ -126,8 +128,14 @@ void hone_attr_send(struct hone_sock_rec *rec, struct sock *sk,
 	data_fresh(rec);
 	if (rec->nsends)
 		last = send_at(rec, rec->nsends - 1);
-	if (last && last->tgid == t->tgid && last->tid == t->pid)
-		goto out;		/* the same thread writes on */
+	/*
+	 * The same thread writes on; every HONE_SEND_SPAN bytes it begins a
+	 * new entry, so that sequence numbers compared with its first byte
+	 * stay within half the sequence space (sender_runs() uses after()).
+	 */
+	if (last && last->tgid == t->tgid && last->tid == t->pid &&
+	    seq - last->seq < HONE_SEND_SPAN)
+		goto out;
 	if (!last || last->seq != seq) {	/* else: the last wrote nothing */
 		last = &rec->sends[rec->send_next];
 		rec->send_next = (rec->send_next + 1) % HONE_SENDS_MAX;
@@ -142,10 +150,18 @@ out:
 	raw_spin_unlock_irqrestore(&rec->lock, flags);
 }
 
-/* Writers of the @len bytes from @seq; false if the first is forgotten. */
-static bool sender_runs(struct hone_sock_rec *rec, u32 seq, u32 len,
-			struct hone_pkt_event *pe)
+/*
+ * Writers of the @len bytes from @seq; false if the first is forgotten.
+ * Sequence numbers are compared by their distance back from the socket's
+ * write_seq (every byte sent or queued lies behind it): a send entry
+ * precedes a byte when it lies at least as far back. That holds across
+ * the wrap and for sends up to 2 GiB in one call, as long as the newest
+ * entry is less than 4 GiB back (HONE_SEND_SPAN keeps it under 3).
+ */
+static bool sender_runs(struct hone_sock_rec *rec, const struct sock *sk,
+			u32 seq, u32 len, struct hone_pkt_event *pe)
 {
+	u32 top = READ_ONCE(tcp_sk(sk)->write_seq);
 	struct hone_send *s = NULL;
 	unsigned long flags;
 	int i, first = -1, n = 0;
@@ -153,14 +169,14 @@ static bool sender_runs(struct hone_sock_rec *rec, u32 seq, u32 len,
 	raw_spin_lock_irqsave(&rec->lock, flags);
 	data_fresh(rec);
 	for (i = rec->nsends - 1; i >= 0; i--) {
-		if (!after(send_at(rec, i)->seq, seq)) {
+		if (top - send_at(rec, i)->seq >= top - seq) {
 			first = i;
 			break;
 		}
 	}
 	for (i = first; i >= 0 && i < rec->nsends && n < HONE_RUNS_MAX; i++) {
 		s = send_at(rec, i);
-		if (n && !before(s->seq, seq + len))
+		if (n && top - s->seq <= top - (seq + len))
 			break;
 		if (n && s->tgid == pe->runs[n - 1].pid &&
 		    s->tid == pe->runs[n - 1].tid)
@@ -196,10 +212,10 @@ static void by_holders(struct hone_pkt_event *pe, struct hone_sock_rec *rec)
 }
 
 static void outbound(struct hone_pkt_event *pe, struct hone_sock_rec *rec,
-		     const struct l4 *l)
+		     const struct sock *sk, const struct l4 *l)
 {
-	if (l->tcp) {
-		if (l->payload && sender_runs(rec, l->seq, l->payload, pe))
+	if (l->tcp && rec->type == SOCK_STREAM && sk) {
+		if (l->payload && sender_runs(rec, sk, l->seq, l->payload, pe))
 			pe->how = HONE_BY_SENDER;
 		else
 			by_holders(pe, rec);
@@ -244,13 +260,13 @@ static void inbound(struct hone_pkt_event *pe, struct hone_sock_rec *rec,
 		    const struct l4 *l)
 {
 	if (l->tcp) {
-		if (!l->payload || sk->sk_type != SOCK_STREAM) {
+		if (!l->payload || rec->type != SOCK_STREAM || !sk) {
 			by_holders(pe, rec);
 			return;
 		}
 		stream_arrived(rec, sk);
 	} else {
-		if (l->proto != sk->sk_protocol && sk->sk_type != SOCK_RAW) {
+		if (l->proto != rec->protocol && rec->type != SOCK_RAW) {
 			by_holders(pe, rec);	/* an ICMP error for it */
 			return;
 		}
@@ -259,7 +275,11 @@ static void inbound(struct hone_pkt_event *pe, struct hone_sock_rec *rec,
 	pe->how = HONE_BY_READER;
 }
 
-/* Called with the record alive (RCU) and the packet's id set. */
+/*
+ * Called with the record alive (RCU) and the packet's id set. @sk is the
+ * packet's socket, or NULL when the record was found without one (raw and
+ * ping sockets: their struct sock is never touched from a packet).
+ */
 void hone_attr_packet(struct hone_pkt_event *pe, struct hone_sock_rec *rec,
 		      struct sock *sk, const struct sk_buff *skb)
 {
@@ -270,7 +290,7 @@ void hone_attr_packet(struct hone_pkt_event *pe, struct hone_sock_rec *rec,
 		return;
 	}
 	if (pe->dir == HONE_PKT_OUT)
-		outbound(pe, rec, &l);
+		outbound(pe, rec, sk, &l);
 	else
 		inbound(pe, rec, sk, skb, &l);
 }
@@ -294,17 +314,26 @@ void hone_attr_unaccepted(struct hone_pkt_event *pe, struct sock *sk,
 		pe->how = HONE_BY_READER;
 }
 
-/* A read of @len bytes returned; false when it consumed nothing (peek). */
+/*
+ * A read of @len bytes returned; false when it consumed nothing (peek).
+ * Its bytes run from where the socket's last read ended, unless a stream
+ * read went unseen since (@missed changed): then only its own @len.
+ */
 bool hone_attr_read_stream(struct hone_sock_rec *rec, struct sock *sk,
-			   int len, struct hone_use_event *ue)
+			   int len, unsigned long missed,
+			   struct hone_use_event *ue)
 {
 	u32 end = READ_ONCE(tcp_sk(sk)->copied_seq), first;
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&rec->lock, flags);
 	data_fresh(rec);
-	first = rec->read_valid ? rec->read_end : end - len;
+	if (rec->read_valid && rec->reads_missed == missed)
+		first = rec->read_end;
+	else
+		first = end - len;
 	rec->read_end = end;
+	rec->reads_missed = missed;
 	rec->read_valid = true;
 	raw_spin_unlock_irqrestore(&rec->lock, flags);
 	if (!after(end, first))

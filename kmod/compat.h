@@ -189,13 +189,4 @@ static inline struct udp_table *hone_udp_table(const struct net *net)
 #define hone_vma_no_write(vma)	((vma)->vm_flags &= ~VM_MAYWRITE)
 #endif
 
-/*
- * During module exit: true once nobody holds or is dropping a reference
- * (delete_module has already taken away the base reference).
- */
-static inline bool hone_module_unused(struct module *mod)
-{
-	return atomic_read(&mod->refcnt) == 0;
-}
-
 #endif /* _HONE_COMPAT_H */

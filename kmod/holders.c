@@ -82,18 +82,27 @@ void hone_holders_copy(struct hone_sock_rec *rec, struct hone_pkt_event *pe)
 	raw_spin_unlock_irqrestore(&rec->lock, flags);
 }
 
-/* Does any descriptor of @files still refer to @file? */
-bool hone_files_hold(struct files_struct *files, const struct file *file)
+/*
+ * Does any descriptor of @files still refer to @file, whose descriptor is
+ * being closed? Every descriptor holds a reference: when the closing one
+ * is the only reference left, no other descriptor anywhere can, and the
+ * table is not scanned (the common close, and every close at exit). Any
+ * other reference (a dup, a fork's copy, a call in flight on another
+ * thread) means a scan of the open descriptors.
+ */
+bool hone_files_hold(struct files_struct *files, struct file *file)
 {
 	struct fdtable *fdt;
 	unsigned int i;
 	bool found = false;
 
-	if (!files)
+	if (!files || file_count(file) <= 1)
 		return false;
 	rcu_read_lock();
 	fdt = files_fdtable(files);
-	for (i = 0; i < fdt->max_fds && !found; i++)
+	for (i = find_first_bit(fdt->open_fds, fdt->max_fds);
+	     i < fdt->max_fds && !found;
+	     i = find_next_bit(fdt->open_fds, fdt->max_fds, i + 1))
 		found = rcu_access_pointer(fdt->fd[i]) == file;
 	rcu_read_unlock();
 	return found;
@@ -115,7 +124,9 @@ void hone_holders_scan(struct task_struct *t,
 		return;
 	rcu_read_lock();
 	fdt = files_fdtable(files);
-	for (i = 0; i < fdt->max_fds; i++) {
+	for (i = find_first_bit(fdt->open_fds, fdt->max_fds);
+	     i < fdt->max_fds;
+	     i = find_next_bit(fdt->open_fds, fdt->max_fds, i + 1)) {
 		file = rcu_dereference_raw(fdt->fd[i]);
 		sock = file ? hone_sock_from_file(file) : NULL;
 		if (!sock || !sock->sk)

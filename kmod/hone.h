@@ -59,6 +59,7 @@ struct hone_sock_info {
 	bool kern;			/* created by the kernel for itself */
 	struct sk_buff *skb;		/* read: the datagram (NULL: stream) */
 	int len;			/* read: bytes consumed */
+	unsigned long reads_missed;	/* stream read: stream reads never seen */
 	struct file *file;		/* fd events: the socket's file */
 	struct files_struct *files;	/* fd closed: the table it left */
 };

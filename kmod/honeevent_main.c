@@ -198,7 +198,6 @@ err_comment:
 static void __exit honeevent_exit(void)
 {
 	hone_devices_remove();
-	hone_readers_end();
 	hone_devices_uninit();
 	kfree(hone_config.comment);
 }

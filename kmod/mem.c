@@ -20,8 +20,6 @@
 #include "compat.h"
 #include "mem.h"
 
-#define REC_POOL_SIZE	16384
-
 struct pool {
 	raw_spinlock_t lock;
 	void **free;
@@ -91,7 +89,7 @@ int hone_mem_init(void)
 	if (!HONE_HOOKS_CANNOT_ALLOC)
 		return 0;
 	err = pool_init(&rec_pool, sizeof(struct hone_sock_rec),
-			REC_POOL_SIZE);
+			HONE_REC_POOL_SIZE);
 	if (err)
 		pool_uninit(&rec_pool);
 	return err;

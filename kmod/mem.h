@@ -13,6 +13,9 @@
 /* Allocations made in tracepoint and kprobe handlers (preemption off). */
 #define HONE_GFP_HOOK	(GFP_ATOMIC | __GFP_NOWARN)
 
+/* Socket records preallocated where hooks cannot allocate (PREEMPT_RT). */
+#define HONE_REC_POOL_SIZE	16384
+
 int hone_mem_init(void);
 void hone_mem_uninit(void);
 struct hone_sock_rec *hone_rec_alloc(void);

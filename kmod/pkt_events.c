@@ -28,6 +28,8 @@ static void pkt_owner(struct hone_pkt_event *pe, struct sock *sk,
 	rec = sk_fullsock(sk) ? hone_socktable_lookup(sk) : NULL;
 	if (rec) {
 		pe->sock_id = rec->id;
+		if (pe->dir == HONE_PKT_OUT)
+			hone_rawping_sent(rec, sk);
 		hone_attr_packet(pe, rec, sk, skb);
 	}
 	rcu_read_unlock();
@@ -48,7 +50,7 @@ static void pkt_rawping(struct hone_pkt_event *pe,
 	if (rec) {
 		pe->has_sock = true;
 		pe->sock_id = rec->id;
-		hone_attr_packet(pe, rec, (struct sock *)rec->sk, info->skb);
+		hone_attr_packet(pe, rec, NULL, info->skb);
 	}
 	rcu_read_unlock();
 }

@@ -10,6 +10,11 @@
  *   ping socket: same netns and family, an echo reply whose identifier is
  *                the socket's ident.
  * The first match wins (the kernel gives a raw packet to every match).
+ *
+ * Matching uses only what the record copied from the socket: a packet may
+ * be matched while the socket is being freed on another CPU, so its
+ * struct sock is never read here. A ping socket's identifier is its port,
+ * known once it sends (it has sent before any reply comes).
  */
 #include <linux/skbuff.h>
 #include <linux/ip.h>
@@ -48,10 +53,18 @@ void hone_rawping_track(struct hone_sock_rec *rec, const struct sock *sk)
 
 	if (!is_rawping(sk))
 		return;
+	WRITE_ONCE(rec->ping_ident, inet_sk(sk)->inet_num);
 	raw_spin_lock_irqsave(&rawping_lock, flags);
 	hlist_add_head_rcu(&rec->rawping, &rawping);
 	rec->rawping_linked = true;
 	raw_spin_unlock_irqrestore(&rawping_lock, flags);
+}
+
+/* An outbound packet of @rec's socket: the identifier it sends with. */
+void hone_rawping_sent(struct hone_sock_rec *rec, const struct sock *sk)
+{
+	if (rec->rawping_linked && rec->type != SOCK_RAW)
+		WRITE_ONCE(rec->ping_ident, inet_sk(sk)->inet_num);
 }
 
 /* The caller frees the record after a grace period. */
@@ -135,15 +148,15 @@ static bool parse(const struct sk_buff *skb, struct pkt_key *k)
 	return *ver >> 4 == 6 && parse_v6(skb, k);
 }
 
-static bool match(const struct sock *sk, const struct net *net,
+static bool match(const struct hone_sock_rec *rec, const struct net *net,
 		  const struct pkt_key *k)
 {
-	if (!net_eq(sock_net(sk), net) || sk->sk_family != k->family)
+	if (rec->netns != net->ns.inum || rec->family != k->family)
 		return false;
-	if (sk->sk_type == SOCK_RAW)
-		return inet_sk(sk)->inet_num == k->proto;
-	return k->echo_reply && sk->sk_protocol == k->proto &&
-	       inet_sk(sk)->inet_num == k->id;
+	if (rec->type == SOCK_RAW)
+		return rec->protocol == k->proto;
+	return k->echo_reply && rec->protocol == k->proto &&
+	       READ_ONCE(rec->ping_ident) == k->id;
 }
 
 /* Caller holds rcu_read_lock(). */
@@ -156,7 +169,7 @@ struct hone_sock_rec *hone_rawping_lookup(const struct net *net,
 	if (hlist_empty(&rawping) || !parse(skb, &k))
 		return NULL;
 	hlist_for_each_entry_rcu(rec, &rawping, rawping)
-		if (match(rec->sk, net, &k))
+		if (match(rec, net, &k))
 			return rec;
 	return NULL;
 }

@@ -10,42 +10,77 @@
 #include <linux/fdtable.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
+#include <linux/file.h>
 
 #include "reader.h"
 #include "compat.h"
 
-struct snap_ctx {
-	struct task_struct *task;
-	struct list_head *list;
+struct snap_files {
+	struct file **files;
+	unsigned int n, max;
 };
 
-/* Called with the task and its file table locked. */
+/* Called with the task and its file table locked: count, or take refs. */
 static int snap_file(const void *data, struct file *file, unsigned int fd)
 {
-	const struct snap_ctx *ctx = data;
-	struct socket *sock = hone_sock_from_file(file);
-	struct hone_event *ev;
+	struct snap_files *sf = (struct snap_files *)data;
 
-	if (!sock)
+	if (!hone_sock_from_file(file))
 		return 0;
-	ev = hone_snapshot_sock_event(ctx->task, sock);
-	if (ev)
-		list_add_tail(&ev->snap, ctx->list);
+	if (sf->files) {
+		if (sf->n == sf->max)
+			return 1;
+		sf->files[sf->n] = get_file(file);
+	}
+	sf->n++;
 	return 0;
+}
+
+static void snap_iterate(struct task_struct *t, struct snap_files *sf)
+{
+	task_lock(t);
+	if (t->files)
+		iterate_fd(t->files, 0, snap_file, sf);
+	task_unlock(t);
+}
+
+/*
+ * The socket files of @t, each with a reference, taken under its file
+ * table's lock; the events are made after, without locks (GFP_KERNEL).
+ */
+static void snap_sockets(struct task_struct *t, struct list_head *list)
+{
+	struct snap_files sf = { };
+	struct hone_event *ev;
+	unsigned int i;
+
+	snap_iterate(t, &sf);
+	if (!sf.n)
+		return;
+	sf.files = kvmalloc_array(sf.n, sizeof(*sf.files), GFP_KERNEL);
+	if (!sf.files)
+		return;
+	sf.max = sf.n;
+	sf.n = 0;
+	snap_iterate(t, &sf);
+	for (i = 0; i < sf.n; i++) {
+		ev = hone_snapshot_sock_event(t,
+					      hone_sock_from_file(sf.files[i]));
+		if (ev)
+			list_add_tail(&ev->snap, list);
+		fput(sf.files[i]);
+	}
+	kvfree(sf.files);
 }
 
 static void snap_task(struct task_struct *t, struct list_head *list)
 {
-	struct snap_ctx ctx = { .task = t, .list = list };
 	struct hone_event *ev = hone_snapshot_proc_event(t);
 
 	if (!ev)
 		return;
 	list_add_tail(&ev->snap, list);
-	task_lock(t);
-	if (t->files)
-		iterate_fd(t->files, 0, snap_file, &ctx);
-	task_unlock(t);
+	snap_sockets(t, list);
 }
 
 /* References to the live processes, in creation order. */

@@ -61,10 +61,12 @@ static void sock_fill(struct hone_event *ev, struct sock *sk, u64 id,
 }
 
 /*
- * The close of a socket whose free was missed, found when another socket
- * took its address: late, by the kernel, flagged as such.
+ * A close is written from the record alone: at the free, the socket's
+ * network namespace may already be gone (__sk_destruct drops its
+ * reference before the security hook runs).
  */
-static void stale_closed(struct hone_sock_rec *rec)
+static void closed(struct hone_sock_rec *rec, struct task_struct *t,
+		   u32 flags)
 {
 	struct hone_event ev;
 
@@ -78,7 +80,9 @@ static void stale_closed(struct hone_sock_rec *rec)
 		ev.sock.type = rec->type;
 		ev.sock.protocol = rec->protocol;
 		ev.sock.netns = rec->netns;
-		ev.sock.flags = HONE_SOCK_LATE;
+		ev.sock.flags = flags;
+		if (t)
+			fill_task(&ev.sock, t);
 		hone_publish(&ev);
 	}
 	hone_rec_free_rcu(rec);
@@ -108,8 +112,9 @@ static struct hone_sock_rec *rec_new(struct sock *sk, struct socket *sock,
 	} else {
 		hone_rawping_track(rec, sk);
 	}
+	/* A socket whose free was missed: closed late, by the kernel. */
 	if (stale)
-		stale_closed(stale);
+		closed(stale, NULL, HONE_SOCK_LATE);
 	return rec;
 }
 
@@ -136,16 +141,9 @@ static void sock_opened(const struct hone_sock_info *info, u32 flags)
 static void sock_freed(struct sock *sk)
 {
 	struct hone_sock_rec *rec = hone_socktable_remove(sk);
-	struct hone_event ev;
 
-	if (!rec)
-		return;
-	hone_rawping_untrack(rec);
-	if (hone_have_sinks()) {
-		sock_fill(&ev, sk, rec->id, rec->ino, acting_task());
-		hone_publish(&ev);
-	}
-	hone_rec_free_rcu(rec);
+	if (rec)
+		closed(rec, acting_task(), 0);
 }
 
 /* --- socket use: reads, gaining and losing holders --- */
@@ -195,7 +193,8 @@ static void sock_read(struct hone_sock_rec *rec, struct hone_sock_info *info)
 
 	memset(&ev, 0, sizeof(ev));
 	if (!info->skb) {
-		if (!hone_attr_read_stream(rec, info->sk, info->len, &ev.use))
+		if (!hone_attr_read_stream(rec, info->sk, info->len,
+					   info->reads_missed, &ev.use))
 			return;
 	} else {
 		hone_attr_read_dgram(rec, info->skb, info->len, &ev.use);
@@ -264,7 +263,7 @@ static int on_socket(struct notifier_block *nb, unsigned long action,
 }
 
 /*
- * Snapshot of a socket held by @t; called with @t's file table locked.
+ * Snapshot of a socket held by @t (process context, no locks held).
  * A socket Hone has no record of (it predates hone_notify) is adopted
  * with this process as its holder; a known one learns of this holder.
  */
@@ -285,7 +284,7 @@ struct hone_event *hone_snapshot_sock_event(struct task_struct *t,
 			hone_holders_add(rec, t->tgid);
 		rcu_read_unlock();
 	}
-	ev = kmalloc(sizeof(*ev), GFP_ATOMIC);
+	ev = kmalloc(sizeof(*ev), GFP_KERNEL);
 	if (!ev)
 		return NULL;
 	sock_fill(ev, sk, hone_sock_id(sk), SOCK_INODE(sock)->i_ino, t);

@@ -143,12 +143,21 @@ static int on_splice_read_entry(struct kretprobe_instance *ri,
 	return 0;
 }
 
+static struct kretprobe tcp_recv_probe, tcp_splice_probe;
+
+/* Stream reads whose probe found no free instance: never seen. */
+static unsigned long stream_reads_missed(void)
+{
+	return tcp_recv_probe.nmissed + tcp_splice_probe.nmissed;
+}
+
 static int on_tcp_recv_return(struct kretprobe_instance *ri,
 			      struct pt_regs *regs)
 {
 	struct hone_sock_info info = {
 		.sk = *(struct sock **)ri->data,
 		.len = (int)regs_return_value(regs),
+		.reads_missed = stream_reads_missed(),
 	};
 
 	if (info.len > 0 && user_task() && is_inet(info.sk))
@@ -242,13 +251,20 @@ static struct kprobe data[] = {
 static struct kprobe *lifecycle_list[ARRAY_SIZE(lifecycle)];
 static struct kprobe *data_list[ARRAY_SIZE(data)];
 
+/*
+ * A stream read holds an instance while it blocks: this many threads may
+ * wait in recv() at once before reads go unseen (counted, and the next
+ * read of a socket then reports only its own bytes).
+ */
+#define HONE_READS_MAXACTIVE	1024
+
 static struct kretprobe tcp_recv_probe = {
 	.kp.symbol_name = "tcp_recvmsg",
 	.kp.flags = KPROBE_FLAG_DISABLED,
 	.entry_handler = on_tcp_recv_entry,
 	.handler = on_tcp_recv_return,
 	.data_size = sizeof(struct sock *),
-	.maxactive = 64,
+	.maxactive = HONE_READS_MAXACTIVE,
 };
 
 static struct kretprobe tcp_splice_probe = {
@@ -257,7 +273,7 @@ static struct kretprobe tcp_splice_probe = {
 	.entry_handler = on_splice_read_entry,
 	.handler = on_tcp_recv_return,
 	.data_size = sizeof(struct sock *),
-	.maxactive = 64,
+	.maxactive = HONE_READS_MAXACTIVE,
 };
 
 /* Only from 6.8, where close() no longer goes through filp_close(). */

@@ -12,12 +12,20 @@
 
 #include "socktable.h"
 #include "mem.h"
+#include "compat.h"
 
+/*
+ * An insert into a table grown past its size allocates a new one on the
+ * spot, in the hook. Where hooks cannot allocate (PREEMPT_RT), the table
+ * is made big enough for the whole record pool at load and never shrinks,
+ * so that never happens; elsewhere it grows and shrinks with the sockets.
+ */
 static const struct rhashtable_params params = {
 	.key_len = sizeof(const struct sock *),
 	.key_offset = offsetof(struct hone_sock_rec, sk),
 	.head_offset = offsetof(struct hone_sock_rec, node),
-	.automatic_shrinking = true,
+	.nelem_hint = HONE_HOOKS_CANNOT_ALLOC ? HONE_REC_POOL_SIZE : 0,
+	.automatic_shrinking = !HONE_HOOKS_CANNOT_ALLOC,
 };
 
 static struct rhashtable table;

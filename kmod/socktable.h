@@ -44,6 +44,7 @@ struct hone_sock_rec {
 	u32 netns;
 	struct hlist_node rawping;	/* raw and ping sockets: see rawping.c */
 	bool rawping_linked;
+	u16 ping_ident;			/* a ping socket's echo identifier */
 	struct rcu_head rcu;
 
 	raw_spinlock_t lock;
@@ -53,6 +54,7 @@ struct hone_sock_rec {
 	u8 narrivals, arrival_next;	/* ring of datagram arrivals */
 	bool read_valid;		/* read_end is the next unread byte */
 	u32 read_end;
+	unsigned long reads_missed;	/* stream reads unseen at read_end */
 	pid_t holders[HONE_HOLDERS_MAX];	/* tgids */
 	struct hone_send sends[HONE_SENDS_MAX];
 	struct hone_arrival arrivals[HONE_ARRIVALS_MAX];

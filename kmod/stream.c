@@ -4,10 +4,10 @@
  *
  * What read() returns. A section is: head (SHB and IDB, or the HEAD
  * line), the snapshot, live records from the per-CPU rings merged in
- * timestamp order, and when HEIO_RESTART's mark is reached in every ring
- * (or the module unloads), the tail (ISB, or TAIL); then one read()
- * returns 0. /dev/hone copies each ring record's PCAP-NG block as it is;
- * /dev/honet makes a text line of it.
+ * timestamp order, and when HEIO_RESTART's mark is reached in every ring,
+ * the tail (ISB, or TAIL); then one read() returns 0. /dev/hone copies
+ * each ring record's PCAP-NG block as it is; /dev/honet makes a text line
+ * of it.
  *
  * Merging: each ring is in timestamp order (its CPU writes it with
  * interrupts off). The oldest head among the rings is only taken when no
@@ -108,8 +108,7 @@ bool hone_stream_ready(struct hone_reader *r)
 	int cpu;
 
 	if (READ_ONCE(r->out.pos) < READ_ONCE(r->out.len) ||
-	    READ_ONCE(r->state) != HONE_RS_LIVE || READ_ONCE(r->mark) ||
-	    test_bit(HONE_RF_DYING, &r->flags))
+	    READ_ONCE(r->state) != HONE_RS_LIVE || READ_ONCE(r->mark))
 		return true;
 	for_each_possible_cpu(cpu) {
 		unread = hone_ring_unread(r->rings[cpu]);
@@ -356,8 +355,7 @@ static int start_section(struct hone_reader *r)
 	if (err)
 		return err;
 	r->state = HONE_RS_SNAP;
-	if (!test_bit(HONE_RF_DYING, &r->flags))
-		hone_snapshot_build(&r->snap);
+	hone_snapshot_build(&r->snap);
 	return 0;
 }
 
