@@ -1,0 +1,122 @@
+// The Wireshark plugin (tools/wireshark/hone.lua) with the host's tshark, on
+// the matrix captures of harness/test/fixtures/sim (real sensor output from
+// Debian 6.1 and 7.2 guests). Each capture first passes the checker against
+// its scenario's truth, so its senders, readers (read blocks) and holders
+// (option 264) are the ones the checker accepted; `hone.pid == P` must then
+// select exactly the packets those attribute to P (capture/parties.ts, the
+// checker's reading), on the raw capture (the plugin reads the file itself)
+// and on the `hone read --annotate` copy (the plugin reads only comments,
+// and plain tshark can filter on the comment). The plugin without its file
+// pass, or given another capture, must not match: the comparison can fail.
+import t from 'tap';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { annotatePcapng, packetParties, partyPids, readPcapng } from '../../capture/index.ts';
+import { tsharkFields } from '../../capture/tshark.ts';
+import type { Block } from '../../capture/types.ts';
+import { checkScenario, parseTruth } from '../../check/index.ts';
+import { loadScenarios } from '../../scenario/index.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', 'fixtures', 'sim');
+const scenarios = new Map((await loadScenarios()).map((s) => [s.name, s]));
+const work = mkdtempSync(join(tmpdir(), 'hone-lua-'));
+t.teardown(() => rmSync(work, { recursive: true, force: true }));
+
+interface Fixture {
+  id: string;
+  file: string;
+  blocks: Block[];
+  /** Per frame (1-based, index 0 unused): the role and the attributed pids. */
+  frames: Array<{ role: string; pids: Set<number> }>;
+}
+
+function load(kernel: string, name: string): Fixture {
+  const dir = join(root, kernel, name);
+  const gz = (f: string) => gunzipSync(readFileSync(join(dir, `${f}.gz`)));
+  const buf = gz('capture.pcapng');
+  const blocks = readPcapng(buf).blocks;
+  const verdict = checkScenario({ scenario: scenarios.get(name)!, truth: parseTruth(gz('truth.json').toString('utf8')), capture: { blocks } });
+  if (verdict.status !== 'pass') throw new Error(`${kernel}/${name} does not pass the checker: ${verdict.mismatches.join('; ')}`);
+  const file = join(work, `${kernel}-${name}.pcapng`);
+  writeFileSync(file, buf);
+  const parties = packetParties(blocks);
+  const frames: Fixture['frames'] = [{ role: '', pids: new Set() }];
+  for (const [i, b] of blocks.entries()) if (b.kind === 'packet') frames.push({ role: parties.get(i)!.role, pids: partyPids(parties.get(i)!) });
+  return { id: `${kernel}/${name}`, file, blocks, frames };
+}
+
+const fixtures: Fixture[] = readdirSync(root).sort().flatMap((k) => readdirSync(join(root, k)).sort().map((n) => load(k, n)));
+
+/** Differences between the plugin's fields (frame, role, pids, source) and the checker's attribution. */
+function compare(f: Fixture, rows: string[][][], source: string): string[] {
+  const diffs: string[] = [];
+  if (rows.length !== f.frames.length - 1) diffs.push(`${rows.length} frames, the capture has ${f.frames.length - 1}`);
+  for (const [frame, role, pids, src, luaError] of rows) {
+    const n = Number(frame![0]);
+    const want = f.frames[n];
+    const got = new Set((pids ?? []).map(Number));
+    if (!want) continue;
+    if (luaError && luaError.length > 0) diffs.push(`frame ${n}: Lua error`);
+    if ((role ?? [])[0] !== want.role) diffs.push(`frame ${n}: role ${role?.[0]}, expected ${want.role}`);
+    if (got.size !== want.pids.size || [...got].some((p) => !want.pids.has(p))) diffs.push(`frame ${n}: pids ${[...got].join(',') || '-'}, expected ${[...want.pids].join(',') || '-'}`);
+    if ((src ?? [])[0] !== source) diffs.push(`frame ${n}: source ${src?.[0]}, expected ${source}`);
+  }
+  return diffs;
+}
+
+const FIELDS = ['frame.number', 'hone.role', 'hone.pid', 'hone.source', '_ws.lua.error'];
+
+t.test('the fixtures hold every role', async (t) => {
+  const roles = new Set(fixtures.flatMap((f) => f.frames.slice(1).filter((x) => x.pids.size > 0).map((x) => x.role)));
+  t.same([...roles].sort(), ['holder', 'reader', 'sender'], `${fixtures.length} captures; attributed roles: ${[...roles].join(', ')}`);
+});
+
+t.test('raw captures: the plugin reads the file and attributes every frame as the checker does', async (t) => {
+  for (const f of fixtures) {
+    const rows = await tsharkFields(f.file, FIELDS, { plugin: true });
+    t.same(compare(f, rows, 'file'), [], f.id);
+  }
+});
+
+t.test("-Y 'hone.pid == P' lists exactly P's packets (sender, reader or holder)", async (t) => {
+  const picked = fixtures.filter((f) => /fork-shared-turns|udp-shared-two-receivers|scm-rights-passed|reply-read-by-forked-worker|two-threads-one-socket/.test(f.id));
+  t.ok(picked.length >= 5, `${picked.length} captures`);
+  for (const f of picked) {
+    const pids = new Set(f.frames.flatMap((x) => [...x.pids]));
+    for (const p of [...pids].sort((a, b) => a - b)) {
+      const want = f.frames.flatMap((x, n) => (x.pids.has(p) ? [n] : []));
+      const got = (await tsharkFields(f.file, ['frame.number'], { plugin: true, filter: `hone.pid == ${p}` })).map((r) => Number(r[0]![0]));
+      t.same(got, want, `${f.id}: pid ${p}: frames ${want.join(',')}`);
+    }
+  }
+});
+
+t.test('annotated copies: the plugin reads the comments; plain tshark filters on them', async (t) => {
+  for (const f of fixtures) {
+    const file = f.file.replace(/\.pcapng$/, '.annotated.pcapng');
+    const { out, packets } = annotatePcapng(readFileSync(f.file));
+    writeFileSync(file, out);
+    t.equal(packets, f.frames.length - 1, `${f.id}: every packet annotated`);
+    const rows = await tsharkFields(file, FIELDS, { plugin: true, prefs: { 'hone.file_pass': 'FALSE' } });
+    t.same(compare(f, rows, 'annotation'), [], `${f.id}: annotation`);
+    if (!/fork-shared-turns|udp-shared-two-receivers/.test(f.id)) continue;
+    for (const p of new Set(f.frames.flatMap((x) => [...x.pids]))) {
+      const want = f.frames.flatMap((x, n) => (x.pids.has(p) ? [n] : []));
+      const got = (await tsharkFields(file, ['frame.number'], { filter: `frame.comment contains "pid ${p} "` })).map((r) => Number(r[0]![0]));
+      t.same(got, want, `${f.id}: plain tshark, comment names pid ${p}`);
+    }
+  }
+});
+
+t.test('the comparison fails when the plugin cannot resolve readers and holders', async (t) => {
+  const f = fixtures.find((x) => x.id.endsWith('/fork-shared-turns'))!;
+  const noFile = compare(f, await tsharkFields(f.file, FIELDS, { plugin: true, prefs: { 'hone.file_pass': 'FALSE' } }), 'comment');
+  t.ok(noFile.some((d) => /pids -, expected/.test(d)), `without the file pass, readers and holders are missing (${noFile.length} differences)`);
+  const other = fixtures.find((x) => x.id.endsWith('/udp-any-v4'))!;
+  const wrong = await tsharkFields(f.file, FIELDS, { plugin: true, prefs: { 'hone.capture_file': other.file }, env: { HONE_CAPTURE: other.file } });
+  t.same(compare(f, wrong, 'file'), [], 'another capture named first is skipped (its frames do not match these), the -r file is used');
+});
