@@ -294,8 +294,9 @@ local function cmdline_file()
 	for a in f:read("*a"):gmatch("([^%z]*)%z") do args[#args + 1] = a end
 	f:close()
 	for i, a in ipairs(args) do
-		if a == "-r" and args[i + 1] then return args[i + 1] end
-		if a:sub(1, 2) == "-r" and #a > 2 then return a:sub(3) end
+		if (a == "-r" or a == "--read-file") and args[i + 1] then return args[i + 1] end
+		if a:sub(1, 12) == "--read-file=" then return a:sub(13) end
+		if a:sub(1, 2) == "-r" and a:sub(1, 3) ~= "-r-" and #a > 2 and a:sub(2, 2) ~= "-" then return a:sub(3) end
 	end
 	return nil
 end

@@ -15,7 +15,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { annotatePcapng, packetParties, partyPids, readPcapng } from '../../capture/index.ts';
-import { tsharkFields } from '../../capture/tshark.ts';
+import { honeLuaPlugin, tsharkFields } from '../../capture/tshark.ts';
+import { run } from '../../util/run.ts';
 import type { Block } from '../../capture/types.ts';
 import { checkScenario, parseTruth } from '../../check/index.ts';
 import { loadScenarios } from '../../scenario/index.ts';
@@ -68,6 +69,20 @@ function compare(f: Fixture, rows: string[][][], source: string): string[] {
   return diffs;
 }
 
+/** fn over items, at most `limit` at once (tshark runs), results in order. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
 const FIELDS = ['frame.number', 'hone.role', 'hone.pid', 'hone.source', '_ws.lua.error'];
 
 t.test('the fixtures hold every role', async (t) => {
@@ -76,33 +91,33 @@ t.test('the fixtures hold every role', async (t) => {
 });
 
 t.test('raw captures: the plugin reads the file and attributes every frame as the checker does', async (t) => {
-  for (const f of fixtures) {
-    const rows = await tsharkFields(f.file, FIELDS, { plugin: true });
-    t.same(compare(f, rows, 'file'), [], f.id);
-  }
+  const rows = await mapLimit(fixtures, 2, (f) => tsharkFields(f.file, FIELDS, { plugin: true }));
+  for (const [i, f] of fixtures.entries()) t.same(compare(f, rows[i]!, 'file'), [], f.id);
 });
 
 t.test("-Y 'hone.pid == P' lists exactly P's packets (sender, reader or holder)", async (t) => {
   const picked = fixtures.filter((f) => /fork-shared-turns|udp-shared-two-receivers|scm-rights-passed|reply-read-by-forked-worker|two-threads-one-socket/.test(f.id));
   t.ok(picked.length >= 5, `${picked.length} captures`);
-  for (const f of picked) {
-    const pids = new Set(f.frames.flatMap((x) => [...x.pids]));
-    for (const p of [...pids].sort((a, b) => a - b)) {
-      const want = f.frames.flatMap((x, n) => (x.pids.has(p) ? [n] : []));
-      const got = (await tsharkFields(f.file, ['frame.number'], { plugin: true, filter: `hone.pid == ${p}` })).map((r) => Number(r[0]![0]));
-      t.same(got, want, `${f.id}: pid ${p}: frames ${want.join(',')}`);
-    }
+  const cases = picked.flatMap((f) => [...new Set(f.frames.flatMap((x) => [...x.pids]))].sort((a, b) => a - b).map((p) => ({ f, p })));
+  const got = await mapLimit(cases, 2, ({ f, p }) => tsharkFields(f.file, ['frame.number'], { plugin: true, filter: `hone.pid == ${p}` }));
+  for (const [i, { f, p }] of cases.entries()) {
+    const want = f.frames.flatMap((x, n) => (x.pids.has(p) ? [n] : []));
+    t.same(got[i]!.map((r) => Number(r[0]![0])), want, `${f.id}: pid ${p}: frames ${want.join(',')}`);
   }
 });
 
 t.test('annotated copies: the plugin reads the comments; plain tshark filters on them', async (t) => {
-  for (const f of fixtures) {
+  const files = fixtures.map((f) => {
     const file = f.file.replace(/\.pcapng$/, '.annotated.pcapng');
     const { out, packets } = annotatePcapng(readFileSync(f.file));
     writeFileSync(file, out);
     t.equal(packets, f.frames.length - 1, `${f.id}: every packet annotated`);
-    const rows = await tsharkFields(file, FIELDS, { plugin: true, prefs: { 'hone.file_pass': 'FALSE' } });
-    t.same(compare(f, rows, 'annotation'), [], `${f.id}: annotation`);
+    return file;
+  });
+  const rows = await mapLimit(files, 2, (file) => tsharkFields(file, FIELDS, { plugin: true, prefs: { 'hone.file_pass': 'FALSE' } }));
+  for (const [i, f] of fixtures.entries()) {
+    const file = files[i]!;
+    t.same(compare(f, rows[i]!, 'annotation'), [], `${f.id}: annotation`);
     if (!/fork-shared-turns|udp-shared-two-receivers/.test(f.id)) continue;
     for (const p of new Set(f.frames.flatMap((x) => [...x.pids]))) {
       const want = f.frames.flatMap((x, n) => (x.pids.has(p) ? [n] : []));
@@ -110,6 +125,18 @@ t.test('annotated copies: the plugin reads the comments; plain tshark filters on
       t.same(got, want, `${f.id}: plain tshark, comment names pid ${p}`);
     }
   }
+});
+
+t.test('without -r the plugin finds the capture file it has open; a pipe it cannot read', async (t) => {
+  const f = fixtures.find((x) => x.id.endsWith('/udp-shared-two-receivers'))!;
+  const fields = FIELDS.flatMap((x) => ['-e', x]);
+  const tshark = (input: string) => run('sh', ['-c', `${input} | tshark -X lua_script:${honeLuaPlugin} -r - -T fields -E occurrence=a -E aggregator='|' ${fields.join(' ')}`]);
+  const parse = (out: string) => out.split('\n').filter(Boolean).map((l) => l.split('\t').map((v) => (v === '' ? [] : v.split('|'))));
+  // stdin redirected from the file: found through /proc/self/fd (as Wireshark's GUI, which opens files without -r)
+  const redirected = await run('sh', ['-c', `tshark -X lua_script:${honeLuaPlugin} -r - -T fields -E occurrence=a -E aggregator='|' ${fields.join(' ')} < ${f.file}`]);
+  t.same(compare(f, parse(redirected.stdout), 'file'), [], 'stdin redirected from the capture: source file, every frame right');
+  const piped = parse((await tshark(`cat ${f.file}`)).stdout);
+  t.ok(piped.length > 0 && piped.every((r) => r[3]?.[0] === 'comment'), 'piped: only the sensor\'s comment (a documented limit)');
 });
 
 t.test('the comparison fails when the plugin cannot resolve readers and holders', async (t) => {
