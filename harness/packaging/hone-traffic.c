@@ -25,12 +25,24 @@ static void die(const char *what)
 	exit(1);
 }
 
+/* Reads exactly len bytes. */
+static void read_all(int fd, char *buf, size_t len, const char *what)
+{
+	while (len > 0) {
+		ssize_t n = read(fd, buf, len);
+
+		if (n <= 0)
+			die(what);
+		buf += n;
+		len -= n;
+	}
+}
+
 static int client(const char *tcp_port, const char *udp_port)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	char req[300], rep[100];
 	int s, u;
-	ssize_t n;
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	memset(req, 'q', sizeof(req));
@@ -40,11 +52,7 @@ static int client(const char *tcp_port, const char *udp_port)
 		die("client connect");
 	if (write(s, req, 100) != 100 || write(s, req + 100, 200) != 200)
 		die("client write");
-	for (size_t got = 0; got < sizeof(rep); got += n) {
-		n = read(s, rep, sizeof(rep) - got);
-		if (n <= 0)
-			die("client read");
-	}
+	read_all(s, rep, sizeof(rep), "client read");
 	u = socket(AF_INET, SOCK_DGRAM, 0);
 	a.sin_port = htons(atoi(udp_port));
 	if (u < 0 || sendto(u, req, 64, 0, (struct sockaddr *)&a, sizeof(a)) != 64)
@@ -68,7 +76,8 @@ static int bound(int type, struct sockaddr_in *a)
 	return s;
 }
 
-static void round_trip(const char *self, int l, int u, const char *tp, const char *up)
+static void round_trip(const char *self, int l, int u, const char *tp,
+		       const char *up)
 {
 	char buf[300];
 	pid_t pid = fork();
@@ -83,13 +92,7 @@ static void round_trip(const char *self, int l, int u, const char *tp, const cha
 	c = accept(l, NULL, NULL);
 	if (c < 0)
 		die("accept");
-	for (size_t got = 0, n; got < sizeof(buf); got += n) {
-		ssize_t r = read(c, buf, sizeof(buf) - got);
-
-		if (r <= 0)
-			die("server read");
-		n = r;
-	}
+	read_all(c, buf, sizeof(buf), "server read");
 	memset(buf, 'r', 100);
 	if (write(c, buf, 100) != 100)
 		die("server write");
