@@ -12,7 +12,8 @@
 #   traffic       hone-traffic between HONE-MARK-BEGIN and HONE-MARK-END
 #   logrotate -f  x3, each: rename, postrotate SIGHUP, honeread reopens
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
-step() { echo "HONE-DKMS-STEP $*"; }
+# step NAME: "HONE-DKMS-STEP <uptime s> NAME" (the host logs each and times them)
+step() { echo "HONE-DKMS-STEP $(cut -d' ' -f1 /proc/uptime) $*"; }
 fail() { echo "HONE-DKMS-FAIL $*"; sync; echo o > /proc/sysrq-trigger; sleep 10; exit 1; }
 # wait_for N CMD...: up to N tenths of a second for CMD to succeed
 wait_for() {
@@ -74,7 +75,7 @@ tail -n 1 /root/ref.log
 ls -l $LOG
 stat -c 'HONE-DKMS-FILE %n %a %U:%G' $LOG $LOG/*
 modprobe -r honeevent hone_notify packet_notify socket_notify process_notify || fail "modprobe -r after the service exited $?"
-echo "HONE-DKMS-OK"
+echo "HONE-DKMS-OK $(cut -d' ' -f1 /proc/uptime)"
 sync
 echo o > /proc/sysrq-trigger
 sleep 10

@@ -19,7 +19,7 @@ export const packageTestCommand = defineCommand('package-test', '[kernel (defaul
   const out = flags.out ?? join('results', 'package-test', k.id);
   const r = await runPackageTest(k, prefixed(k.id), out);
   const v = r.recording;
-  log(`steps: ${r.steps.join(' -> ')}`);
+  log(`steps (guest uptime in s): ${r.stepTimes.map((x) => `${x.uptime.toFixed(0)} ${x.step}`).join(' -> ')}`);
   for (const f of r.files) log(`  ${f.name}: ${f.bytes} bytes, mode ${f.mode}, ${f.frames} frames in tshark (with hone.lua)`);
   log(`recording: ${v.files} files, ${v.sections} sections, ${v.packets} packets (ids ${v.packetIds?.first}..${v.packetIds?.last}), ` +
     `between the markers ${v.window?.reference ?? '?'} live events in the reference, ${v.window?.recorded ?? '?'} in the files ` +

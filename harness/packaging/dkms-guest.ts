@@ -47,6 +47,8 @@ export interface PackageTestResult {
   durationMs: number;
   /** The guest's part: boot to power-off. */
   guestMs: number;
+  /** Guest uptime (s) at each step, and at "done" (the verdict). */
+  stepTimes: Array<{ step: string; uptime: number }>;
   /** `stat` in the guest of /var/log/hone and its files: path -> "mode owner:group". */
   guestModes: Record<string, string>;
   /** The recorder's files, oldest first, each as tshark read it. */
@@ -93,11 +95,11 @@ export async function runPackageTest(k: CatalogKernel, logger: Logger, out: stri
   const consoleFile = join(out, 'console.log');
   logger(`booting the Debian root (${accel.accel}); DKMS compiles inside the guest, which takes minutes under TCG`);
   const booted = Date.now();
-  const { steps, guestModes } = await boot(k.id, { vmlinuz: bundle.vmlinuz, initrd, image, accel: accel.accel, consoleFile, logger });
+  const { steps, guestModes, stepTimes } = await boot(k.id, { vmlinuz: bundle.vmlinuz, initrd, image, accel: accel.accel, consoleFile, logger });
   const guestMs = Date.now() - booted;
   logger('reading the recorder\'s files out of the disk image (debugfs)');
   const { files, recording } = await checkRecorder(image, join(out, 'recording'), k.id);
-  return { kernel: k.id, deb, toolsDeb, steps, guestModes, consoleFile, durationMs: Date.now() - started, guestMs, files, recording };
+  return { kernel: k.id, deb, toolsDeb, steps, stepTimes, guestModes, consoleFile, durationMs: Date.now() - started, guestMs, files, recording };
 }
 
 // --- internal ---
@@ -178,8 +180,9 @@ async function bootInitramfs(modulesDir: string, kernel: string): Promise<Buffer
 async function boot(
   kernel: string,
   o: { vmlinuz: string; initrd: string; image: string; accel: 'kvm' | 'tcg'; consoleFile: string; logger: Logger },
-): Promise<{ steps: string[]; guestModes: Record<string, string> }> {
+): Promise<{ steps: string[]; guestModes: Record<string, string>; stepTimes: PackageTestResult['stepTimes'] }> {
   const guestModes: Record<string, string> = {};
+  const stepTimes: PackageTestResult['stepTimes'] = [];
   const args = qemuArgs({ kernel: o.vmlinuz, initrd: o.initrd, accel: o.accel, smp: 2, memoryMiB: 1024, drives: [o.image] });
   const log = createWriteStream(o.consoleFile);
   const tail = new ConsoleTail(80);
@@ -194,14 +197,19 @@ async function boot(
     for (const raw of lines) {
       const line = raw.replace(/\r$/, '');
       tail.push(line);
-      const step = /^HONE-DKMS-STEP (.*)$/.exec(line)?.[1];
+      const step = /^HONE-DKMS-STEP ([\d.]+) (.*)$/.exec(line);
       if (step) {
-        steps.push(step);
-        o.logger(`guest: ${step}`);
+        steps.push(step[2]!);
+        stepTimes.push({ uptime: Number(step[1]), step: step[2]! });
+        o.logger(`guest: ${step[2]} (uptime ${step[1]} s)`);
       }
       const file = /^HONE-DKMS-FILE (\S+) (\d+ \S+)$/.exec(line);
       if (file) guestModes[file[1]!] = file[2]!;
-      if (line.startsWith('HONE-DKMS-OK')) verdict ??= { ok: true };
+      const ok = /^HONE-DKMS-OK ([\d.]+)/.exec(line);
+      if (ok) {
+        stepTimes.push({ uptime: Number(ok[1]), step: 'done' });
+        verdict ??= { ok: true };
+      }
       const failed = /^HONE-DKMS-FAIL (.*)$/.exec(line)?.[1];
       if (failed) verdict ??= { ok: false, why: failed, code: 'E_MODULE_LOAD' };
       if (classifyLine(line).kind === 'splat') verdict ??= { ok: false, why: `kernel crash: ${line.trim()}`, code: 'E_KERNEL_CRASH' };
@@ -209,7 +217,7 @@ async function boot(
   });
   const r = await qemu;
   await new Promise<void>((res) => log.end(res));
-  if (verdict?.ok) return { steps, guestModes };
+  if (verdict?.ok) return { steps, guestModes, stepTimes };
   const why = verdict ? verdict.why : r.timedOut ? 'the guest did not finish within 20 minutes' : 'the guest powered off before the test finished';
   throw new HoneError(verdict?.code ?? 'E_GUEST_BOOT', `package test: ${why}`, { kernel, details: tail.last(30), hint: `console log: ${o.consoleFile}` });
 }

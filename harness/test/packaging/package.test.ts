@@ -31,5 +31,5 @@ t.test('hone-dkms and hone-tools: install, DKMS, modprobe, the recorder service 
   t.ok((r.recording.window?.reference ?? 0) > 1000, `${r.recording.window?.reference} live events of the traffic compared`);
   t.equal(r.guestModes['/var/log/hone'], '750 root:hone', 'the log folder');
   for (const f of r.files) t.equal(r.guestModes[`/var/log/hone/${f.name}`], '640 root:hone', `${f.name}: readable by group hone only`);
-  t.comment(`${(r.durationMs / 1000).toFixed(0)} s, guest ${(r.guestMs / 1000).toFixed(0)} s`);
+  t.comment(`${(r.durationMs / 1000).toFixed(0)} s, guest ${(r.guestMs / 1000).toFixed(0)} s; guest uptime at each step: ${r.stepTimes.map((x) => `${x.uptime.toFixed(0)} ${x.step}`).join(', ')}`);
 });
