@@ -34,7 +34,7 @@ export interface RecordingVerdict {
   packetIds?: { first: bigint; last: bigint };
   /** Compared with the reference between the markers (when given). */
   window?: { reference: number; recorded: number; snapshotOrLive: number };
-  /** Sum of the drop counters of the last ISB of every file. */
+  /** The drop counters of the recording: the largest of the files' last ISBs (the counters only grow, from the module's load or the reader's open, across sections). */
   drops: Record<string, bigint>;
 }
 
@@ -66,7 +66,11 @@ export function checkRecording(files: RecordingFile[], o: RecordingOptions = {})
     v.sections += sectionProblems(f.name, blocks, problems);
     const stats = blocks.filter((b) => b.kind === 'stats');
     const last = stats.at(-1);
-    if (last) for (const [k, code] of Object.entries(DROP_COUNTERS)) v.drops[k]! += last.counters[code] ?? 0n;
+    if (!last) continue;
+    for (const [k, code] of Object.entries(DROP_COUNTERS)) {
+      const n = last.counters[code] ?? 0n;
+      if (n > v.drops[k]!) v.drops[k] = n;
+    }
   }
   for (const [k, n] of Object.entries(v.drops)) if (n > 0n) problems.push(`${n} ${k} (ISB counters)`);
 

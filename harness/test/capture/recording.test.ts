@@ -22,8 +22,8 @@ const begin = { exec: 'HONE-MARK-BEGIN', pid: 10 };
 const end = { exec: 'HONE-MARK-END', pid: 11 };
 const all: Event[] = [begin, { packet: 1 }, { read: 1 }, { packet: 2 }, { exec: 'work', pid: 12 }, { read: 2 }, { packet: 3 }, { read: 3 }, end];
 const reference: RecordingFile = { name: 'ref', buf: section(all) };
-const split = (a: Event[], b: Event[], o: { drops?: bigint } = {}): RecordingFile[] => [
-  { name: 'a', buf: section(a) },
+const split = (a: Event[], b: Event[], o: { drops?: bigint; dropsA?: bigint } = {}): RecordingFile[] => [
+  { name: 'a', buf: section(a, { drops: o.dropsA ?? 0n }) },
   { name: 'b', buf: section(b, o) },
 ];
 
@@ -43,6 +43,7 @@ t.test('what a broken rotation looks like', async (t) => {
   t.match(problems(split(all.slice(0, 6), all.slice(5))), /recorded more often than the reference saw them: use/, 'a read block in both files');
   t.match(problems(split(all.slice(0, 4), [all[4]!, ...all.slice(6)])), /missing from the recording: use/, 'a read block lost');
   t.match(problems(split(all.slice(0, 4), all.slice(4), { drops: 3n })), /3 packets ring-dropped \(ISB counters\)/, 'drops counted');
+  t.match(problems(split(all.slice(0, 4), all.slice(4), { dropsA: 3n, drops: 3n })), /^3 packets ring-dropped \(ISB counters\)$/m, 'cumulative counters repeated in every file are counted once');
   const cut = section(all.slice(0, 4));
   t.match(problems([{ name: 'a', buf: cut.subarray(0, cut.length - 4) }, { name: 'b', buf: section(all.slice(4)) }]), /a: not a valid PCAP-NG file/, 'a cut file');
   const isbAt = readPcapng(cut).blocks.at(-1)!.offset;
