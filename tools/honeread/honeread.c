@@ -44,6 +44,7 @@
 
 /* Tried in this order (source.h). */
 static const struct hr_backend *const backends[] = {
+	&hr_mmap_backend,
 	&hr_splice_backend,
 	&hr_read_backend,
 };
@@ -52,7 +53,7 @@ struct options {
 	const char *device;
 	const char *output;	/* NULL: stdout */
 	bool append;
-	bool no_splice;
+	bool plain_read;	/* -n, -l: read() only */
 	int snaplen;		/* -1: leave the device's */
 	size_t buflen;
 	int verbose;		/* 0 -q, 1 default, 2 -v */
@@ -70,6 +71,7 @@ struct recorder {
 	const struct hr_backend *backend;
 	size_t next_backend;
 	bool moved;		/* the backend has moved bytes */
+	unsigned long long section_bytes;	/* in the current section */
 	bool is_device;		/* the HEIO ioctls work on src.fd */
 	int out;
 	enum phase phase;
@@ -212,7 +214,7 @@ static int next_backend(struct recorder *r)
 		const struct hr_backend *b = backends[r->next_backend++];
 		int err;
 
-		if (r->opt.no_splice && b == &hr_splice_backend)
+		if (r->opt.plain_read && b != &hr_read_backend)
 			continue;
 		if (r->backend)
 			r->backend->close(&r->src);
@@ -239,11 +241,24 @@ static int request_restart(struct recorder *r, enum phase phase)
 	return 0;
 }
 
-/* Acts on the signals received since the last call. */
+/*
+ * Acts on the signals received since the last call. Not while the device
+ * is between two sections (HEIO_RESTART does nothing there): the signal
+ * waits until the next section has begun, which then ends at once. So a
+ * SIGHUP or SIGTERM that comes during a rotation is not lost.
+ */
 static int handle_signals(struct recorder *r)
 {
 	int err = 0;
 
+	if (!got_stop && !got_hup)
+		return 0;
+	if (r->phase == LIVE && r->is_device &&
+	    ioctl(r->src.fd, HEIO_GET_AT_HEAD) == 1)
+		return 0;
+	if (r->phase == LIVE && r->backend->can_end &&
+	    !r->backend->can_end(&r->src))
+		return 0;
 	if (got_stop && r->phase != STOPPING) {
 		say(2, "stopping: ending the section");
 		err = request_restart(r, STOPPING);
@@ -317,10 +332,13 @@ static int record(struct recorder *r)
 		n = r->backend->pump(&r->src, r->out);
 		if (n > 0) {
 			r->bytes += n;
+			r->section_bytes += n;
 			r->moved = true;
 			continue;
 		}
-		if (n == -EAGAIN || n == -EINTR) {
+		if (n == -EINTR)
+			continue;	/* the backend waited itself */
+		if (n == -EAGAIN) {
 			wait_ready(r);
 			continue;
 		}
@@ -335,6 +353,12 @@ static int record(struct recorder *r)
 		}
 		if (n < 0)
 			return (int)n;
+		if (!r->section_bytes) {
+			/* no section at all: the module is unloading */
+			say(1, "%s ended the capture", r->opt.device);
+			return 0;
+		}
+		r->section_bytes = 0;
 		err = section_end(r);
 		if (err <= 0)
 			return err;
@@ -349,7 +373,7 @@ static void usage(FILE *f)
 		"  -a          append to OUTPUT instead of truncating it\n"
 		"  -d DEVICE   device to read (default %s)\n"
 		"  -l BYTES    bytes per transfer (default %d); implies -n\n"
-		"  -n          do not use splice()\n"
+		"  -n          read() only (no mmap, no splice)\n"
 		"  -q          only errors on stderr\n"
 		"  -s SNAPLEN  bytes of each packet to keep (0: all)\n"
 		"  -v          progress every %d s and at each rotation\n"
@@ -386,10 +410,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (parse_number(optarg, 1, INT_MAX, &v))
 				goto bad;
 			o->buflen = v;
-			o->no_splice = true;
+			o->plain_read = true;
 			break;
 		case 'n':
-			o->no_splice = true;
+			o->plain_read = true;
 			break;
 		case 'q':
 			o->verbose = 0;

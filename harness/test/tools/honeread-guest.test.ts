@@ -1,13 +1,17 @@
 // honeread survives 100 SIGHUPs during traffic (the recorder issue), in a
-// guest with Hone loaded: a second honeread, never rotated, records the
-// same time as the reference; hone-traffic makes rounds of fork, exec,
+// guest with Hone loaded. The recorder uses the mmap backend (the default
+// where the device has rings) and appends (-a, as hone.service does); a
+// second honeread, never rotated and on the read() path (-n), records the
+// same time as the reference. hone-traffic makes rounds of fork, exec,
 // TCP, UDP and exit meanwhile; before each SIGHUP the output is renamed as
-// logrotate would. On the host: every file is a valid PCAP-NG file on its
-// own, packet ids run without a gap or a repeat across the 101 files, the
-// drop counters are 0, and every live event between the two marker
-// processes is in the files exactly as often as in the reference. Then the
-// same files, doctored (one packet dropped at a rotation, one read block
-// recorded twice, one socket event lost, a file cut), must fail.
+// logrotate would; every 10th SIGHUP is followed at once by another (a
+// rotation during a rotation), and the last one by SIGTERM. On the host:
+// every file is a valid PCAP-NG file on its own, packet ids run without a
+// gap or a repeat across the files, the drop counters are 0, and every
+// live event between the two marker processes is in the files exactly as
+// often as in the reference. Then the same files, doctored (one packet
+// dropped at a rotation, one read block recorded twice, one socket event
+// lost, a file cut), must fail.
 // Needs the kernel fetched (`npm run setup`) and a host gcc that links
 // statically.
 import t from 'tap';
@@ -44,6 +48,8 @@ t.test(`honeread: ${HUPS} SIGHUPs during traffic on ${kernelId}, nothing lost or
     t.comment(r.stdout.trim());
     t.match(r.stdout, /recorder exit 0/, 'the recorder drained and exited 0 on SIGTERM');
     t.match(r.stdout, /reference exit 0/, 'so did the reference');
+    t.match(r.stdout, /recorder: honeread: using mmap\(\)/, 'the recorder maps the rings');
+    t.match(r.stdout, /reference: honeread: using read\(\)/, 'the reference reads');
     await guest.copyOut('/tmp/rec.tar', join(dir, 'rec.tar'));
   } finally {
     await guest.shutdown();
@@ -58,8 +64,11 @@ t.test(`honeread: ${HUPS} SIGHUPs during traffic on ${kernelId}, nothing lost or
 
   const v = checkRecording(files, { reference });
   t.same(v.problems, [], 'no problem');
-  t.equal(v.files, HUPS + 1, `${v.files} files`);
-  t.equal(v.sections, HUPS + 1, 'one section per file');
+  // HUPS renamed files and the last one renamed before SIGHUP+SIGTERM; one more if
+  // SIGTERM came after the reopen (it then waits for the next section to begin)
+  t.ok(v.files === HUPS + 1 || v.files === HUPS + 2, `${v.files} files`);
+  // a second SIGHUP during a rotation adds a section to the next file (unless both came before honeread looked)
+  t.ok(v.sections >= v.files && v.sections <= v.files + Math.floor(HUPS / 10), `${v.sections} sections in ${v.files} files`);
   t.ok(v.packets > 1000, `${v.packets} packets, ids ${v.packetIds?.first}..${v.packetIds?.last}, each in exactly one file`);
   t.ok(v.window && v.window.reference > 1000, `between the markers: ${v.window?.reference} live events in the reference, ${v.window?.recorded} in the files (+${v.window?.snapshotOrLive} snapshot-or-live process blocks)`);
   t.same(Object.values(v.drops).filter((n) => n > 0n), [], 'drop counters all 0');

@@ -3,9 +3,13 @@
 # (harness/test/tools/honeread.test.ts copies this, honeread and
 # hone-traffic to /tmp and checks /tmp/rec.tar on the host).
 #
-#   reference  honeread ref.pcapng           never rotated
-#   recorder   honeread -v out.pcapng         before each SIGHUP, out.pcapng is
-#                                             renamed out.I.pcapng (as logrotate does)
+#   reference  honeread -n ref.pcapng        never rotated; read() (the stream path)
+#   recorder   honeread -v -a out.pcapng      mmap (the default where the device has it),
+#                                             appending, as hone.service does; before each
+#                                             SIGHUP, out.pcapng is renamed out.I.pcapng (as
+#                                             logrotate does); every 10th time a second
+#                                             SIGHUP follows at once (a rotation during a
+#                                             rotation); at the end SIGHUP and SIGTERM at once
 #   traffic    hone-traffic STOP              rounds of fork, exec, TCP, UDP, exit
 #   markers    busybox true HONE-MARK-BEGIN / HONE-MARK-END, in quiet time
 N=${1:-100}
@@ -20,8 +24,8 @@ wait_file() {
 		sleep 0.01
 	done
 }
-/tmp/honeread ref.pcapng > /dev/null 2> ref.log & R=$!
-/tmp/honeread -v out.pcapng > /dev/null 2> out.log & H=$!
+/tmp/honeread -v -n ref.pcapng > /dev/null 2> ref.log & R=$!
+/tmp/honeread -v -a out.pcapng > /dev/null 2> out.log & H=$!
 wait_file ref.pcapng
 wait_file out.pcapng
 sleep 1
@@ -34,6 +38,7 @@ i=1
 while [ $i -le "$N" ]; do
 	mv out.pcapng out.$i.pcapng
 	kill -HUP $H
+	[ $((i % 10)) -eq 0 ] && kill -HUP $H
 	wait_file out.pcapng
 	sleep 0.1
 	i=$((i + 1))
@@ -44,6 +49,8 @@ wait $T
 sleep 1
 /bin/busybox true HONE-MARK-END
 sleep 1
+mv out.pcapng out.$i.pcapng
+kill -HUP $H
 kill -TERM $H
 wait $H
 echo "recorder exit $?"
@@ -51,6 +58,8 @@ kill -TERM $R
 wait $R
 echo "reference exit $?"
 echo "hups $N in $((end - start)) s, traffic $(cat traffic.log)"
+echo "recorder: $(grep -m 1 'using' out.log)"
+echo "reference: $(grep -m 1 'using' ref.log)"
 tail -n 1 out.log
 tail -n 1 ref.log
 tar cf /tmp/rec.tar -C $D .
