@@ -275,6 +275,25 @@ void hone_attr_packet(struct hone_pkt_event *pe, struct hone_sock_rec *rec,
 		inbound(pe, rec, sk, skb, &l);
 }
 
+/*
+ * A socket without a record: most are the kernel's own (attribution none).
+ * But a connection still in its listener's accept queue has no record yet
+ * either (it gets one at accept), and data that arrives there is read by
+ * whoever accepts it: reader, and that process's read block names it.
+ */
+void hone_attr_unaccepted(struct hone_pkt_event *pe, struct sock *sk,
+			  const struct sk_buff *skb)
+{
+	struct l4 l;
+
+	if (pe->dir != HONE_PKT_IN || !sk_fullsock(sk) ||
+	    sk->sk_type != SOCK_STREAM || sk->sk_protocol != IPPROTO_TCP ||
+	    sk->sk_socket || sock_flag(sk, SOCK_DEAD))
+		return;
+	if (parse_l4(skb, &l) && l.tcp && l.payload)
+		pe->how = HONE_BY_READER;
+}
+
 /* A read of @len bytes returned; false when it consumed nothing (peek). */
 bool hone_attr_read_stream(struct hone_sock_rec *rec, struct sock *sk,
 			   int len, struct hone_use_event *ue)

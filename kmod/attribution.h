@@ -18,6 +18,8 @@ void hone_attr_send(struct hone_sock_rec *rec, struct sock *sk,
 		    struct task_struct *t);
 void hone_attr_packet(struct hone_pkt_event *pe, struct hone_sock_rec *rec,
 		      struct sock *sk, const struct sk_buff *skb);
+void hone_attr_unaccepted(struct hone_pkt_event *pe, struct sock *sk,
+			  const struct sk_buff *skb);
 bool hone_attr_read_stream(struct hone_sock_rec *rec, struct sock *sk,
 			   int len, struct hone_use_event *ue);
 void hone_attr_read_dgram(struct hone_sock_rec *rec,

@@ -18,6 +18,7 @@
 #include <linux/module.h>
 #include <net/inet_hashtables.h>
 #include <net/inet6_hashtables.h>
+#include <net/udp.h>
 
 /*
  * sched_process_exit gained "bool group_dead" (7.x). Before, the group is
@@ -138,6 +139,47 @@ hone_tcp_reply_sk6(struct net *net, const struct in6_addr *raddr,
 	return NULL;
 #endif
 }
+#endif
+
+/*
+ * The kernel's own UDP socket lookup, with the packet (a SO_REUSEPORT
+ * group's BPF program chooses by it). It lost its table argument in 7.x;
+ * before, the table is per network namespace from 6.2, global earlier.
+ */
+#ifdef HONE_HAVE_UDP_LOOKUP_NO_TABLE
+#define hone_udp4_lookup(net, sa, sp, da, dp, dif, sdif, skb)		\
+	__udp4_lib_lookup(net, sa, sp, da, dp, dif, sdif, skb)
+#define hone_udp6_lookup(net, sa, sp, da, dp, dif, sdif, skb)		\
+	__udp6_lib_lookup(net, sa, sp, da, dp, dif, sdif, skb)
+#else
+static inline struct udp_table *hone_udp_table(const struct net *net)
+{
+#ifdef HONE_HAVE_NETNS_UDP_TABLE
+	return net->ipv4.udp_table;
+#else
+	return &udp_table;
+#endif
+}
+#define hone_udp4_lookup(net, sa, sp, da, dp, dif, sdif, skb)		\
+	__udp4_lib_lookup(net, sa, sp, da, dp, dif, sdif,		\
+			  hone_udp_table(net), skb)
+#define hone_udp6_lookup(net, sa, sp, da, dp, dif, sdif, skb)		\
+	__udp6_lib_lookup(net, sa, sp, da, dp, dif, sdif,		\
+			  hone_udp_table(net), skb)
+#endif
+
+/* fprobe (its header exists only where the kernel has it). */
+#if IS_ENABLED(CONFIG_FPROBE)
+#include <linux/fprobe.h>
+#endif
+
+/* fprobe handlers get ftrace_regs from 6.15, pt_regs before. */
+#ifdef HONE_HAVE_FPROBE_FTRACE_REGS
+#define HONE_FPROBE_REGS		struct ftrace_regs
+#define hone_fprobe_arg(regs, n)	ftrace_regs_get_argument(regs, n)
+#else
+#define HONE_FPROBE_REGS		struct pt_regs
+#define hone_fprobe_arg(regs, n)	regs_get_kernel_argument(regs, n)
 #endif
 
 /* vm_flags became read-only outside helpers (6.3). */

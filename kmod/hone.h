@@ -72,6 +72,7 @@ int hone_socket_notifier_unregister(struct notifier_block *nb);
  * first and disarmed after the last (process context).
  */
 void hone_socket_data_probes(bool on);
+u64 hone_socket_probes_missed(void);
 
 enum hone_pkt_dir {
 	HONE_PKT_IN = 1,
@@ -125,8 +126,10 @@ enum hone_attribution {
 	HONE_BY_HOLDER,
 };
 
+#define HONE_PROC_SNAPSHOT	0x1	/* process block option 262 */
 #define HONE_SOCK_SNAPSHOT	0x1
 #define HONE_SOCK_ACCEPTED	0x2
+#define HONE_SOCK_LATE		0x4	/* close: its free was missed, seen later */
 
 struct hone_proc_event {
 	u32 event;			/* HONE_PROC_EV_* */
@@ -134,6 +137,7 @@ struct hone_proc_event {
 	u32 uid, gid, pidns;
 	u32 status;			/* exit only: wait status */
 	bool has_status;
+	u32 flags;			/* HONE_PROC_SNAPSHOT */
 	u64 start;			/* start_boottime, ns */
 	u32 path_len;			/* 0: no path */
 	u32 argv_len;			/* 0: no argv */
@@ -216,6 +220,7 @@ struct hone_counters {
 	u64 pkt_received, pkt_dropped;
 	u64 proc_received, proc_dropped;
 	u64 sock_received, sock_dropped;
+	u64 missed;			/* probe hits the kernel skipped */
 	u64 start_ns;			/* wall clock, when hone_notify loaded */
 };
 

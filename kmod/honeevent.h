@@ -50,7 +50,8 @@ struct hone_stats {
 	__u64 socket_dropped;
 	__u64 socket_ring_dropped;
 	__u64 socket_delivered;
-	__u64 reserved[3];
+	__u64 probes_missed;		/* global: hook hits the kernel skipped */
+	__u64 reserved[2];
 };
 
 /*

@@ -24,6 +24,10 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/udp.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <net/inet_sock.h>
@@ -47,16 +51,87 @@ int hone_packet_notifier_unregister(struct notifier_block *nb)
 }
 EXPORT_SYMBOL_GPL(hone_packet_notifier_unregister);
 
-static struct sock *lookup(struct sk_buff *skb,
-			   const struct nf_hook_state *state)
+/* The UDP socket the kernel will give @skb to; data at the UDP header. */
+static struct sock *udp_choice(struct sk_buff *skb,
+			       const struct nf_hook_state *state,
+			       const struct udphdr *uh)
 {
-	if (state->pf == NFPROTO_IPV4)
-		return nf_sk_lookup_slow_v4(state->net, skb, state->in);
+	if (state->pf == NFPROTO_IPV4) {
+		const struct iphdr *iph = ip_hdr(skb);
+
+		return hone_udp4_lookup(state->net, iph->saddr, uh->source,
+					iph->daddr, uh->dest, inet_iif(skb),
+					inet_sdif(skb), skb);
+	}
 #if IS_ENABLED(CONFIG_IPV6)
-	return nf_sk_lookup_slow_v6(state->net, skb, state->in);
+	return hone_udp6_lookup(state->net, &ipv6_hdr(skb)->saddr, uh->source,
+				&ipv6_hdr(skb)->daddr, uh->dest,
+				inet6_iif(skb), inet6_sdif(skb), skb);
 #else
 	return NULL;
 #endif
+}
+
+static int transport_offset(struct sk_buff *skb, int pf)
+{
+	u8 proto;
+	__be16 frag = 0;
+
+	if (pf == NFPROTO_IPV4)
+		return ip_hdrlen(skb);
+	proto = ipv6_hdr(skb)->nexthdr;
+	return ipv6_skip_exthdr(skb, sizeof(struct ipv6hdr), &proto, &frag);
+}
+
+/*
+ * A member of a SO_REUSEPORT group came back: the netfilter lookup asks
+ * without the packet, so a group's BPF program (which chooses by the
+ * payload) is not run and the member may not be the one the kernel will
+ * deliver to. Ask the kernel's own lookup, with the packet seen from its
+ * UDP header as the UDP layer will see it (the pull is undone at once).
+ */
+static struct sock *reuseport_member(struct sk_buff *skb,
+				     const struct nf_hook_state *state,
+				     struct sock *sk)
+{
+	int off = transport_offset(skb, state->pf);
+	struct udphdr _uh;
+	const struct udphdr *uh;
+	struct sock *real;
+
+	if (off <= 0 || off + sizeof(_uh) > skb_headlen(skb))
+		return sk;
+	uh = skb_header_pointer(skb, off, sizeof(_uh), &_uh);
+	if (!uh)
+		return sk;
+	_uh = *uh;
+	__skb_pull(skb, off);
+	real = udp_choice(skb, state, &_uh);
+	__skb_push(skb, off);
+	if (!real || real == sk || !refcount_inc_not_zero(&real->sk_refcnt))
+		return sk;
+	sock_gen_put(sk);
+	return real;
+}
+
+static struct sock *lookup(struct sk_buff *skb,
+			   const struct nf_hook_state *state)
+{
+	struct sock *sk;
+
+	if (state->pf == NFPROTO_IPV4)
+		sk = nf_sk_lookup_slow_v4(state->net, skb, state->in);
+#if IS_ENABLED(CONFIG_IPV6)
+	else
+		sk = nf_sk_lookup_slow_v6(state->net, skb, state->in);
+#else
+	else
+		sk = NULL;
+#endif
+	if (sk && sk_fullsock(sk) && sk->sk_protocol == IPPROTO_UDP &&
+	    rcu_access_pointer(sk->sk_reuseport_cb))
+		sk = reuseport_member(skb, state, sk);
+	return sk;
 }
 
 /* The kernel's own TCP socket that sends replies for other sockets. */

@@ -195,6 +195,8 @@ static void write_proc(struct wbuf *b, const struct hone_event *ev,
 	opt_u64(b, 259, pe->start);
 	opt_u32(b, 260, pe->nspid);
 	opt_u32(b, 261, pe->pidns);
+	if (pe->flags)
+		opt_u32(b, 262, pe->flags);
 	if (pe->path_len)
 		opt(b, 3, pe->path, min_t(u32, pe->path_len, 0xFFFF));
 	if (pe->argv_len)
@@ -437,6 +439,7 @@ u32 hone_pcapng_totals(void *dst, const struct hone_totals *t, u64 now_ns,
 	opt_u64(&b, 263, t->ring_dropped[HONE_CLASS_SOCKET]);
 	opt_u64(&b, 264, t->delivered[HONE_CLASS_SOCKET]);
 	opt_u32(&b, 265, HONE_ISB_TOTALS);
+	opt_u64(&b, 270, t->missed);
 	block_end(&b, at);
 	return b.len;
 }

@@ -42,6 +42,7 @@ struct hone_totals {
 	u64 received[3], dropped[3];	/* global, by class */
 	u64 delivered[3], ring_dropped[3];	/* this reader */
 	u64 filtered;
+	u64 missed;			/* global: probe hits skipped */
 	u64 start_ns;			/* wall clock, hone_notify load */
 };
 

@@ -31,8 +31,10 @@ static void pkt_owner(struct hone_pkt_event *pe, struct sock *sk,
 		hone_attr_packet(pe, rec, sk, skb);
 	}
 	rcu_read_unlock();
-	if (!rec)
+	if (!rec) {
 		pe->sock_id = hone_sock_id(sk);
+		hone_attr_unaccepted(pe, sk, skb);
+	}
 }
 
 /* Inbound packets the netfilter lookup missed: raw and ping sockets. */

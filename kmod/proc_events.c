@@ -14,12 +14,48 @@
 #include "procinfo.h"
 #include "holders.h"
 
+/*
+ * The processes whose EXIT was just written, by pid and start time. Where
+ * the exit tracepoint has no group_dead (before 7.x), compat.h derives it
+ * from signal->live, which every thread of a group exiting together can
+ * read as zero: the first one writes the EXIT, the others are recognised
+ * here. Such threads exit within microseconds of each other.
+ */
+#define EXITS_KEPT	64
+
+static struct {
+	raw_spinlock_t lock;
+	unsigned int next;
+	struct { pid_t tgid; u64 start; } seen[EXITS_KEPT];
+} exits = { .lock = __RAW_SPIN_LOCK_UNLOCKED(exits.lock) };
+
+/* True the first time a process instance exits. */
+static bool first_exit(struct task_struct *t)
+{
+	u64 start = t->group_leader->start_boottime;
+	unsigned long flags;
+	bool first = true;
+	int i;
+
+	raw_spin_lock_irqsave(&exits.lock, flags);
+	for (i = 0; i < EXITS_KEPT && first; i++)
+		first = exits.seen[i].tgid != t->tgid ||
+			exits.seen[i].start != start;
+	if (first) {
+		exits.seen[exits.next].tgid = t->tgid;
+		exits.seen[exits.next].start = start;
+		exits.next = (exits.next + 1) % EXITS_KEPT;
+	}
+	raw_spin_unlock_irqrestore(&exits.lock, flags);
+	return first;
+}
+
 static bool proc_wanted(unsigned long action, const struct hone_proc_info *i)
 {
 	if (action == HONE_PROC_FORK)
 		return thread_group_leader(i->task);
 	if (action == HONE_PROC_EXIT)
-		return i->group_dead;
+		return i->group_dead && first_exit(i->task);
 	return true;
 }
 

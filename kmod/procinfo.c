@@ -240,6 +240,7 @@ static struct hone_event *snapshot_event(struct task_struct *t, u32 event,
 	ev->proc.path = tail;
 	ev->proc.argv = tail + s->path_len;
 	ev->ts = t->start_time;
+	ev->proc.flags = HONE_PROC_SNAPSHOT;
 	INIT_LIST_HEAD(&ev->snap);
 	return ev;
 }

@@ -431,7 +431,8 @@ static struct hone_reader *reader_new(unsigned int minor)
 	r->next_snaplen = r->snaplen;
 	set_caplen(r);
 	r->open_ns = ktime_get_ns();
-	r->boot_ns = ktime_get_real_ns() - r->open_ns;
+	/* The wall clock of monotonic zero, in one read (no race between two). */
+	r->boot_ns = ktime_to_ns(ktime_mono_to_real(0));
 	r->state = HONE_RS_HEAD;
 	return r;
 }

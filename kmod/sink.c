@@ -143,6 +143,7 @@ void hone_counters_read(struct hone_counters *c)
 	c->proc_dropped = atomic64_read(&stats.lost[1]);
 	c->sock_received = atomic64_read(&stats.received[2]);
 	c->sock_dropped = atomic64_read(&stats.lost[2]);
+	c->missed = hone_socket_probes_missed();
 	c->start_ns = stats.start_ns;
 }
 EXPORT_SYMBOL_GPL(hone_counters_read);

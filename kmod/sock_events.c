@@ -60,25 +60,56 @@ static void sock_fill(struct hone_event *ev, struct sock *sk, u64 id,
 		fill_task(se, t);
 }
 
+/*
+ * The close of a socket whose free was missed, found when another socket
+ * took its address: late, by the kernel, flagged as such.
+ */
+static void stale_closed(struct hone_sock_rec *rec)
+{
+	struct hone_event ev;
+
+	hone_rawping_untrack(rec);
+	if (hone_have_sinks()) {
+		memset(&ev, 0, sizeof(ev));
+		ev.type = HONE_EV_SOCK;
+		ev.sock.id = rec->id;
+		ev.sock.ino = rec->ino;
+		ev.sock.family = rec->family;
+		ev.sock.type = rec->type;
+		ev.sock.protocol = rec->protocol;
+		ev.sock.netns = rec->netns;
+		ev.sock.flags = HONE_SOCK_LATE;
+		hone_publish(&ev);
+	}
+	hone_rec_free_rcu(rec);
+}
+
 /* A record with @t as its first holder. */
 static struct hone_sock_rec *rec_new(struct sock *sk, struct socket *sock,
 				     struct task_struct *t)
 {
-	struct hone_sock_rec *rec = hone_rec_alloc();
+	struct hone_sock_rec *rec = hone_rec_alloc(), *stale;
 
 	if (unlikely(!rec))
 		return NULL;
 	rec->sk = sk;
 	rec->id = hone_sock_id(sk);
 	rec->ino = SOCK_INODE(sock)->i_ino;
+	rec->family = sk->sk_family;
+	rec->type = sk->sk_type;
+	rec->protocol = sk->sk_protocol;
+	rec->netns = sock_net(sk)->ns.inum;
 	raw_spin_lock_init(&rec->lock);
 	rec->holders[0] = t->tgid;
 	rec->nholders = 1;
-	if (hone_socktable_insert(rec)) {
+	if (hone_socktable_insert(rec, &stale)) {
 		hone_rec_free(rec);
-		return NULL;
+		rec = NULL;
+	} else {
+		hone_rawping_track(rec, sk);
 	}
-	hone_rawping_track(rec, sk);
+	if (stale)
+		stale_closed(stale);
 	return rec;
 }
 

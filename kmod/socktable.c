@@ -8,6 +8,7 @@
  */
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
+#include <net/sock.h>
 
 #include "socktable.h"
 #include "mem.h"
@@ -37,16 +38,46 @@ void hone_socktable_uninit(void)
 	rhashtable_free_and_destroy(&table, free_rec, NULL);
 }
 
-/* Caller holds rcu_read_lock(). */
+/*
+ * Caller holds rcu_read_lock(). A record whose socket's free was missed
+ * (probes can be skipped) must not speak for the next socket allocated at
+ * the same address: the record's id is its socket's cookie, which a new
+ * socket does not have.
+ */
 struct hone_sock_rec *hone_socktable_lookup(const struct sock *sk)
 {
-	return rhashtable_lookup(&table, &sk, params);
+	struct hone_sock_rec *rec = rhashtable_lookup(&table, &sk, params);
+
+	if (rec && unlikely(rec->id != (u64)atomic64_read(&sk->sk_cookie)))
+		return NULL;
+	return rec;
 }
 
-/* -EEXIST if the socket already has a record. */
-int hone_socktable_insert(struct hone_sock_rec *rec)
+/*
+ * -EEXIST if the socket already has a record. A record of an earlier
+ * socket at the same address (its free was missed) is taken out and
+ * returned in @stale, for the caller to close and free.
+ */
+int hone_socktable_insert(struct hone_sock_rec *rec,
+			  struct hone_sock_rec **stale)
 {
-	return rhashtable_lookup_insert_fast(&table, &rec->node, params);
+	struct hone_sock_rec *old;
+	int err;
+
+	*stale = NULL;
+	rcu_read_lock();
+	err = rhashtable_lookup_insert_fast(&table, &rec->node, params);
+	if (err == -EEXIST) {
+		old = rhashtable_lookup(&table, &rec->sk, params);
+		if (old && old->id != rec->id &&
+		    !rhashtable_remove_fast(&table, &old->node, params)) {
+			*stale = old;
+			err = rhashtable_lookup_insert_fast(&table, &rec->node,
+							    params);
+		}
+	}
+	rcu_read_unlock();
+	return err;
 }
 
 /* The caller frees the returned record with hone_rec_free_rcu(). */
@@ -55,7 +86,7 @@ struct hone_sock_rec *hone_socktable_remove(const struct sock *sk)
 	struct hone_sock_rec *rec;
 
 	rcu_read_lock();
-	rec = rhashtable_lookup(&table, &sk, params);
+	rec = hone_socktable_lookup(sk);
 	if (rec && rhashtable_remove_fast(&table, &rec->node, params))
 		rec = NULL;
 	rcu_read_unlock();

@@ -40,6 +40,8 @@ struct hone_sock_rec {
 	const struct sock *sk;
 	u64 id;				/* socket cookie */
 	u64 ino;			/* inode of its struct socket */
+	u16 family, type, protocol;	/* for a close written after its free */
+	u32 netns;
 	struct hlist_node rawping;	/* raw and ping sockets: see rawping.c */
 	bool rawping_linked;
 	struct rcu_head rcu;
@@ -59,7 +61,8 @@ struct hone_sock_rec {
 int hone_socktable_init(void);
 void hone_socktable_uninit(void);
 struct hone_sock_rec *hone_socktable_lookup(const struct sock *sk);
-int hone_socktable_insert(struct hone_sock_rec *rec);
+int hone_socktable_insert(struct hone_sock_rec *rec,
+			  struct hone_sock_rec **stale);
 struct hone_sock_rec *hone_socktable_remove(const struct sock *sk);
 
 #endif /* _HONE_SOCKTABLE_H */

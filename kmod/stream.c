@@ -60,6 +60,7 @@ void hone_reader_stats(struct hone_reader *r, struct hone_stats *st)
 	st->socket_dropped = t.dropped[HONE_CLASS_SOCKET];
 	st->socket_ring_dropped = t.ring_dropped[HONE_CLASS_SOCKET];
 	st->socket_delivered = t.delivered[HONE_CLASS_SOCKET];
+	st->probes_missed = t.missed;
 }
 
 void hone_reader_totals(struct hone_reader *r, struct hone_totals *t)
@@ -76,6 +77,7 @@ void hone_reader_totals(struct hone_reader *r, struct hone_totals *t)
 	t->received[2] = c.sock_received;
 	t->dropped[2] = c.sock_dropped;
 	t->start_ns = c.start_ns;
+	t->missed = c.missed;
 	for_each_possible_cpu(cpu) {
 		const struct hone_ring_meta *m = r->rings[cpu]->meta;
 

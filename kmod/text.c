@@ -95,12 +95,12 @@ int hone_text_tail(struct hone_reader *r, struct hone_buf *b,
 		return err;
 	b->len = 0;
 	add_ts(b, r->open_ns);
-	add(b, " TAIL packets=%llu packets_dropped=%llu process=%llu process_dropped=%llu socket=%llu socket_dropped=%llu filtered=%llu\n",
+	add(b, " TAIL packets=%llu packets_dropped=%llu process=%llu process_dropped=%llu socket=%llu socket_dropped=%llu filtered=%llu missed=%llu\n",
 	    t->delivered[HONE_CLASS_PACKET], t->ring_dropped[HONE_CLASS_PACKET],
 	    t->delivered[HONE_CLASS_PROCESS],
 	    t->ring_dropped[HONE_CLASS_PROCESS],
 	    t->delivered[HONE_CLASS_SOCKET], t->ring_dropped[HONE_CLASS_SOCKET],
-	    t->filtered);
+	    t->filtered, t->missed);
 	return 0;
 }
 
@@ -152,6 +152,8 @@ static void text_proc(struct hone_buf *b, const void *blk, u64 ts)
 	    opt_u32(blk, 257), opt_u64(blk, 259), opt_u32(blk, 260));
 	if (has_opt(blk, 258))
 		add(b, " status=%u", opt_u32(blk, 258));
+	if (opt_u32(blk, 262) & HONE_PROC_SNAPSHOT)
+		add(b, " snapshot=1");
 	if (path) {
 		add(b, " \"");
 		add_clean(b, path, path_len, '?', true);
@@ -172,13 +174,14 @@ static void text_sock(struct hone_buf *b, const void *blk, u64 ts)
 	u32 flags = opt_u32(blk, 262);
 
 	add_ts(b, ts);
-	add(b, " SOCK %c %d %d %u %u %016llx tid=%d ino=%llu fam=%u type=%u proto=%u netns=%u%s%s\n",
+	add(b, " SOCK %c %d %d %u %u %016llx tid=%d ino=%llu fam=%u type=%u proto=%u netns=%u%s%s%s\n",
 	    has_opt(blk, 2) ? 'C' : 'O', at32(blk, 12), opt_u32(blk, 263),
 	    opt_u32(blk, 264), opt_u32(blk, 265), opt_u64(blk, 257),
 	    opt_u32(blk, 258), opt_u64(blk, 260), kind ? kind[0] : 0,
 	    kind ? kind[1] : 0, kind ? kind[2] : 0, opt_u32(blk, 261),
 	    flags & HONE_SOCK_SNAPSHOT ? " snapshot" : "",
-	    flags & HONE_SOCK_ACCEPTED ? " accept" : "");
+	    flags & HONE_SOCK_ACCEPTED ? " accept" : "",
+	    flags & HONE_SOCK_LATE ? " late" : "");
 }
 
 static bool has_ports(int proto)

@@ -133,8 +133,16 @@ function ratios(x: Record<Mode, number[]>): Record<Exclude<Mode, 'none'>, Summar
   return out as Record<Exclude<Mode, 'none'>, Summary>;
 }
 
+/*
+ * rmmod refuses (EAGAIN) while a module is in use: a reader that has not
+ * finished closing. Retried for a few seconds; a module still in use then
+ * fails the bench with its reference counts.
+ */
 async function unloadHone(guest: Guest): Promise<void> {
-  await guest.check(`for m in ${honeModules.join(' ')}; do rmmod $m; done`);
+  await guest.check(
+    `for m in ${honeModules.join(' ')}; do for i in $(seq 50); do rmmod $m 2>/dev/null && break; sleep 0.1; done; ` +
+      `test -d /sys/module/$m && { grep . /sys/module/*/refcnt | grep -i hone; rmmod $m; exit 1; }; done; exit 0`,
+  );
 }
 
 async function loadHone(guest: Guest): Promise<void> {

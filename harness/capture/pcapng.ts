@@ -143,7 +143,12 @@ function parseBlock(r: Reader, type: number, off: number, length: number, sectio
       need(12, 'Interface Statistics Block');
       const options = parseOptions(r, off + 20, end, off);
       const counters: Record<number, bigint> = {};
-      for (const o of options) if (o.value.length === 8 && o.code !== 1) counters[o.code] = u64(o.value, r.order);
+      // 8-byte counters, and the 4-byte ones of a drop record (265 kind, 269 ring)
+      for (const o of options) {
+        if (o.code === 1) continue;
+        if (o.value.length === 8) counters[o.code] = u64(o.value, r.order);
+        else if (o.value.length === 4) counters[o.code] = BigInt(r.order === 'le' ? o.value.readUInt32LE(0) : o.value.readUInt32BE(0));
+      }
       const b: InterfaceStatistics = {
         kind: 'stats', offset: off, section, interfaceId: r.u32(off + 8), timestampUs: ts(r, off + 12), counters, options,
       };

@@ -69,6 +69,10 @@ export interface ProcessSpec {
   exitStatus?: number;
   /** Option 259: process start time, ns since boot. */
   startNs?: bigint;
+  /** Option 260: its pid in its own pid namespace. */
+  nspid?: number;
+  /** Option 261: inode of its pid namespace. */
+  pidns?: number;
   exe?: string;
   argv?: string[];
   extraOptions?: RawOption[];
@@ -173,6 +177,8 @@ export class PcapngWriter {
     opts.push({ code: PROCESS_OPT.TID, value: this.u32(p.tid ?? p.pid) });
     if (p.exitStatus !== undefined) opts.push({ code: PROCESS_OPT.EXIT_STATUS, value: this.u32(p.exitStatus) });
     if (p.startNs !== undefined) opts.push({ code: PROCESS_OPT.START_NS, value: this.u64(p.startNs) });
+    if (p.nspid !== undefined) opts.push({ code: PROCESS_OPT.NSPID, value: this.u32(p.nspid) });
+    if (p.pidns !== undefined) opts.push({ code: PROCESS_OPT.PIDNS, value: this.u32(p.pidns) });
     if (p.exe !== undefined) opts.push({ code: PROCESS_OPT.EXE, value: Buffer.from(p.exe) });
     if (p.argv !== undefined) opts.push({ code: PROCESS_OPT.ARGV, value: Buffer.from(p.argv.map((a) => a + '\0').join('')) });
     opts.push(...(p.extraOptions ?? []));

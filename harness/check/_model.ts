@@ -1,14 +1,32 @@
-// What the truth says should be in the capture: the scenario's processes,
-// sockets (with the step at which the last reference went away, and every
-// process that ever held them), events to find (process, socket, read, gain,
-// lose, expected RST) and tagged sends/receives to judge.
+// The expectations the checker judges a capture by, and reading them: the
+// scenario's processes and sockets, who held each socket when (and when
+// that changed), the events to find (process, socket, read, gain, lose),
+// every tagged payload's two appearances, and the packets the kernel must
+// send for the scenario's TCP connections (handshake, FIN, RST). They are
+// built from truth.json alone (_expect.ts); nothing from the capture.
 import { AF } from '../capture/constants.ts';
-import type { Truth, TruthSocket, TruthStep } from './types.ts';
+import { stepWindow, type Clock, type Window } from './_time.ts';
+import type { Truth, TruthStep, TruthStepOf } from './types.ts';
 
 export interface ProcInfo {
   pid: number;
   actor: string;
   parent: number;
+  /** The fork step that made it. */
+  forkStep: TruthStepOf<'fork'>;
+  /** Its own pid inside a pid namespace (the runner's nspid). */
+  nspid?: number;
+  /** Inode of its pid namespace, when the runner recorded it. */
+  pidns?: number;
+  /** Exec'ed before the capture started (the snapshot describes it as EXEC). */
+  execedBeforeCapture: boolean;
+}
+
+export interface HolderChange {
+  pid: number;
+  gained: boolean;
+  step: TruthStep;
+  window: Window;
 }
 
 export interface SockInfo {
@@ -21,272 +39,129 @@ export interface SockInfo {
   creatorPid: number;
   creatorTid: number;
   accepted: boolean;
-  openStep: number;
-  /** Step at which the last descriptor went away (close, or exit of the last holder). */
-  releaseStep?: number;
-  /** Addresses seen over its life. */
+  openStep: TruthStep;
+  /** The listener an accepted socket came from. */
+  listener?: string;
+  /** Step at which the last reference went away (close, exec, or exit of the last holder). */
+  releaseStep?: TruthStep;
+  /** The process that let go last. */
+  releaser?: number;
+  /** Addresses seen over its life ("a.b.c.d:port", "[v6]:port"). */
   local?: string;
   remote?: string;
   listening: boolean;
-  /** Processes holding it when the capture started (sockets opened before the reader). */
+  reuseport: boolean;
+  /** The connected peer (TCP), by addresses. */
+  peer?: string;
+  /** Processes holding it when the capture started. */
   holdersAtCapture: number[];
-  /** Every process that held it at some time (creator, acceptor, fork children, SCM_RIGHTS receivers). */
+  /** Every process that held it at some time. */
   everHeld: Set<number>;
+  /** Who held it when, in truth order (the creator's hold starts at its open step). */
+  changes: HolderChange[];
 }
 
 export type ExpectedEvent =
-  | { kind: 'fork'; step: number; pid: number; ppid: number }
-  | { kind: 'exec'; step: number; pid: number; exe: string; argv: string[] }
-  | { kind: 'exit'; step: number; pid: number; code: number }
-  | { kind: 'open'; step: number; sock: SockInfo; snapshot: boolean }
-  | { kind: 'close'; step: number; sock: SockInfo }
-  /** A recv/recvfrom that got data: some read block of this process and thread on the socket. */
-  | { kind: 'read'; step: number; pid: number; tid: number; sock: SockInfo; bytes: number }
-  /** The process now holds the socket (fork: tid is the child; recv: the receiving thread). */
-  | { kind: 'gain'; step: number; pid: number; tid: number; via: 'fork' | 'recv'; sock: SockInfo }
-  /** The process no longer holds it (its last descriptor closed, or it exited holding it). */
-  | { kind: 'lose'; step: number; pid: number; tid: number; via: 'close' | 'exit'; sock: SockInfo }
-  /** A TCP socket closed with data the peer sent and nobody read: the kernel resets the connection. */
-  | { kind: 'rst'; step: number; sock: SockInfo; unread: number };
+  | { kind: 'fork'; step: TruthStepOf<'fork'>; pid: number; ppid: number }
+  | { kind: 'exec'; step: TruthStepOf<'exec'>; pid: number; exe: string; argv: string[] }
+  | { kind: 'exit'; step: TruthStepOf<'exit'>; pid: number; code: number }
+  /** A process alive when the capture started: its snapshot process block. */
+  | { kind: 'snapshot-process'; step: TruthStep; pid: number; ppid: number; execed: boolean }
+  | { kind: 'open'; step: TruthStep; sock: SockInfo }
+  /** A socket held when the capture started: one snapshot open block per holder. */
+  | { kind: 'snapshot-open'; step: TruthStep; sock: SockInfo; pid: number }
+  /**
+   * The last reference went away at `step`; `releasers`: every process whose letting go may have been
+   * the last in time (the truth's last, and any exit still under way when that step began).
+   */
+  | { kind: 'close'; step: TruthStep; sock: SockInfo; releasers: number[] }
+  /**
+   * A read call that got data: one read block. `calls` known: one expectation per call, `bytes` that
+   * call's; otherwise (older runners) one for the whole step, whose blocks must add up to `bytes`.
+   * `offset`: stream sockets, bytes read from the socket before this call.
+   */
+  | { kind: 'read'; step: TruthStepOf<'recv' | 'recvfrom'>; pid: number; tid: number; sock: SockInfo; bytes: number; whole: boolean; offset?: number }
+  | { kind: 'gain'; step: TruthStep; pid: number; tid: number; via: 'fork' | 'recv'; sock: SockInfo }
+  | { kind: 'lose'; step: TruthStep; pid: number; tid: number; via: 'close' | 'exit'; sock: SockInfo };
 
 export interface SendInfo {
   tag: string;
+  step: TruthStepOf<'send' | 'sendto'>;
+  sock: SockInfo;
+  /** Stream sockets: bytes sent on the socket before this send. */
+  offset?: number;
+}
+
+export interface RecvInfo {
+  tag: string;
+  step: TruthStepOf<'recv' | 'recvfrom'>;
+  sock: SockInfo;
+}
+
+/** Where a tagged send's bytes arrive, and who read them there. */
+export interface Delivery {
+  tag: string;
+  send: SendInfo;
+  /** The sockets the incoming copy may be reported on (one, or for raw sockets each one that gets a copy). */
+  dest: string[];
+  /** The receive steps that read it (empty: nobody did). */
+  readers: RecvInfo[];
+}
+
+export type ControlWhat = 'SYN' | 'SYN-ACK' | 'ACK' | 'FIN' | 'RST';
+
+/** A packet the kernel must send (out) or receive (in) for a scenario TCP connection. */
+export interface ControlExpect {
+  what: ControlWhat;
+  direction: 'out' | 'in';
+  /** Source and destination endpoints on the wire. */
+  src: string;
+  dst: string;
+  /** The sockets it may be reported on. */
+  sockets: string[];
   step: TruthStep;
-  sock: TruthSocket;
+  /** No earlier than lo, and (handshake packets the connect waited for) no later than hi. */
+  window: Window;
+  why: string;
 }
 
 export interface Model {
   truth: Truth;
+  clock: Clock;
+  /** -1: the capture started before step 0. */
   captureStart: number;
   procs: Map<number, ProcInfo>;
   /** tid -> actor name (threads and processes). */
   tids: Map<number, string>;
-  /** pid -> its thread ids (the pid itself and the threads it started). */
+  /** pid -> its thread ids. */
   threads: Map<number, Set<number>>;
   sockets: Map<string, SockInfo>;
-  /** Cookies of sockets the runner made for itself (netns helper) and unix sockets: never judged. */
+  /** Cookies of sockets the runner made for itself (netns, veth) and unix sockets: never judged. */
   ignoredCookies: Set<string>;
   events: ExpectedEvent[];
-  /** cookie -> its open, close, read, gain, lose and rst events. */
-  eventsOf: Map<string, ExpectedEvent[]>;
   sends: Map<string, SendInfo>;
-  /** tag -> the receive steps that read it. */
-  receives: Map<string, SendInfo[]>;
+  deliveries: Map<string, Delivery>;
+  control: ControlExpect[];
+  /** Problems of the truth itself (the runner's /proc view disagreeing with its records). */
+  truthProblems: string[];
 }
 
-export function buildModel(truth: Truth): Model {
-  const captureStart = truth.captureStartStep < 0 ? -1 : truth.captureStartStep;
-  const live = (step: number) => step > captureStart;
-  const m: Model = {
-    truth, captureStart, procs: new Map(), tids: new Map(), threads: new Map(), sockets: new Map(), ignoredCookies: new Set(),
-    events: [], eventsOf: new Map(), sends: new Map(), receives: new Map(),
-  };
-  /** pid -> handle name -> cookie */
-  const refs = new Map<number, Map<string, string>>();
-  const inflight = new Map<string, number>();
-  /** pid -> its handles with FD_CLOEXEC (an exec closes them; a dup or received copy is not close-on-exec) */
-  const cloexec = new Map<number, Set<string>>();
-  const markCloexec = (pid: number, handle: string, so: TruthSocket | undefined) => {
-    const set = cloexec.get(pid) ?? cloexec.set(pid, new Set()).get(pid)!;
-    if (so?.cloexec) set.add(handle);
-    else set.delete(handle);
-  };
-  const held = (pid: number) => refs.get(pid) ?? refs.set(pid, new Map()).get(pid)!;
-  const holds = (pid: number, cookie: string) => [...(refs.get(pid)?.values() ?? [])].includes(cookie);
-  const inet = (cookie: string) => {
-    const s = m.sockets.get(cookie);
-    return s && isInet(s) ? s : undefined;
-  };
-  /** bytes each socket sent and read, with the step, for the expected RST */
-  const sent = new Map<string, Array<{ step: number; bytes: number }>>();
-  const read = new Map<string, Array<{ step: number; bytes: number }>>();
-  const tally = (map: typeof sent, cookie: string, step: number, bytes: number) => map.set(cookie, [...(map.get(cookie) ?? []), { step, bytes }]);
-  const release = (cookie: string, step: number) => {
-    if ((inflight.get(cookie) ?? 0) > 0) return;
-    for (const h of refs.values()) for (const c of h.values()) if (c === cookie) return;
-    const s = m.sockets.get(cookie);
-    if (s && s.releaseStep === undefined) {
-      s.releaseStep = step;
-      if (live(step) && isInet(s)) m.events.push({ kind: 'close', step, sock: s });
-    }
-  };
-  const remember = (st: TruthStep, so: TruthSocket | undefined) => {
-    if (!so) return;
-    const s = m.sockets.get(so.cookie);
-    if (!s) return;
-    if (so.local && !/:0$/.test(so.local)) s.local = so.local;
-    if (so.remote) s.remote = so.remote;
-    void st;
-  };
-  const newSocket = (st: TruthStep, so: TruthSocket, accepted: boolean) => {
-    const s: SockInfo = {
-      cookie: so.cookie, family: so.family, type: so.type, proto: so.proto, ino: so.ino, netns: st.netns,
-      creatorPid: st.pid, creatorTid: st.tid, accepted, openStep: st.step, listening: false, holdersAtCapture: [],
-      everHeld: new Set([st.pid]),
-    };
-    m.sockets.set(so.cookie, s);
-    remember(st, so);
-    if (!isInet(s)) m.ignoredCookies.add(s.cookie);
-    else if (live(st.step)) m.events.push({ kind: 'open', step: st.step, sock: s, snapshot: false });
-    return s;
-  };
-  m.tids.set(truth.runnerPid, 'runner');
-
-  for (const st of truth.steps) {
-    if (st.step === captureStart) snapshotHolders(m, refs, st.step);
-    m.tids.set(st.tid, st.actor);
-    thread(m, st.pid, st.pid);
-    switch (st.kind) {
-      case 'fork':
-        if (st.childPid !== undefined && st.child) {
-          m.procs.set(st.childPid, { pid: st.childPid, actor: st.child, parent: st.pid });
-          m.tids.set(st.childPid, st.child);
-          thread(m, st.childPid, st.childPid);
-          refs.set(st.childPid, new Map(refs.get(st.pid) ?? []));
-          cloexec.set(st.childPid, new Set(cloexec.get(st.pid) ?? []));
-          if (live(st.step)) m.events.push({ kind: 'fork', step: st.step, pid: st.childPid, ppid: st.pid });
-          for (const c of new Set(refs.get(st.childPid)!.values())) {
-            const s = inet(c);
-            if (!s) continue;
-            s.everHeld.add(st.childPid);
-            if (live(st.step)) m.events.push({ kind: 'gain', step: st.step, pid: st.childPid, tid: st.childPid, via: 'fork', sock: s });
-          }
-        }
-        break;
-      case 'thread':
-        if (st.threadTid !== undefined && st.thread) {
-          m.tids.set(st.threadTid, st.thread);
-          thread(m, st.pid, st.threadTid);
-        }
-        break;
-      case 'exec': {
-        // close-on-exec: the exec closes the process's FD_CLOEXEC descriptors (a lose via close when
-        // that was its last descriptor of the socket; the socket's close when it was the last anywhere)
-        const gone = [...(cloexec.get(st.pid) ?? [])];
-        cloexec.delete(st.pid);
-        for (const h of gone) {
-          const c = refs.get(st.pid)?.get(h);
-          refs.get(st.pid)?.delete(h);
-          const s = c !== undefined ? inet(c) : undefined;
-          if (s && !holds(st.pid, s.cookie) && live(st.step)) m.events.push({ kind: 'lose', step: st.step, pid: st.pid, tid: st.tid, via: 'close', sock: s });
-          if (c) release(c, st.step);
-        }
-        if (live(st.step)) m.events.push({ kind: 'exec', step: st.step, pid: st.pid, exe: st.exe ?? '', argv: st.argv ?? [] });
-        break;
-      }
-      case 'exit': {
-        if (live(st.step)) m.events.push({ kind: 'exit', step: st.step, pid: st.pid, code: st.code ?? 0 });
-        const mine = new Set(refs.get(st.pid)?.values() ?? []);
-        refs.delete(st.pid);
-        cloexec.delete(st.pid);
-        for (const c of mine) {
-          const s = inet(c);
-          if (s && live(st.step)) m.events.push({ kind: 'lose', step: st.step, pid: st.pid, tid: st.tid, via: 'exit', sock: s });
-        }
-        for (const c of mine) release(c, st.step);
-        break;
-      }
-      case 'socket':
-        if (st.socket && st.sock) {
-          newSocket(st, st.socket, false);
-          held(st.pid).set(st.sock, st.socket.cookie);
-          markCloexec(st.pid, st.sock, st.socket);
-        }
-        break;
-      case 'socketpair':
-        if (st.socket && st.peerSocket && st.sock && st.peer) {
-          newSocket(st, st.socket, false);
-          newSocket(st, st.peerSocket, false);
-          held(st.pid).set(st.sock, st.socket.cookie);
-          held(st.pid).set(st.peer, st.peerSocket.cookie);
-        }
-        break;
-      case 'accept':
-        remember(st, st.listener);
-        if (st.listener) {
-          const l = m.sockets.get(st.listener.cookie);
-          if (l) l.listening = true;
-        }
-        if (st.socket && st.as) {
-          newSocket(st, st.socket, true);
-          held(st.pid).set(st.as, st.socket.cookie);
-          markCloexec(st.pid, st.as, st.socket);
-        }
-        break;
-      case 'listen':
-        remember(st, st.socket);
-        if (st.socket) {
-          const l = m.sockets.get(st.socket.cookie);
-          if (l) l.listening = true;
-        }
-        break;
-      case 'dup':
-      case 'recvfd':
-        if (st.socket && st.as) {
-          const s = inet(st.socket.cookie);
-          if (st.kind === 'recvfd' && s && !holds(st.pid, s.cookie)) {
-            s.everHeld.add(st.pid);
-            if (live(st.step)) m.events.push({ kind: 'gain', step: st.step, pid: st.pid, tid: st.tid, via: 'recv', sock: s });
-          }
-          held(st.pid).set(st.as, st.socket.cookie);
-          markCloexec(st.pid, st.as, st.socket);
-          if (st.kind === 'recvfd') inflight.set(st.socket.cookie, (inflight.get(st.socket.cookie) ?? 1) - 1);
-        }
-        break;
-      case 'sendfd':
-        if (st.socket) inflight.set(st.socket.cookie, (inflight.get(st.socket.cookie) ?? 0) + 1);
-        break;
-      case 'close':
-        if (st.sock) {
-          const c = refs.get(st.pid)?.get(st.sock);
-          refs.get(st.pid)?.delete(st.sock);
-          cloexec.get(st.pid)?.delete(st.sock);
-          const s = c !== undefined ? inet(c) : undefined;
-          if (s && !holds(st.pid, s.cookie) && live(st.step)) m.events.push({ kind: 'lose', step: st.step, pid: st.pid, tid: st.tid, via: 'close', sock: s });
-          if (c) release(c, st.step);
-        }
-        break;
-      case 'netns':
-        if (st.helper) m.ignoredCookies.add(st.helper.cookie);
-        break;
-      case 'send':
-      case 'sendto':
-        remember(st, st.socket);
-        if (st.tag && st.socket && live(st.step)) m.sends.set(st.tag, { tag: st.tag, step: st, sock: st.socket });
-        if (st.socket) tally(sent, st.socket.cookie, st.step, st.bytes ?? 0);
-        break;
-      case 'recv':
-      case 'recvfrom':
-        remember(st, st.socket);
-        if (st.socket) tally(read, st.socket.cookie, st.step, st.bytes ?? 0);
-        if (st.socket && live(st.step) && (st.bytes ?? 0) > 0) {
-          const s = inet(st.socket.cookie);
-          if (s) m.events.push({ kind: 'read', step: st.step, pid: st.pid, tid: st.tid, sock: s, bytes: st.bytes ?? 0 });
-        }
-        if (st.socket && live(st.step)) {
-          for (const tag of st.tags ?? []) {
-            const list = m.receives.get(tag) ?? [];
-            list.push({ tag, step: st, sock: st.socket });
-            m.receives.set(tag, list);
-          }
-        }
-        break;
-      default:
-        remember(st, st.socket);
-    }
-  }
-  expectResets(m, sent, read);
-  for (const ev of m.events) {
-    if ('sock' in ev) m.eventsOf.set(ev.sock.cookie, [...(m.eventsOf.get(ev.sock.cookie) ?? []), ev]);
-  }
-  return m;
-}
+export { buildModel } from './_expect.ts';
 
 export function isInet(s: { family: number }): boolean {
   return s.family === AF.INET || s.family === AF.INET6;
 }
 
-/** "actor (pid N)" for messages. */
+/** Whether a step happened after the capture started. */
+export function isLive(m: Model, st: TruthStep): boolean {
+  return st.step > m.captureStart;
+}
+
+export function window(m: Model, st: TruthStep): Window {
+  return stepWindow(m.truth, m.clock, st);
+}
+
+/** "pid N (actor)" for messages, with the thread when it is not the main one. */
 export function who(m: Model, pid: number | undefined, tid?: number): string {
   if (pid === undefined) return 'no process';
   const actor = m.procs.get(pid)?.actor ?? (pid === m.truth.runnerPid ? 'runner' : undefined);
@@ -294,39 +169,46 @@ export function who(m: Model, pid: number | undefined, tid?: number): string {
   return `pid ${pid}${actor ? ` (${actor})` : ''}${t}`;
 }
 
-// --- internal ---
-
-function thread(m: Model, pid: number, tid: number): void {
-  const set = m.threads.get(pid);
-  if (set) set.add(tid);
-  else m.threads.set(pid, new Set([tid]));
+export function sockName(s: SockInfo): string {
+  const fam = s.family === AF.INET6 ? 'inet6' : s.family === AF.INET ? 'inet' : `family ${s.family}`;
+  const type = ({ 1: 'stream', 2: 'dgram', 3: 'raw' } as Record<number, string>)[s.type] ?? `type ${s.type}`;
+  return `${fam} ${type}${s.proto ? ` proto ${s.proto}` : ''}${s.accepted ? ' accepted' : ''}`;
 }
 
 /**
- * A connected TCP socket released (last close, or exit of its last holder)
- * after capture start while its peer had sent it more bytes than it read:
- * the kernel answers with a RST from its address (tcp_close with unread data).
+ * Does the truth say `pid` holds the socket at monotonic time t (µs)? 'either'
+ * while a change of its hold is under way (the time falls in that step's window).
  */
-function expectResets(m: Model, sent: Map<string, Array<{ step: number; bytes: number }>>, read: Map<string, Array<{ step: number; bytes: number }>>): void {
-  const sum = (list: Array<{ step: number; bytes: number }> | undefined, before: number) =>
-    (list ?? []).filter((x) => x.step < before).reduce((a, x) => a + x.bytes, 0);
-  for (const s of m.sockets.values()) {
-    if (!isInet(s) || s.type !== 1 || s.releaseStep === undefined || s.releaseStep <= m.captureStart || !s.local || !s.remote) continue;
-    const peer = [...m.sockets.values()].find((p) => p !== s && p.type === 1 && p.local === s.remote && p.remote === s.local);
-    if (!peer) continue;
-    const unread = sum(sent.get(peer.cookie), s.releaseStep) - sum(read.get(s.cookie), s.releaseStep);
-    if (unread > 0) m.events.push({ kind: 'rst', step: s.releaseStep, sock: s, unread });
+export function holdsAt(so: SockInfo, pid: number, t: number, slack: number): boolean | 'either' {
+  let state = false;
+  for (const c of so.changes) {
+    if (c.pid !== pid) continue;
+    if (c.window.hi + slack < t) state = c.gained;
+    else if (c.window.lo - slack <= t) return state === c.gained ? state : 'either';
+    else break;
   }
+  return state;
 }
 
-/** At the capture-start step: every inet socket then held must show up in the snapshot. */
-function snapshotHolders(m: Model, refs: Map<number, Map<string, string>>, step: number): void {
-  for (const [pid, h] of refs) {
-    for (const cookie of new Set(h.values())) {
-      const s = m.sockets.get(cookie);
-      if (!s || !isInet(s)) continue;
-      if (s.holdersAtCapture.length === 0) m.events.push({ kind: 'open', step, sock: s, snapshot: true });
-      s.holdersAtCapture.push(pid);
-    }
-  }
+/** Every process the truth says held the socket at some point of its life. */
+export function holderPids(so: SockInfo): number[] {
+  return [...new Set(so.changes.map((c) => c.pid))];
 }
+
+/** Is `to` an address the socket bound at `local` receives on (its own address, or any address, same port)? */
+export function endpointMatches(local: string | undefined, to: string): boolean {
+  if (!local) return false;
+  const [la, lp] = splitEndpoint(local);
+  const [ta, tp] = splitEndpoint(to);
+  if (lp !== tp) return false;
+  return la === ta || la === '0.0.0.0' || la === '::';
+}
+
+export function splitEndpoint(e: string): [string, string] {
+  const m6 = /^\[(.*)\]:(\d+)$/.exec(e);
+  if (m6) return [m6[1]!, m6[2]!];
+  const m4 = /^(.*):(\d+)$/.exec(e);
+  if (m4 && !m4[1]!.includes(':')) return [m4[1]!, m4[2]!];
+  return [e, ''];
+}
+

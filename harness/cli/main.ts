@@ -12,6 +12,7 @@ const commands: Record<string, { load: () => Promise<Command>; help: string }> =
   matrix: { load: async () => (await import('./matrix.ts')).matrixCommand, help: 'run every scenario on every kernel and check the captures' },
   repro: { load: async () => (await import('./repro.ts')).reproCommand, help: 'rerun one kernel and scenario locally, then open a shell in the guest' },
   read: { load: async () => (await import('./read.ts')).readCommand, help: 'print a capture (pcapng or honet text) with processes' },
+  check: { load: async () => (await import('./check.ts')).checkCommand, help: 'judge run folders (truth.json, capture.pcapng, honet.txt) made anywhere' },
   ci: { load: async () => (await import('./ci.ts')).ciCommand, help: 'print, write or check the per-kernel CI workflow' },
   'package-test': { load: async () => (await import('./package-test.ts')).packageTestCommand, help: 'install the hone-dkms deb in a debootstrapped Debian guest and load it' },
   bench: { load: async () => (await import('./bench.ts')).benchCommand, help: 'benchmarks: boot overhead, sensor overhead, capacity, matrix time, footprint' },

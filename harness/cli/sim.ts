@@ -10,6 +10,7 @@ import { loadScenario, loadScenarios } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { FAULTS } from '../sim/faults/index.ts';
 import { judge, renderTable, runMutations } from '../sim/mutation.ts';
+import { verdictCounts } from '../check/index.ts';
 import { deriveTruth } from '../sim/runner-model.ts';
 import { DEFAULT_SEED, simulate } from '../sim/simulate.ts';
 import { trimHonet, trimPcapng } from '../sim/trim.ts';
@@ -49,8 +50,9 @@ export async function simCommand(argv: string[]): Promise<number> {
     const truth = parseTruth(truthText, join(flags.trim, 'truth.json'));
     await mkdir(flags.out, { recursive: true });
     await writeFile(join(flags.out, 'truth.json'), truthText);
-    await writeFile(join(flags.out, 'capture.pcapng'), trimPcapng(await readFile(join(flags.trim, 'capture.pcapng')), truth));
-    await writeFile(join(flags.out, 'honet.txt'), trimHonet(await readText(join(flags.trim, 'honet.txt')), truth));
+    const pcapng = await readFile(join(flags.trim, 'capture.pcapng'));
+    await writeFile(join(flags.out, 'capture.pcapng'), trimPcapng(pcapng, truth));
+    await writeFile(join(flags.out, 'honet.txt'), trimHonet(await readText(join(flags.trim, 'honet.txt')), truth, pcapng));
     process.stderr.write(`sim: trimmed ${flags.trim} into ${flags.out}\n`);
     return 0;
   }
@@ -98,9 +100,9 @@ export async function simCommand(argv: string[]): Promise<number> {
     process.stdout.write(r.honet);
   }
   if (flags.check) {
-    const v = judge(scenario, r.truth, r.pcapng);
+    const v = judge(scenario, r.truth, r.pcapng, r.honet);
     const out = flags.out ? process.stdout : process.stderr;
-    out.write(`check: ${v.status} (packets ${v.packets.correct}/${v.packets.total}, events ${v.events.correct}/${v.events.total})\n`);
+    out.write(`check: ${v.status} (${verdictCounts(v)})\n`);
     for (const m of v.mismatches.slice(0, 10)) out.write(`  ${m}\n`);
   }
   return 0;

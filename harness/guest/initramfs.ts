@@ -28,7 +28,8 @@ export interface ImageInputs {
   imageName?: string;
 }
 
-export const netModules = ['virtio_pci', 'virtio_net'];
+// veth: the veth-two-namespaces scenario makes a pair between two network namespaces
+export const netModules = ['virtio_pci', 'virtio_net', 'veth'];
 
 export async function makeInitramfs(inputs: ImageInputs): Promise<string> {
   const { bundle, kernel } = inputs;

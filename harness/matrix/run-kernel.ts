@@ -3,15 +3,14 @@
 // crash fails the scenario that caused it and the guest is booted again for
 // the rest; an infrastructure failure is reported against every scenario it
 // stopped.
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CatalogKernel } from '../catalog/catalog.ts';
 import { loadBundle, fetchKernel } from '../fetch/bundle.ts';
 import { prepareKernel, startGuest, type PreparedKernel } from '../guest/prepare.ts';
 import type { Guest } from '../guest/guest.ts';
 import { compileScenario, type Scenario } from '../scenario/index.ts';
-import { readPcapng, parseHonet } from '../capture/index.ts';
-import { checkScenario, parseTruth } from '../check/index.ts';
+import { judgeRun } from './judge-run.ts';
 import { HoneError } from '../util/errors.ts';
 import type { Logger } from '../util/log.ts';
 import { cachePaths } from '../util/paths.ts';
@@ -25,6 +24,8 @@ export interface KernelRunOptions {
   onResult?: (r: ScenarioResult) => void;
   /** Guest memory (default 512 MiB). */
   memoryMiB?: number;
+  /** Runs per scenario, in a row in the same guest (default 1); run i > 1... keeps its files in <scenario>/run-<i>. */
+  repeat?: number;
 }
 
 export async function runKernel(
@@ -70,8 +71,10 @@ export async function runKernel(
   const results: ScenarioResult[] = [];
   let guest: Guest | undefined;
   let boots = 0;
+  const repeat = opts.repeat ?? 1;
+  const plan = scenarios.flatMap((s) => Array.from({ length: repeat }, (_, i) => ({ s, attempt: i + 1 })));
   try {
-    for (const s of scenarios) {
+    for (const { s, attempt } of plan) {
       if (!guest || s.needsFreshGuest) {
         await guest?.shutdown();
         guest = undefined;
@@ -84,17 +87,18 @@ export async function runKernel(
           kernel.bootRetries += guest.retries;
           logger(`guest ready in ${(guest.readyMs / 1000).toFixed(1)} s (${prepared.accel.accel})`);
         } catch (err) {
-          const r = classify(k.id, s, err, 0);
+          const r = { ...classify(k.id, s, err, 0), ...(repeat > 1 ? { attempt } : {}) };
           results.push(r);
           opts.onResult?.(r);
           continue;
         }
       }
-      opts.onStep?.(s.name);
-      const r = await runScenario(guest, k, s, dir, logger, opts.scenarioTimeoutMs ?? 180000, kernel.phasesMs);
+      opts.onStep?.(repeat > 1 ? `${s.name} ${attempt}/${repeat}` : s.name);
+      const runDir = repeat > 1 ? join(s.name, `run-${attempt}`) : s.name;
+      const r = { ...(await runScenario(guest, k, s, dir, logger, opts.scenarioTimeoutMs ?? 180000, kernel.phasesMs, runDir)), ...(repeat > 1 ? { attempt } : {}) };
       results.push(r);
       opts.onResult?.(r);
-      logger(`${s.name}: ${r.status}${r.status === 'pass' ? '' : ` (${r.reasons[0] ?? ''})`}`);
+      logger(`${s.name}${repeat > 1 ? ` (run ${attempt}/${repeat})` : ''}: ${r.status}${r.status === 'pass' ? '' : ` (${r.reasons[0] ?? ''})`}`);
       if (r.status === 'crash' || r.status === 'infra') {
         await guest.shutdown().catch(() => undefined);
         guest = undefined;
@@ -116,9 +120,10 @@ export async function runScenario(
   logger: Logger,
   timeoutMs: number,
   phases?: KernelRun['phasesMs'],
+  runDir = s.name,
 ): Promise<ScenarioResult> {
   const started = Date.now();
-  const dir = join(kernelDir, s.name);
+  const dir = join(kernelDir, runDir);
   await mkdir(dir, { recursive: true });
   const remote = `/tmp/hone/${s.name}`;
   try {
@@ -137,12 +142,7 @@ export async function runScenario(
     for (const f of ['truth.json', 'capture.pcapng', 'honet.txt']) await guest.copyOut(`${remote}/${f}`, join(dir, f));
     const checkStarted = Date.now();
     if (phases) phases.scenarios += checkStarted - started;
-    const verdict = checkScenario({
-      scenario: s,
-      truth: parseTruth(await readFile(join(dir, 'truth.json'), 'utf8')),
-      capture: readPcapng(await readFile(join(dir, 'capture.pcapng'))),
-      honet: parseHonet(await readFile(join(dir, 'honet.txt'), 'utf8')),
-    });
+    const verdict = await judgeRun(dir, s);
     await writeFile(join(dir, 'verdict.json'), `${JSON.stringify(verdict, null, 2)}\n`);
     if (phases) phases.check += Date.now() - checkStarted;
     return {

@@ -3,6 +3,7 @@
 import { cpus } from 'node:os';
 import type { CatalogKernel } from '../catalog/catalog.ts';
 import type { Scenario } from '../scenario/index.ts';
+import { HoneError } from '../util/errors.ts';
 import { prefixed, type Logger } from '../util/log.ts';
 import { runKernel } from './run-kernel.ts';
 import type { KernelRun, MatrixReport, ScenarioResult } from './types.ts';
@@ -15,9 +16,14 @@ export interface MatrixOptions {
   onStep?: (kernel: string, what: string | undefined) => void;
   onResult?: (r: ScenarioResult) => void;
   memoryMiB?: number;
+  /** Runs per case (default 1): each scenario N times in a row on each kernel, for flake rates. */
+  repeat?: number;
 }
 
 export async function runMatrix(kernels: CatalogKernel[], scenarios: Scenario[], opts: MatrixOptions): Promise<MatrixReport> {
+  // an empty plan would report nothing and look like success
+  if (kernels.length === 0) throw new HoneError('E_USAGE', 'matrix: no kernel to run (the catalog is empty, or --kernel matched none)', { hint: 'see harness/catalog/kernels.json and `npx hone kernels`' });
+  if (scenarios.length === 0) throw new HoneError('E_USAGE', 'matrix: no scenario to run (scenarios/ has none)', { hint: 'see scenarios/README.md' });
   const started = Date.now();
   const runs: { kernel: KernelRun; results: ScenarioResult[] }[] = new Array(kernels.length);
   // Parallel guests share the host's cores: give each one vCPU unless the
@@ -34,6 +40,7 @@ export async function runMatrix(kernels: CatalogKernel[], scenarios: Scenario[],
         onStep: (what) => opts.onStep?.(k.id, what),
         onResult: opts.onResult,
         memoryMiB: opts.memoryMiB,
+        repeat: opts.repeat ?? 1,
       });
       opts.onStep?.(k.id, undefined);
     }
@@ -42,6 +49,7 @@ export async function runMatrix(kernels: CatalogKernel[], scenarios: Scenario[],
   return {
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
+    repeat: opts.repeat ?? 1,
     host: { node: process.version, cores: cpus().length },
     kernels: runs.map((r) => r.kernel),
     results: runs.flatMap((r) => r.results),

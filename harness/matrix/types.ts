@@ -23,6 +23,8 @@ export interface ScenarioResult {
   knownGap?: string;
   /** One command that reruns this case locally. */
   repro?: string;
+  /** With --repeat N: which run of the case this is (1..N). */
+  attempt?: number;
 }
 
 export interface KernelRun {
@@ -44,6 +46,8 @@ export interface KernelRun {
 export interface MatrixReport {
   startedAt: string;
   durationMs: number;
+  /** Runs per case (--repeat; 1 by default). */
+  repeat?: number;
   host: { node: string; cores: number };
   kernels: KernelRun[];
   results: ScenarioResult[];
@@ -52,3 +56,24 @@ export interface MatrixReport {
 export const zeroCounts = (): Counts => ({ total: 0, correct: 0, wrong: 0, missing: 0 });
 
 export const failing = (s: ResultStatus): boolean => s === 'fail' || s === 'crash' || s === 'infra';
+
+/** One kernel and scenario, over its runs. */
+export interface CaseRuns {
+  kernel: string;
+  scenario: string;
+  runs: ScenarioResult[];
+  /** Runs that did not pass (todo counts: a known gap is not a pass). */
+  notPassed: number;
+}
+
+/** The results grouped by case, in report order. */
+export function cases(results: ScenarioResult[]): CaseRuns[] {
+  const byKey = new Map<string, CaseRuns>();
+  for (const r of results) {
+    const k = `${r.kernel}\u0000${r.scenario}`;
+    const c = byKey.get(k) ?? byKey.set(k, { kernel: r.kernel, scenario: r.scenario, runs: [], notPassed: 0 }).get(k)!;
+    c.runs.push(r);
+    if (r.status !== 'pass') c.notPassed++;
+  }
+  return [...byKey.values()];
+}

@@ -1,12 +1,35 @@
 // The matrix as a table: scenarios down, kernels across.
-import type { MatrixReport } from '../matrix/types.ts';
-import { cell } from './cells.ts';
+import { cases, type MatrixReport } from '../matrix/types.ts';
+import { caseCell } from './cells.ts';
 
 export function matrixRows(report: MatrixReport): string[][] {
   const kernels = report.kernels.map((k) => k.id);
   const scenarios = [...new Set(report.results.map((r) => r.scenario))];
-  const find = (k: string, s: string) => report.results.find((r) => r.kernel === k && r.scenario === s);
-  return [['scenario', ...kernels], ...scenarios.map((s) => [s, ...kernels.map((k) => cell(find(k, s)))])];
+  const all = cases(report.results);
+  const find = (k: string, s: string) => all.find((c) => c.kernel === k && c.scenario === s)?.runs ?? [];
+  return [['scenario', ...kernels], ...scenarios.map((s) => [s, ...kernels.map((k) => caseCell(find(k, s)))])];
+}
+
+/**
+ * With --repeat N: every case that did not pass each of its runs, with its
+ * flake rate (runs not passed / runs) and its first reason; and one summary
+ * line over all runs.
+ */
+export function flakeReport(report: MatrixReport): string[] {
+  const all = cases(report.results);
+  const n = report.repeat ?? 1;
+  const runs = report.results.length;
+  const notPassed = report.results.filter((r) => r.status !== 'pass').length;
+  const flaky = all.filter((c) => c.notPassed > 0);
+  const lines = flaky.map((c) => {
+    const first = c.runs.find((r) => r.status !== 'pass')!;
+    const rate = Math.round((100 * c.notPassed) / c.runs.length);
+    return `  ${c.kernel} ${c.scenario}: ${c.notPassed} of ${c.runs.length} runs not passed (${rate}%), first: ${first.status} ${first.reasons[0] ?? ''}`;
+  });
+  return [
+    `repeat: ${all.length} cases x ${n} runs = ${runs} results: ${runs - notPassed} passed, ${notPassed} not passed; ${flaky.length} case${flaky.length === 1 ? '' : 's'} with a non-pass (flake rate over all runs ${runs === 0 ? 0 : ((100 * notPassed) / runs).toFixed(1)}%)`,
+    ...lines,
+  ];
 }
 
 export function textTable(report: MatrixReport): string {

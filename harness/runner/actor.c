@@ -19,9 +19,19 @@
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/filter.h>
+
+#ifndef SO_COOKIE
+#define SO_COOKIE 57
+#endif
+#ifndef SO_ATTACH_REUSEPORT_CBPF
+#define SO_ATTACH_REUSEPORT_CBPF 51
+#endif
 
 #define DEFAULT_SIZE	64
 #define IO_TIMEOUT_S	10
@@ -73,14 +83,20 @@ static int need_fd(const struct step *st, const char *key)
 	return fd;
 }
 
+/* key=true|false; absent is false. */
+static int bool_arg(const struct step *st, const char *key)
+{
+	const char *v = step_arg(st, key);
+
+	if (v && strcmp(v, "true") && strcmp(v, "false"))
+		fail_step(st, "%s=%s: expected true or false", key, v);
+	return v && !strcmp(v, "true");
+}
+
 /* cloexec=true (socket, accept): the descriptor is made with SOCK_CLOEXEC; exec closes it. */
 static int cloexec_arg(const struct step *st)
 {
-	const char *v = step_arg(st, "cloexec");
-
-	if (v && strcmp(v, "true") && strcmp(v, "false"))
-		fail_step(st, "cloexec=%s: expected true or false", v);
-	return v && !strcmp(v, "true");
+	return bool_arg(st, "cloexec");
 }
 
 static const char *need_arg(const struct step *st, const char *key)
@@ -102,25 +118,86 @@ static void set_timeouts(int fd)
 
 /* ---- addresses ---- */
 
-static void bound_set(const char *name, int fd)
+static uint16_t port_of(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_port;
+	if (ss->ss_family == AF_INET6)
+		return ((const struct sockaddr_in6 *)ss)->sin6_port;
+	return 0;
+}
+
+/* Returns the entry (NULL when the table is full or the socket has no address). */
+static struct bound *bound_set(const char *name, int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	int i;
+	uint64_t cookie = 0;
+	socklen_t cl = sizeof(cookie);
+	int i, fresh = 0, v = 0;
+	socklen_t vl = sizeof(v);
+	struct bound *b;
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len))
-		return;
+		return NULL;
 	for (i = 0; i < R.sh->nbound; i++)
 		if (!strcmp(R.sh->bound[i].name, name))
 			break;
 	if (i == R.sh->nbound) {
 		if (i >= MAX_BOUND)
-			return;
+			return NULL;
 		R.sh->nbound++;
+		fresh = 1;
 	}
-	snprintf(R.sh->bound[i].name, MAX_NAME, "%s", name);
-	R.sh->bound[i].ss = ss;
-	R.sh->bound[i].len = len;
+	b = &R.sh->bound[i];
+	getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &cl);
+	if (!fresh && b->cookie != cookie)
+		fresh = 1; /* the name now stands for another socket */
+	snprintf(b->name, MAX_NAME, "%s", name);
+	b->ss = ss;
+	b->len = len;
+	b->cookie = cookie;
+	if (fresh) {
+		b->reuseport = !getsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &v, &vl) && v && port_of(&ss);
+		b->group_index = 0;
+		/* a reuseport group's members are indexed in the order they were bound (reuseport_add_sock) */
+		for (int k = 0; b->reuseport && k < R.sh->nbound; k++) {
+			const struct bound *o = &R.sh->bound[k];
+
+			if (o != b && o->reuseport && o->ss.ss_family == ss.ss_family && port_of(&o->ss) == port_of(&ss))
+				b->group_index++;
+		}
+	}
+	return b;
+}
+
+static const struct bound *bound_find(const char *name)
+{
+	for (int i = 0; i < R.sh->nbound; i++)
+		if (!strcmp(R.sh->bound[i].name, name))
+			return &R.sh->bound[i];
+	return NULL;
+}
+
+/*
+ * A SO_REUSEPORT group picks its receiving socket by hashing the sender's
+ * address, which a scenario cannot know in advance. The runner steers
+ * instead: a datagram sent to a member carries the member's group index as
+ * the ASCII digit at payload offset 20 (the first byte after the tag), and
+ * this classic BPF program, attached to the group, returns it (any other
+ * byte gives an index past the group: the kernel falls back to the hash).
+ */
+static void steer_reuseport(const struct step *st, int fd)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, TAG_LEN),
+		BPF_STMT(BPF_ALU | BPF_SUB | BPF_K, '0'),
+		BPF_STMT(BPF_RET | BPF_A, 0),
+	};
+	struct sock_fprog prog = { sizeof(code) / sizeof(code[0]), code };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)))
+		fail_step(st, "SO_ATTACH_REUSEPORT_CBPF: %m");
 }
 
 /* Destination of connect/sendto: to=HANDLE (any-address -> loopback) or addr= port=. */
@@ -135,17 +212,28 @@ static socklen_t target(const struct step *st, struct sockaddr_storage *ss)
 
 			if (strcmp(b->name, to))
 				continue;
-			*ss = b->ss;
+			/*
+			 * Through memcpy, not casts of one object to another sockaddr
+			 * type: with strict aliasing GCC may read the any-address test
+			 * from the memset above (it did: connects went to 127.0.0.1).
+			 */
+			memcpy(ss, &b->ss, sizeof(*ss));
 			if (ss->ss_family == AF_INET) {
-				struct sockaddr_in *in = (void *)ss;
+				struct sockaddr_in in;
 
-				if (in->sin_addr.s_addr == htonl(INADDR_ANY))
-					in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+				memcpy(&in, ss, sizeof(in));
+				if (in.sin_addr.s_addr == htonl(INADDR_ANY)) {
+					in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+					memcpy(ss, &in, sizeof(in));
+				}
 			} else if (ss->ss_family == AF_INET6) {
-				struct sockaddr_in6 *in6 = (void *)ss;
+				struct sockaddr_in6 in6;
 
-				if (IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))
-					in6->sin6_addr = in6addr_loopback;
+				memcpy(&in6, ss, sizeof(in6));
+				if (IN6_IS_ADDR_UNSPECIFIED(&in6.sin6_addr)) {
+					in6.sin6_addr = in6addr_loopback;
+					memcpy(ss, &in6, sizeof(in6));
+				}
 			}
 			return b->len;
 		}
@@ -246,12 +334,73 @@ static void *thread_main(void *arg)
 	int from = ts->from;
 
 	snprintf(name, sizeof(name), "%s", ts->name);
-	__atomic_store_n(&ts->tid, my_tid(), __ATOMIC_RELEASE);
+	__atomic_store_n(&ts->tid, global_tid(), __ATOMIC_RELEASE);
 	run_actor(name, from);
 	return NULL;
 }
 
 /* ---- steps ---- */
+
+/* A process of the scenario that still runs (not a zombie, not gone). */
+static int running(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+/*
+ * The first process of a pid namespace is about to exit: its exit kills
+ * every process left in the namespace (zap_pid_ns_processes). The
+ * scenario's earlier exit steps of those processes ran (the runner passes
+ * the turn before _exit()), but a process may not have got the CPU to
+ * finish its _exit() yet; SIGKILL would then be its exit status, not the
+ * code the truth records. Wait (up to 5 s) until they are gone.
+ */
+static void wait_namespace_empty(const struct step *st)
+{
+	unsigned long ns = ns_ino("pid");
+	pid_t self = global_pid();
+	long long deadline = mono_ns() + 5LL * 1000000000;
+
+	for (;;) {
+		int busy = 0;
+
+		for (int i = 0; i < R.sh->npids && i < MAX_PIDS; i++) {
+			char path[64];
+			struct stat sb;
+			pid_t p = R.sh->pids[i];
+
+			if (p <= 0 || p == self)
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/ns/pid", p);
+			if (!stat(path, &sb) && sb.st_ino == ns && running(p))
+				busy = 1;
+		}
+		if (!busy)
+			return;
+		if (mono_ns() > deadline)
+			fail_step(st, "processes of its pid namespace still run 5 s after their exit steps");
+		sched_yield();
+		{
+			struct timespec ts = { 0, 1000000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+}
 
 static void do_exec(const struct step *st, const char *me)
 {
@@ -259,7 +408,14 @@ static void do_exec(const struct step *st, const char *me)
 	size_t off = 0;
 	char *argv[] = { R.self_exe, "resume", R.script.path, R.outdir, (char *)me, idx, NULL };
 
+	char t0[64];
+	/* monotonic first, then real, as every record (two arguments would be read in either order) */
+	long long mono = mono_ns(), real = real_us();
+
 	snprintf(idx, sizeof(idx), "%d", st->index);
+	/* the step begins now, before execve(): the new image records this time */
+	snprintf(t0, sizeof(t0), "HONE_RUNNER_EXEC_T0=%lld,%lld", mono, real);
+	putenv(strdup(t0));
 	off += snprintf(env, sizeof(env), "HONE_RUNNER_HANDLES=");
 	for (int i = 0, n = 0; i < R.nhandles && off < sizeof(env) - 64; i++) {
 		int fl = fcntl(R.handles[i].fd, F_GETFD);
@@ -370,11 +526,11 @@ static void send_file(const struct step *st, int fd, int type, const char *data,
 	close(ffd);
 }
 
-/* recv via=splice: splice() from the socket into a pipe, read() the pipe; until `size` bytes. */
-static void recv_splice(const struct step *st, int fd, char *buf, size_t size)
+/* recv via=splice: splice() from the socket into a pipe, read() the pipe; until `size` bytes. Returns the splice() calls. */
+static int recv_splice(const struct step *st, int fd, char *buf, size_t size, long long *reads)
 {
 	size_t got = 0;
-	int p[2];
+	int p[2], nreads = 0;
 
 	if (pipe2(p, O_CLOEXEC))
 		fail_step(st, "pipe: %m");
@@ -392,10 +548,14 @@ static void recv_splice(const struct step *st, int fd, char *buf, size_t size)
 				fail_step(st, "read from the splice pipe after %zu of %zu bytes: %m", got + r, size);
 			r += m;
 		}
+		if (nreads < MAX_READS)
+			reads[nreads] = n;
+		nreads++;
 		got += n;
 	}
 	close(p[0]);
 	close(p[1]);
+	return nreads;
 }
 
 static void do_send(const struct step *st, struct jbuf *j, int fd, int with_target)
@@ -419,8 +579,19 @@ static void do_send(const struct step *st, struct jbuf *j, int fd, int with_targ
 		fail_step(st, "via=%s: a send is plain or via=sendfile", via);
 	if (via && (flags & MSG_MORE))
 		fail_step(st, "more=true cannot be combined with via=sendfile");
-	if (with_target)
+	if (with_target) {
+		const struct bound *b = step_arg(st, "to") ? bound_find(step_arg(st, "to")) : NULL;
+
 		sl = target(st, &ss);
+		if (b && b->cookie) {
+			char c[24];
+
+			snprintf(c, sizeof(c), "%016llx", (unsigned long long)b->cookie);
+			j_str(j, "toCookie", c);
+		}
+		if (b && b->reuseport && size > TAG_LEN && b->group_index < 10)
+			data[TAG_LEN] = '0' + b->group_index; /* steer_reuseport() reads it */
+	}
 	/* ping socket: the runner writes the ICMP echo header, the kernel fixes id and checksum. */
 	if (type == SOCK_DGRAM && (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)) {
 		head = 8;
@@ -468,6 +639,8 @@ static void do_recv(const struct step *st, struct jbuf *j, int fd, int with_from
 	socklen_t sl = sizeof(ss);
 	int type = sock_type(fd);
 	const char *via = with_from ? NULL : step_arg(st, "via");
+	long long reads[MAX_READS];
+	int nreads = 0;
 
 	if (!buf)
 		fail_step(st, "out of memory");
@@ -476,7 +649,7 @@ static void do_recv(const struct step *st, struct jbuf *j, int fd, int with_from
 	if (via && type != SOCK_STREAM)
 		fail_step(st, "via=splice needs a stream socket");
 	if (via) {
-		recv_splice(st, fd, buf, size);
+		nreads = recv_splice(st, fd, buf, size, reads);
 		got = size;
 	} else if (type == SOCK_STREAM) {
 		while (got < size) {
@@ -486,6 +659,9 @@ static void do_recv(const struct step *st, struct jbuf *j, int fd, int with_from
 				fail_step(st, "recv after %zu of %zu bytes: %m", got, size);
 			if (n == 0)
 				fail_step(st, "recv: peer closed after %zu of %zu bytes", got, size);
+			if (nreads < MAX_READS)
+				reads[nreads] = n;
+			nreads++;
 			got += n;
 		}
 	} else {
@@ -494,6 +670,7 @@ static void do_recv(const struct step *st, struct jbuf *j, int fd, int with_from
 		if (n < 0)
 			fail_step(st, "%s: %m", with_from ? "recvfrom" : "recv");
 		got = n;
+		reads[nreads++] = n;
 		if (with_from) {
 			char a[128];
 
@@ -503,8 +680,56 @@ static void do_recv(const struct step *st, struct jbuf *j, int fd, int with_from
 	}
 	j_socket(j, "socket", fd);
 	j_int(j, "bytes", got);
+	/* what each read()/recv()/splice() call consumed, in order: one read block each */
+	if (nreads <= MAX_READS) {
+		j_begin_list(j, "reads");
+		for (int i = 0; i < nreads; i++)
+			j_int_item(j, reads[i]);
+		j_end_list(j);
+	}
 	scan_tags(j, buf, got);
 	free(buf);
+}
+
+/*
+ * capture-start: which sockets each scenario process holds, as its own
+ * /proc/PID/fd says (the inodes of its socket descriptors), when the
+ * capture readers have taken their snapshot. The snapshot must list a
+ * connection open block for each process and each of its inet sockets.
+ */
+static void fd_view(struct jbuf *j)
+{
+	j_begin_list(j, "fdView");
+	for (int i = 0; i < R.sh->npids && i < MAX_PIDS; i++) {
+		char path[64], link[128], fdpath[384];
+		struct dirent *d;
+		DIR *dir;
+
+		snprintf(path, sizeof(path), "/proc/%d/fd", R.sh->pids[i]);
+		dir = opendir(path);
+		if (!dir)
+			continue; /* gone */
+		j_obj_item_begin(j);
+		j_int(j, "pid", R.sh->pids[i]);
+		j_begin_list(j, "inos");
+		while ((d = readdir(dir))) {
+			ssize_t n;
+
+			if (d->d_name[0] == '.')
+				continue;
+			snprintf(fdpath, sizeof(fdpath), "%s/%s", path, d->d_name);
+			n = readlink(fdpath, link, sizeof(link) - 1);
+			if (n <= 0)
+				continue;
+			link[n] = 0;
+			if (!strncmp(link, "socket:[", 8))
+				j_int_item(j, strtoll(link + 8, NULL, 10));
+		}
+		closedir(dir);
+		j_end_list(j);
+		j_obj_item_end(j);
+	}
+	j_end_list(j);
 }
 
 static void do_step(const struct step *st, const char *me)
@@ -519,16 +744,32 @@ static void do_step(const struct step *st, const char *me)
 		j_str(&j, "via", step_arg(st, "via"));
 	if (!strcmp(k, "fork")) {
 		const char *child = need_arg(st, "child");
-		pid_t pid = fork();
+		int in_pidns = getpid() != global_pid();
+		pid_t pid;
 
+		__atomic_store_n(&R.sh->fork_gpid, 0, __ATOMIC_RELEASE);
+		pid = fork();
 		if (pid < 0)
 			fail_step(st, "fork: %m");
 		if (pid == 0) {
 			free(j.p);
+			__atomic_store_n(&R.sh->fork_gpid, global_pid(), __ATOMIC_RELEASE);
 			run_actor(child, st->index + 1);
 			_exit(0);
 		}
+		if (in_pidns) {
+			/* fork() gave the child's number in our pid namespace; the child reports its global pid */
+			long long deadline = mono_ns() + 10LL * 1000000000;
+
+			j_int(&j, "childNspid", pid);
+			while (!(pid = __atomic_load_n(&R.sh->fork_gpid, __ATOMIC_ACQUIRE))) {
+				if (mono_ns() > deadline)
+					fail_step(st, "the child forked in a pid namespace did not report its pid");
+				sched_yield();
+			}
+		}
 		register_pid(pid);
+		register_actor(child, pid);
 		j_str(&j, "child", child);
 		j_int(&j, "childPid", pid);
 	} else if (!strcmp(k, "thread")) {
@@ -549,8 +790,11 @@ static void do_step(const struct step *st, const char *me)
 	} else if (!strcmp(k, "exit")) {
 		int code = atoi(step_arg(st, "code") ? step_arg(st, "code") : "0");
 
+		if (getpid() == 1)
+			wait_namespace_empty(st);
 		j_int(&j, "code", code);
 		j_close_write(&j);
+		watch_exit(st->index, global_pid());
 		turn_advance(st->index);
 		_exit(code);
 	} else if (!strcmp(k, "socket")) {
@@ -564,6 +808,12 @@ static void do_step(const struct step *st, const char *me)
 				  t == SOCK_RAW ? " (raw sockets need CAP_NET_RAW)" :
 				  (errno == EACCES ? " (ping sockets need net.ipv4.ping_group_range)" : ""));
 		set_timeouts(fd);
+		if (bool_arg(st, "reuseport")) {
+			int one = 1;
+
+			if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)))
+				fail_step(st, "SO_REUSEPORT: %m");
+		}
 		handle_add(st, need_arg(st, "sock"), fd);
 		j_str(&j, "sock", need_arg(st, "sock"));
 		if (cloexec_arg(st))
@@ -586,9 +836,15 @@ static void do_step(const struct step *st, const char *me)
 		int fd = need_fd(st, "sock");
 		struct sockaddr_storage ss;
 		socklen_t sl = target(st, &ss); /* bind has addr= port=, never to= */
+		const struct bound *b;
+
 		if (bind(fd, (struct sockaddr *)&ss, sl))
 			fail_step(st, "bind: %m");
-		bound_set(need_arg(st, "sock"), fd);
+		b = bound_set(need_arg(st, "sock"), fd);
+		if (b && b->reuseport) {
+			steer_reuseport(st, fd);
+			j_int(&j, "reuseportIndex", b->group_index);
+		}
 		j_socket(&j, "socket", fd);
 	} else if (!strcmp(k, "listen")) {
 		int fd = need_fd(st, "sock");
@@ -602,7 +858,14 @@ static void do_step(const struct step *st, const char *me)
 		int fd = need_fd(st, "sock");
 		struct sockaddr_storage ss;
 		socklen_t sl = target(st, &ss);
+		const struct bound *b = step_arg(st, "to") ? bound_find(step_arg(st, "to")) : NULL;
 
+		if (b && b->cookie) {
+			char c[24];
+
+			snprintf(c, sizeof(c), "%016llx", (unsigned long long)b->cookie);
+			j_str(&j, "toCookie", c);
+		}
 		if (connect(fd, (struct sockaddr *)&ss, sl))
 			fail_step(st, "connect: %m");
 		bound_set(need_arg(st, "sock"), fd);
@@ -629,6 +892,7 @@ static void do_step(const struct step *st, const char *me)
 		const char *how = need_arg(st, "how");
 		int h = !strcmp(how, "rd") ? SHUT_RD : !strcmp(how, "wr") ? SHUT_WR : SHUT_RDWR;
 
+		j_str(&j, "how", how);
 		j_socket(&j, "socket", fd);
 		if (shutdown(fd, h))
 			fail_step(st, "shutdown: %m");
@@ -664,6 +928,13 @@ static void do_step(const struct step *st, const char *me)
 			fail_step(st, "unshare(CLONE_NEWNET): %m (needs root)");
 		lo_up(st, &j);
 		j_int(&j, "netnsAfter", netns_ino());
+	} else if (!strcmp(k, "pidns")) {
+		j_int(&j, "pidnsBefore", ns_ino("pid"));
+		if (unshare(CLONE_NEWPID))
+			fail_step(st, "unshare(CLONE_NEWPID): %m (needs root)");
+		/* the process stays where it is; its next child is the first process of the new namespace */
+	} else if (!strcmp(k, "veth")) {
+		veth_step(st, &j);
 	} else if (!strcmp(k, "sleep")) {
 		int ms = atoi(need_arg(st, "ms"));
 		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -675,6 +946,7 @@ static void do_step(const struct step *st, const char *me)
 
 		if (R.capture && capture_start(err, sizeof(err)))
 			fail_step(st, "%s", err);
+		fd_view(&j);
 	} else {
 		fail_step(st, "unknown step kind \"%s\"", k);
 	}
@@ -699,6 +971,7 @@ void run_actor(const char *me, int from)
 void actor_resume(const char *me, int index)
 {
 	const char *env = getenv("HONE_RUNNER_HANDLES");
+	const char *t0 = getenv("HONE_RUNNER_EXEC_T0");
 	const struct step *st = &R.script.steps[index];
 	struct jbuf j = { 0 };
 	char exe[4096];
@@ -718,6 +991,10 @@ void actor_resume(const char *me, int index)
 		}
 		free(copy);
 		unsetenv("HONE_RUNNER_HANDLES");
+	}
+	if (t0) {
+		sscanf(t0, "%lld,%lld", &R.exec_t0_mono, &R.exec_t0_real);
+		unsetenv("HONE_RUNNER_EXEC_T0");
 	}
 	j_open(&j, st);
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);

@@ -152,24 +152,30 @@ void controller_finish(void)
 	int failed = __atomic_load_n(&R.sh->failed, __ATOMIC_ACQUIRE);
 	char *error = failed ? R.sh->failmsg : NULL;
 	char path[4200];
+	long long stopped = 0, settled = 0;
 
 	if (finishing)
 		_exit(1);
 	finishing = 1;
 	wait_actors_gone(failed);
+	exit_watcher_stop();
 	if (R.capture) {
 		struct timespec ts = { 0, SETTLE_MS * 1000000L };
 
 		/* let late events (exits, closes, TIME_WAIT packets) reach the rings */
 		nanosleep(&ts, NULL);
+		/* both readers are still reading: up to here both streams hold the same events */
+		settled = mono_ns();
 		if (capture_stop(err, sizeof(err))) {
 			fprintf(stderr, "hone-runner: %s\n", err);
 			if (!error)
 				error = err;
 		}
+		/* every event in the capture happened before this */
+		stopped = mono_ns();
 	}
 	ping_restore();
-	if (truth_write(!error, error, failed ? R.sh->fail_step : -1))
+	if (truth_write(!error, error, failed ? R.sh->fail_step : -1, settled, stopped))
 		fprintf(stderr, "hone-runner: cannot write %s/truth.json: %s\n", R.outdir, strerror(errno));
 	snprintf(path, sizeof(path), "%s/steps.jsonl", R.outdir);
 	unlink(path);
@@ -238,6 +244,8 @@ static int cmd_run(int argc, char **argv)
 	run_id(R.sh->run_id);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	ping_setup();
+	if (exit_watcher_start())
+		fprintf(stderr, "hone-runner: cannot start the exit watcher; exits get no goneMonoNs\n");
 	if (R.capture && R.script.capture_start_step < 0) {
 		char err[512];
 

@@ -21,6 +21,8 @@
 #define MAX_HANDLES	256
 #define TAG_LEN		20
 #define TURN_TIMEOUT_MS	30000
+#define MAX_EXITS	1024
+#define MAX_READS	64
 
 struct kv {
 	char key[16];
@@ -49,6 +51,16 @@ struct bound {
 	char name[MAX_NAME];
 	struct sockaddr_storage ss;
 	socklen_t len;
+	uint64_t cookie;
+	int reuseport;		/* SO_REUSEPORT: member of a group on its port */
+	int group_index;	/* its index in that group (the order it was bound in) */
+};
+
+/* An exit step: the exiting process and when the controller saw it gone. */
+struct exit_watch {
+	int step;
+	pid_t pid;
+	long long gone_ns;	/* CLOCK_MONOTONIC; 0 while it runs */
 };
 
 /* Shared by every process of the run: a file mapping in OUTDIR. */
@@ -62,6 +74,16 @@ struct shared {
 	struct bound bound[MAX_BOUND];
 	int npids;
 	int pids[MAX_PIDS];
+	/* actor -> process id (global), for steps that name another process */
+	int nactors;
+	struct {
+		char name[MAX_NAME];
+		pid_t pid;
+	} actors[MAX_PIDS];
+	/* a fork inside a pid namespace: the child reports its global pid here */
+	pid_t fork_gpid;
+	int nexits;
+	struct exit_watch exits[MAX_EXITS];
 };
 
 struct handle {
@@ -80,6 +102,8 @@ struct runner {
 	struct handle handles[MAX_HANDLES];
 	int capture;		/* readers wanted */
 	pid_t controller;	/* pid of `hone-runner run` */
+	/* exec: the step began in the old image (CLOCK_MONOTONIC ns, CLOCK_REALTIME us) */
+	long long exec_t0_mono, exec_t0_real;
 };
 
 extern struct runner R;
@@ -94,6 +118,11 @@ void turn_wait(int index);
 void turn_advance(int index);
 void fail_step(const struct step *st, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 void register_pid(pid_t pid);
+void register_actor(const char *name, pid_t pid);
+pid_t actor_pid(const char *name);
+void watch_exit(int step, pid_t pid);
+int exit_watcher_start(void);
+void exit_watcher_stop(void);
 
 /* actor.c */
 void run_actor(const char *me, int from);
@@ -125,7 +154,19 @@ void addr_format(const struct sockaddr *sa, socklen_t len, char *out, size_t out
 long long mono_ns(void);
 long long real_us(void);
 pid_t my_tid(void);
+pid_t global_pid(void);
+pid_t global_tid(void);
+pid_t global_ppid(void);
 unsigned long netns_ino(void);
-int truth_write(int ok, const char *error, int fail_step_index);
+unsigned long ns_ino(const char *which);
+void j_begin_list(struct jbuf *j, const char *key);
+void j_end_list(struct jbuf *j);
+void j_int_item(struct jbuf *j, long long v);
+void j_obj_item_begin(struct jbuf *j);
+void j_obj_item_end(struct jbuf *j);
+int truth_write(int ok, const char *error, int fail_step_index, long long settled_ns, long long capture_stop_ns);
+
+/* netdev.c */
+void veth_step(const struct step *st, struct jbuf *j);
 
 #endif

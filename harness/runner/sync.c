@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -98,4 +100,119 @@ void register_pid(pid_t pid)
 
 	if (i < MAX_PIDS)
 		R.sh->pids[i] = pid;
+}
+
+void register_actor(const char *name, pid_t pid)
+{
+	int i = __atomic_fetch_add(&R.sh->nactors, 1, __ATOMIC_ACQ_REL);
+
+	if (i >= MAX_PIDS)
+		return;
+	snprintf(R.sh->actors[i].name, MAX_NAME, "%s", name);
+	__atomic_store_n(&R.sh->actors[i].pid, pid, __ATOMIC_RELEASE);
+}
+
+/* Global pid of the process an actor (its main actor) runs in; 0 if unknown. */
+pid_t actor_pid(const char *name)
+{
+	int n = __atomic_load_n(&R.sh->nactors, __ATOMIC_ACQUIRE);
+
+	for (int i = 0; i < n && i < MAX_PIDS; i++)
+		if (!strcmp(R.sh->actors[i].name, name))
+			return __atomic_load_n(&R.sh->actors[i].pid, __ATOMIC_ACQUIRE);
+	return 0;
+}
+
+/* An exit step is about to _exit(): the controller's watcher notes when the process is gone. */
+void watch_exit(int step, pid_t pid)
+{
+	int i = __atomic_load_n(&R.sh->nexits, __ATOMIC_ACQUIRE);
+
+	if (i >= MAX_EXITS)
+		return;
+	R.sh->exits[i].step = step;
+	R.sh->exits[i].pid = pid;
+	R.sh->exits[i].gone_ns = 0;
+	__atomic_store_n(&R.sh->nexits, i + 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * The exit watcher, a thread of the controller: a pidfd per exiting
+ * process, polled; the first time one is readable (the process has exited:
+ * its descriptors are closed, its exit reported) is its exit's upper bound
+ * in the truth (goneMonoNs). A process already gone when looked at gets the
+ * time it was looked at, also an upper bound.
+ */
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+static pthread_t watcher;
+static int watcher_running;
+static volatile int watcher_stop;
+
+static void *exit_watcher(void *arg)
+{
+	static int fds[MAX_EXITS];
+	int seen = 0;
+
+	(void)arg;
+	for (int i = 0; i < MAX_EXITS; i++)
+		fds[i] = -1;
+	while (!__atomic_load_n(&watcher_stop, __ATOMIC_ACQUIRE)) {
+		struct pollfd p[MAX_EXITS];
+		int idx[MAX_EXITS], k = 0;
+		int n = __atomic_load_n(&R.sh->nexits, __ATOMIC_ACQUIRE);
+
+		for (; seen < n && seen < MAX_EXITS; seen++) {
+			fds[seen] = syscall(SYS_pidfd_open, R.sh->exits[seen].pid, 0);
+			if (fds[seen] < 0)
+				R.sh->exits[seen].gone_ns = mono_ns();
+		}
+		for (int i = 0; i < seen; i++) {
+			if (fds[i] < 0)
+				continue;
+			p[k].fd = fds[i];
+			p[k].events = POLLIN;
+			p[k].revents = 0;
+			idx[k++] = i;
+		}
+		if (!k) {
+			struct timespec ts = { 0, 2 * 1000000 };
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		if (poll(p, k, 2) <= 0)
+			continue;
+		for (int i = 0; i < k; i++) {
+			if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			R.sh->exits[idx[i]].gone_ns = mono_ns();
+			close(fds[idx[i]]);
+			fds[idx[i]] = -1;
+		}
+	}
+	return NULL;
+}
+
+int exit_watcher_start(void)
+{
+	if (pthread_create(&watcher, NULL, exit_watcher, NULL))
+		return -1;
+	watcher_running = 1;
+	return 0;
+}
+
+void exit_watcher_stop(void)
+{
+	if (!watcher_running)
+		return;
+	__atomic_store_n(&watcher_stop, 1, __ATOMIC_RELEASE);
+	pthread_join(watcher, NULL);
+	watcher_running = 0;
+	/* called when every actor is gone: now is an upper bound for the exits not yet seen */
+	for (int i = 0; i < R.sh->nexits && i < MAX_EXITS; i++)
+		if (!R.sh->exits[i].gone_ns)
+			R.sh->exits[i].gone_ns = mono_ns();
 }

@@ -94,28 +94,132 @@ pid_t my_tid(void)
 	return syscall(SYS_gettid);
 }
 
-unsigned long netns_ino(void)
+/*
+ * Process and thread ids as the sensor reports them: /proc is the guest's
+ * (mounted by the initial pid namespace), so /proc/self names the process
+ * by its global pid also from inside a pid namespace, where getpid() gives
+ * the namespace's own number.
+ */
+static int link_text(const char *path, char *buf, size_t len)
 {
+	ssize_t n = readlink(path, buf, len - 1);
+
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return 0;
+}
+
+pid_t global_pid(void)
+{
+	char buf[64];
+
+	return link_text("/proc/self", buf, sizeof(buf)) ? getpid() : (pid_t)atoi(buf);
+}
+
+pid_t global_tid(void)
+{
+	char buf[64], *t;
+
+	if (link_text("/proc/thread-self", buf, sizeof(buf)) || !(t = strstr(buf, "/task/")))
+		return my_tid();
+	return atoi(t + 6);
+}
+
+/* The parent's global pid (getppid() is 0 for a pid namespace's first process). */
+pid_t global_ppid(void)
+{
+	char buf[512], *p;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return getppid();
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return getppid();
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	/* ") S PPID ..." */
+	return p && p[1] && p[2] && p[3] ? (pid_t)atoi(p + 4) : getppid();
+}
+
+unsigned long ns_ino(const char *which)
+{
+	char path[64];
 	struct stat st;
 
-	if (stat("/proc/thread-self/ns/net", &st) && stat("/proc/self/ns/net", &st))
-		return 0;
-	return st.st_ino;
+	snprintf(path, sizeof(path), "/proc/thread-self/ns/%s", which);
+	if (!stat(path, &st))
+		return st.st_ino;
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", which);
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+unsigned long netns_ino(void)
+{
+	return ns_ino("net");
 }
 
 void j_open(struct jbuf *j, const struct step *st)
 {
+	long long mono = mono_ns(), real = real_us();
+	pid_t pid = global_pid();
+
+	if (R.exec_t0_mono) {
+		/* an exec step began in the old image, before execve() */
+		mono = R.exec_t0_mono;
+		real = R.exec_t0_real;
+		R.exec_t0_mono = R.exec_t0_real = 0;
+	}
 	j->len = 0;
 	puts_(j, "{");
 	j_int(j, "step", st->index);
 	j_str(j, "actor", st->actor);
 	j_str(j, "kind", st->kind);
-	j_int(j, "pid", getpid());
-	j_int(j, "tid", my_tid());
-	j_int(j, "ppid", getppid());
-	j_int(j, "monoNs", mono_ns());
-	j_int(j, "realUs", real_us());
+	j_int(j, "pid", pid);
+	j_int(j, "tid", global_tid());
+	j_int(j, "ppid", global_ppid());
+	if (getpid() != pid)
+		j_int(j, "nspid", getpid()); /* the pid in its own pid namespace */
+	j_int(j, "monoNs", mono);
+	j_int(j, "realUs", real);
 	j_int(j, "netns", netns_ino());
+	j_int(j, "pidns", ns_ino("pid"));
+}
+
+void j_begin_list(struct jbuf *j, const char *k)
+{
+	key(j, k);
+	puts_(j, "[");
+}
+
+void j_end_list(struct jbuf *j)
+{
+	puts_(j, "]");
+}
+
+void j_int_item(struct jbuf *j, long long v)
+{
+	char tmp[32];
+
+	if (j->p[j->len - 1] != '[')
+		puts_(j, ",");
+	snprintf(tmp, sizeof(tmp), "%lld", v);
+	puts_(j, tmp);
+}
+
+void j_obj_item_begin(struct jbuf *j)
+{
+	if (j->p[j->len - 1] != '[')
+		puts_(j, ",");
+	puts_(j, "{");
+}
+
+void j_obj_item_end(struct jbuf *j)
+{
+	puts_(j, "}");
 }
 
 void j_str(struct jbuf *j, const char *k, const char *val)
@@ -201,6 +305,9 @@ void j_socket(struct jbuf *j, const char *k, int fd)
 	j_int(j, "type", getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &l) ? -1 : v);
 	l = sizeof(v);
 	j_int(j, "proto", getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &v, &l) ? -1 : v);
+	l = sizeof(v);
+	if (!getsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &v, &l) && v)
+		j_raw(j, "reuseport", "true");
 	l = sizeof(ss);
 	if (!getsockname(fd, (struct sockaddr *)&ss, &l)) {
 		addr_format((struct sockaddr *)&ss, l, tmp, sizeof(tmp));
@@ -218,13 +325,34 @@ void j_socket(struct jbuf *j, const char *k, int fd)
 
 void j_close_write(struct jbuf *j)
 {
+	/* the step's syscalls are done: its effects on the sensor lie in [monoNs, endMonoNs] */
+	j_int(j, "endMonoNs", mono_ns());
 	puts_(j, "}\n");
 	if (write(R.steps_fd, j->p, j->len) != (ssize_t)j->len)
 		fail_step(NULL, "cannot write %s/steps.jsonl: %m", R.outdir);
 }
 
+/* An exit step's record gets the time the controller saw the process gone (its exit's upper bound). */
+static void put_step_line(FILE *out, char *line, ssize_t n)
+{
+	int step = -1;
+
+	if (sscanf(line, "{\"step\":%d", &step) == 1 && n > 1 && line[n - 1] == '}') {
+		for (int i = 0; i < R.sh->nexits && i < MAX_EXITS; i++) {
+			const struct exit_watch *e = &R.sh->exits[i];
+
+			if (e->step != step || !e->gone_ns)
+				continue;
+			line[n - 1] = 0;
+			fprintf(out, "%s,\"goneMonoNs\":%lld}", line, e->gone_ns);
+			return;
+		}
+	}
+	fputs(line, out);
+}
+
 /* Wrap steps.jsonl into truth.json. */
-int truth_write(int ok, const char *error, int fail_step_index)
+int truth_write(int ok, const char *error, int fail_step_index, long long settled_ns, long long capture_stop_ns)
 {
 	char path[4200], tmp[4300];
 	struct jbuf j = { 0 };
@@ -264,6 +392,10 @@ int truth_write(int ok, const char *error, int fail_step_index)
 	j_int(&j, "captureStartStep", R.script.capture_start_step);
 	j_int(&j, "realMinusMonoUs", (r.tv_sec - m.tv_sec) * 1000000LL + (r.tv_nsec - m.tv_nsec) / 1000);
 	j_int(&j, "stepCount", R.script.nsteps);
+	if (settled_ns)
+		j_int(&j, "settledMonoNs", settled_ns);
+	if (capture_stop_ns)
+		j_int(&j, "captureStopMonoNs", capture_stop_ns);
 	key(&j, "steps");
 	fputs(j.p, out);
 	fputs("[\n", out);
@@ -272,7 +404,7 @@ int truth_write(int ok, const char *error, int fail_step_index)
 			line[--n] = 0;
 		if (!first)
 			fputs(",\n", out);
-		fputs(line, out);
+		put_step_line(out, line, n);
 		first = 0;
 	}
 	fputs("\n]}\n", out);

@@ -23,8 +23,11 @@ export type Step =
   | ({ kind: 'thread'; thread: string } & By)
   | ({ kind: 'exec' } & By)
   | ({ kind: 'exit'; code?: number } & By)
-  /** `cloexec: true`: made with SOCK_CLOEXEC (an exec closes the descriptor; a dup of it is not close-on-exec). */
-  | ({ kind: 'socket'; sock: string; family: Family; type: SocketType; proto?: number; cloexec?: boolean } & By)
+  /**
+   * `cloexec: true`: made with SOCK_CLOEXEC (an exec closes the descriptor; a dup of it is not close-on-exec).
+   * `reuseport: true`: SO_REUSEPORT before bind; datagrams sent to one member of the group reach that member (the runner steers).
+   */
+  | ({ kind: 'socket'; sock: string; family: Family; type: SocketType; proto?: number; cloexec?: boolean; reuseport?: boolean } & By)
   | ({ kind: 'socketpair'; sock: string; peer: string } & By)
   | ({ kind: 'bind'; sock: string; addr: string; port?: number } & By)
   | ({ kind: 'listen'; sock: string; backlog?: number } & By)
@@ -46,6 +49,10 @@ export type Step =
   | ({ kind: 'sendfd'; via: string; sock: string } & By)
   | ({ kind: 'recvfd'; via: string; as: string } & By)
   | ({ kind: 'netns' } & By)
+  /** unshare(CLONE_NEWPID): the process stays; its next child is the first process (pid 1) of a new pid namespace. */
+  | ({ kind: 'pidns' } & By)
+  /** A veth pair between this process's network namespace and `peer`'s (each made by a netns step), IPv4 /24 on both ends, up. */
+  | ({ kind: 'veth'; peer: string; addr: string; peerAddr: string } & By)
   | ({ kind: 'sleep'; ms: number } & By)
   | { kind: 'capture-start' };
 

@@ -4,7 +4,8 @@
 // here with its file, index and reason.
 import { isIPv4, isIPv6 } from 'node:net';
 import { ScenarioError } from './errors.ts';
-import { RUNNER_ACTOR, TAG_LENGTH, type Scenario, type Step, type StepKind } from './types.ts';
+import { Descriptors } from './descriptors.ts';
+import { DEFAULT_SIZE, RUNNER_ACTOR, TAG_LENGTH, type Scenario, type Step, type StepKind } from './types.ts';
 
 /** What the dry run learned, for the compiler. */
 export interface ScenarioModel {
@@ -50,7 +51,7 @@ const SHAPES: { [K in StepKind]: Fields } = {
   thread: { by: req('name'), thread: req('name') },
   exec: { by: req('name') },
   exit: { by: req('name'), code: opt('code') },
-  socket: { by: req('name'), sock: req('name'), family: req('family'), type: req('socktype'), proto: opt('proto'), cloexec: opt('bool') },
+  socket: { by: req('name'), sock: req('name'), family: req('family'), type: req('socktype'), proto: opt('proto'), cloexec: opt('bool'), reuseport: opt('bool') },
   socketpair: { by: req('name'), sock: req('name'), peer: req('name') },
   bind: { by: req('name'), sock: req('name'), addr: req('addr'), port: opt('port') },
   listen: { by: req('name'), sock: req('name'), backlog: opt('int') },
@@ -66,6 +67,8 @@ const SHAPES: { [K in StepKind]: Fields } = {
   sendfd: { by: req('name'), via: req('name'), sock: req('name') },
   recvfd: { by: req('name'), via: req('name'), as: req('name') },
   netns: { by: req('name') },
+  pidns: { by: req('name') },
+  veth: { by: req('name'), peer: req('name'), addr: req('addr'), peerAddr: req('addr') },
   sleep: { by: req('name'), ms: req('ms') },
   'capture-start': {},
 };
@@ -132,6 +135,7 @@ interface SockState {
   bound: boolean;
   listening: boolean;
   connected: boolean;
+  reuseport: boolean;
   /** socketpair: the other end. */
   peer?: number;
   /** fds in flight towards this end (socketpair). */
@@ -141,41 +145,40 @@ interface SockState {
 }
 
 interface ProcState {
+  /** Its number in the dry run's descriptor tables. */
+  id: number;
   main: string;
   alive: boolean;
   threads: Set<string>;
-  handles: Map<string, number>;
-  /** Handles made with cloexec: true (socket, accept): an exec closes them. */
-  cloexec: Set<string>;
 }
 
 function dryRun(s: Scenario, fail: Fail): ScenarioModel {
   const actors = new Map<string, { proc: ProcState; thread: boolean }>();
   const procs: ProcState[] = [];
   const sockets: SockState[] = [];
+  const fds = new Descriptors<number>();
   /** handle name -> socket, as last introduced (for { sock } targets). */
   const lastSocketOf = new Map<string, number>();
   const seen = new Set<string>();
   let captureStarts = 0;
   /** The last descriptor of a socket going away sends what it held back (tcp_close pushes the queue). */
-  const flushIfUnheld = (idxs: number[]) => {
-    for (const idx of idxs) {
-      if (!procs.some((p) => p.alive && [...p.handles.values()].includes(idx))) delete sockets[idx]!.heldSince;
-    }
+  const flushIfReleased = (idxs: number[]) => {
+    for (const idx of idxs) if (fds.released(idx)) delete sockets[idx]!.heldSince;
   };
 
-  const newProcess = (name: string, handles: Map<string, number>, i?: number, cloexec: Set<string> = new Set()) => {
+  const newProcess = (name: string, parent?: ProcState, i?: number) => {
     const kind = i === undefined ? undefined : 'fork';
     if (!NAME.test(name) || name === RUNNER_ACTOR) fail(`process name ${JSON.stringify(name)} is not a valid actor name (and "runner" is reserved)`, i, kind);
     if (seen.has(name)) fail(`actor "${name}" is defined twice`, i, kind);
     seen.add(name);
-    const p: ProcState = { main: name, alive: true, threads: new Set(), handles: new Map(handles), cloexec: new Set(cloexec) };
+    const p: ProcState = { id: procs.length + 1, main: name, alive: true, threads: new Set() };
+    if (parent) fds.fork(parent.id, p.id);
     procs.push(p);
     actors.set(name, { proc: p, thread: false });
   };
   for (const p of s.processes) {
     if (typeof p !== 'string') fail('"processes" must hold names');
-    newProcess(p, new Map());
+    newProcess(p);
   }
 
   s.steps.forEach((step: Step, i) => {
@@ -187,17 +190,16 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
     const actor = actors.get(step.by) ?? f(`actor "${step.by}" does not exist (yet): create it with processes, fork or thread`);
     const proc = actor.proc;
     if (!proc.alive) f(`actor "${step.by}" belongs to a process that already exited`);
-    const handle = (name: string): number => proc.handles.get(name) ?? f(`process "${proc.main}" holds no handle "${name}"`);
+    const handle = (name: string): number => fds.get(proc.id, name)?.sock ?? f(`process "${proc.main}" holds no handle "${name}"`);
     const sockOf = (name: string): SockState => sockets[handle(name)]!;
     const inet = (name: string): SockState => {
       const so = sockOf(name);
       if (so.family === 'unix') f(`"${name}" is a unix socket; this step needs an inet or inet6 socket`);
       return so;
     };
-    const introduce = (name: string, sock: number) => {
-      for (const p of procs) if (p.alive && p.handles.has(name)) f(`handle "${name}" is still open in process "${p.main}": pick another name`);
-      proc.handles.set(name, sock);
-      proc.cloexec.delete(name);
+    const introduce = (name: string, sock: number, cloexec = false) => {
+      for (const p of procs) if (p.alive && fds.get(p.id, name)) f(`handle "${name}" is still open in process "${p.main}": pick another name`);
+      fds.open(proc.id, name, sock, cloexec);
       lastSocketOf.set(name, sock);
     };
     const mainOnly = (what: string) => {
@@ -210,14 +212,16 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
         const ts = sockets[t]!;
         if (!ts.bound) f(`target "${to.sock}" is not bound: bind it before connecting or sending to it`);
         if (ts.family !== so.family) f(`target "${to.sock}" is ${ts.family}, the socket is ${so.family}`);
+        return ts;
       } else if ((so.family === 'inet' && !isIPv4(to.addr)) || (so.family === 'inet6' && !isIPv6(to.addr))) {
         f(`address ${to.addr} does not fit a ${so.family} socket`);
       }
+      return undefined;
     };
 
     switch (step.kind) {
       case 'fork':
-        newProcess(step.child, proc.handles, i, proc.cloexec);
+        newProcess(step.child, proc, i);
         break;
       case 'thread':
         if (seen.has(step.thread) || step.thread === RUNNER_ACTOR) f(`actor "${step.thread}" is defined twice`);
@@ -225,38 +229,45 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
         proc.threads.add(step.thread);
         actors.set(step.thread, { proc, thread: true });
         break;
-      case 'exec': {
+      case 'exec':
         mainOnly('exec');
         // close-on-exec: the cloexec handles are gone in the new image
-        const closed = [...proc.cloexec].map((h) => proc.handles.get(h)!);
-        for (const h of proc.cloexec) proc.handles.delete(h);
-        proc.cloexec.clear();
-        flushIfUnheld(closed);
+        flushIfReleased(fds.exec(proc.id).map((d) => d.sock));
         break;
-      }
       case 'exit':
         mainOnly('exit');
         proc.alive = false;
-        flushIfUnheld([...proc.handles.values()]);
+        flushIfReleased(fds.exit(proc.id));
         break;
       case 'netns':
-        mainOnly('netns');
+      case 'pidns':
+        mainOnly(step.kind);
         break;
+      case 'veth': {
+        mainOnly('veth');
+        const peer = actors.get(step.peer) ?? f(`peer "${step.peer}" does not exist (yet)`);
+        if (peer.thread) f(`peer "${step.peer}" is a thread; name its process's main actor`);
+        if (peer.proc === proc) f('peer must be another process (each in its own network namespace)');
+        if (!peer.proc.alive) f(`peer "${step.peer}" already exited`);
+        if (!isIPv4(step.addr) || !isIPv4(step.peerAddr)) f('veth addresses are IPv4');
+        if (step.addr === step.peerAddr) f('the two ends need different addresses');
+        break;
+      }
       case 'socket': {
         const proto = step.proto ?? 0;
         if (step.type === 'raw' && (proto === 0 || proto === 6 || proto === 17)) f('a raw socket needs "proto" (e.g. 253), not 0, 6 or 17');
         if (step.type === 'dgram' && proto !== 0 && proto !== 17 && proto !== 1 && proto !== 58) f(`a dgram socket's proto must be 0, 17 (UDP) or a ping socket's 1/58, not ${proto}`);
         if (step.type === 'dgram' && ((proto === 1 && step.family !== 'inet') || (proto === 58 && step.family !== 'inet6'))) f('ping sockets are inet with proto 1 or inet6 with proto 58');
         if (step.type === 'stream' && proto !== 0 && proto !== 6) f(`a stream socket's proto must be 0 or 6, not ${proto}`);
-        sockets.push({ family: step.family, type: step.type, proto, bound: false, listening: false, connected: false, inflight: [] });
-        introduce(step.sock, sockets.length - 1);
-        if (step.cloexec) proc.cloexec.add(step.sock);
+        if (step.reuseport && step.type === 'raw') f('reuseport is for TCP and UDP sockets');
+        sockets.push({ family: step.family, type: step.type, proto, bound: false, listening: false, connected: false, reuseport: !!step.reuseport, inflight: [] });
+        introduce(step.sock, sockets.length - 1, !!step.cloexec);
         break;
       }
       case 'socketpair': {
         if (step.sock === step.peer) f('"sock" and "peer" must differ');
-        const a = sockets.push({ family: 'unix', type: 'stream', proto: 0, bound: true, listening: false, connected: true, inflight: [] }) - 1;
-        const b = sockets.push({ family: 'unix', type: 'stream', proto: 0, bound: true, listening: false, connected: true, inflight: [] }) - 1;
+        const a = sockets.push({ family: 'unix', type: 'stream', proto: 0, bound: true, listening: false, connected: true, reuseport: false, inflight: [] }) - 1;
+        const b = sockets.push({ family: 'unix', type: 'stream', proto: 0, bound: true, listening: false, connected: true, reuseport: false, inflight: [] }) - 1;
         sockets[a]!.peer = b;
         sockets[b]!.peer = a;
         introduce(step.sock, a);
@@ -267,6 +278,7 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
         const so = inet(step.sock);
         if (so.bound) f(`"${step.sock}" is already bound`);
         if ((so.family === 'inet' && !isIPv4(step.addr)) || (so.family === 'inet6' && !isIPv6(step.addr))) f(`address ${step.addr} does not fit a ${so.family} socket`);
+        if (so.reuseport && !step.port) f('a reuseport socket needs a fixed port: the members of a group share it');
         so.bound = true;
         break;
       }
@@ -289,9 +301,8 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
       case 'accept': {
         const so = inet(step.sock);
         if (!so.listening) f(`"${step.sock}" is not listening: listen on it first`);
-        sockets.push({ family: so.family, type: 'stream', proto: so.proto, bound: true, listening: false, connected: true, inflight: [] });
-        introduce(step.as, sockets.length - 1);
-        if (step.cloexec) proc.cloexec.add(step.as);
+        sockets.push({ family: so.family, type: 'stream', proto: so.proto, bound: true, listening: false, connected: true, reuseport: false, inflight: [] });
+        introduce(step.as, sockets.length - 1, !!step.cloexec);
         break;
       }
       case 'send':
@@ -315,7 +326,8 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
       case 'sendto': {
         const so = inet(step.sock);
         if (so.type === 'stream') f(`"${step.sock}" is a stream socket: use send`);
-        checkTarget(so, step.to);
+        const ts = checkTarget(so, step.to);
+        if (ts?.reuseport && (step.size ?? DEFAULT_SIZE) <= TAG_LENGTH) f(`sending to a reuseport socket needs size > ${TAG_LENGTH}: the runner steers by the byte after the tag`);
         so.bound = true;
         break;
       }
@@ -330,9 +342,8 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
         break;
       case 'close': {
         const idx = handle(step.sock);
-        proc.handles.delete(step.sock);
-        proc.cloexec.delete(step.sock);
-        flushIfUnheld([idx]);
+        fds.close(proc.id, step.sock);
+        flushIfReleased([idx]);
         break;
       }
       case 'dup':
@@ -341,14 +352,18 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
       case 'sendfd': {
         const via = sockOf(step.via);
         if (via.family !== 'unix' || via.peer === undefined) f(`"${step.via}" is not a socketpair end`);
-        sockets[via.peer!]!.inflight.push(handle(step.sock));
+        const sent = handle(step.sock);
+        sockets[via.peer!]!.inflight.push(sent);
+        fds.send(sent);
         break;
       }
       case 'recvfd': {
         const via = sockOf(step.via);
         if (via.family !== 'unix') f(`"${step.via}" is not a socketpair end`);
         const got = via.inflight.shift() ?? f(`nothing was sent to "${step.via}" with sendfd before this step`);
-        introduce(step.as, got);
+        for (const p of procs) if (p.alive && fds.get(p.id, step.as)) f(`handle "${step.as}" is still open in process "${p.main}": pick another name`);
+        fds.receive(proc.id, step.as, got);
+        lastSocketOf.set(step.as, got);
         break;
       }
       case 'sleep':

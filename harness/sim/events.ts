@@ -17,6 +17,9 @@ export interface ProcessEvent {
   ppid: number;
   tid: number;
   startNs: bigint;
+  /** Its pid in its own pid namespace (option 260), and that namespace's inode (261). */
+  nspid: number;
+  pidns: number;
   exitStatus?: number;
   exe?: string;
   argv?: string[];
@@ -40,7 +43,8 @@ export interface SocketEvent {
   netns: number;
   snapshot: boolean;
   accepted: boolean;
-  meta: { step: number; scenario: boolean };
+  /** deferred: a close reported after an RCU grace period (the socket's deferred free), not at its release. */
+  meta: { step: number; scenario: boolean; deferred?: boolean };
 }
 
 export interface UseEvent {
@@ -119,6 +123,8 @@ export interface PacketEvent {
     lastUser?: Who;
     /** The socket is bound to 0.0.0.0 or ::. */
     anyBound?: boolean;
+    /** It reached an accepted socket before accept() returned it (the kernel's socket, nobody's yet). */
+    beforeAccept?: boolean;
   };
 }
 

@@ -12,7 +12,7 @@ import { IPPROTO } from '../capture/constants.ts';
 import { decodePacket } from '../capture/packet.ts';
 import type { Block } from '../capture/types.ts';
 import type { Truth } from '../check/types.ts';
-import { EXIT_ORDERS, type ExitOrder } from './sensor.ts';
+import { EXIT_ORDERS, type ExitOrder } from './sensor/index.ts';
 
 export interface ProjectOptions {
   /** Compare who packets are attributed to (pid, tid, EPB option 259). Default true. */

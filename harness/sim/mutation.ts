@@ -2,12 +2,13 @@
 // checker, and every fault that applies must make it fail with the fault's
 // reason (or, for faults a reader must tolerate, still pass).
 import { CaptureError } from '../capture/errors.ts';
+import { parseHonet } from '../capture/honet.ts';
 import { readPcapng } from '../capture/pcapng.ts';
 import { checkScenario } from '../check/check.ts';
 import type { Truth, Verdict } from '../check/types.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { FAULTS, type Fault } from './faults/index.ts';
-import { simulateSensor } from './sensor.ts';
+import { simulateSensor } from './sensor/index.ts';
 import { withFault } from './simulate.ts';
 
 export type Outcome =
@@ -51,15 +52,15 @@ export interface MutationInput {
   truth: Truth;
 }
 
-/** Judge a written capture like the matrix does; a file the reader rejects is a failure with the reader's reason. */
-export function judge(scenario: Scenario, truth: Truth, pcapng: Buffer): Verdict {
+/** Judge a written capture like the matrix does (with its honet text); a file the reader rejects is a failure with the reader's reason. */
+export function judge(scenario: Scenario, truth: Truth, pcapng: Buffer, honet?: string): Verdict {
   try {
-    return checkScenario({ scenario, truth, capture: readPcapng(pcapng), maxMismatches: 1_000_000 });
+    return checkScenario({ scenario, truth, capture: readPcapng(pcapng), ...(honet !== undefined ? { honet: parseHonet(honet) } : {}), maxMismatches: 1_000_000 });
   } catch (e) {
     if (!(e instanceof CaptureError)) throw e;
     const zero = { total: 0, correct: 0, wrong: 0, missing: 0 };
     return {
-      scenario: scenario.name, status: 'fail', packets: zero, events: zero, control: { total: 0, correct: 0, wrong: 0 }, unmatched: 0,
+      scenario: scenario.name, status: 'fail', packets: zero, events: zero, control: zero, unmatched: 0,
       mismatches: [`unreadable capture: ${e.message}`], mismatchCount: 1, notes: [],
     };
   }
@@ -73,7 +74,8 @@ export function runMutations(inputs: MutationInput[], seed: number, faults: read
     delete strict.knownGap;
     const perfect = simulateSensor(truth, seed);
     const base = { truth, derived: false, perfect, seed, order: 'le' as const };
-    const pv = judge(strict, truth, withFault(base).pcapng);
+    const pr = withFault(base);
+    const pv = judge(strict, truth, pr.pcapng, pr.honet);
     perfectResults.push({ scenario: scenario.name, status: pv.status, detail: pv.status === 'pass' ? `${pv.packets.total} packets, ${pv.events.total} events` : pv.mismatches[0] ?? '' });
     for (const fault of faults) {
       const na = fault.notApplicable({ truth, perfect });
@@ -81,9 +83,9 @@ export function runMutations(inputs: MutationInput[], seed: number, faults: read
         cells.push({ scenario: scenario.name, fault: fault.name, outcome: 'n/a', detail: na, status: pv.status });
         continue;
       }
-      const { pcapng } = withFault({ ...base, fault });
-      const v = judge(strict, truth, pcapng);
-      const lenient = scenario.knownGap ? judge(scenario, truth, pcapng).status : v.status;
+      const { pcapng, honet } = withFault({ ...base, fault });
+      const v = judge(strict, truth, pcapng, honet);
+      const lenient = scenario.knownGap ? judge(scenario, truth, pcapng, honet).status : v.status;
       if (fault.kind === 'bytes' && fault.mustPass) {
         cells.push({ scenario: scenario.name, fault: fault.name, outcome: v.status === 'pass' ? 'tolerated' : 'missed', detail: v.status === 'pass' ? 'skipped, capture passes' : `failed: ${v.mismatches[0]}`, status: lenient });
         continue;
@@ -105,7 +107,11 @@ const SHORT: Record<string, string> = {
   'creator-only': 'creator', 'last-user': 'last-user', 'drop-events': 'drop-ev', 'drop-events-uncounted': 'drop-ev-u', 'drop-packets': 'drop-pk',
   'drop-packets-uncounted': 'drop-pk-u', reorder: 'reorder', 'swap-parent-child': 'swap-pc', 'no-any-address-inbound': 'any-in', 'wrong-direction': 'direction',
   'stale-pid-reuse': 'stale-pid', 'reader-is-current': 'rd-current', 'no-read-blocks': 'no-read', 'single-sender': 'single', 'no-holder-events': 'no-hold',
-  'control-as-sender': 'ctl-send', 'truncated-block': 'truncated', 'wrong-trailing-length': 'trailer', 'wrong-byte-order-marker': 'bom', 'unknown-blocks': 'unknown',
+  'control-as-sender': 'ctl-send', 'drop-control': 'drop-ctl', 'control-no-socket': 'ctl-nosock', 'late-gain': 'late-gain', 'early-lose': 'early-lose',
+  'early-close': 'early-close', 'wrong-close-fields': 'close-flds', 'snapshot-one-holder': 'snap-one', 'duplicate-packets': 'dup-pk', 'zero-timestamps': 'ts-zero',
+  'backwards-timestamps': 'ts-back', 'widened-reads': 'wide-rd', 'no-start-times': 'no-start', 'no-netns': 'no-netns', 'no-inode': 'no-ino', 'bogus-exec': 'bogus-exec',
+  'second-exit': '2nd-exit', 'honet-disagrees': 'honet', 'unread-nobodys': 'unread', 'before-accept-none': 'pre-accept', 'close-after-capture': 'late-close',
+  'drop-one': 'drop-one', 'truncated-block': 'truncated', 'wrong-trailing-length': 'trailer', 'wrong-byte-order-marker': 'bom', 'unknown-blocks': 'unknown',
 };
 
 /** The table of scenarios by faults, with a legend and a verdict line. */

@@ -2,17 +2,20 @@
 // model of the kernel's sockets and processes and writes the truth.json the
 // C runner (harness/runner) would write, deterministic for a seed. Pids,
 // tids, cookies, inodes, ports and times are drawn from the seed; what the
-// runner records (tags read, addresses, exec argv) follows its README.
+// runner records (tags read, addresses, exec argv, each step's time window,
+// each read call, its /proc view at capture-start) follows its README.
 import { compileScenario } from '../scenario/compile.ts';
+import { Descriptors } from '../scenario/descriptors.ts';
 import { RUNNER_ACTOR, type Scenario } from '../scenario/types.ts';
 import { AF, IPPROTO, SOCK_TYPE } from '../capture/constants.ts';
-import type { Truth, TruthSocket, TruthStep } from '../check/types.ts';
+import type { Truth, TruthSocket, TruthStep, TruthStepBase } from '../check/types.ts';
 import { makeRng, type Rng } from './rng.ts';
 import { formatEndpoint, type Endpoint } from './wire.ts';
 
 export const SIM_KERNEL = 'simulated';
 export const RUNNER_EXE = '/usr/bin/hone-runner';
-const INIT_NETNS = 4026531840;
+export const INIT_NETNS = 4026531840;
+export const INIT_PIDNS = 4026531836;
 
 interface Sock {
   cookie: string;
@@ -25,6 +28,8 @@ interface Sock {
   remote?: Endpoint;
   unix: boolean;
   listening: boolean;
+  reuseport: boolean;
+  /** Listener: server ends of connections not accepted yet. */
   pending: string[];
   /** Stream bytes queued for reading: tag and byte offset of each send. */
   stream: Array<{ tag: string; start: number }>;
@@ -37,8 +42,11 @@ interface Proc {
   pid: number;
   ppid: number;
   netns: number;
-  /** handle -> socket and descriptor; cloexec: FD_CLOEXEC (made with cloexec=true), an exec closes it. */
-  fds: Map<string, { cookie: string; fd: number; cloexec?: boolean }>;
+  pidns: number;
+  /** Its pid in its own pid namespace, when that is not the initial one. */
+  nspid?: number;
+  /** Children of an unshare(CLONE_NEWPID) go here, numbered from 1. */
+  childPidns?: { ino: number; next: number };
 }
 
 interface Actor {
@@ -50,6 +58,12 @@ interface Actor {
 export function deriveTruth(scenario: Scenario, seed: number): Truth {
   return new RunnerModel(scenario, makeRng(seed).fork(`runner:${scenario.name}`)).run();
 }
+
+export function loopbackIfAny(addr: string): string {
+  return addr === '0.0.0.0' ? '127.0.0.1' : addr === '::' ? '::1' : addr;
+}
+
+// --- internal ---
 
 class RunnerModel {
   private readonly rng: Rng;
@@ -64,6 +78,7 @@ class RunnerModel {
   private readonly actors = new Map<string, Actor>();
   private readonly procs = new Map<number, Proc>();
   private readonly socks = new Map<string, Sock>();
+  private readonly fds = new Descriptors<string>();
   /** Handle name -> cookie, latest binding over all processes (targets of connect/sendto). */
   private readonly handles = new Map<string, string>();
   private readonly usedPorts = new Set<number>();
@@ -86,25 +101,34 @@ class RunnerModel {
 
   run(): Truth {
     const lines = compileScenario(this.scenario).split('\n').filter((l) => l.startsWith('step '));
-    const runner: Proc = { pid: this.runnerPid, ppid: this.runnerPid - this.rng.int(1, 5), netns: INIT_NETNS, fds: new Map() };
-    this.procs.set(runner.pid, runner);
-    this.actors.set(RUNNER_ACTOR, { pid: runner.pid, tid: runner.pid });
+    this.procs.set(this.runnerPid, { pid: this.runnerPid, ppid: this.runnerPid - this.rng.int(1, 5), netns: INIT_NETNS, pidns: INIT_PIDNS });
+    this.actors.set(RUNNER_ACTOR, { pid: this.runnerPid, tid: this.runnerPid });
     let captureStartStep = -1;
     const steps: TruthStep[] = [];
     const parsed = lines.map(parseLine);
     if (!parsed.some((p) => p.kind === 'capture-start')) this.nextPid += 2; // the two capture readers
     for (const p of parsed) {
-      this.mono += this.rng.int(120_000, 2_400_000);
+      this.mono += this.rng.int(120_000, 1_200_000);
       if (p.kind === 'capture-start') {
         captureStartStep = p.index;
         this.nextPid += 2;
       }
-      steps.push(this.step(p));
-      if (p.kind === 'sleep') this.mono += Number(p.args.ms ?? 0) * 1_000_000;
+      const st = this.step(p);
+      // the step's system calls take a while; a sleep its milliseconds
+      this.mono += this.rng.int(300_000, 500_000) + (p.kind === 'sleep' ? Number(p.args.ms ?? 0) * 1_000_000 : 0);
+      st.endMonoNs = this.mono;
+      steps.push(st);
     }
+    // an exit's effects may land after the next step's (the runner passes the turn before _exit()): the
+    // controller sees the process gone a little after that
+    steps.forEach((st, i) => {
+      if (st.kind === 'exit') st.goneMonoNs = (steps[i + 1]?.endMonoNs ?? st.endMonoNs!) + 2_000_000;
+    });
+    const settled = Math.max(...steps.map((s) => (s.kind === 'exit' ? s.goneMonoNs! : s.endMonoNs!))) + 300_000_000;
     return {
       version: 1, scenario: this.scenario.name, runId: this.runId, ok: true, runnerPid: this.runnerPid, runnerExe: RUNNER_EXE,
-      kernel: SIM_KERNEL, capture: true, captureStartStep, realMinusMonoUs: this.realMinusMonoUs, stepCount: steps.length, steps,
+      kernel: SIM_KERNEL, capture: true, captureStartStep, realMinusMonoUs: this.realMinusMonoUs,
+      settledMonoNs: settled, captureStopMonoNs: settled + 40_000_000, stepCount: steps.length, steps,
     };
   }
 
@@ -112,231 +136,247 @@ class RunnerModel {
     const actor = this.actors.get(p.actor);
     if (!actor) throw new Error(`sim runner: step ${p.index}: unknown actor ${p.actor}`);
     const proc = this.procs.get(actor.pid)!;
-    const st: TruthStep = {
-      step: p.index, actor: p.actor, kind: p.kind, pid: actor.pid, tid: actor.tid, ppid: proc.ppid,
-      monoNs: this.mono, realUs: this.realMinusMonoUs + Math.floor(this.mono / 1000), netns: proc.netns,
+    const base: TruthStepBase = {
+      step: p.index, actor: p.actor, pid: actor.pid, tid: actor.tid, ppid: proc.ppid,
+      monoNs: this.mono, realUs: this.realMinusMonoUs + Math.floor(this.mono / 1000), netns: proc.netns, pidns: proc.pidns,
     };
+    if (proc.nspid !== undefined) base.nspid = proc.nspid;
     const a = p.args;
     const handle = (name: string) => {
-      const h = proc.fds.get(name);
-      if (!h) throw new Error(`sim runner: step ${p.index}: ${p.actor} has no handle ${name}`);
-      return { sock: this.socks.get(h.cookie)!, fd: h.fd };
+      const d = this.fds.get(proc.pid, name);
+      if (!d) throw new Error(`sim runner: step ${p.index}: ${p.actor} has no handle ${name}`);
+      return { sock: this.socks.get(d.sock)!, fd: d.fd! };
     };
     const view = (s: Sock, fd: number): TruthSocket => {
       const v: TruthSocket = { cookie: s.cookie, fd, ino: s.ino, family: s.family, type: s.type, proto: s.proto };
       // the runner writes cloexec for a descriptor with FD_CLOEXEC (fcntl F_GETFD)
-      if ([...proc.fds.values()].some((h) => h.fd === fd && h.cloexec)) v.cloexec = true;
+      if (this.fds.handles(proc.pid).some(([, d]) => d.fd === fd && d.cloexec)) v.cloexec = true;
+      if (s.reuseport) v.reuseport = true;
       if (!s.unix) v.local = formatEndpoint(s.local ?? anyAddr(s.family, 0));
       if (s.remote) v.remote = formatEndpoint(s.remote);
       return v;
     };
+    const sock = a.sock ?? '';
     switch (p.kind) {
       case 'fork': {
         const pid = this.nextPid++;
-        const child: Proc = { pid, ppid: proc.pid, netns: proc.netns, fds: new Map([...proc.fds].map(([k, v]) => [k, { ...v }])) };
+        const child: Proc = { pid, ppid: proc.pid, netns: proc.netns, pidns: proc.pidns };
+        if (proc.nspid !== undefined) child.nspid = this.rng.int(2, 9);
+        if (proc.childPidns) {
+          child.pidns = proc.childPidns.ino;
+          child.nspid = proc.childPidns.next++;
+        }
         this.procs.set(pid, child);
+        this.fds.fork(proc.pid, pid);
         this.actors.set(a.child!, { pid, tid: pid });
-        st.child = a.child!;
-        st.childPid = pid;
-        break;
+        return { ...base, kind: 'fork', child: a.child!, childPid: pid, ...(proc.nspid !== undefined ? { childNspid: child.nspid! } : {}) };
       }
       case 'thread': {
         const tid = this.nextPid++;
         this.actors.set(a.thread!, { pid: actor.pid, tid });
-        st.thread = a.thread!;
-        st.threadTid = tid;
-        break;
+        return { ...base, kind: 'thread', thread: a.thread!, threadTid: tid };
       }
       case 'exec': {
-        st.exe = RUNNER_EXE;
         const dir = `/tmp/hone/${this.scenario.name}`;
-        st.argv = [RUNNER_EXE, 'resume', `${dir}/script`, dir, p.actor, String(p.index)];
         // close-on-exec: the new image has no cloexec descriptors
-        for (const [name, h] of [...proc.fds]) if (h.cloexec) proc.fds.delete(name);
-        break;
+        this.fds.exec(proc.pid);
+        return { ...base, kind: 'exec', exe: RUNNER_EXE, argv: [RUNNER_EXE, 'resume', `${dir}/script`, dir, p.actor, String(p.index)] };
       }
       case 'exit':
-        st.code = Number(a.code ?? 0);
-        proc.fds.clear();
-        break;
+        this.fds.exit(proc.pid);
+        return { ...base, kind: 'exit', code: Number(a.code ?? 0) };
       case 'socket': {
         const family = a.family === 'inet6' ? AF.INET6 : AF.INET;
         const type = a.type === 'stream' ? SOCK_TYPE.STREAM : a.type === 'dgram' ? SOCK_TYPE.DGRAM : SOCK_TYPE.RAW;
         const proto = a.proto !== undefined ? Number(a.proto) : type === SOCK_TYPE.STREAM ? IPPROTO.TCP : type === SOCK_TYPE.DGRAM ? IPPROTO.UDP : 0;
         const s = this.newSock(family, type, proto, proc.netns);
+        s.reuseport = a.reuseport === 'true';
         if (type === SOCK_TYPE.RAW) s.local = anyAddr(family, proto);
-        const fd = this.open(proc, a.sock!, s, a.cloexec === 'true');
-        st.sock = a.sock!;
-        if (a.cloexec === 'true') st.cloexec = true;
-        st.socket = view(s, fd);
-        break;
+        const fd = this.open(proc, sock, s, a.cloexec === 'true');
+        return { ...base, kind: 'socket', sock, socket: view(s, fd), ...(a.cloexec === 'true' ? { cloexec: true } : {}) };
       }
       case 'socketpair': {
         const s1 = this.newSock(AF.UNIX, SOCK_TYPE.STREAM, 0, proc.netns);
         const s2 = this.newSock(AF.UNIX, SOCK_TYPE.STREAM, 0, proc.netns);
-        st.sock = a.sock!;
-        st.peer = a.peer!;
-        st.socket = view(s1, this.open(proc, a.sock!, s1));
-        st.peerSocket = view(s2, this.open(proc, a.peer!, s2));
-        break;
+        const f1 = this.open(proc, sock, s1);
+        const f2 = this.open(proc, a.peer!, s2);
+        return { ...base, kind: 'socketpair', sock, peer: a.peer!, socket: view(s1, f1), peerSocket: view(s2, f2) };
       }
       case 'bind': {
-        const { sock, fd } = handle(a.sock!);
+        const h = handle(sock);
         const port = Number(a.port ?? 0) || this.ephemeral();
         this.usedPorts.add(port);
-        sock.local = { addr: a.addr!, port };
-        st.sock = a.sock!;
-        st.socket = view(sock, fd);
-        break;
+        h.sock.local = { addr: a.addr!, port };
+        const group = h.sock.reuseport ? [...this.socks.values()].filter((x) => x !== h.sock && x.reuseport && x.local?.port === port && x.family === h.sock.family).length : undefined;
+        return { ...base, kind: 'bind', sock, socket: view(h.sock, h.fd), ...(group !== undefined ? { reuseportIndex: group } : {}) };
       }
       case 'listen': {
-        const { sock, fd } = handle(a.sock!);
-        sock.listening = true;
-        st.sock = a.sock!;
-        st.socket = view(sock, fd);
-        break;
+        const h = handle(sock);
+        h.sock.listening = true;
+        return { ...base, kind: 'listen', sock, socket: view(h.sock, h.fd) };
       }
       case 'connect': {
-        const { sock, fd } = handle(a.sock!);
+        const h = handle(sock);
         const target = this.target(a);
-        sock.remote = target.end;
-        sock.local = { addr: target.end.addr, port: sock.local?.port || this.ephemeral() };
-        if (sock.type === SOCK_TYPE.STREAM && target.sock) target.sock.pending.push(sock.cookie);
-        st.sock = a.sock!;
-        st.socket = view(sock, fd);
-        break;
+        h.sock.remote = target.end;
+        h.sock.local = { addr: this.ownAddress(proc, target.end), port: h.sock.local?.port || this.ephemeral() };
+        if (h.sock.type === SOCK_TYPE.STREAM && target.sock) this.handshake(h.sock, target.sock);
+        return { ...base, kind: 'connect', sock, socket: view(h.sock, h.fd), ...(target.sock ? { toCookie: target.sock.cookie } : {}) };
       }
       case 'accept': {
-        const { sock: l, fd: lfd } = handle(a.sock!);
-        const clientCookie = l.pending.shift();
-        if (!clientCookie) throw new Error(`sim runner: step ${p.index}: nothing to accept on ${a.sock}`);
-        const c = this.socks.get(clientCookie)!;
-        const s = this.newSock(l.family, l.type, l.proto, proc.netns);
-        s.local = c.remote!;
-        s.remote = c.local!;
-        this.peers.set(s.cookie, c.cookie);
-        this.peers.set(c.cookie, s.cookie);
+        const l = handle(sock);
+        const serverCookie = l.sock.pending.shift();
+        if (!serverCookie) throw new Error(`sim runner: step ${p.index}: nothing to accept on ${sock}`);
+        const s = this.socks.get(serverCookie)!;
+        s.netns = proc.netns;
         const fd = this.open(proc, a.as!, s, a.cloexec === 'true');
-        st.sock = a.sock!;
-        st.as = a.as!;
-        if (a.cloexec === 'true') st.cloexec = true;
-        st.listener = view(l, lfd);
-        st.socket = view(s, fd);
-        break;
+        return { ...base, kind: 'accept', sock, as: a.as!, listener: view(l.sock, l.fd), socket: view(s, fd), ...(a.cloexec === 'true' ? { cloexec: true } : {}) };
       }
       case 'send':
       case 'sendto': {
-        const { sock, fd } = handle(a.sock!);
+        const h = handle(sock);
         const size = Number(a.size ?? 64);
         const tag = `<HT:${this.runId}:${String(p.index).padStart(6, '0')}>`;
-        st.sock = a.sock!;
-        st.bytes = size;
-        st.tag = tag;
-        if (a.more === 'true') st.more = true;
-        if (a.via !== undefined) st.via = a.via; // sendfile: the same bytes as a plain send
-        if (sock.type === SOCK_TYPE.STREAM) {
-          const peer = this.socks.get(this.peers.get(sock.cookie) ?? '');
+        if (h.sock.type === SOCK_TYPE.STREAM) {
+          const peer = this.socks.get(this.peers.get(h.sock.cookie) ?? '');
           if (peer) {
             peer.stream.push({ tag, start: peer.written });
             peer.written += size;
           }
-        } else {
-          const target = p.kind === 'sendto' ? this.target(a) : { end: sock.remote!, sock: undefined };
-          if (p.kind === 'sendto') st.to = formatEndpoint(target.end);
-          this.datagram(sock, target.end, tag, size);
+          return { ...base, kind: 'send', sock, socket: view(h.sock, h.fd), bytes: size, tag, ...(a.more === 'true' ? { more: true } : {}), ...(a.via !== undefined ? { via: a.via } : {}) };
         }
-        st.socket = view(sock, fd);
-        break;
+        const target = p.kind === 'sendto' ? this.target(a) : { end: h.sock.remote!, sock: undefined };
+        this.datagram(h.sock, target.end, tag, size, target.sock);
+        const socket = view(h.sock, h.fd);
+        if (p.kind === 'send') return { ...base, kind: 'send', sock, socket, bytes: size, tag };
+        return { ...base, kind: 'sendto', sock, socket, bytes: size, tag, to: formatEndpoint(target.end), ...(target.sock ? { toCookie: target.sock.cookie } : {}) };
       }
       case 'recv':
       case 'recvfrom': {
-        const { sock, fd } = handle(a.sock!);
+        const h = handle(sock);
         const size = Number(a.size ?? 64);
-        st.sock = a.sock!;
-        if (a.via !== undefined) st.via = a.via; // splice: the same bytes as a plain recv
-        if (sock.type === SOCK_TYPE.STREAM) {
-          const from = sock.readPos;
-          sock.readPos += size;
-          st.bytes = size;
-          st.tags = sock.stream.filter((x) => x.start >= from && x.start + 20 <= sock.readPos).map((x) => x.tag);
+        let bytes: number;
+        let tags: string[];
+        let from: string | undefined;
+        if (h.sock.type === SOCK_TYPE.STREAM) {
+          const start = h.sock.readPos;
+          h.sock.readPos += size;
+          bytes = size;
+          tags = h.sock.stream.filter((x) => x.start >= start && x.start + 20 <= h.sock.readPos).map((x) => x.tag);
         } else {
-          const d = sock.dgrams.shift();
-          st.bytes = d?.bytes ?? 0;
-          st.tags = d ? [d.tag] : [];
-          if (p.kind === 'recvfrom' && d) st.from = d.from;
+          const d = h.sock.dgrams.shift();
+          bytes = d?.bytes ?? 0;
+          tags = d ? [d.tag] : [];
+          from = d?.from;
         }
-        st.socket = view(sock, fd);
-        break;
+        const rec = { ...base, sock, socket: view(h.sock, h.fd), bytes, tags, reads: bytes > 0 ? [bytes] : [] };
+        if (p.kind === 'recv') return { ...rec, kind: 'recv', ...(a.via !== undefined ? { via: a.via } : {}) };
+        return { ...rec, kind: 'recvfrom', ...(from !== undefined ? { from } : {}) };
       }
       case 'shutdown': {
-        const { sock, fd } = handle(a.sock!);
-        st.sock = a.sock!;
-        st.socket = view(sock, fd);
-        break;
+        const h = handle(sock);
+        return { ...base, kind: 'shutdown', sock, how: a.how ?? 'rdwr', socket: view(h.sock, h.fd) };
       }
       case 'close': {
-        const { sock, fd } = handle(a.sock!);
-        st.sock = a.sock!;
-        st.socket = view(sock, fd);
-        proc.fds.delete(a.sock!);
-        break;
+        const h = handle(sock);
+        const socket = view(h.sock, h.fd);
+        this.fds.close(proc.pid, sock);
+        return { ...base, kind: 'close', sock, socket };
       }
       case 'dup': {
-        const { sock } = handle(a.sock!);
-        const fd = this.open(proc, a.as!, sock);
-        st.sock = a.sock!;
-        st.as = a.as!;
-        st.socket = view(sock, fd);
-        break;
+        const h = handle(sock);
+        const fd = this.open(proc, a.as!, h.sock);
+        return { ...base, kind: 'dup', sock, as: a.as!, socket: view(h.sock, fd) };
       }
       case 'sendfd': {
-        const { sock, fd } = handle(a.sock!);
-        st.via = a.via!;
-        st.sock = a.sock!;
-        st.socket = view(sock, fd);
-        this.inflight.push(sock.cookie);
-        break;
+        const h = handle(sock);
+        this.inflight.push(h.sock.cookie);
+        this.fds.send(h.sock.cookie);
+        return { ...base, kind: 'sendfd', sock, via: a.via!, socket: view(h.sock, h.fd) };
       }
       case 'recvfd': {
         const cookie = this.inflight.shift();
         if (!cookie) throw new Error(`sim runner: step ${p.index}: no descriptor in flight`);
         const s = this.socks.get(cookie)!;
-        st.via = a.via!;
-        st.as = a.as!;
-        st.socket = view(s, this.open(proc, a.as!, s));
-        break;
+        const fd = this.lowestFd(proc);
+        this.fds.receive(proc.pid, a.as!, cookie, fd);
+        this.handles.set(a.as!, cookie);
+        return { ...base, kind: 'recvfd', via: a.via!, as: a.as!, socket: view(s, fd) };
       }
       case 'netns': {
-        st.netnsBefore = proc.netns;
+        const before = proc.netns;
         const after = 4026532000 + this.rng.int(100, 400);
         const helper = this.newSock(AF.INET, SOCK_TYPE.DGRAM, IPPROTO.UDP, after);
-        st.helper = view(helper, lowestFd(proc));
+        const hv = view(helper, this.lowestFd(proc));
         proc.netns = after;
-        st.netnsAfter = after;
-        break;
+        return { ...base, kind: 'netns', netnsBefore: before, netnsAfter: after, helper: hv };
+      }
+      case 'pidns': {
+        proc.childPidns = { ino: INIT_PIDNS + this.rng.int(300, 900), next: 1 };
+        return { ...base, kind: 'pidns', pidnsBefore: proc.pidns };
+      }
+      case 'veth': {
+        const peer = this.procs.get(this.actors.get(a.peer!)!.pid)!;
+        const helper = view(this.newSock(AF.INET, SOCK_TYPE.DGRAM, IPPROTO.UDP, proc.netns), this.lowestFd(proc));
+        const peerHelper = view(this.newSock(AF.INET, SOCK_TYPE.DGRAM, IPPROTO.UDP, peer.netns), this.lowestFd(proc) + 1);
+        this.veths.push({ a: proc.pid, addr: a.addr!, b: peer.pid, peerAddr: a.peerAddr! });
+        return {
+          ...base, kind: 'veth', peer: a.peer!, peerPid: peer.pid, ifname: `hv${p.index}a`, peerIfname: `hv${p.index}b`, addr: a.addr!, peerAddr: a.peerAddr!,
+          helper, peerHelper, peerNetns: peer.netns,
+        };
       }
       case 'sleep':
-      case 'capture-start':
-        break;
+        return { ...base, kind: 'sleep' };
+      case 'capture-start': {
+        const fdView = [...this.procs.values()]
+          .filter((x) => x.pid !== this.runnerPid && this.fds.pids().includes(x.pid))
+          .map((x) => ({ pid: x.pid, inos: this.fds.sockets(x.pid).map((c) => this.socks.get(c)!.ino) }));
+        return { ...base, kind: 'capture-start', fdView };
+      }
       default:
         throw new Error(`sim runner: step ${p.index}: unknown kind ${p.kind}`);
     }
-    return st;
+  }
+
+  private readonly veths: Array<{ a: number; addr: string; b: number; peerAddr: string }> = [];
+
+  /** The source address towards `to`: this process's end of a veth pair, else (loopback) the address itself. */
+  private ownAddress(proc: Proc, to: Endpoint): string {
+    const v = this.veths.find((x) => (x.a === proc.pid && x.peerAddr === to.addr) || (x.b === proc.pid && x.addr === to.addr));
+    if (!v) return to.addr;
+    return v.a === proc.pid ? v.addr : v.peerAddr;
+  }
+
+  /** connect() to a listener: the server's end exists (and can receive) before anybody accepts it. */
+  private handshake(c: Sock, l: Sock): void {
+    const s = this.newSock(l.family, l.type, l.proto, l.netns);
+    s.local = c.remote!;
+    s.remote = c.local!;
+    this.peers.set(s.cookie, c.cookie);
+    this.peers.set(c.cookie, s.cookie);
+    l.pending.push(s.cookie);
   }
 
   private newSock(family: number, type: number, proto: number, netns: number): Sock {
     const s: Sock = {
       cookie: (this.nextCookie++).toString(16).padStart(16, '0'), ino: (this.nextIno += this.rng.int(1, 8)), family, type, proto, netns,
-      unix: family === AF.UNIX, listening: false, pending: [], stream: [], written: 0, readPos: 0, dgrams: [],
+      unix: family === AF.UNIX, listening: false, reuseport: false, pending: [], stream: [], written: 0, readPos: 0, dgrams: [],
     };
     this.socks.set(s.cookie, s);
     return s;
   }
 
   private open(proc: Proc, name: string, s: Sock, cloexec = false): number {
-    const fd = lowestFd(proc);
-    proc.fds.set(name, cloexec ? { cookie: s.cookie, fd, cloexec } : { cookie: s.cookie, fd });
+    const fd = this.lowestFd(proc);
+    this.fds.open(proc.pid, name, s.cookie, cloexec, fd);
     this.handles.set(name, s.cookie);
+    return fd;
+  }
+
+  private lowestFd(proc: Proc): number {
+    const used = new Set(this.fds.handles(proc.pid).map(([, d]) => d.fd));
+    let fd = 4;
+    while (used.has(fd)) fd++;
     return fd;
   }
 
@@ -361,8 +401,8 @@ class RunnerModel {
     return { end: { addr: a.addr!, port: Number(a.port ?? 0) } };
   }
 
-  /** A datagram from `sock` to `to`: queued on every socket that will read it. */
-  private datagram(sock: Sock, to: Endpoint, tag: string, size: number): void {
+  /** A datagram from `sock` to `to`: queued on every socket that will read it (a reuseport group: the member it was sent to). */
+  private datagram(sock: Sock, to: Endpoint, tag: string, size: number, target?: Sock): void {
     const v6 = sock.family === AF.INET6;
     if (sock.type === SOCK_TYPE.RAW) {
       for (const s of this.socks.values()) {
@@ -376,11 +416,11 @@ class RunnerModel {
       sock.dgrams.push({ tag, bytes: 8 + size, from: formatEndpoint({ addr: to.addr, port: 0 }) });
       return;
     }
-    const dst = [...this.socks.values()].find((s) => s.type === SOCK_TYPE.DGRAM && !s.unix && s.netns === sock.netns && s.family === sock.family && s.local?.port === to.port && s !== sock);
+    const dst = target && target.type === SOCK_TYPE.DGRAM ? target
+      : [...this.socks.values()].find((s) => s.type === SOCK_TYPE.DGRAM && !s.unix && s.netns === sock.netns && s.family === sock.family && s.local?.port === to.port && s !== sock);
     dst?.dgrams.push({ tag, bytes: size, from: formatEndpoint({ addr: loopbackIfAny(sock.local.addr) === sock.local.addr ? sock.local.addr : to.addr, port: sock.local.port }) });
   }
 }
-
 
 interface ParsedLine {
   index: number;
@@ -399,18 +439,6 @@ function parseLine(l: string): ParsedLine {
   return { index: Number(index), actor: actor!, kind: kind!, args };
 }
 
-function lowestFd(proc: Proc): number {
-  const used = new Set([...proc.fds.values()].map((x) => x.fd));
-  let fd = 4;
-  while (used.has(fd)) fd++;
-  return fd;
-}
-
 function anyAddr(family: number, port: number): Endpoint {
   return { addr: family === AF.INET6 ? '::' : '0.0.0.0', port };
 }
-
-export function loopbackIfAny(addr: string): string {
-  return addr === '0.0.0.0' ? '127.0.0.1' : addr === '::' ? '::1' : addr;
-}
-

@@ -9,7 +9,7 @@ import type { SimCapture } from './events.ts';
 import { FAULTS, faultNamed, type Fault } from './faults/index.ts';
 import { makeRng } from './rng.ts';
 import { deriveTruth } from './runner-model.ts';
-import { simulateSensor } from './sensor.ts';
+import { simulateSensor } from './sensor/index.ts';
 import { writeHonet } from './write-honet.ts';
 import { writePcapng } from './write-pcapng.ts';
 
@@ -53,7 +53,9 @@ export function withFault(o: { truth: Truth; derived: boolean; perfect: SimCaptu
   const capture = fault?.kind === 'events' ? fault.apply({ truth: o.truth, perfect: o.perfect, rng }) : o.perfect;
   let pcapng = writePcapng(capture, o.order);
   if (fault?.kind === 'bytes') pcapng = fault.apply(pcapng, o.order, rng);
-  const r: SimResult = { truth: o.truth, derived: o.derived, capture, pcapng, honet: writeHonet(capture) };
+  let honet = writeHonet(capture);
+  if (fault?.kind === 'text') honet = fault.apply(honet, rng);
+  const r: SimResult = { truth: o.truth, derived: o.derived, capture, pcapng, honet };
   if (fault) r.fault = fault;
   return r;
 }

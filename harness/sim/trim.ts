@@ -19,8 +19,12 @@ export function trimPcapng(buf: Buffer, truth: Truth): Buffer {
   return Buffer.concat(parts);
 }
 
-export function trimHonet(text: string, truth: Truth): string {
+/** The text lines of the same events; with the run's PCAP-NG, also the PAKT lines of every packet trimPcapng keeps (the kernel's echo replies). */
+export function trimHonet(text: string, truth: Truth, pcapng?: Buffer): string {
   const { procs, socks } = namesOf(truth);
+  const keep = keeper(truth);
+  const ids = new Set<string>();
+  if (pcapng) for (const b of readPcapng(pcapng).blocks) if (b.kind === 'packet' && b.packetId !== undefined && keep(b)) ids.add(String(b.packetId));
   return text
     .split('\n')
     .filter((l) => {
@@ -29,7 +33,7 @@ export function trimHonet(text: string, truth: Truth): string {
       if (['FORK', 'EXEC', 'EXIT', 'KTHD'].includes(t[1] ?? '')) return procs.has(Number(t[2]));
       if (t[1] === 'SOCK') return socks.has(t[7] ?? '');
       if (['READ', 'GAIN', 'LOSE'].includes(t[1] ?? '')) return socks.has(t[2] ?? '');
-      if (t[1] === 'PAKT') return socks.has(t[3] ?? '') || (t[3] === '0'.repeat(16) && /^(1|58) (127\.0\.0\.1|\[::1\]) -> /.test(t.slice(5).join(' ')));
+      if (t[1] === 'PAKT') return socks.has(t[3] ?? '') || ids.has(/ id=(\d+)/.exec(l)?.[1] ?? '') || (t[3] === '0'.repeat(16) && /^(1|58) (127\.0\.0\.1|\[::1\]) -> /.test(t.slice(5).join(' ')));
       return false;
     })
     .join('\n') + '\n';

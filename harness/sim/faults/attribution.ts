@@ -97,7 +97,7 @@ export const stalePidReuse: EventFault = {
     perfect.events.some((e) => (judged(e) || (e.kind === 'use' && e.what === 'read' && e.meta.scenario)) && staleAt(truth, e) !== undefined) ? undefined : 'no sender or reader exits right after its packet',
   expect: /(sent|read) by pid \d+ .*(attributed to pid \d+ \(by |the read block at offset \d+ that covers it names pid \d+)/,
   apply: (ctx) => {
-    const other = Math.max(...ctx.truth.steps.flatMap((s) => [s.pid, s.tid, s.childPid ?? 0, s.threadTid ?? 0])) + ctx.rng.int(3, 40);
+    const other = Math.max(...ctx.truth.steps.flatMap((s) => [s.pid, s.tid, s.kind === 'fork' ? s.childPid : 0, s.kind === 'thread' ? s.threadTid : 0])) + ctx.rng.int(3, 40);
     const c = copyCapture(ctx.perfect);
     for (const e of c.events) {
       if (e.kind !== 'packet' && !(e.kind === 'use' && e.what === 'read')) continue;

@@ -5,6 +5,7 @@
 // when it applies to a scenario and what the checker must answer.
 import type { Truth } from '../../check/types.ts';
 import type { ByteOrder } from '../../capture/types.ts';
+import { decodePacket } from '../../capture/packet.ts';
 import type { PacketEvent, SimCapture, SimEvent } from '../events.ts';
 import type { Rng } from '../rng.ts';
 
@@ -41,7 +42,14 @@ export interface BytesFault extends FaultBase {
   apply(pcapng: Buffer, order: ByteOrder, rng: Rng): Buffer;
 }
 
-export type Fault = EventFault | BytesFault;
+/** A fault of the /dev/honet text only: the PCAP-NG stays the perfect one. */
+export interface TextFault extends FaultBase {
+  kind: 'text';
+  expect: RegExp;
+  apply(honet: string, rng: Rng): string;
+}
+
+export type Fault = EventFault | BytesFault | TextFault;
 
 /** Appearances of tagged payload that the checker judges (RULES.md): every send's, and incoming data somebody read. */
 export function judged(e: SimEvent): e is PacketEvent {
@@ -57,6 +65,44 @@ export function dueTo(e: PacketEvent): Array<{ pid: number; tid: number }> {
 /** A sensor of the 15.07 kind: the label on the packet is the whole story (no read, gain or lose blocks, no holders). */
 export function withoutUseBlocks(c: SimCapture): SimCapture {
   return { ...c, events: c.events.filter((e) => e.kind !== 'use') };
+}
+
+/** Packets the kernel sends on its own whose existence nobody can predict: pure ACKs and window updates (no data, no SYN, FIN or RST). */
+export function pureAck(e: SimEvent): boolean {
+  if (e.kind !== 'packet' || e.meta.role !== 'control') return false;
+  const p = decodePacket(e.data);
+  return !!p && p.payload.length === 0 && !/[SFR]/.test(p.tcpFlags ?? '');
+}
+
+/** A scenario item the checker must find: every scenario event and packet but the kernel's pure ACKs. */
+export function required(e: SimEvent): boolean {
+  if (e.kind === 'packet') {
+    if (e.meta.role === 'sender' || e.meta.role === 'reader') return true;
+    return e.meta.role === 'control' && (!!e.meta.creator || !!e.meta.beforeAccept) && !pureAck(e);
+  }
+  if (e.kind === 'use') return e.meta.scenario;
+  if (e.kind === 'process' || e.kind === 'socket') return e.meta.scenario && !e.snapshot;
+  return false;
+}
+
+/**
+ * Make every holder-labelled packet list what the capture's own open, gain
+ * and lose blocks say at its place (a sensor whose lists agree with its
+ * blocks, wherever it put them).
+ */
+export function holdersFromBlocks(c: SimCapture): void {
+  const sets = new Map<string, Set<number>>();
+  const of = (id: string) => sets.get(id) ?? sets.set(id, new Set()).get(id)!;
+  for (const e of c.events) {
+    if (e.kind === 'socket' && e.event === 'open') of(e.socketId).add(e.pid);
+    else if (e.kind === 'use' && e.what === 'gain') of(e.socketId).add(e.pid);
+    else if (e.kind === 'use' && e.what === 'lose') of(e.socketId).delete(e.pid);
+    else if (e.kind === 'packet' && e.attribution === 'holder' && e.socketId !== undefined) {
+      const h = [...of(e.socketId)];
+      if (h.length > 0) e.holders = h;
+      else delete e.holders;
+    }
+  }
 }
 
 /** A copy of a capture whose events can be edited without touching the original. */

@@ -2,7 +2,7 @@ import t from 'tap';
 import type { MatrixReport, ScenarioResult } from '../../matrix/types.ts';
 import { matrixTap } from '../../report/tap.ts';
 import { matrixJunit } from '../../report/junit.ts';
-import { textTable, markdownTable } from '../../report/table.ts';
+import { flakeReport, textTable, markdownTable } from '../../report/table.ts';
 import { matrixMarkdown } from '../../report/write.ts';
 
 const counts = (total: number, correct: number) => ({ total, correct, wrong: total - correct, missing: 0 });
@@ -44,4 +44,21 @@ t.test('tables: scenarios down, kernels across, with accuracy', async (t) => {
   t.match(text, /fork\s+todo 50%\s+CRASH/);
   t.match(markdownTable(report), /\| --- \| --- \| --- \|/);
   t.match(matrixMarkdown(report), /## Not passing[\s\S]*k2 tcp\*\* \(fail\)[\s\S]*repro: `npx hone repro k2 tcp`/);
+});
+
+t.test('repeated runs: a case cell counts its passes, the flake report names each case that did not pass every run', async (t) => {
+  const runs = (kernelId: string, scenario: string, statuses: Array<ScenarioResult['status']>) => statuses.map((s, i) => result(kernelId, scenario, s, { attempt: i + 1 }));
+  const repeated: MatrixReport = {
+    ...report, repeat: 3,
+    results: [...runs('k1', 'tcp', ['pass', 'pass', 'pass']), ...runs('k1', 'udp', ['pass', 'fail', 'pass']), ...runs('k2', 'tcp', ['pass', 'pass', 'pass']), ...runs('k2', 'udp', ['crash', 'pass', 'pass'])],
+  };
+  const text = textTable(repeated);
+  t.match(text, /tcp\s+pass 3\/3\s+pass 3\/3/);
+  t.match(text, /udp\s+FAIL 2\/3\s+CRASH 2\/3/);
+  const flakes = flakeReport(repeated);
+  t.equal(flakes[0], 'repeat: 4 cases x 3 runs = 12 results: 10 passed, 2 not passed; 2 cases with a non-pass (flake rate over all runs 16.7%)');
+  t.match(flakes[1], /^  k1 udp: 1 of 3 runs not passed \(33%\), first: fail why udp/);
+  t.match(flakes[2], /^  k2 udp: 1 of 3 runs not passed \(33%\), first: crash/);
+  const clean = flakeReport({ ...repeated, results: repeated.results.map((r) => ({ ...r, status: 'pass' as const })) });
+  t.same(clean, ['repeat: 4 cases x 3 runs = 12 results: 12 passed, 0 not passed; 0 cases with a non-pass (flake rate over all runs 0.0%)']);
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPcapng } from '../../capture/index.ts';
-import { checkScenario, parseTruth } from '../../check/index.ts';
+import { checkScenario, parseTruth, stepsOf } from '../../check/index.ts';
 import { buildModel, type ExpectedEvent } from '../../check/_model.ts';
 import { compileScenario, loadScenarios, type Scenario } from '../../scenario/index.ts';
 import { synthBlocks, writeBlocks } from '../fixtures/synth.ts';
@@ -33,7 +33,7 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
     return { status: r.status, stderr: r.stderr.toString(), out };
   };
 
-  const needsRoot = new Set(['netns-second-namespace', 'raw-socket-v4', 'icmp-ping-v4', 'icmp-ping-v6']);
+  const needsRoot = new Set(['netns-second-namespace', 'raw-socket-v4', 'icmp-ping-v4', 'icmp-ping-v6', 'pid-namespace', 'veth-two-namespaces']);
   for (const s of await loadScenarios()) {
     if (needsRoot.has(s.name) && !root) continue;
     const r = run(compileScenario(s), s.name, '--no-capture');
@@ -44,7 +44,7 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
     const v = checkScenario({ scenario: s, truth, capture: readPcapng(writeBlocks(synthBlocks(truth, 'ideal'))) });
     t.equal(v.status, 'pass', `${s.name}: the checker accepts an ideal capture of this run`) || t.comment(v.mismatches.join('\n'));
     if (s.name === 'exec-inherited-socket') {
-      const exec = truth.steps.find((x) => x.kind === 'exec')!;
+      const exec = stepsOf(truth, 'exec')[0]!;
       t.equal(exec.exe, runner, 'exec re-executes the runner itself');
       t.same(exec.argv?.slice(1, 2), ['resume']);
     }
@@ -54,8 +54,8 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
       t.ok(new Set(sends.map((x) => x.tid)).size === 2, 'two distinct threads');
     }
     if (s.name === 'cork-released-by-later-write') {
-      const [held, release] = truth.steps.filter((x) => x.kind === 'send');
-      const read = truth.steps.find((x) => x.kind === 'recv')!;
+      const [held, release] = stepsOf(truth, 'send');
+      const read = stepsOf(truth, 'recv')[0]!;
       t.equal((held as { more?: boolean }).more, true, 'the MSG_MORE send is recorded with more: true');
       t.notOk('more' in release!, 'the releasing send has no more');
       t.not(held!.pid, release!.pid, 'two processes write into the one socket');
@@ -63,17 +63,17 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
       t.equal(read.bytes, held!.bytes! + release!.bytes!);
     }
     if (s.name === 'reply-read-by-forked-worker') {
-      const reader = truth.steps.filter((x) => x.kind === 'recv').at(-1)!;
+      const reader = stepsOf(truth, 'recv').at(-1)!;
       t.equal(reader.actor, 'worker');
-      t.equal(reader.pid, truth.steps.find((x) => x.kind === 'fork' && x.child === 'worker')?.childPid, 'the worker (the forked child) reads the reply');
+      t.equal(reader.pid, stepsOf(truth, 'fork').find((x) => x.child === 'worker')?.childPid, 'the worker (the forked child) reads the reply');
       t.equal(reader.tags?.length, 1, 'and records the tag it read');
     }
     if (s.name === 'sendfile-splice') {
-      const [request, reply] = truth.steps.filter((x) => x.kind === 'send');
-      const [serverRead, parentRead] = truth.steps.filter((x) => x.kind === 'recv');
-      const childPid = truth.steps.find((x) => x.kind === 'fork' && x.child === 'child')?.childPid;
-      const client = truth.steps.find((x) => x.kind === 'socket' && x.actor === 'client')!;
-      const server = truth.steps.find((x) => x.kind === 'socket' && x.actor === 'server')!;
+      const [request, reply] = stepsOf(truth, 'send');
+      const [serverRead, parentRead] = stepsOf(truth, 'recv');
+      const childPid = stepsOf(truth, 'fork').find((x) => x.child === 'child')?.childPid;
+      const client = stepsOf(truth, 'socket').find((x) => x.actor === 'client')!;
+      const server = stepsOf(truth, 'socket').find((x) => x.actor === 'server')!;
       t.same([request!.via, serverRead!.via, reply!.via, parentRead!.via], ['sendfile', 'splice', 'sendfile', 'splice'], 'truth records via on every send and recv');
       t.equal(request!.actor, 'child');
       t.equal(request!.pid, childPid, 'the forked child sends the request');
@@ -87,17 +87,16 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
       t.same(parentRead!.tags, [reply!.tag], 'with the server\'s tag');
       t.equal(parentRead!.bytes, reply!.bytes);
       t.equal(parentRead!.socket?.cookie, request!.socket?.cookie, 'on the shared socket');
-      const childClose = truth.steps.find((x) => x.kind === 'close' && x.actor === 'child')!;
+      const childClose = stepsOf(truth, 'close').find((x) => x.actor === 'child')!;
       t.ok(childClose.step > parentRead!.step, 'the child still holds the socket when the reply is read');
       t.notOk(readdirSync(r.out).some((f) => f.startsWith('.sendfile')), 'no sendfile source file left');
     }
     if (s.name === 'dup-and-close-on-exec') {
-      const step = (kind: string, actor: string, sock?: string) => truth.steps.find((x) => x.kind === kind && x.actor === actor && (sock === undefined || x.sock === sock))!;
-      const c = step('socket', 'client', 'c');
-      const e = step('socket', 'client', 'e');
-      const dup = step('dup', 'client', 'c');
-      const exec = step('exec', 'child');
-      const childPid = step('fork', 'client').childPid!;
+      const c = stepsOf(truth, 'socket').find((x) => x.actor === 'client' && x.sock === 'c')!;
+      const e = stepsOf(truth, 'socket').find((x) => x.actor === 'client' && x.sock === 'e')!;
+      const dup = stepsOf(truth, 'dup').find((x) => x.actor === 'client' && x.sock === 'c')!;
+      const exec = stepsOf(truth, 'exec').find((x) => x.actor === 'child')!;
+      const childPid = stepsOf(truth, 'fork').find((x) => x.actor === 'client')!.childPid;
       t.equal(e.cloexec, true, 'the socket step made with cloexec records cloexec: true');
       t.equal(e.socket?.cloexec, true, 'and its descriptor has FD_CLOEXEC');
       t.notOk(c.cloexec || c.socket?.cloexec, 'c is not close-on-exec');
@@ -105,33 +104,33 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
       t.equal(dup.socket?.cookie, c.socket?.cookie, 'the dup names c');
       t.equal(exec.pid, childPid, 'the child execs');
       t.equal(exec.exe, runner, 'the runner itself');
-      const [first, second, reply] = truth.steps.filter((x) => x.kind === 'send');
+      const [first, second, reply] = stepsOf(truth, 'send');
       t.same([first!.actor, first!.sock, second!.actor, second!.sock, reply!.actor], ['client', 'c2', 'child', 'c2', 'server'], 'the client sends on c2 after closing c; the child on c2 after its exec');
       t.equal(second!.pid, childPid);
-      const reads = truth.steps.filter((x) => x.kind === 'recv');
+      const reads = stepsOf(truth, 'recv');
       t.same(reads.map((x) => x.tags), [[first!.tag], [second!.tag], [reply!.tag]], 'every tag read once, in order');
       t.equal(reads[2]!.pid, childPid, 'the child reads the reply after its exec');
       const m = buildModel(truth);
       const loses = m.events.filter((x): x is Extract<ExpectedEvent, { kind: 'lose' }> => x.kind === 'lose');
-      const closeC = step('close', 'client', 'c');
-      t.notOk(loses.some((x) => x.step === closeC.step), 'closing c (c2 still open) is no lose');
-      t.same(loses.filter((x) => x.step === exec.step).map((x) => [x.pid, x.via, x.sock.cookie]), [[childPid, 'close', e.socket!.cookie]],
+      const closeC = stepsOf(truth, 'close').find((x) => x.actor === 'client' && x.sock === 'c')!;
+      t.notOk(loses.some((x) => x.step.step === closeC.step), 'closing c (c2 still open) is no lose');
+      t.same(loses.filter((x) => x.step.step === exec.step).map((x) => [x.pid, x.via, x.sock.cookie]), [[childPid, 'close', e.socket!.cookie]],
         'the exec: the child loses e via close, and only e');
-      const closeE = step('close', 'client', 'e');
-      t.ok(m.events.some((x) => x.kind === 'close' && x.sock.cookie === e.socket!.cookie && x.step === closeE.step), 'e is released by the client\'s close, not by the exec');
-      t.ok(loses.some((x) => x.step === closeE.step && x.pid === c.pid && x.via === 'close'), 'where the client loses it');
+      const closeE = stepsOf(truth, 'close').find((x) => x.actor === 'client' && x.sock === 'e')!;
+      t.ok(m.events.some((x) => x.kind === 'close' && x.sock.cookie === e.socket!.cookie && x.step.step === closeE.step), 'e is released by the client\'s close, not by the exec');
+      t.ok(loses.some((x) => x.step.step === closeE.step && x.pid === c.pid && x.via === 'close'), 'where the client loses it');
     }
     if (s.name === 'udp-shared-two-receivers') {
-      const reads = truth.steps.filter((x) => x.kind === 'recvfrom');
-      const sends = truth.steps.filter((x) => x.kind === 'sendto');
+      const reads = stepsOf(truth, 'recvfrom');
+      const sends = stepsOf(truth, 'sendto');
       t.same(reads.map((x) => x.tags), sends.map((x) => [x.tag]), 'each datagram read once, in order');
       t.not(reads[0]!.pid, reads[1]!.pid, 'by two processes');
       t.equal(reads[0]!.socket?.cookie, reads[1]!.socket?.cookie, 'on one socket');
     }
     if (s.name === 'netns-second-namespace') {
-      const ns = truth.steps.find((x) => x.kind === 'netns')!;
+      const ns = stepsOf(truth, 'netns')[0]!;
       t.not(ns.netnsAfter, ns.netnsBefore, 'a new network namespace');
-      const inside = truth.steps.filter((x) => x.kind === 'send');
+      const inside = stepsOf(truth, 'send');
       t.ok(inside.every((x) => x.netns === ns.netnsAfter), 'traffic happens inside it');
     }
   }
@@ -159,11 +158,11 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
     const r = run(compileScenario(s), s.name, '--no-capture');
     t.equal(r.status, 0, r.stderr);
     const truth = parseTruth(readFileSync(join(r.out, 'truth.json'), 'utf8'));
-    const dup = truth.steps.find((x) => x.kind === 'dup')!;
-    const sock = truth.steps.find((x) => x.kind === 'socket' && x.sock === 'c')!;
+    const dup = stepsOf(truth, 'dup')[0]!;
+    const sock = stepsOf(truth, 'socket').find((x) => x.sock === 'c')!;
     t.equal(dup.socket?.cookie, sock.socket?.cookie, 'dup names the same socket');
     t.not(dup.socket?.fd, sock.socket?.fd, 'with another descriptor');
-    t.same(truth.steps.find((x) => x.kind === 'recv')?.tags, [truth.steps.find((x) => x.kind === 'send')?.tag], 'the tag arrives');
+    t.same(stepsOf(truth, 'recv')[0]?.tags, [stepsOf(truth, 'send')[0]?.tag], 'the tag arrives');
     const v = checkScenario({ scenario: s, truth, capture: readPcapng(writeBlocks(synthBlocks(truth, 'ideal'))) });
     t.equal(v.status, 'pass', v.mismatches.join('\n'));
   });
@@ -234,15 +233,15 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
     const r = run(compileScenario(s), s.name, '--no-capture');
     t.equal(r.status, 0, r.stderr);
     const truth = parseTruth(readFileSync(join(r.out, 'truth.json'), 'utf8'));
-    const [a, b] = truth.steps.filter((x) => x.kind === 'accept');
+    const [a, b] = stepsOf(truth, 'accept');
     t.equal(a!.cloexec, true, 'accept with cloexec records cloexec: true');
     t.equal(a!.socket?.cloexec, true, 'the accepted descriptor has FD_CLOEXEC');
     t.notOk(a!.listener?.cloexec, 'the listener has not');
     t.notOk(b!.cloexec || b!.socket?.cloexec, 'a plain accept is not close-on-exec');
-    const exec = truth.steps.find((x) => x.kind === 'exec')!;
+    const exec = stepsOf(truth, 'exec')[0]!;
     const m = buildModel(truth);
-    t.ok(m.events.some((x) => x.kind === 'lose' && x.step === exec.step && x.via === 'close' && x.sock.cookie === a!.socket!.cookie), 'the model: the exec is a lose via close of a');
-    t.ok(m.events.some((x) => x.kind === 'close' && x.step === exec.step && x.sock.cookie === a!.socket!.cookie), 'and its close (the last reference)');
+    t.ok(m.events.some((x) => x.kind === 'lose' && x.step.step === exec.step && x.via === 'close' && x.sock.cookie === a!.socket!.cookie), 'the model: the exec is a lose via close of a');
+    t.ok(m.events.some((x) => x.kind === 'close' && x.step.step === exec.step && x.sock.cookie === a!.socket!.cookie), 'and its close (the last reference)');
     const v = checkScenario({ scenario: s, truth, capture: readPcapng(writeBlocks(synthBlocks(truth, 'ideal'))) });
     t.equal(v.status, 'pass', v.mismatches.join('\n'));
     // the validator refuses a step on `a` after the exec; by hand, the runner fails that step

@@ -13,10 +13,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { readPcapng, parseHonet } from '../../capture/index.ts';
-import { checkScenario, parseTruth, type Truth } from '../../check/index.ts';
+import { checkScenario, parseTruth, type Truth, stepsOf } from '../../check/index.ts';
 import { loadScenarios } from '../../scenario/index.ts';
 import { compareTraces, describeDifference, fidelity, hasPacketIds, lineShape, namesOf, project, sensorModelOf } from '../../sim/fidelity.ts';
-import { EXIT_ORDERS, simulateSensor, type ExitOrder } from '../../sim/sensor.ts';
+import { EXIT_ORDERS, simulateSensor, type ExitOrder } from '../../sim/sensor/index.ts';
 import { deriveTruth } from '../../sim/runner-model.ts';
 import { simulate, withFault } from '../../sim/simulate.ts';
 
@@ -157,9 +157,9 @@ t.test('lose via exit: any thread of the exiting process is the same item, nothi
   const truth = deriveTruth(s, 3);
   const blocks = simBlocks(truth, undefined, 'after');
   const perfect = project(blocks, truth);
-  const worker = truth.steps.find((x) => x.kind === 'fork' && x.child === 'worker')!.childPid!;
-  const t2 = truth.steps.find((x) => x.kind === 'thread' && x.thread === 't2')!.threadTid!;
-  const server = truth.steps.find((x) => x.kind === 'fork' && x.child === 'server')!.childPid!;
+  const worker = stepsOf(truth, 'fork').find((x) => x.child === 'worker')!.childPid!;
+  const t2 = stepsOf(truth, 'thread').find((x) => x.thread === 't2')!.threadTid!;
+  const server = stepsOf(truth, 'fork').find((x) => x.child === 'server')!.childPid!;
   const rewrite = (f: (b: Extract<(typeof blocks)[number], { kind: 'use' }>) => boolean, tid: number) =>
     blocks.map((b) => (b.kind === 'use' && f(b) ? { ...b, tid } : b));
   const exitLose = (b: { what: string; via?: string; pid: number }) => b.what === 'lose' && b.via === 'exit' && b.pid === worker;

@@ -11,7 +11,9 @@ import { loadScenarios } from '../../scenario/index.ts';
 import { FAULTS, type EventFault } from '../../sim/faults/index.ts';
 import { judge, renderTable, runMutations } from '../../sim/mutation.ts';
 import { deriveTruth } from '../../sim/runner-model.ts';
-import { simulate } from '../../sim/simulate.ts';
+import { simulate, withFault } from '../../sim/simulate.ts';
+import { simulateSensor } from '../../sim/sensor/index.ts';
+import { required } from '../../sim/faults/types.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const scenarios = await loadScenarios();
@@ -54,9 +56,9 @@ t.test('another seed: small scenarios still catch every applicable fault', async
   t.ok(r.ok, renderTable(r).split('\n').filter((l) => /MISSED|PERFECT|NO SCENARIO/.test(l)).join('\n') || 'ok');
 });
 
-/** Truths recorded by the real runner: in guests (fixtures/truth), and with --no-capture on a host for the five scenarios of the [attribution] work (fixtures/truth-attribution). */
+/** Truths recorded by the real runner: in guests (fixtures/truth), and with --no-capture on a host for the scenarios of the [attribution] work (fixtures/truth-attribution) and of the proof work (fixtures/truth-proof, as root: pid and network namespaces). */
 function recordedTruths() {
-  return ['truth', 'truth-attribution'].flatMap((d) => {
+  return ['truth', 'truth-attribution', 'truth-proof'].flatMap((d) => {
     const dir = join(here, '..', 'fixtures', d);
     return readdirSync(dir).map((f) => parseTruth(readFileSync(join(dir, f), 'utf8'), f));
   });
@@ -86,4 +88,28 @@ t.test('perfect captures pass in big-endian too', async (t) => {
     const r = simulate({ scenario: s, seed: 5, order: 'be' });
     t.equal(judge(s, r.truth, r.pcapng).status, 'pass', s.name);
   }
+});
+
+t.test('every record the truth requires is judged: dropping any single one fails the capture (all but the kernel\'s pure ACKs)', async (t) => {
+  let dropped = 0;
+  for (const s of scenarios.filter((x) => x.name !== 'thousand-connections')) {
+    const truth = deriveTruth(s, 1);
+    const perfect = simulateSensor(truth, 1);
+    const base = { truth, derived: true, perfect, seed: 1, order: 'le' as const };
+    const must = perfect.events.filter(required);
+    t.ok(must.length > 5, `${s.name}: ${must.length} required records`);
+    const missed: string[] = [];
+    for (const e of must) {
+      const one: EventFault = {
+        kind: 'events', name: 'drop-this', models: '', appliesWhen: '', notApplicable: () => undefined, expect: /./,
+        apply: (ctx) => ({ ...ctx.perfect, events: ctx.perfect.events.filter((x) => x !== e) }),
+      };
+      const r = withFault({ ...base, fault: one });
+      const v = judge(s, truth, r.pcapng, r.honet);
+      dropped++;
+      if (v.status === 'pass') missed.push(`${e.kind}${'event' in e ? ` ${e.event}` : ''}${'what' in e ? ` ${e.what}` : ''}${e.kind === 'packet' ? ` ${e.meta.role} ${e.direction}` : ''} at step ${'meta' in e ? e.meta.step : '?'}`);
+    }
+    t.same(missed, [], `${s.name}: no single lost record passes`);
+  }
+  t.comment(`${dropped} captures, each with one record lost, all failed`);
 });
