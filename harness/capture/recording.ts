@@ -7,13 +7,16 @@
 // marker processes in the files exactly as often as in the reference.
 //
 // Snapshot blocks repeat state at the start of every section by design and
-// are not events: connection blocks carry a snapshot flag; process blocks
-// do not (kmod/FORMAT.md), so the process blocks of the run of snapshot
-// blocks after a section's headers may be snapshot or live. They may make
-// up a live event the reference has and the files lack, never count as a
-// duplicate. (A process event lost exactly at a rotation whose snapshot
-// lists the same process would go unseen; packets and socket events would
-// not.)
+// are not events: they carry a snapshot flag (option 262 bit 0, on
+// connection and on process blocks, kmod/FORMAT.md), and every block
+// without it is a live event: counted, so a process event lost or
+// repeated at a rotation shows. Sections from modules older than the
+// process flag (no process block of the section has it): the process
+// blocks of the run of snapshot blocks after the section's headers may be
+// snapshot or live; they may make up a live event the reference has and
+// the files lack, never count as a duplicate (so a process event lost at a
+// rotation whose snapshot lists the same process, or repeated right after
+// that snapshot, goes unseen there; packets and socket events do not).
 import { BLOCK, ISB_OPT } from './constants.ts';
 import { CaptureError } from './errors.ts';
 import { readPcapng } from './pcapng.ts';
@@ -128,7 +131,7 @@ function sectionProblems(name: string, blocks: Block[], problems: string[]): num
 
 interface Keyed {
   key: string;
-  /** In the run of snapshot blocks after a section's headers (process blocks there may be snapshot or live). */
+  /** Unflagged sections only: in the run of snapshot blocks after a section's headers (process blocks there may be snapshot or live). */
   maybeSnapshot: boolean;
   snapshot: boolean;
   execArgv?: string;
@@ -139,11 +142,13 @@ function keyed(f: { buf: Buffer; blocks: Block[] }): Keyed[] {
   const out: Keyed[] = [];
   let order: ByteOrder = 'le';
   let inSnapshot = false;
+  const flagged = new Set(f.blocks.filter((b) => b.kind === 'process' && b.snapshot).map((b) => b.section));
   for (const b of f.blocks) {
     if (b.kind === 'section') order = b.byteOrder;
     if (b.kind === 'interface') inSnapshot = true;
     if (b.kind === 'section' || b.kind === 'interface' || b.kind === 'stats') continue;
     const snapshotOpen = b.kind === 'connection' && b.snapshot;
+    const snapshot = snapshotOpen || (b.kind === 'process' && b.snapshot);
     if (!(b.kind === 'process' && b.event !== 'exit') && !snapshotOpen) inSnapshot = false;
     const u32 = (at: number) => (order === 'le' ? f.buf.readUInt32LE(at) : f.buf.readUInt32BE(at));
     let key: string;
@@ -157,9 +162,9 @@ function keyed(f: { buf: Buffer; blocks: Block[] }): Keyed[] {
     }
     out.push({
       key,
-      maybeSnapshot: inSnapshot && b.kind === 'process',
-      snapshot: snapshotOpen,
-      ...(b.kind === 'process' && b.event === 'exec' ? { execArgv: (b.argv ?? []).join(' ') } : {}),
+      maybeSnapshot: inSnapshot && b.kind === 'process' && !flagged.has(b.section),
+      snapshot,
+      ...(b.kind === 'process' && b.event === 'exec' && !snapshot ? { execArgv: (b.argv ?? []).join(' ') } : {}),
     });
   }
   return out;

@@ -169,7 +169,7 @@ function blockText(b: Block, exe: Map<number, string>, readers: ReadAt[] = []): 
       const head = `${time(b.timestampUs)} ${b.event.toUpperCase()} pid ${b.pid}${b.ppid !== undefined ? ` ppid ${b.ppid}` : ''}${b.tid !== undefined && b.tid !== b.pid ? ` tid ${b.tid}` : ''}`;
       const status = b.exitStatus !== undefined ? ` status ${b.exitStatus}` : '';
       const cmd = b.exe !== undefined ? ` ${b.exe}${b.argv ? ` [${b.argv.join(' ')}]` : ''}` : '';
-      return `${head}${status}${cmd}`;
+      return `${head}${status}${b.snapshot ? ' snapshot' : ''}${cmd}`;
     }
     case 'connection': {
       const what = b.family !== undefined ? ` fam ${b.family} type ${b.type} proto ${b.protocol}` : '';
