@@ -29,8 +29,11 @@
 --     /proc). It is used only if its packets match the frames (count,
 --     lengths, times);
 --  3. comment: the sensor's own comment "pid P tid T sock 0x... by HOW",
---     which names senders only (readers and holders stay unknown; an
---     expert note says so).
+--     which names senders, and holders since the sensor lists them
+--     (" holders A,B" after "by holder"; readers stay unknown, an expert
+--     note says so). A holder packet whose comment lists its holders takes
+--     them from there even when the file is read (the same list as option
+--     264; the file adds their exe paths), so holders need no file.
 -- Limits: a compressed (.gz) or piped capture cannot be read by the plugin
 -- (use `hone read --annotate`); data read after a rotation is read in the
 -- next file, so its readers are not in this one.
@@ -419,19 +422,29 @@ local function from_comment(c)
 	return a
 end
 
+-- The holders the sensor wrote in its comment (option 264's list), with
+-- their exe paths from the file when it is read.
+local function holders_from_comment(c, fr)
+	if fr then
+		local exe = {}
+		for i, h in ipairs(fr.holders or {}) do exe[h] = fr.holder_exes[i] end
+		for _, p in ipairs(c.parties) do p.exe = exe[p.pid] end
+	end
+	return c
+end
+
 local function answer(tvb, pinfo)
 	local comments = { f_comment() }
+	local c
 	for _, fi in ipairs(comments) do
 		local a = from_annotation(tostring(fi.value))
 		if a then return a end
+		c = c or from_comment(tostring(fi.value))
 	end
 	local fr = file_frame(tvb, pinfo)
+	if c and c.role == "holder" and #c.parties > 0 then return holders_from_comment(c, fr) end
 	if fr then return from_frame(fr) end
-	for _, fi in ipairs(comments) do
-		local a = from_comment(tostring(fi.value))
-		if a then return a end
-	end
-	return nil
+	return c
 end
 
 local function party_text(p)

@@ -8,6 +8,9 @@
 // and on the `hone read --annotate` copy (the plugin reads only comments,
 // and plain tshark can filter on the comment). The plugin without its file
 // pass, or given another capture, must not match: the comparison can fail.
+// fixtures/sensor-holders: captures of the sensor that lists holders in its
+// comments (` holders A,B`, Debian 6.1 guest): holder packets take their
+// holders from the comment, with or without the file.
 import t from 'tap';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +26,7 @@ import { loadScenarios } from '../../scenario/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', 'fixtures', 'sim');
+const holdersRoot = join(here, '..', 'fixtures', 'sensor-holders');
 const scenarios = new Map((await loadScenarios()).map((s) => [s.name, s]));
 const work = mkdtempSync(join(tmpdir(), 'hone-lua-'));
 t.teardown(() => rmSync(work, { recursive: true, force: true }));
@@ -35,14 +39,14 @@ interface Fixture {
   frames: Array<{ role: string; pids: Set<number> }>;
 }
 
-function load(kernel: string, name: string): Fixture {
-  const dir = join(root, kernel, name);
+function load(kernel: string, name: string, from = root): Fixture {
+  const dir = join(from, kernel, name);
   const gz = (f: string) => gunzipSync(readFileSync(join(dir, `${f}.gz`)));
   const buf = gz('capture.pcapng');
   const blocks = readPcapng(buf).blocks;
   const verdict = checkScenario({ scenario: scenarios.get(name)!, truth: parseTruth(gz('truth.json').toString('utf8')), capture: { blocks } });
   if (verdict.status !== 'pass') throw new Error(`${kernel}/${name} does not pass the checker: ${verdict.mismatches.join('; ')}`);
-  const file = join(work, `${kernel}-${name}.pcapng`);
+  const file = join(work, `${from === root ? '' : 'holders-'}${kernel}-${name}.pcapng`);
   writeFileSync(file, buf);
   const parties = packetParties(blocks);
   const frames: Fixture['frames'] = [{ role: '', pids: new Set() }];
@@ -50,10 +54,12 @@ function load(kernel: string, name: string): Fixture {
   return { id: `${kernel}/${name}`, file, blocks, frames };
 }
 
-const fixtures: Fixture[] = readdirSync(root).sort().flatMap((k) => readdirSync(join(root, k)).sort().map((n) => load(k, n)));
+const loadAll = (from: string): Fixture[] => readdirSync(from).sort().flatMap((k) => readdirSync(join(from, k)).sort().map((n) => load(k, n, from)));
+const fixtures = loadAll(root);
+const holderFixtures = loadAll(holdersRoot);
 
 /** Differences between the plugin's fields (frame, role, pids, source) and the checker's attribution. */
-function compare(f: Fixture, rows: string[][][], source: string): string[] {
+function compare(f: Fixture, rows: string[][][], source: string | ((frame: number) => string)): string[] {
   const diffs: string[] = [];
   if (rows.length !== f.frames.length - 1) diffs.push(`${rows.length} frames, the capture has ${f.frames.length - 1}`);
   for (const [frame, role, pids, src, luaError] of rows) {
@@ -64,7 +70,8 @@ function compare(f: Fixture, rows: string[][][], source: string): string[] {
     if (luaError && luaError.length > 0) diffs.push(`frame ${n}: Lua error`);
     if ((role ?? [])[0] !== want.role) diffs.push(`frame ${n}: role ${role?.[0]}, expected ${want.role}`);
     if (got.size !== want.pids.size || [...got].some((p) => !want.pids.has(p))) diffs.push(`frame ${n}: pids ${[...got].join(',') || '-'}, expected ${[...want.pids].join(',') || '-'}`);
-    if ((src ?? [])[0] !== source) diffs.push(`frame ${n}: source ${src?.[0]}, expected ${source}`);
+    const wantSource = typeof source === 'string' ? source : source(n);
+    if ((src ?? [])[0] !== wantSource) diffs.push(`frame ${n}: source ${src?.[0]}, expected ${wantSource}`);
   }
   return diffs;
 }
@@ -146,4 +153,40 @@ t.test('the comparison fails when the plugin cannot resolve readers and holders'
   const other = fixtures.find((x) => x.id.endsWith('/udp-any-v4'))!;
   const wrong = await tsharkFields(f.file, FIELDS, { plugin: true, prefs: { 'hone.capture_file': other.file }, env: { HONE_CAPTURE: other.file } });
   t.same(compare(f, wrong, 'file'), [], 'another capture named first is skipped (its frames do not match these), the -r file is used');
+});
+
+t.test('a sensor that lists holders in its comments: holder packets resolved from the comment', async (t) => {
+  const holderFrames = (f: Fixture) => f.frames.flatMap((x, n) => (x.role === 'holder' && x.pids.size > 0 ? [n] : []));
+  t.ok(holderFixtures.length >= 4 && holderFixtures.every((f) => holderFrames(f).length > 0 || f.id.endsWith('udp-shared-two-receivers')), `${holderFixtures.length} captures with holder packets`);
+  const comments = (f: Fixture) => f.blocks.flatMap((b) => (b.kind === 'packet' ? [b.comment ?? ''] : []));
+  for (const f of holderFixtures) {
+    for (const n of holderFrames(f)) {
+      const want = [...f.frames[n]!.pids].sort((a, b) => a - b).join(',');
+      t.match(comments(f)[n - 1], new RegExp(` by holder holders ${want}$`), `${f.id}: frame ${n}: the sensor's comment lists holders ${want}`);
+    }
+  }
+  // with the file: holders from the comment, everything else from the file; every frame as the checker says
+  const rows = await mapLimit(holderFixtures, 2, (f) => tsharkFields(f.file, FIELDS, { plugin: true }));
+  for (const [i, f] of holderFixtures.entries()) {
+    const listed = new Set(holderFrames(f));
+    t.same(compare(f, rows[i]!, (n) => (listed.has(n) ? 'comment' : 'file')), [], `${f.id}: file pass`);
+  }
+  // without the file: every holder packet that had holders is still resolved (readers are not: they are in read blocks)
+  const bare = await mapLimit(holderFixtures, 2, (f) => tsharkFields(f.file, FIELDS, { plugin: true, prefs: { 'hone.file_pass': 'FALSE' } }));
+  for (const [i, f] of holderFixtures.entries()) {
+    const byFrame = new Map(bare[i]!.map((r) => [Number(r[0]![0]), r]));
+    const wrong = holderFrames(f).filter((n) => {
+      const r = byFrame.get(n);
+      const got = new Set((r?.[2] ?? []).map(Number));
+      return r?.[3]?.[0] !== 'comment' || got.size !== f.frames[n]!.pids.size || [...got].some((p) => !f.frames[n]!.pids.has(p));
+    });
+    t.same(wrong, [], `${f.id}: no file pass, ${holderFrames(f).length} holder frames from the comment`);
+  }
+  // -Y 'hone.pid == P' lists P's packets, holder packets included
+  const f = holderFixtures.find((x) => x.id.endsWith('/fork-shared-turns'))!;
+  for (const p of new Set(f.frames.flatMap((x) => [...x.pids]))) {
+    const want = f.frames.flatMap((x, n) => (x.pids.has(p) ? [n] : []));
+    const got = (await tsharkFields(f.file, ['frame.number'], { plugin: true, filter: `hone.pid == ${p}` })).map((r) => Number(r[0]![0]));
+    t.same(got, want, `${f.id}: pid ${p}: frames ${want.join(',')}`);
+  }
 });
