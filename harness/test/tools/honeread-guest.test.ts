@@ -11,7 +11,8 @@
 // live event between the two marker processes is in the files exactly as
 // often as in the reference. Then the same files, doctored (one packet
 // dropped at a rotation, one read block recorded twice, one socket event
-// lost, a file cut), must fail.
+// lost, one process event lost, one repeated right after the next file's
+// snapshot, a file cut), must fail.
 // Needs the kernel fetched (`npm run setup`) and a host gcc that links
 // statically.
 import t from 'tap';
@@ -87,6 +88,14 @@ t.test(`honeread: ${HUPS} SIGHUPs during traffic on ${kernelId}, nothing lost or
   const firstOpen = firstBlock(files[mid + 1]!.buf, (b) => b.kind === 'connection' && !b.snapshot);
   const noOpen = checkRecording(doctored(mid + 1, cut(files[mid + 1]!.buf, firstOpen)), { reference });
   t.match(noOpen.problems.join('\n'), /missing from the recording/, 'a lost socket event is missing');
+  // process events: snapshot process blocks are flagged (process option 262), so a live one is never taken for one
+  const firstLiveProc = firstBlock(files[mid + 1]!.buf, (b) => b.kind === 'process' && !b.snapshot);
+  const noProc = checkRecording(doctored(mid + 1, cut(files[mid + 1]!.buf, firstLiveProc)), { reference });
+  t.match(noProc.problems.join('\n'), /missing from the recording: process/, 'a lost process event is missing');
+  const lastLiveProc = ranges(files[mid]!.buf).filter((r) => r.b.kind === 'process' && !r.b.snapshot).at(-1)!;
+  const afterSnapshot = firstBlock(files[mid + 1]!.buf, (b) => !['section', 'interface'].includes(b.kind) && !('snapshot' in b && b.snapshot));
+  const procTwice = checkRecording(doctored(mid + 1, insertAt(files[mid + 1]!.buf, afterSnapshot.start, files[mid]!.buf, lastLiveProc)), { reference });
+  t.match(procTwice.problems.join('\n'), /recorded more often than the reference saw them: process/, 'a process event repeated right after the next snapshot is a duplicate');
   const truncated = checkRecording(doctored(mid, files[mid]!.buf.subarray(0, files[mid]!.buf.length - 100)), { reference });
   t.match(truncated.problems.join('\n'), /not a valid PCAP-NG file/, 'a cut file is not valid');
 });
@@ -110,6 +119,11 @@ function firstBlock(buf: Buffer, pick: (b: ReturnType<typeof readPcapng>['blocks
 
 function cut(buf: Buffer, r: Range): Buffer {
   return Buffer.concat([buf.subarray(0, r.start), buf.subarray(r.end)]);
+}
+
+/** buf with the block r of other inserted at offset at. */
+function insertAt(buf: Buffer, at: number, other: Buffer, r: Range): Buffer {
+  return Buffer.concat([buf.subarray(0, at), other.subarray(r.start, r.end), buf.subarray(at)]);
 }
 
 /** buf with the block r of other inserted before buf's last block (its ISB). */
