@@ -1,6 +1,7 @@
 #!/bin/busybox sh
 # /init of the initramfs that boots a full Debian root for the package test:
-# load the disk and filesystem modules, mount the root, hand over to it.
+# load the disk and filesystem modules, mount the root, hand over to its
+# systemd (which runs hone-package-test.service).
 /bin/busybox --install -s
 export PATH=/sbin:/bin
 mount -t proc proc /proc
@@ -15,4 +16,4 @@ mkdir -p /newroot
 mount -t ext4 /dev/vda /newroot || { echo "HONE-DKMS-FAIL cannot mount the Debian root"; poweroff -f; }
 umount /proc /sys
 mount --move /dev /newroot/dev
-exec switch_root /newroot /hone-dkms-test
+exec switch_root /newroot /lib/systemd/systemd

@@ -57,7 +57,11 @@ export const PROCESS_OPT = {
   START_NS: 259,
   NSPID: 260,
   PIDNS: 261,
+  FLAGS: 262,
 } as const;
+
+/** Process option 262 bits (absent on live blocks). */
+export const PROCESS_FLAG = { SNAPSHOT: 1 } as const;
 
 /** Process option 2 values; absent means exec. */
 export const PROCESS_EVENT = { FORK: 1, KTHD: 2, EXIT: 0xffffffff } as const;

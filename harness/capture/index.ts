@@ -6,3 +6,5 @@ export { parseHonet } from './honet.ts';
 export { decodePacket, endpoint, formatIpv6, protocolName, type DecodedPacket } from './packet.ts';
 export { PcapngWriter, type ConnectionSpec, type PacketSpec, type ProcessSpec, type UseSpec } from './writer.ts';
 export { WhoRead, whoRead, seqCovers, byteSeq, type ReadAt } from './who-read.ts';
+export { packetParties, partyPids, type PacketParties, type Party } from './parties.ts';
+export { annotatePcapng, annotation, ANNOTATION_PREFIX } from './annotate.ts';

@@ -17,8 +17,13 @@ export interface DecodedPacket {
   tcpSeq?: number;
   /** TCP acknowledgment number. */
   tcpAck?: number;
-  /** Transport payload (after the TCP/UDP/ICMP header; raw protocols: all after IP). */
+  /** Transport payload (after the TCP/UDP/ICMP header; raw protocols: all after IP), as captured. */
   payload: Buffer;
+  /**
+   * Length of the payload on the wire, from the IP header's length: more
+   * than payload.length when a snaplen cut the packet.
+   */
+  payloadLength: number;
 }
 
 /** Decode an IPv4/IPv6 packet; undefined when no IP header can be read. */
@@ -77,19 +82,21 @@ function decodeV4(d: Buffer): DecodedPacket | undefined {
   if (ihl < 20 || d.length < ihl) return undefined;
   const totalLen = d.readUInt16BE(2);
   const end = totalLen >= ihl && totalLen <= d.length ? totalLen : d.length;
+  const wire = totalLen >= ihl ? totalLen - ihl : end - ihl;
   const fragOffset = d.readUInt16BE(6) & 0x1fff;
   const protocol = d[9]!;
   const src = [...d.subarray(12, 16)].join('.');
   const dst = [...d.subarray(16, 20)].join('.');
   const base = { version: 4 as const, protocol, src, dst };
-  if (fragOffset !== 0) return { ...base, payload: d.subarray(ihl, end) };
-  return transport(base, d.subarray(ihl, end));
+  if (fragOffset !== 0) return { ...base, payload: d.subarray(ihl, end), payloadLength: wire };
+  return transport(base, d.subarray(ihl, end), wire);
 }
 
 function decodeV6(d: Buffer): DecodedPacket | undefined {
   if (d.length < 40) return undefined;
   const payloadLen = d.readUInt16BE(4);
   const end = 40 + payloadLen <= d.length && payloadLen > 0 ? 40 + payloadLen : d.length;
+  const wireEnd = payloadLen > 0 ? 40 + payloadLen : d.length;
   let next = d[6]!;
   let at = 40;
   const src = formatIpv6(d.subarray(8, 24));
@@ -101,23 +108,25 @@ function decodeV6(d: Buffer): DecodedPacket | undefined {
     at += len;
   }
   if (at > end) return undefined;
-  return transport({ version: 6, protocol: next, src, dst }, d.subarray(at, end));
+  return transport({ version: 6, protocol: next, src, dst }, d.subarray(at, end), wireEnd - at);
 }
 
-function transport(base: Omit<DecodedPacket, 'payload'>, t: Buffer): DecodedPacket {
+/** `wire`: the transport segment's length by the IP header (at least t.length unless the header lies). */
+function transport(base: Omit<DecodedPacket, 'payload' | 'payloadLength'>, t: Buffer, wire: number): DecodedPacket {
+  const rest = (header: number) => Math.max(Math.max(wire, t.length) - header, 0);
   if (base.protocol === IPPROTO.TCP && t.length >= 20) {
     const off = (t[12]! >> 4) * 4;
     const f = t[13]!;
     const flags = (f & 2 ? 'S' : '') + (f & 1 ? 'F' : '') + (f & 4 ? 'R' : '') + (f & 8 ? 'P' : '') + (f & 16 ? '.' : '');
     return {
-      ...base, srcPort: t.readUInt16BE(0), dstPort: t.readUInt16BE(2), tcpFlags: flags, tcpSeq: t.readUInt32BE(4), tcpAck: t.readUInt32BE(8), payload: t.subarray(Math.min(off, t.length)),
+      ...base, srcPort: t.readUInt16BE(0), dstPort: t.readUInt16BE(2), tcpFlags: flags, tcpSeq: t.readUInt32BE(4), tcpAck: t.readUInt32BE(8), payload: t.subarray(Math.min(off, t.length)), payloadLength: rest(off),
     };
   }
   if (base.protocol === IPPROTO.UDP && t.length >= 8) {
-    return { ...base, srcPort: t.readUInt16BE(0), dstPort: t.readUInt16BE(2), payload: t.subarray(8) };
+    return { ...base, srcPort: t.readUInt16BE(0), dstPort: t.readUInt16BE(2), payload: t.subarray(8), payloadLength: rest(8) };
   }
   if ((base.protocol === IPPROTO.ICMP || base.protocol === IPPROTO.ICMPV6) && t.length >= 8) {
-    return { ...base, icmpType: t[0]!, payload: t.subarray(8) };
+    return { ...base, icmpType: t[0]!, payload: t.subarray(8), payloadLength: rest(8) };
   }
-  return { ...base, payload: t };
+  return { ...base, payload: t, payloadLength: rest(0) };
 }

@@ -15,6 +15,7 @@ import {
   IDB_OPT,
   OPT_END,
   PROCESS_EVENT,
+  PROCESS_FLAG,
   PROCESS_OPT,
   SHB_OPT,
   USE_OPT,
@@ -279,7 +280,7 @@ function parseProcess(r: Reader, off: number, end: number, section: number, leng
   if (off + 20 > end) throw new CaptureError(`damaged process block at offset ${off}: ${length} bytes is too short for its fixed part`, off);
   const options = parseOptions(r, off + 20, end, off);
   const b: ProcessBlock = {
-    kind: 'process', offset: off, section, event: 'exec', pid: r.u32(off + 8), timestampUs: ts(r, off + 12), options,
+    kind: 'process', offset: off, section, event: 'exec', pid: r.u32(off + 8), timestampUs: ts(r, off + 12), snapshot: false, options,
   };
   for (const o of options) {
     const v = o.value;
@@ -299,6 +300,7 @@ function parseProcess(r: Reader, off: number, end: number, section: number, leng
       case PROCESS_OPT.EXIT_STATUS: if (n !== undefined) b.exitStatus = n; break;
       case PROCESS_OPT.NSPID: if (n !== undefined) b.nspid = n; break;
       case PROCESS_OPT.PIDNS: if (n !== undefined) b.pidns = n; break;
+      case PROCESS_OPT.FLAGS: if (n !== undefined) b.snapshot = (n & PROCESS_FLAG.SNAPSHOT) !== 0; break;
       case PROCESS_OPT.START_NS: if (v.length === 8) b.startNs = u64(v, r.order); break;
       case PROCESS_OPT.EXE: b.exe = text(v); break;
       case PROCESS_OPT.ARGV: b.argv = splitArgv(v); break;

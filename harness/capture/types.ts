@@ -80,6 +80,8 @@ export interface ProcessBlock extends BlockBase {
   startNs?: bigint;
   nspid?: number;
   pidns?: number;
+  /** Option 262 bit 0: a snapshot block (the process existed when the section began), not an event. */
+  snapshot: boolean;
   exe?: string;
   argv?: string[];
   options: RawOption[];

@@ -71,7 +71,7 @@ export class WhoRead {
     const later = (this.bySocket.get(b.socketId) ?? []).filter((r) => r.index > packetIndex);
     const first = byteSeq(b, 0);
     if (first === undefined) return b.packetId === undefined ? [] : later.filter((r) => r.block.readPacketId === b.packetId);
-    const len = decodePacket(b.data)?.payload.length ?? 0;
+    const len = decodePacket(b.data)?.payloadLength ?? 0;
     if (len === 0) return [];
     const seg = { first, end: (first + len) >>> 0 };
     return later.filter((r) => r.block.seq !== undefined && (seqCovers(r.block.seq, first) || seqCovers(seg, r.block.seq.first)));

@@ -14,6 +14,7 @@ import {
   LOSE_VIA,
   LINKTYPE_RAW,
   PROCESS_EVENT,
+  PROCESS_FLAG,
   PROCESS_OPT,
   SHB_OPT,
   USE_OPT,
@@ -73,6 +74,8 @@ export interface ProcessSpec {
   nspid?: number;
   /** Option 261: inode of its pid namespace. */
   pidns?: number;
+  /** Option 262 bit 0: a snapshot block. */
+  snapshot?: boolean;
   exe?: string;
   argv?: string[];
   extraOptions?: RawOption[];
@@ -179,6 +182,7 @@ export class PcapngWriter {
     if (p.startNs !== undefined) opts.push({ code: PROCESS_OPT.START_NS, value: this.u64(p.startNs) });
     if (p.nspid !== undefined) opts.push({ code: PROCESS_OPT.NSPID, value: this.u32(p.nspid) });
     if (p.pidns !== undefined) opts.push({ code: PROCESS_OPT.PIDNS, value: this.u32(p.pidns) });
+    if (p.snapshot) opts.push({ code: PROCESS_OPT.FLAGS, value: this.u32(PROCESS_FLAG.SNAPSHOT) });
     if (p.exe !== undefined) opts.push({ code: PROCESS_OPT.EXE, value: Buffer.from(p.exe) });
     if (p.argv !== undefined) opts.push({ code: PROCESS_OPT.ARGV, value: Buffer.from(p.argv.map((a) => a + '\0').join('')) });
     opts.push(...(p.extraOptions ?? []));

@@ -3,8 +3,10 @@
 // like tcpdump would if it knew about processes: the sender (and its runs
 // when several threads' bytes share a segment), the threads whose read
 // blocks consumed an inbound packet's data, or the holders of the socket
-// for packets no process wrote.
-import { readFile } from 'node:fs/promises';
+// for packets no process wrote. `--annotate OUT` writes a copy of a PCAP-NG
+// capture whose packet comments say the same (capture/annotate.ts).
+import { readFile, writeFile } from 'node:fs/promises';
+import { annotatePcapng } from '../capture/annotate.ts';
 import { BLOCK } from '../capture/constants.ts';
 import { decodePacket, endpoint, protocolName } from '../capture/packet.ts';
 import { parseHonet } from '../capture/honet.ts';
@@ -17,6 +19,7 @@ import { defineCommand } from './args.ts';
 
 const FLAGS = {
   json: { type: 'boolean', help: 'one JSON object per event (JSON lines) instead of text' },
+  annotate: { type: 'string', help: 'write OUT.pcapng: a copy whose packet comments name their sender, readers or holders (for plain Wireshark)' },
 } as const;
 
 export const readCommand = defineCommand('read', 'FILE  (a .pcapng capture of /dev/hone or a text capture of /dev/honet)', FLAGS, async ({ flags, positional }) => {
@@ -28,6 +31,7 @@ export const readCommand = defineCommand('read', 'FILE  (a .pcapng capture of /d
   } catch (e) {
     throw new HoneError('E_USAGE', `read: cannot read ${file} (${(e as Error).message})`);
   }
+  if (flags.annotate !== undefined) return annotateFile(file, buf, flags.annotate);
   const lines = isPcapng(buf) ? pcapngLines(buf, Boolean(flags.json)) : honetLines(buf.toString('utf8'), Boolean(flags.json));
   process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : '');
   return 0;
@@ -73,6 +77,18 @@ export function honetLines(text: string, json: boolean): string[] {
 }
 
 // --- internal ---
+
+async function annotateFile(file: string, buf: Buffer, out: string): Promise<number> {
+  if (!isPcapng(buf)) throw new HoneError('E_USAGE', `read: --annotate needs a PCAP-NG capture (of /dev/hone); ${file} is not one`);
+  const { out: annotated, packets } = annotatePcapng(buf);
+  try {
+    await writeFile(out, annotated);
+  } catch (e) {
+    throw new HoneError('E_USAGE', `read: cannot write ${out} (${(e as Error).message})`);
+  }
+  process.stdout.write(`${out}: ${packets} packets annotated\n`);
+  return 0;
+}
 
 /** The blocks before the first damaged one, and the error naming it. */
 function readUpToDamage(buf: Buffer): { blocks: Block[]; error?: CaptureError } {
@@ -153,7 +169,7 @@ function blockText(b: Block, exe: Map<number, string>, readers: ReadAt[] = []): 
       const head = `${time(b.timestampUs)} ${b.event.toUpperCase()} pid ${b.pid}${b.ppid !== undefined ? ` ppid ${b.ppid}` : ''}${b.tid !== undefined && b.tid !== b.pid ? ` tid ${b.tid}` : ''}`;
       const status = b.exitStatus !== undefined ? ` status ${b.exitStatus}` : '';
       const cmd = b.exe !== undefined ? ` ${b.exe}${b.argv ? ` [${b.argv.join(' ')}]` : ''}` : '';
-      return `${head}${status}${cmd}`;
+      return `${head}${status}${b.snapshot ? ' snapshot' : ''}${cmd}`;
     }
     case 'connection': {
       const what = b.family !== undefined ? ` fam ${b.family} type ${b.type} proto ${b.protocol}` : '';
@@ -184,7 +200,7 @@ function blockJson(b: Block, exe: Map<number, string>, readers: ReadAt[] = []): 
     ...pkt,
     exe: b.pid !== undefined ? exe.get(b.pid) : undefined,
     ...(b.attribution === 'reader' ? { readBy: readers.map((r) => ({ pid: r.block.pid, tid: r.block.tid, exe: exe.get(r.block.pid), offset: r.block.offset })) } : {}),
-    ...(p ? { protocol: protocolName(p), src: endpoint(p.src, p.srcPort), dst: endpoint(p.dst, p.dstPort), tcpFlags: p.tcpFlags, icmpType: p.icmpType, payloadLength: p.payload.length } : {}),
+    ...(p ? { protocol: protocolName(p), src: endpoint(p.src, p.srcPort), dst: endpoint(p.dst, p.dstPort), tcpFlags: p.tcpFlags, icmpType: p.icmpType, payloadLength: p.payloadLength } : {}),
   };
 }
 

@@ -1,4 +1,6 @@
 import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { BLOCK, CaptureError, PcapngWriter, readPcapng, type ByteOrder } from '../../capture/index.ts';
 import { ipPacket } from '../fixtures/synth.ts';
 
@@ -8,7 +10,7 @@ function full(order: ByteOrder): Buffer {
   return new PcapngWriter(order)
     .header('Linux guest 6.1.0-47-amd64 #1 SMP x86_64', 'Hone 0.1.0', 96)
     .process({ event: 'exec', pid: 100, ppid: 1, uid: 0, gid: 0, tid: 100, exe: '/bin/busybox', argv: ['sh', '-c', 'true'], timestampUs: 1_700_000_000_123_456n })
-    .process({ event: 'fork', pid: 101, ppid: 100 })
+    .process({ event: 'fork', pid: 101, ppid: 100, snapshot: true })
     .connection({ event: 'open', socketId: 'ffeeddcc00112233', pid: 101, tid: 102, family: 2, type: 1, protocol: 6, inode: 4242, netns: 4026531993, accepted: true })
     .packet({ direction: 'out', data: tcp, packetLength: 200, socketId: 'ffeeddcc00112233', pid: 101, tid: 102, attribution: 'sender', netns: 4026531993 })
     .packet({ direction: 'in', data: tcp })
@@ -25,8 +27,8 @@ for (const order of ['le', 'be'] as const) {
     const [shb, idb, exec, fork, open, out, inn, close, exit, isb] = blocks;
     t.match(shb, { kind: 'section', byteOrder: order, version: '1.0', os: 'Linux guest 6.1.0-47-amd64 #1 SMP x86_64', userAppl: 'Hone 0.1.0' });
     t.match(idb, { kind: 'interface', linkType: 101, snapLen: 96, name: 'hone', description: 'Hone Capture Pseudo-device' });
-    t.match(exec, { kind: 'process', event: 'exec', pid: 100, ppid: 1, tid: 100, exe: '/bin/busybox', argv: ['sh', '-c', 'true'], timestampUs: 1_700_000_000_123_456n });
-    t.match(fork, { event: 'fork', pid: 101, ppid: 100 });
+    t.match(exec, { kind: 'process', event: 'exec', pid: 100, ppid: 1, tid: 100, exe: '/bin/busybox', argv: ['sh', '-c', 'true'], timestampUs: 1_700_000_000_123_456n, snapshot: false });
+    t.match(fork, { event: 'fork', pid: 101, ppid: 100, snapshot: true });
     t.match(open, { kind: 'connection', event: 'open', socketId: 'ffeeddcc00112233', connectionId: 0x00112233, pid: 101, tid: 102, family: 2, type: 1, protocol: 6, inode: 4242, netns: 4026531993, accepted: true, snapshot: false });
     t.match(out, { kind: 'packet', direction: 'out', socketId: 'ffeeddcc00112233', pid: 101, tid: 102, attribution: 'sender', netns: 4026531993, packetLength: 200, capturedLength: tcp.length, comment: 'pid 101 tid 102 sock 0xffeeddcc00112233' });
     t.ok(out?.kind === 'packet' && out.data.equals(tcp), 'packet bytes intact');
@@ -184,4 +186,14 @@ t.test('damaged read block and list options name their offset', async (t) => {
   const w4 = new PcapngWriter('le').header();
   w4.block(BLOCK.USE, Buffer.alloc(16), [{ code: 2, value: Buffer.from([9, 0, 0, 0]) }, { code: 260, value: Buffer.from([1, 0, 0, 0]) }]);
   t.match(readPcapng(w4.toBuffer()).blocks[2], { kind: 'use', what: 'unknown(9)', via: 'unknown(1)' }, 'unknown what is kept, not fatal');
+});
+
+t.test('a capture of the current sensor: its snapshot process blocks carry the flag (option 262), live ones do not', async (t) => {
+  const file = new URL('../fixtures/sensor-holders/debian-6.1/fork-shared-turns/capture.pcapng.gz', import.meta.url);
+  const blocks = readPcapng(gunzipSync(readFileSync(file))).blocks;
+  const procs = blocks.flatMap((b, i) => (b.kind === 'process' ? [{ i, snapshot: b.snapshot }] : []));
+  const firstLive = blocks.findIndex((b) => !(b.kind === 'section' || b.kind === 'interface' || (b.kind === 'process' && b.snapshot) || (b.kind === 'connection' && b.snapshot)));
+  t.ok(procs.filter((p) => p.snapshot).length > 10, `${procs.filter((p) => p.snapshot).length} snapshot process blocks`);
+  t.ok(procs.some((p) => !p.snapshot), `${procs.filter((p) => !p.snapshot).length} live process blocks`);
+  t.same(procs.filter((p) => p.snapshot !== p.i < firstLive), [], 'flagged exactly at the head of the section');
 });
