@@ -108,10 +108,16 @@ bool hone_files_hold(struct files_struct *files, struct file *file)
 	return found;
 }
 
-/* Calls @fn for every socket with a record in @t's file table. */
-void hone_holders_scan(struct task_struct *t,
-		       void (*fn)(struct hone_sock_rec *rec,
-				  struct task_struct *t))
+/*
+ * Calls @fn for every socket with a record in @t's file table, from
+ * descriptor *@next on, at most @budget descriptors; *@next is where to go
+ * on. True when the table is done. Each call is one RCU read section, so a
+ * caller that can sleep may cond_resched() between calls.
+ */
+bool hone_holders_scan_range(struct task_struct *t, unsigned int *next,
+			     unsigned int budget,
+			     void (*fn)(struct hone_sock_rec *rec,
+					struct task_struct *t))
 {
 	struct files_struct *files = t->files;
 	struct hone_sock_rec *rec;
@@ -119,14 +125,19 @@ void hone_holders_scan(struct task_struct *t,
 	struct socket *sock;
 	struct file *file;
 	unsigned int i;
+	bool done = true;
 
 	if (!files)
-		return;
+		return true;
 	rcu_read_lock();
 	fdt = files_fdtable(files);
-	for (i = find_first_bit(fdt->open_fds, fdt->max_fds);
+	for (i = find_next_bit(fdt->open_fds, fdt->max_fds, *next);
 	     i < fdt->max_fds;
 	     i = find_next_bit(fdt->open_fds, fdt->max_fds, i + 1)) {
+		if (!budget--) {
+			done = false;
+			break;
+		}
 		file = rcu_dereference_raw(fdt->fd[i]);
 		sock = file ? hone_sock_from_file(file) : NULL;
 		if (!sock || !sock->sk)
@@ -135,5 +146,17 @@ void hone_holders_scan(struct task_struct *t,
 		if (rec)
 			fn(rec, t);
 	}
+	*next = i;
 	rcu_read_unlock();
+	return done;
+}
+
+/* Calls @fn for every socket with a record in @t's file table. */
+void hone_holders_scan(struct task_struct *t,
+		       void (*fn)(struct hone_sock_rec *rec,
+				  struct task_struct *t))
+{
+	unsigned int next = 0;
+
+	hone_holders_scan_range(t, &next, UINT_MAX, fn);
 }

@@ -102,7 +102,8 @@ MODULE_PARM_DESC(max_readers, "readers open at once (1-64); one more gets EBUSY"
 struct hone_config hone_config;
 
 #define HOSTID_MAX	255
-#define COMMENT_MAX	4096
+/* param_set_charp() refuses a longer string before Hone sees it */
+#define COMMENT_MAX	1024
 
 static int nibble(char c)
 {
@@ -166,7 +167,7 @@ static const char *check_params(void)
 	if (!hostid || strlen(hostid) > HOSTID_MAX)
 		return "hostid longer than 255 characters";
 	if (!comment || strlen(comment) > COMMENT_MAX)
-		return "comment longer than 4096 characters";
+		return "comment longer than 1024 characters";
 	return NULL;
 }
 

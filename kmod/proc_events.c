@@ -6,8 +6,12 @@
  * processes), and the holder changes they cause: a forked child holds
  * every socket in its descriptor table, an exiting process loses them all.
  */
+#include <linux/fdtable.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/task_work.h>
+#include <linux/wait.h>
 
 #include "hone.h"
 #include "notify.h"
@@ -59,6 +63,70 @@ static bool proc_wanted(unsigned long action, const struct hone_proc_info *i)
 	return true;
 }
 
+/*
+ * The hooks run with preemption off, so a descriptor table is scanned
+ * there only up to HONE_SCAN_INLINE descriptors. A fork's child with more
+ * gets the rest scanned by a task work of its own: in its context,
+ * preemptible, before it first returns to user space (or at its exit),
+ * so its gain blocks still come before anything it does with them.
+ */
+#define HONE_SCAN_INLINE	1024
+
+struct fork_scan {
+	struct callback_head work;
+	unsigned int next;
+};
+
+static atomic_t fork_scans_pending = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(fork_scans_done);
+
+static void fork_scan_work(struct callback_head *head)
+{
+	struct fork_scan *fs = container_of(head, struct fork_scan, work);
+
+	while (!hone_holders_scan_range(current, &fs->next, HONE_SCAN_INLINE,
+					hone_fork_gained))
+		cond_resched();
+	kfree(fs);
+	if (atomic_dec_and_test(&fork_scans_pending))
+		wake_up(&fork_scans_done);
+}
+
+static void fork_scan(struct task_struct *child)
+{
+	struct fork_scan *fs = NULL;
+	unsigned int next = 0;
+
+	if (hone_holders_scan_range(child, &next, HONE_SCAN_INLINE,
+				    hone_fork_gained))
+		return;
+	/* PREEMPT_RT: no allocation in a hook; scan all of it, as before */
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT) && !(child->flags & PF_KTHREAD))
+		fs = kmalloc(sizeof(*fs), GFP_ATOMIC | __GFP_NOWARN);
+	if (fs) {
+		fs->next = next;
+		init_task_work(&fs->work, fork_scan_work);
+		atomic_inc(&fork_scans_pending);
+		if (!task_work_add(child, &fs->work, TWA_RESUME))
+			return;
+		atomic_dec(&fork_scans_pending);
+		kfree(fs);
+	}
+	hone_holders_scan_range(child, &next, UINT_MAX, hone_fork_gained);
+}
+
+/*
+ * At exit, a descriptor table nobody else uses is closed right after this
+ * hook, one descriptor at a time (close_files(), which reschedules between
+ * them), and each close of a socket this process holds writes its lose
+ * block (via exit): no scan. A table shared with another task (its other
+ * threads still exiting, or CLONE_FILES) may outlive this exit: scanned.
+ */
+static bool exit_needs_scan(struct task_struct *t)
+{
+	return t->files && atomic_read(&t->files->count) > 1;
+}
+
 /* Tracepoint context: preemption is off, interrupts on. */
 static int on_process(struct notifier_block *nb, unsigned long action,
 		      void *data)
@@ -76,8 +144,8 @@ static int on_process(struct notifier_block *nb, unsigned long action,
 	 * that differs between versions): they are all lost now.
 	 */
 	if (action == HONE_PROC_FORK)
-		hone_holders_scan(info->task, hone_fork_gained);
-	else if (action == HONE_PROC_EXIT)
+		fork_scan(info->task);
+	else if (action == HONE_PROC_EXIT && exit_needs_scan(info->task))
 		hone_holders_scan(info->task, hone_exit_lost);
 	return NOTIFY_OK;
 }
@@ -99,5 +167,7 @@ int hone_proc_events_init(void)
 void hone_proc_events_uninit(void)
 {
 	hone_process_notifier_unregister(&process_nb);
+	/* no new scan is queued now; a child's pending one runs this module's code */
+	wait_event(fork_scans_done, !atomic_read(&fork_scans_pending));
 	hone_procinfo_uninit();
 }

@@ -209,8 +209,14 @@ static void fd_closed(struct hone_sock_rec *rec, struct hone_sock_info *info)
 {
 	pid_t tgid = current->tgid;
 
+	/*
+	 * At exit the whole table is being closed (close_files()): the first
+	 * close of a socket is this process's last hold of it; no scan, which
+	 * would cost the table's size per close.
+	 */
 	if (hone_holders_has(rec, tgid) &&
-	    !hone_files_hold(info->files, info->file) &&
+	    ((current->flags & PF_EXITING) ||
+	     !hone_files_hold(info->files, info->file)) &&
 	    hone_holders_del(rec, tgid))
 		holder_changed(rec, HONE_USE_LOSE,
 			       current->flags & PF_EXITING ? HONE_VIA_EXIT
