@@ -114,9 +114,9 @@ async function runFault(guest: Guest, f: Fault, o: StressOptions, dir: string, k
     });
     const dmesg = (await guest.exec('dmesg -c', { timeoutMs: 30000 })).stdout;
     await writeFile(join(dir, `${f.name}.dmesg`), dmesg);
-    await writeFile(join(dir, `${f.name}.log`), `$ ${command}\n${r.stdout}${r.stderr}exit ${r.code}\n`);
-    const j = judgeFault({ fault: f.name, exitCode: r.code, stdout: r.stdout, dmesg });
-    const notes = r.stderr.split('\n').filter(Boolean).slice(0, 40);
+    await writeFile(join(dir, `${f.name}.log`), `$ ${command}\n${stdout}${stderr}exit ${r.code}\n`);
+    const j = judgeFault({ fault: f.name, exitCode: r.code, stdout, dmesg });
+    const notes = stderr.split('\n').filter(Boolean).slice(0, 40);
     return { result: { ...base, status: j.status, detail: j.detail, splats: j.splats, notes, durationMs: Date.now() - started }, guestLost: j.status === 'crash' };
   } catch (err) {
     await writeFile(join(dir, `${f.name}.log`), `$ ${command}\n${stdout}${stderr}${formatError(err)}\n`);
