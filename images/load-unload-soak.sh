@@ -27,20 +27,28 @@ httpd -p [::1]:8081 -h /tmp/www
 	done
 ) >/dev/null 2>&1 &
 traffic=$!
+# reading PID DEV: PID has DEV open
+reading() {
+	ls -l /proc/"$1"/fd 2>/dev/null | grep -q " $2\$"
+}
 i=0
 fail=0
 refused_not=0
 while [ "$i" -lt "$N" ]; do
 	while read -r ko; do insmod "$ko" 2>/dev/null; done < /etc/hone/hone.load
 	[ -e /dev/honet ] || fail=$((fail + 1))
+	# (removed first: the background shell truncates it only when it runs,
+	# and the last cycle's lines must not pass for this cycle's)
+	rm -f /tmp/soak-text.txt
 	cat /dev/honet > /tmp/soak-text.txt &
 	text=$!
 	cat /dev/hone > /dev/null &
 	pcap=$!
-	# The text reader must get its first lines (3 s at most).
+	# Both readers open (3 s at most), and the text reader gets its first lines.
 	j=0
-	while [ ! -s /tmp/soak-text.txt ] && [ "$j" -lt 30 ]; do usleep 100000; j=$((j + 1)); done
+	until [ -s /tmp/soak-text.txt ] && reading "$pcap" /dev/hone || [ "$j" -ge 30 ]; do usleep 100000; j=$((j + 1)); done
 	[ -s /tmp/soak-text.txt ] || fail=$((fail + 1))
+	reading "$pcap" /dev/hone || fail=$((fail + 1))
 	# Refused, promptly, and still loaded (a hang is killed and counted).
 	timeout 5 rmmod honeevent 2>/dev/null && refused_not=$((refused_not + 1))
 	[ -d /sys/module/honeevent ] || refused_not=$((refused_not + 1))

@@ -341,26 +341,6 @@ static void *thread_main(void *arg)
 
 /* ---- steps ---- */
 
-/* A process of the scenario that still runs (not a zombie, not gone). */
-static int running(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	int fd;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
-}
-
 /*
  * The first process of a pid namespace is about to exit: its exit kills
  * every process left in the namespace (zap_pid_ns_processes). The
@@ -386,7 +366,7 @@ static void wait_namespace_empty(const struct step *st)
 			if (p <= 0 || p == self)
 				continue;
 			snprintf(path, sizeof(path), "/proc/%d/ns/pid", p);
-			if (!stat(path, &sb) && sb.st_ino == ns && running(p))
+			if (!stat(path, &sb) && sb.st_ino == ns && process_running(p))
 				busy = 1;
 		}
 		if (!busy)

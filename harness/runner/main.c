@@ -90,18 +90,6 @@ static void ping_restore(void)
 		write_file(PING_RANGE, ping_saved);
 }
 
-/* 1 while the process exists and is not a zombie. */
-static int alive(pid_t pid)
-{
-	char path[64], buf[512], *p;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (read_file(path, buf, sizeof(buf)))
-		return 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
-}
-
 /* Reap what can be reaped; returns the number of actor processes still running. */
 static int reap_actors(int *killed_by_signal)
 {
@@ -118,7 +106,7 @@ static int reap_actors(int *killed_by_signal)
 				*killed_by_signal = pid;
 			continue;
 		}
-		if (alive(pid))
+		if (process_running(pid))
 			running++;
 	}
 	return running;

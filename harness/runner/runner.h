@@ -120,6 +120,7 @@ void fail_step(const struct step *st, const char *fmt, ...) __attribute__((forma
 void register_pid(pid_t pid);
 void register_actor(const char *name, pid_t pid);
 pid_t actor_pid(const char *name);
+int process_running(pid_t pid);
 void watch_exit(int step, pid_t pid);
 int exit_watcher_start(void);
 void exit_watcher_stop(void);

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -121,6 +122,35 @@ pid_t actor_pid(const char *name)
 		if (!strcmp(R.sh->actors[i].name, name))
 			return __atomic_load_n(&R.sh->actors[i].pid, __ATOMIC_ACQUIRE);
 	return 0;
+}
+
+/*
+ * 1 while any thread of the process has not finished exiting. A zombie
+ * leader does not make a process gone: its other threads may still be in
+ * do_exit() (the leader of a thread group is kept as a zombie until the
+ * last one is released), so the process's exit is not over until
+ * /proc/PID/status counts one thread, the zombie leader itself.
+ */
+int process_running(pid_t pid)
+{
+	char path[64], buf[2048], *state, *threads;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	state = strstr(buf, "\nState:\t");
+	threads = strstr(buf, "\nThreads:\t");
+	if (threads && atoi(threads + 10) > 1)
+		return 1;
+	return !state || (state[8] != 'Z' && state[8] != 'X');
 }
 
 /* An exit step is about to _exit(): the controller's watcher notes when the process is gone. */
