@@ -4,6 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadCatalog, pickKernels } from '../catalog/catalog.ts';
+import { kernelFromDir } from '../fetch/kernel-dir.ts';
 import { faults, pickFaults, UnknownFault } from '../stress/faults.ts';
 import { buildStressPrograms, runStressKernel } from '../stress/run.ts';
 import { stressMarkdown, stressPassed, stressSummary, stressTable, type StressReport } from '../stress/report.ts';
@@ -12,15 +13,17 @@ import { log, prefixed } from '../util/log.ts';
 import { defineCommand } from './args.ts';
 
 const spec = {
+  'kernel-dir': { type: 'strings', help: 'also run your own kernel build (repeatable; see README, "Bring your own kernel")' },
   fault: { type: 'strings', alias: 'f', help: `only this fault (repeatable): ${faults.map((f) => f.name).join(', ')}` },
   out: { type: 'string', alias: 'o', help: 'results folder (default results/stress)' },
   'soak-cycles': { type: 'string', help: 'load/unload cycles of the soak fault (default 100)' },
   memory: { type: 'string', help: 'guest memory in MiB (default 1536: 100,000 sockets need it)' },
 } as const;
 
-export const stressCommand = defineCommand('stress', '[kernel...] [--fault NAME]... [--out DIR]', spec, async ({ flags, positional }) => {
+export const stressCommand = defineCommand('stress', '[kernel...] [--kernel-dir DIR]... [--fault NAME]... [--out DIR]', spec, async ({ flags, positional }) => {
   const catalog = await loadCatalog();
-  const kernels = positional.length ? pickKernels(catalog, positional) : catalog;
+  const own = (flags['kernel-dir'] ?? []).map(kernelFromDir);
+  const kernels = positional.length || own.length ? [...pickKernels(catalog, positional), ...own] : catalog;
   let chosen;
   try {
     chosen = pickFaults(flags.fault);
