@@ -2,11 +2,11 @@
 // loaded, the guest program put in, each fault run in turn with its own
 // timeout, judged from its verdict line, its exit code and the kernel log it
 // caused. A crash or a hang reboots the guest for the faults after it.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CatalogKernel } from '../catalog/catalog.ts';
-import { prepareKernel, startGuest, type PreparedKernel } from '../guest/prepare.ts';
-import type { Guest } from '../guest/guest.ts';
+import { prepareKernel, type PreparedKernel } from '../guest/prepare.ts';
+import { bootGuest, type Guest } from '../guest/guest.ts';
 import { HoneError, formatError } from '../util/errors.ts';
 import type { Logger } from '../util/log.ts';
 import { repoRoot } from '../util/paths.ts';
@@ -59,6 +59,10 @@ export async function runStressKernel(k: CatalogKernel, o: StressOptions): Promi
     o.logger(formatError(err));
     return { kernel, results };
   }
+  // KASAN and lockdep kernels boot and run several times slower under TCG
+  const slow = /^CONFIG_(KASAN|PROVE_LOCKING)=y$/m.test(await readFile(prepared.bundle.config, 'utf8').catch(() => ''));
+  if (slow) o.logger('a debug kernel (KASAN or lockdep): 12 min to boot, 3x each fault\'s timeout');
+  const scale = slow ? 3 : 1;
   kernel.release = prepared.bundle.release;
   kernel.version = prepared.bundle.version;
   kernel.accel = prepared.accel.accel;
@@ -67,7 +71,19 @@ export async function runStressKernel(k: CatalogKernel, o: StressOptions): Promi
   const boot = async (): Promise<Guest> => {
     kernel.boots++;
     const consoleFile = join(dir, kernel.boots === 1 ? 'console.log' : `console-${kernel.boots}.log`);
-    const g = await startGuest(prepared, o.logger, { consoleFile, memoryMiB: o.memoryMiB });
+    const g = await bootGuest({
+      kernel: prepared.kernel.id,
+      vmlinuz: prepared.bundle.vmlinuz,
+      initrd: prepared.initrd,
+      accel: prepared.accel.accel,
+      smp: prepared.kernel.smp ?? 2,
+      memoryMiB: o.memoryMiB,
+      consoleFile,
+      privateKey: prepared.keys.clientPrivate,
+      logger: o.logger,
+      expectModules: false,
+      bootTimeoutMs: slow ? 12 * 60000 : undefined,
+    });
     o.logger(`guest ready in ${(g.readyMs / 1000).toFixed(1)} s (console: ${consoleFile})`);
     return g;
   };
@@ -83,7 +99,7 @@ export async function runStressKernel(k: CatalogKernel, o: StressOptions): Promi
         }
       }
       o.logger(`${f.name}: ${f.what}`);
-      const r = await runFault(guest, f, o, dir, k.id);
+      const r = await runFault(guest, { ...f, timeoutMs: f.timeoutMs * scale }, o, dir, k.id);
       results.push(r.result);
       o.logger(`${f.name}: ${r.result.status.toUpperCase()} in ${(r.result.durationMs / 1000).toFixed(0)} s: ${r.result.detail}`);
       if (r.guestLost) {
