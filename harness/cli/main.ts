@@ -14,6 +14,7 @@ const commands: Record<string, { load: () => Promise<Command>; help: string }> =
   read: { load: async () => (await import('./read.ts')).readCommand, help: 'print a capture (pcapng or honet text) with processes' },
   check: { load: async () => (await import('./check.ts')).checkCommand, help: 'judge run folders (truth.json, capture.pcapng, honet.txt) made anywhere' },
   ci: { load: async () => (await import('./ci.ts')).ciCommand, help: 'print, write or check the per-kernel CI workflow' },
+  stress: { load: async () => (await import('./stress.ts')).stressCommand, help: 'the fault and abuse suite in guests: readers, kills, ioctls, parameters, unloads, sockets, 4 GiB' },
   'package-test': { load: async () => (await import('./package-test.ts')).packageTestCommand, help: 'install the hone-dkms deb in a debootstrapped Debian guest and load it' },
   bench: { load: async () => (await import('./bench.ts')).benchCommand, help: 'benchmarks: boot overhead, sensor overhead, capacity, matrix time, footprint' },
   doctor: { load: async () => (await import('./doctor.ts')).doctorCommand, help: 'check (and with --fix install) what the host needs' },

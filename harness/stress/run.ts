@@ -1,0 +1,152 @@
+// `hone stress` on one kernel: a guest with Hone's modules shipped but not
+// loaded, the guest program put in, each fault run in turn with its own
+// timeout, judged from its verdict line, its exit code and the kernel log it
+// caused. A crash or a hang reboots the guest for the faults after it.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CatalogKernel } from '../catalog/catalog.ts';
+import { prepareKernel, type PreparedKernel } from '../guest/prepare.ts';
+import { bootGuest, type Guest } from '../guest/guest.ts';
+import { HoneError, formatError } from '../util/errors.ts';
+import type { Logger } from '../util/log.ts';
+import { repoRoot } from '../util/paths.ts';
+import { run } from '../util/run.ts';
+import type { Fault, FaultOptions } from './faults.ts';
+import { judgeFault } from './lines.ts';
+import type { FaultResult, StressKernel } from './report.ts';
+
+export interface StressOptions extends FaultOptions {
+  out: string;
+  faults: Fault[];
+  memoryMiB: number;
+  logger: Logger;
+}
+
+const guestDir = join(repoRoot, 'harness', 'stress', 'guest');
+const benchDir = join(repoRoot, 'harness', 'bench', 'guest');
+
+/** Builds the guest programs (make: rebuilt when missing or older than their sources). */
+export async function buildStressPrograms(): Promise<void> {
+  await run('sh', ['-c', 'command -v make && command -v cc'], { code: 'E_MISSING_TOOL', hint: 'apt-get install make gcc libc6-dev (or `npx hone doctor --fix`)' });
+  for (const dir of [guestDir, benchDir]) {
+    await run('make', ['-s', '-C', dir], { code: 'E_IMAGE', hint: `${dir} does not compile; see the compiler output above` });
+  }
+}
+
+export async function runStressKernel(k: CatalogKernel, o: StressOptions): Promise<{ kernel: StressKernel; results: FaultResult[] }> {
+  const dir = join(o.out, k.id);
+  await mkdir(dir, { recursive: true });
+  const kernel: StressKernel = { id: k.id, boots: 0 };
+  const results: FaultResult[] = [];
+  const infraAll = (from: number, why: string) => {
+    for (const f of o.faults.slice(from)) results.push({ kernel: k.id, fault: f.name, status: 'infra', detail: why, durationMs: 0, splats: [], notes: [] });
+  };
+  let prepared: PreparedKernel;
+  try {
+    prepared = await prepareKernel(k, o.logger, {
+      modules: true,
+      autoload: false,
+      imageName: 'stress-initramfs.cpio.gz',
+      extraPrograms: [
+        { path: join(guestDir, 'hone-stress'), guestPath: '/usr/bin/hone-stress', dynamic: false, pkg: 'hone-stress (make -C harness/stress/guest)' },
+        { path: join(benchDir, 'hone-bench'), guestPath: '/usr/bin/hone-bench', dynamic: false, pkg: 'hone-bench (make -C harness/bench/guest)' },
+        { path: join(repoRoot, 'images', 'load-unload-soak.sh'), guestPath: '/usr/share/hone/load-unload-soak.sh', dynamic: false, pkg: 'images/load-unload-soak.sh' },
+      ],
+    });
+  } catch (err) {
+    if (err instanceof HoneError && (err.code === 'E_MISSING_TOOL' || err.code === 'E_USAGE')) throw err;
+    infraAll(0, firstLine(err));
+    o.logger(formatError(err));
+    return { kernel, results };
+  }
+  // KASAN and lockdep kernels boot and run several times slower under TCG
+  const slow = /^CONFIG_(KASAN|PROVE_LOCKING)=y$/m.test(await readFile(prepared.bundle.config, 'utf8').catch(() => ''));
+  if (slow) o.logger('a debug kernel (KASAN or lockdep): 12 min to boot, 3x each fault\'s timeout');
+  const scale = slow ? 3 : 1;
+  kernel.release = prepared.bundle.release;
+  kernel.version = prepared.bundle.version;
+  kernel.accel = prepared.accel.accel;
+
+  let guest: Guest | undefined;
+  const boot = async (): Promise<Guest> => {
+    kernel.boots++;
+    const consoleFile = join(dir, kernel.boots === 1 ? 'console.log' : `console-${kernel.boots}.log`);
+    const g = await bootGuest({
+      kernel: prepared.kernel.id,
+      vmlinuz: prepared.bundle.vmlinuz,
+      initrd: prepared.initrd,
+      accel: prepared.accel.accel,
+      smp: prepared.kernel.smp ?? 2,
+      memoryMiB: o.memoryMiB,
+      consoleFile,
+      privateKey: prepared.keys.clientPrivate,
+      logger: o.logger,
+      expectModules: false,
+      bootTimeoutMs: slow ? 12 * 60000 : undefined,
+    });
+    o.logger(`guest ready in ${(g.readyMs / 1000).toFixed(1)} s (console: ${consoleFile})`);
+    return g;
+  };
+  try {
+    for (const [i, f] of o.faults.entries()) {
+      if (!guest) {
+        try {
+          guest = await boot();
+        } catch (err) {
+          o.logger(formatError(err));
+          infraAll(i, `guest boot: ${firstLine(err)}`);
+          break;
+        }
+      }
+      o.logger(`${f.name}: ${f.what}`);
+      const r = await runFault(guest, { ...f, timeoutMs: f.timeoutMs * scale }, o, dir, k.id);
+      results.push(r.result);
+      o.logger(`${f.name}: ${r.result.status.toUpperCase()} in ${(r.result.durationMs / 1000).toFixed(0)} s: ${r.result.detail}`);
+      if (r.guestLost) {
+        await guest.shutdown().catch(() => undefined);
+        guest = undefined;
+      }
+    }
+  } finally {
+    await guest?.shutdown().catch(() => undefined);
+  }
+  return { kernel, results };
+}
+
+// --- internal ---
+
+async function runFault(guest: Guest, f: Fault, o: StressOptions, dir: string, kernel: string): Promise<{ result: FaultResult; guestLost: boolean }> {
+  const started = Date.now();
+  const base = { kernel, fault: f.name, splats: [] as string[], notes: [] as string[] };
+  const command = ['hone-stress', f.name, ...f.args(o)].join(' ');
+  let stdout = '';
+  let stderr = '';
+  try {
+    await guest.check('dmesg -c >/dev/null', { timeoutMs: 30000 });
+    const r = await guest.exec(command, {
+      timeoutMs: f.timeoutMs,
+      onStdout: (d) => (stdout += d.toString()),
+      onStderr: (d) => (stderr += d.toString()),
+    });
+    const dmesg = (await guest.exec('dmesg -c', { timeoutMs: 30000 })).stdout;
+    await writeFile(join(dir, `${f.name}.dmesg`), dmesg);
+    await writeFile(join(dir, `${f.name}.log`), `$ ${command}\n${stdout}${stderr}exit ${r.code}\n`);
+    const j = judgeFault({ fault: f.name, exitCode: r.code, stdout, dmesg });
+    const notes = stderr.split('\n').filter(Boolean).slice(0, 40);
+    return { result: { ...base, status: j.status, detail: j.detail, splats: j.splats, notes, durationMs: Date.now() - started }, guestLost: j.status === 'crash' };
+  } catch (err) {
+    await writeFile(join(dir, `${f.name}.log`), `$ ${command}\n${stdout}${stderr}${formatError(err)}\n`);
+    const durationMs = Date.now() - started;
+    if (err instanceof HoneError && err.code === 'E_KERNEL_CRASH') {
+      return { result: { ...base, status: 'crash', detail: err.message, splats: err.details.slice(0, 30), durationMs }, guestLost: true };
+    }
+    if (err instanceof HoneError && err.code === 'E_CHANNEL' && /did not finish within/.test(err.message)) {
+      return { result: { ...base, status: 'fail', detail: `hung: ${err.message}`, notes: stderr.split('\n').filter(Boolean).slice(-20), durationMs }, guestLost: true };
+    }
+    return { result: { ...base, status: 'infra', detail: firstLine(err), durationMs }, guestLost: true };
+  }
+}
+
+function firstLine(err: unknown): string {
+  return err instanceof HoneError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+}
