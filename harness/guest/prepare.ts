@@ -51,6 +51,7 @@ export async function startGuest(
     accel: p.accel.accel,
     smp: p.kernel.smp ?? 2,
     memoryMiB: opts.memoryMiB,
+    cmdline: p.kernel.cmdline,
     consoleFile: opts.consoleFile,
     privateKey: p.keys.clientPrivate,
     logger,
