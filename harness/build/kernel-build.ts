@@ -30,6 +30,8 @@ export interface SourceBuildPlan {
   fragment: { name: string; text: string };
   /** The kernel build root. */
   root: string;
+  /** Its compiler's command, e.g. gcc-14 (the root has no plain gcc): CC and HOSTCC of every make. */
+  cc: string;
   /** Folders the build root must see (the cache). */
   binds: string[];
   inputs: KernelBuildInputs;
@@ -181,7 +183,7 @@ async function extract(plan: SourceBuildPlan, src: string, log: WriteStream, log
 /** Runs make in the tree inside the build root under nice; returns the kbuild steps it printed. */
 async function make(plan: SourceBuildPlan, log: WriteStream, logger: Logger, args: string[], what: string, lastSteps?: number): Promise<number> {
   const src = join(plan.tree, 'src');
-  const argv = ['nice', '-n', '19', 'make', '-C', src, ...args];
+  const argv = ['nice', '-n', '19', 'make', '-C', src, `CC=${plan.cc}`, `HOSTCC=${plan.cc}`, ...args];
   log.write(`\n$ ${argv.join(' ')}\n`);
   const t0 = Date.now();
   let steps = 0;

@@ -81,6 +81,7 @@ export async function fetchSourceKernel(
       deb: join(paths.debs, basename(pkg.filename)),
       fragment: { name: src.fragment, text: fragmentText },
       root,
+      cc: `gcc-${src.gcc}`,
       binds: [paths.root],
       inputs,
       key,

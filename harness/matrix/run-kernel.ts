@@ -112,7 +112,7 @@ export async function runKernel(
       }
       opts.onStep?.(repeat > 1 ? `${s.name} ${attempt}/${repeat}` : s.name);
       const runDir = repeat > 1 ? join(s.name, `run-${attempt}`) : s.name;
-      let r: ScenarioResult = { ...(await runScenario(guest, k, s, dir, logger, opts.scenarioTimeoutMs ?? 180000, kernel.phasesMs, runDir)), ...(repeat > 1 ? { attempt } : {}) };
+      let r: ScenarioResult = { ...(await runScenario(guest, k, s, dir, logger, opts.scenarioTimeoutMs ?? (prepared.debug ? 3 : 1) * 180000, kernel.phasesMs, runDir)), ...(repeat > 1 ? { attempt } : {}) };
       if (kmemleak && r.status !== 'crash' && r.status !== 'infra') {
         const ended = Date.now();
         const crash = await leakCheck(guest, k.id, `after scenario ${s.name}`, join(dir, runDir, 'kmemleak.txt'), ended, kernel).catch((err: unknown) => err);
