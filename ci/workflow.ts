@@ -88,6 +88,9 @@ function optInJob(k: CatalogKernel): string {
           key: hone-${k.id}-\${{ hashFiles(${keyed}) }}
       - name: matrix on ${k.id}
         run: ${hone} matrix --kernel ${k.id} --out results
+      - name: the debug kernel's reports are caught (KASAN, lockdep, atomic sleep, kmemleak)
+        if: always() && steps.fetch.outcome == 'success'
+        run: sudo env PATH="$PATH" HONE_DEBUG_KERNEL=${k.id} npx tap harness/test/guest/debug-kernel.test.ts
       - name: load/unload soak on ${k.id}
         if: always() && steps.fetch.outcome == 'success'
         run: make -C harness/bench/guest && ${hone} shell ${k.id} --no-load --out results/soak --put harness/bench/guest/hone-bench:/tmp/hone-bench --put images/load-unload-soak.sh:/tmp/soak.sh -c 'sh /tmp/soak.sh 100'
