@@ -69,6 +69,8 @@ export async function fetchSourceKernel(
   const built = await readBuiltMarker(tree);
   const existing = await readJson<KernelBundle & { format: number }>(join(dir, 'bundle.json'));
   if (existing && existing.format === bundleFormat && built?.key === key && existing.resolved.built?.key === key && (await intact(existing))) {
+    // a --refresh that resolved to the same package keeps the build's record
+    if (resolved.built?.key !== key) await writeFile(join(dir, 'resolved.json'), `${JSON.stringify({ ...resolved, release: existing.release, built: existing.resolved.built }, null, 2)}\n`);
     return { bundle: existing, downloaded, extracted: false };
   }
 
