@@ -50,7 +50,7 @@ export const matrixCommand = defineCommand('matrix', '[--kernel K]... [--scenari
   const phase = (p: keyof KernelRun['phasesMs']) => `${p} ${(report.kernels.reduce((n, k) => n + k.phasesMs[p], 0) / 1000).toFixed(0)} s`;
   process.stdout.write(`matrix wall time ${(report.durationMs / 1000).toFixed(0)} s (summed over kernels: ${(['fetch', 'build', 'boot', 'scenarios', 'check'] as const).map(phase).join(', ')})\n`);
   for (const k of report.kernels) {
-    if (k.kmemleakScans !== undefined) process.stdout.write(`kmemleak on ${k.id}: ${k.kmemleakScans} scans (each boot, each scenario, after unloading), ${k.kmemleakReports ?? 0} found leaks\n`);
+    if (k.kmemleakScans !== undefined) process.stdout.write(`kmemleak on ${k.id}: ${k.kmemleakScans} scans (each boot, each scenario, after unloading) in ${((k.kmemleakMs ?? 0) / 1000).toFixed(0)} s, ${k.kmemleakReports ?? 0} found leaks\n`);
   }
   process.stdout.write(`reports: ${out}/matrix.{json,md,tap}, ${out}/junit.xml\n`);
   if (repeat > 1) for (const line of flakeReport(report)) process.stdout.write(`${line}\n`);

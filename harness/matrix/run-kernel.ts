@@ -200,7 +200,10 @@ export async function runScenario(
  * report when it found leaks (the report is kept in `file`), or undefined.
  */
 async function leakCheck(guest: Guest, kernel: string, when: string, file: string, sinceMs: number | undefined, run: KernelRun): Promise<HoneError | undefined> {
-  const report = await scanKmemleak(guest, { kernel, sinceMs });
+  const t0 = Date.now();
+  const report = await scanKmemleak(guest, { kernel, sinceMs }).finally(() => {
+    run.kmemleakMs = (run.kmemleakMs ?? 0) + Date.now() - t0;
+  });
   run.kmemleakScans = (run.kmemleakScans ?? 0) + 1;
   if (!report) return undefined;
   run.kmemleakReports = (run.kmemleakReports ?? 0) + 1;

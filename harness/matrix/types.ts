@@ -44,6 +44,8 @@ export interface KernelRun {
   /** On a kernel with kmemleak: scans made (after each boot, scenario and the unload) and how many found leaks. */
   kmemleakScans?: number;
   kmemleakReports?: number;
+  /** Time spent in those scans (waiting out kmemleak's 5 s minimum age, two scans, the report). */
+  kmemleakMs?: number;
 }
 
 export interface MatrixReport {
