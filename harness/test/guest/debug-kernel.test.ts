@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { loadCatalog, pickKernels } from '../../catalog/catalog.ts';
 import { loadBundle, type KernelBundle } from '../../fetch/bundle.ts';
 import { prepareKernel, startGuest, type PreparedKernel } from '../../guest/prepare.ts';
-import { leakCrash, scanKmemleak } from '../../guest/kmemleak.ts';
+import { hasKmemleak, leakCrash, scanKmemleak } from '../../guest/kmemleak.ts';
 import { chooseToolchain, hostGccMajor } from '../../build/toolchain.ts';
 import { ensureBuildRoot, runInBuildRoot } from '../../build/buildroot.ts';
 import { cachePaths } from '../../util/paths.ts';
@@ -59,6 +59,7 @@ async function withFault(fault: string): Promise<{ error?: HoneError; leak?: Hon
     const r = await guest.exec(`insmod /tmp/kfault.ko fault=${fault}`);
     // a report that does not stop the kernel reaches the console a little after insmod returns
     await Promise.race([guest.crashed, new Promise((res) => setTimeout(res, 5000))]);
+    if (fault === 'leak' && !(await hasKmemleak(guest))) throw new Error('the debug kernel has no /sys/kernel/debug/kmemleak');
     const leak = fault === 'leak' ? leakCrash(await scanKmemleak(guest, { kernel: kernelId, sinceMs: Date.now() }), { kernel: kernelId, when: 'after insmod kfault.ko fault=leak' }) : undefined;
     return { insmod: r.code, leak, console: await readFile(consoleFile, 'utf8') };
   } catch (err) {
@@ -72,7 +73,7 @@ async function withFault(fault: string): Promise<{ error?: HoneError; leak?: Hon
 const cases: [string, RegExp, RegExp][] = [
   ['uaf', /^kernel crash: .*BUG: KASAN: slab-use-after-free in kfault_uaf/, /Read of size 1 at addr/],
   ['lockorder', /^kernel crash: .*WARNING: possible circular locking dependency detected/, /kfault_(a|b)/],
-  ['sleep', /^kernel crash: .*BUG: sleeping function called from invalid context/, /kfault_sleep/],
+  ['sleep', /^kernel crash: .*BUG: sleeping function called from invalid context at kernel\/locking\/mutex\.c/, /kfault_sleep/],
 ];
 for (const [fault, message, detail] of cases) {
   t.test(`${kernelId}: kfault fault=${fault} is a kernel crash`, { skip }, async (t) => {

@@ -95,3 +95,12 @@ t.test('debug kernels: recognised by their config, booted with the catalog entry
   const b = qemuArgs({ kernel: '/k', accel: 'tcg', smp: 2, memoryMiB: 512 });
   t.equal(b[b.indexOf('-append') + 1], 'console=ttyS0 panic=-1 loglevel=5 oops=panic', 'stock kernels as before');
 });
+
+t.test('real reports of debian-6.12-debug (fixtures/kfault in a guest): the first splat line names the bug', async (t) => {
+  const first = async (file: string) => (await readFile(join(fixtures, file), 'utf8')).split('\n').find((l) => classifyLine(l).kind === 'splat')?.replace(/\r$/, ''); // the serial console's CRLF kept
+  t.match(await first('kasan-uaf-6.12.txt'), /\] BUG: KASAN: slab-use-after-free in kfault_uaf\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kfault\]$/, 'KASAN');
+  t.match(await first('lockdep-circular-6.12.txt'), /\] WARNING: possible circular locking dependency detected$/, 'lockdep');
+  const kasan = await readFile(join(fixtures, 'kasan-uaf-6.12.txt'), 'utf8');
+  t.match(kasan, /Read of size 1 at addr [0-9a-f]+ by task insmod/);
+  t.match(kasan, /Kernel panic - not syncing: KASAN: panic_on_warn set/, 'panic_on_warn turns the report into a panic');
+});
