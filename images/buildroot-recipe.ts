@@ -25,3 +25,14 @@ export function buildRootPackages(suite: string, gccMajor: number): string[] {
 export function debootstrapArgs(suite: string, packages: string[], target: string, mirror: string): string[] {
   return ['--variant=minbase', `--include=${packages.join(',')}`, suite, target, mirror];
 }
+
+/**
+ * Packages of a build root that compiles a whole kernel (a catalog kernel
+ * built from linux-source): the module build root's, plus kconfig's parser
+ * generators (flex, bison), bc for the timeconst header, libelf and libssl
+ * headers for objtool and the signing tools, cpio and rsync for the
+ * headers archive.
+ */
+export function kernelBuildRootPackages(suite: string, gccMajor: number): string[] {
+  return [...buildRootPackages(suite, gccMajor), 'flex', 'bison', 'bc', 'libelf-dev', 'libssl-dev', 'cpio', 'rsync'];
+}

@@ -5,8 +5,10 @@
 # whole time (HTTP over v4 and v6, ping, UDP and TCP from hone-bench); rmmod
 # with the readers still open must be refused at once (an open reader pins
 # the module) and leave it loaded; then the readers close and the five
-# modules are removed. Prints a summary line; any Oops/BUG/WARNING on the
-# console fails the harness command.
+# modules are removed. Prints a summary line (and a line per failure, with
+# its cycle and what failed); any Oops/BUG/WARNING on the console fails the
+# harness command. FIRST_LINES_WAIT (tenths of a second, default 30) is how
+# long the text reader may take to get its first lines.
 #
 #   npx hone shell debian-6.12 --no-load \
 #     --put harness/bench/guest/hone-bench:/tmp/hone-bench \
@@ -34,9 +36,11 @@ reading() {
 i=0
 fail=0
 refused_not=0
+WAIT=${FIRST_LINES_WAIT:-30}
+failed() { fail=$((fail + 1)); echo "soak: cycle $i: $*" >&2; }
 while [ "$i" -lt "$N" ]; do
 	while read -r ko; do insmod "$ko" 2>/dev/null; done < /etc/hone/hone.load
-	[ -e /dev/honet ] || fail=$((fail + 1))
+	[ -e /dev/honet ] || failed "no /dev/honet after insmod"
 	# (removed first: the background shell truncates it only when it runs,
 	# and the last cycle's lines must not pass for this cycle's)
 	rm -f /tmp/soak-text.txt
@@ -44,22 +48,26 @@ while [ "$i" -lt "$N" ]; do
 	text=$!
 	cat /dev/hone > /dev/null &
 	pcap=$!
-	# Both readers open (3 s at most), and the text reader gets its first lines.
+	# Both readers open and the text reader's first lines (3 s at most by default).
 	j=0
-	until [ -s /tmp/soak-text.txt ] && reading "$pcap" /dev/hone || [ "$j" -ge 30 ]; do usleep 100000; j=$((j + 1)); done
-	[ -s /tmp/soak-text.txt ] || fail=$((fail + 1))
-	reading "$pcap" /dev/hone || fail=$((fail + 1))
+	until [ -s /tmp/soak-text.txt ] && reading "$pcap" /dev/hone || [ "$j" -ge "$WAIT" ]; do usleep 100000; j=$((j + 1)); done
+	if [ -s /tmp/soak-text.txt ]; then
+		[ "$j" -gt "${slowest:-0}" ] && slowest=$j
+	else
+		failed "the text reader had no line after $((WAIT / 10)).$((WAIT % 10)) s"
+	fi
+	reading "$pcap" /dev/hone || failed "the PCAP-NG reader did not open /dev/hone"
 	# Refused, promptly, and still loaded (a hang is killed and counted).
 	timeout 5 rmmod honeevent 2>/dev/null && refused_not=$((refused_not + 1))
 	[ -d /sys/module/honeevent ] || refused_not=$((refused_not + 1))
 	kill "$text" "$pcap"
 	wait "$text" "$pcap" 2>/dev/null
 	for m in honeevent hone_notify packet_notify socket_notify process_notify; do
-		rmmod "$m" || fail=$((fail + 1))
+		rmmod "$m" || failed "rmmod $m failed"
 	done
 	i=$((i + 1))
 done
 kill "$traffic"
 left=$(lsmod | grep -cE '^(honeevent|hone_notify|packet_notify|socket_notify|process_notify) ')
-echo "soak: cycles=$i failures=$fail open_reader_unloads=$refused_not modules_left=$left last_reader_lines=$(wc -l < /tmp/soak-text.txt) last_line=$(tail -n 1 /tmp/soak-text.txt | cut -d' ' -f2)"
+echo "soak: cycles=$i failures=$fail open_reader_unloads=$refused_not modules_left=$left last_reader_lines=$(wc -l < /tmp/soak-text.txt) last_line=$(tail -n 1 /tmp/soak-text.txt | cut -d' ' -f2) slowest_first_line=$(( ${slowest:-0} / 10 )).$(( ${slowest:-0} % 10 ))s"
 [ "$fail" -eq 0 ] && [ "$refused_not" -eq 0 ] && [ "$left" -eq 0 ]

@@ -1,19 +1,35 @@
 // Build roots: created once per suite (and compiler) with debootstrap, kept in
 // the cache; builds run in them through a private mount namespace so nothing
 // stays mounted on the host.
-import { mkdir, rm, stat, writeFile, rename } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { HoneError } from '../util/errors.ts';
 import type { Logger } from '../util/log.ts';
 import { run, type RunResult } from '../util/run.ts';
 import { cachePaths } from '../util/paths.ts';
 import { findMirror } from '../fetch/mirror.ts';
-import { buildRootPackages, debootstrapArgs } from '../../images/buildroot-recipe.ts';
+import { buildRootPackages, debootstrapArgs, kernelBuildRootPackages } from '../../images/buildroot-recipe.ts';
 import { createHash } from 'node:crypto';
 import { tryLock } from '../util/lock.ts';
 
 export async function ensureBuildRoot(suite: string, gccMajor: number, logger: Logger, kernel: string): Promise<string> {
   return ensureDebianRoot({ name: `${suite}-gcc${gccMajor}`, suite, packages: buildRootPackages(suite, gccMajor), what: `${suite} build root with gcc-${gccMajor}` }, logger, kernel);
+}
+
+/** The root that compiles a whole kernel (a catalog kernel built from source). */
+export function kernelBuildRootSpec(suite: string, gccMajor: number): DebianRootSpec {
+  return { name: `${suite}-kbuild-gcc${gccMajor}`, suite, packages: kernelBuildRootPackages(suite, gccMajor), what: `${suite} kernel build root with gcc-${gccMajor}` };
+}
+
+/** The Debian version of a package installed in a root (read from its dpkg database; no root needed). */
+export async function installedVersion(root: string, pkg: string): Promise<string | undefined> {
+  const status = await readFile(join(root, 'var', 'lib', 'dpkg', 'status'), 'utf8').catch(() => '');
+  for (const stanza of status.split(/\n\n+/)) {
+    if (!new RegExp(`^Package: ${pkg.replace(/[.+]/g, '\\$&')}$`, 'm').test(stanza)) continue;
+    if (!/^Status: install ok installed$/m.test(stanza)) continue;
+    return /^Version: (\S+)$/m.exec(stanza)?.[1];
+  }
+  return undefined;
 }
 
 export interface DebianRootSpec {
@@ -80,7 +96,12 @@ async function makeRoot(spec: DebianRootSpec, dir: string, logger: Logger, kerne
  * Runs a command inside a build root with the given host folders visible at
  * the same paths (bind mounts in a private mount namespace).
  */
-export async function runInBuildRoot(root: string, binds: string[], argv: string[], opts: { kernel: string; timeoutMs?: number }): Promise<RunResult> {
+export async function runInBuildRoot(
+  root: string,
+  binds: string[],
+  argv: string[],
+  opts: { kernel: string; timeoutMs?: number; onLine?: (line: string) => void },
+): Promise<RunResult> {
   const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
   const mounts = binds.map((b) => `mkdir -p ${q(root + b)} && mount --bind ${q(b)} ${q(root + b)}`);
   const script = [
@@ -93,6 +114,7 @@ export async function runInBuildRoot(root: string, binds: string[], argv: string
     allowFail: true,
     kernel: opts.kernel,
     timeoutMs: opts.timeoutMs,
+    onLine: opts.onLine,
   });
 }
 

@@ -6,6 +6,7 @@ import { HoneError } from '../util/errors.ts';
 import type { IsolatedApt } from '../fetch/apt.ts';
 import type { CatalogKernel } from './catalog.ts';
 import { compareDebVersions } from './debversion.ts';
+import type { BuiltKernel } from '../build/kernel-key.ts';
 
 export interface ResolvedPackage {
   name: string;
@@ -23,6 +24,8 @@ export interface ResolvedKernel {
   release: string;
   packages: ResolvedPackage[];
   resolvedAt: string;
+  /** A kernel built from source: what it was built from and how (its content key, compiler, time). */
+  built?: BuiltKernel;
 }
 
 export type Stanza = Record<string, string>;
@@ -77,6 +80,7 @@ export function newestInSuites(madison: string, suites: string[]): string | unde
 }
 
 export async function resolveKernel(apt: IsolatedApt, k: CatalogKernel): Promise<ResolvedKernel> {
+  if (k.source) throw new HoneError('E_KERNEL_RESOLVE', 'a kernel built from source resolves with resolveSourceKernel', { kernel: k.id });
   const meta = `linux-image-${k.flavour}`;
   const madison = await apt.aptCache(['madison', meta]);
   const version = newestInSuites(madison.stdout, k.suites);
@@ -110,6 +114,32 @@ export async function resolveKernel(apt: IsolatedApt, k: CatalogKernel): Promise
     pins.push(toPackage(await show(apt, k, `${d.name}=${v}`)));
   }
   return { id: k.id, version, release, packages: pins, resolvedAt: new Date().toISOString() };
+}
+
+/**
+ * A kernel built from source: the newest version of its linux-source
+ * package in its suites. The release is the one the tree will have
+ * (upstream version + the fragment's CONFIG_LOCALVERSION); the build
+ * replaces it with the tree's own.
+ */
+export async function resolveSourceKernel(apt: IsolatedApt, k: CatalogKernel, localVersion: string): Promise<ResolvedKernel> {
+  const name = k.source?.package;
+  if (!name) throw new HoneError('E_KERNEL_RESOLVE', 'not a kernel built from source', { kernel: k.id });
+  const madison = await apt.aptCache(['madison', name]);
+  const version = newestInSuites(madison.stdout, k.suites);
+  if (!version) {
+    throw new HoneError('E_KERNEL_RESOLVE', `no ${name} found in suites ${k.suites.join(', ')}`, {
+      kernel: k.id,
+      hint: 'check "source" and "suites" in harness/catalog/kernels.json against the mirror',
+    });
+  }
+  const pkg = toPackage(await show(apt, k, `${name}=${version}`));
+  return { id: k.id, version, release: `${upstreamVersion(version)}${localVersion}`, packages: [pkg], resolvedAt: new Date().toISOString() };
+}
+
+/** The upstream part of a Debian version: 6.12.117-1 -> 6.12.117 (epoch and revision dropped). */
+export function upstreamVersion(debVersion: string): string {
+  return debVersion.replace(/^\d+:/, '').replace(/-[^-]*$/, '');
 }
 
 // --- internal ---

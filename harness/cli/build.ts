@@ -10,7 +10,7 @@ import { defineCommand } from './args.ts';
 import { selectKernels } from './select.ts';
 
 const spec = {
-  all: { type: 'boolean', help: 'every catalog kernel' },
+  all: { type: 'boolean', help: 'every catalog kernel but the opt-in ones (name those)' },
   'kernel-dir': { type: 'string', help: 'your own kernel build instead of a catalog id (see README)' },
   json: { type: 'boolean', help: 'print the results as JSON on stdout' },
 } as const;

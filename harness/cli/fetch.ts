@@ -5,7 +5,7 @@ import { defineCommand } from './args.ts';
 import { selectKernels } from './select.ts';
 
 const spec = {
-  all: { type: 'boolean', help: 'every catalog kernel' },
+  all: { type: 'boolean', help: 'every catalog kernel but the opt-in ones (name those)' },
   refresh: { type: 'boolean', help: 're-resolve to the newest version in the suites (updates package lists)' },
 } as const;
 
@@ -17,7 +17,8 @@ export const fetchCommand = defineCommand('fetch', '<kernel...|--all>', spec, as
     const r = await fetchKernel(k, prefixed(k.id), { refresh: flags.refresh });
     total += r.downloaded;
     const what = r.downloaded ? `downloaded ${r.downloaded} package(s)` : 'nothing downloaded';
-    log(`${k.id}: ${r.bundle.release} (${r.bundle.version}) ready; ${what}${r.extracted ? ', extracted' : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const done = r.built ? `, built (${r.built.cold ? 'cold' : 'incremental'}, ${r.built.buildSeconds} s)` : r.extracted ? ', extracted' : '';
+    log(`${k.id}: ${r.bundle.release} (${r.bundle.version}) ready; ${what}${done} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   log(`fetch: ${kernels.length} kernel(s), ${total} package(s) downloaded`);
   return 0;

@@ -24,6 +24,11 @@ export const kernelsCommand = defineCommand('kernels', '', spec, async ({ flags 
       id: k.id,
       suite: k.suite,
       flavour: k.flavour,
+      kind: k.source ? 'source' : 'image',
+      source: k.source ? { package: k.source.package, fragment: k.source.fragment, gcc: k.source.gcc } : null,
+      optIn: k.optIn === true,
+      cmdline: k.cmdline ?? null,
+      built: resolved?.built ? { key: resolved.built.key, buildSeconds: resolved.built.buildSeconds, cold: resolved.built.cold, builtAt: resolved.built.builtAt } : null,
       release: resolved?.release ?? null,
       version: resolved?.version ?? null,
       cached: bundle !== undefined,
@@ -34,10 +39,14 @@ export const kernelsCommand = defineCommand('kernels', '', spec, async ({ flags 
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return 0;
   }
-  const line = (c: string[]) => `${c[0]?.padEnd(16)}${c[1]?.padEnd(14)}${c[2]?.padEnd(28)}${c[3]?.padEnd(18)}${c[4]}`;
-  process.stdout.write(`${line(['KERNEL', 'SUITE', 'RELEASE', 'VERSION', 'CACHE'])}\n`);
+  const line = (c: string[]) => `${c[0]?.padEnd(19)}${c[1]?.padEnd(14)}${c[2]?.padEnd(28)}${c[3]?.padEnd(18)}${c[4]?.padEnd(13)}${c[5]}`;
+  process.stdout.write(`${line(['KERNEL', 'SUITE', 'RELEASE', 'VERSION', 'CACHE', 'NOTES'])}\n`);
   for (const r of rows) {
-    process.stdout.write(`${line([r.id, r.suite, r.release ?? '(unresolved)', r.version ?? '-', r.cached ? 'fetched' : 'not fetched'])}\n`);
+    const notes = [
+      r.source ? `built from ${r.source.package} + ${r.source.fragment}` : '',
+      r.optIn ? 'opt-in: not in --all or a matrix without --kernel' : '',
+    ].filter(Boolean).join('; ');
+    process.stdout.write(`${line([r.id, r.suite, r.release ?? '(unresolved)', r.version ?? '-', r.cached ? (r.source ? 'built' : 'fetched') : r.source ? 'not built' : 'not fetched', notes])}\n`);
   }
   return 0;
 });

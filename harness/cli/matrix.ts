@@ -1,6 +1,6 @@
 // hone matrix: every catalog kernel times every scenario; reports in --out.
 import { cpus } from 'node:os';
-import { loadCatalog, pickKernels } from '../catalog/catalog.ts';
+import { defaultKernels, loadCatalog, pickKernels } from '../catalog/catalog.ts';
 import { loadScenarios, type Scenario } from '../scenario/index.ts';
 import { runMatrix } from '../matrix/run.ts';
 import { kernelFromDir } from '../fetch/kernel-dir.ts';
@@ -13,7 +13,7 @@ import { log } from '../util/log.ts';
 import { defineCommand } from './args.ts';
 
 const spec = {
-  kernel: { type: 'strings', alias: 'k', help: 'only this kernel (repeatable; default: the whole catalog)' },
+  kernel: { type: 'strings', alias: 'k', help: 'only this kernel (repeatable; default: the catalog but its opt-in kernels)' },
   'kernel-dir': { type: 'strings', help: 'also run your own kernel build (repeatable; see README)' },
   scenario: { type: 'strings', alias: 's', help: 'only this scenario (repeatable; default: all in scenarios/)' },
   jobs: { type: 'string', alias: 'j', help: 'guests at once (default: host cores, at most 2)' },
@@ -25,7 +25,7 @@ export const matrixCommand = defineCommand('matrix', '[--kernel K]... [--scenari
   if (positional.length) throw new HoneError('E_USAGE', `matrix: unexpected argument ${positional[0]}`, { hint: 'use --kernel and --scenario' });
   const catalog = await loadCatalog();
   const own = (flags['kernel-dir'] ?? []).map(kernelFromDir);
-  const kernels = flags.kernel || own.length ? [...pickKernels(catalog, flags.kernel ?? []), ...own] : catalog;
+  const kernels = flags.kernel || own.length ? [...pickKernels(catalog, flags.kernel ?? []), ...own] : defaultKernels(catalog);
   const scenarios = pickScenarios(await loadScenarios(), flags.scenario);
   const jobs = flags.jobs === undefined ? Math.min(2, cpus().length) : Number(flags.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new HoneError('E_USAGE', `matrix: --jobs takes a positive integer, got ${flags.jobs}`);
@@ -49,6 +49,9 @@ export const matrixCommand = defineCommand('matrix', '[--kernel K]... [--scenari
   const count = (s: string) => report.results.filter((r) => r.status === s).length;
   const phase = (p: keyof KernelRun['phasesMs']) => `${p} ${(report.kernels.reduce((n, k) => n + k.phasesMs[p], 0) / 1000).toFixed(0)} s`;
   process.stdout.write(`matrix wall time ${(report.durationMs / 1000).toFixed(0)} s (summed over kernels: ${(['fetch', 'build', 'boot', 'scenarios', 'check'] as const).map(phase).join(', ')})\n`);
+  for (const k of report.kernels) {
+    if (k.kmemleakScans !== undefined) process.stdout.write(`kmemleak on ${k.id}: ${k.kmemleakScans} scans (each boot, each scenario, after unloading) in ${((k.kmemleakMs ?? 0) / 1000).toFixed(0)} s, ${k.kmemleakReports ?? 0} found leaks\n`);
+  }
   process.stdout.write(`reports: ${out}/matrix.{json,md,tap}, ${out}/junit.xml\n`);
   if (repeat > 1) for (const line of flakeReport(report)) process.stdout.write(`${line}\n`);
   process.stdout.write(`matrix: ${count('pass')} passed, ${bad.length} failed, ${count('todo')} skipped\n`);

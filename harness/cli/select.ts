@@ -1,10 +1,11 @@
-// Choosing kernels from the command line: ids, or --all.
+// Choosing kernels from the command line: ids, or --all (every kernel but
+// the opt-in ones, which are named explicitly).
 import { HoneError } from '../util/errors.ts';
-import { loadCatalog, pickKernels, type CatalogKernel } from '../catalog/catalog.ts';
+import { defaultKernels, loadCatalog, pickKernels, type CatalogKernel } from '../catalog/catalog.ts';
 
 export async function selectKernels(ids: string[], all: boolean | undefined, command: string): Promise<CatalogKernel[]> {
   const catalog = await loadCatalog();
-  if (all) return catalog;
+  if (all) return defaultKernels(catalog);
   if (ids.length === 0) {
     throw new HoneError('E_USAGE', `${command}: name a kernel or use --all`, {
       hint: `known kernels: ${catalog.map((k) => k.id).join(', ')}`,

@@ -1,12 +1,14 @@
 // hone shell <kernel>: boot the kernel with Hone's modules loaded and open a
 // shell in it; leaving the shell powers the guest off. With --command, run
-// one command instead and exit with its code.
-import { mkdir, readFile } from 'node:fs/promises';
+// one command instead and exit with its code. On a kernel with kmemleak,
+// a command is followed by a scan: leaks fail it as a kernel crash.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pickKernels, loadCatalog } from '../catalog/catalog.ts';
 import { prepareKernel, startGuest } from '../guest/prepare.ts';
 import { kernelFromDir } from '../fetch/kernel-dir.ts';
 import { HoneError } from '../util/errors.ts';
+import { hasKmemleak, leakCrash, scanKmemleak } from '../guest/kmemleak.ts';
 import { log, prefixed } from '../util/log.ts';
 import { defineCommand } from './args.ts';
 
@@ -21,6 +23,7 @@ const spec = {
   smp: { type: 'string', help: 'vCPUs (default: the catalog entry\'s, else 2)' },
   icount: { type: 'boolean', help: 'guest time from the instruction count (deterministic, TCG): as the bench measures' },
   out: { type: 'string', help: 'folder for the console log (default results/shell/<kernel>)' },
+  'no-kmemleak': { type: 'boolean', help: 'on a kernel with kmemleak, skip the leak scan after --command' },
 } as const;
 
 export const shellCommand = defineCommand('shell', '<kernel> | --kernel-dir DIR', spec, async ({ flags, positional }) => {
@@ -52,6 +55,15 @@ export const shellCommand = defineCommand('shell', '<kernel> | --kernel-dir DIR'
       for (const spec of flags.get ?? []) {
         const [remote, local] = splitPair(spec, '--get');
         logger(`copied ${remote} to ${local} (${await guest.copyOut(remote, local)} bytes)`);
+      }
+      if (!flags['no-kmemleak'] && (await hasKmemleak(guest))) {
+        logger('kmemleak: scanning (what the command allocated must be 5 s old first)');
+        const report = await scanKmemleak(guest, { kernel: k.id, sinceMs: Date.now() });
+        const file = join(out, 'kmemleak.txt');
+        await writeFile(file, report ? `${report}\n` : '');
+        const crash = leakCrash(report, { kernel: k.id, when: 'since boot (after the command)', file });
+        if (crash) throw crash;
+        logger('kmemleak: no unreferenced objects');
       }
       return r.code;
     }

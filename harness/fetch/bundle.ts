@@ -12,7 +12,8 @@ import { resolveKernel, type ResolvedKernel } from '../catalog/resolve.ts';
 import { IsolatedApt } from './apt.ts';
 import { findMirror } from './mirror.ts';
 import { ensureDebs } from './download.ts';
-import { tryLock } from '../util/lock.ts';
+import { keepLockFresh, tryLock } from '../util/lock.ts';
+import type { BuiltKernel } from '../build/kernel-key.ts';
 import { extractDebs, fixHeaders, runDepmod, findFirst, findHeadersDir } from './extract.ts';
 
 export interface KernelBundle {
@@ -35,24 +36,29 @@ export interface FetchReport {
   bundle: KernelBundle;
   downloaded: number;
   extracted: boolean;
+  /** A kernel built from source that was (re)built by this fetch. */
+  built?: BuiltKernel;
 }
 
-const bundleFormat = 1;
+export const bundleFormat = 1;
 
 export async function fetchKernel(
   k: CatalogKernel,
   logger: Logger,
   opts: { refresh?: boolean; cache?: string } = {},
 ): Promise<FetchReport> {
-  // one fetcher per kernel at a time: another hone process may be extracting it
+  // one fetcher per kernel at a time: another hone process may be extracting
+  // (or building) it; a build holds the lock for an hour, so it is kept fresh
   const lock = `${cachePaths(opts.cache).kernel(k.id)}.lock`;
   while (!(await tryLock(lock))) {
     logger(`waiting for another hone process fetching ${k.id} (${lock})`);
     await new Promise((r) => setTimeout(r, 3000));
   }
+  const stop = keepLockFresh(lock);
   try {
     return await fetchLocked(k, logger, opts);
   } finally {
+    stop();
     await rm(lock, { recursive: true, force: true });
   }
 }
@@ -63,6 +69,7 @@ async function fetchLocked(k: CatalogKernel, logger: Logger, opts: { refresh?: b
   await apt.prepare();
   const dir = paths.kernel(k.id);
   await mkdir(dir, { recursive: true });
+  if (k.source) return (await import('./source-bundle.ts')).fetchSourceKernel(k, apt, logger, opts);
 
   let resolved = opts.refresh ? undefined : await readJson<ResolvedKernel>(join(dir, 'resolved.json'));
   if (!resolved) {
@@ -147,16 +154,19 @@ function sameVersion(a: ResolvedKernel, b: ResolvedKernel): boolean {
   return a.packages.map((p) => p.sha256).join() === b.packages.map((p) => p.sha256).join();
 }
 
-async function intact(b: KernelBundle): Promise<boolean> {
+/** Every file the bundle names is there (and a built kernel's build finished with the recorded key). */
+export async function intact(b: KernelBundle): Promise<boolean> {
   try {
     await Promise.all([b.vmlinuz, b.systemMap, b.config, join(b.ksrc, 'Makefile'), join(b.modulesDir, 'modules.dep')].map((f) => stat(f)));
-    return true;
   } catch {
     return false;
   }
+  if (!b.resolved.built) return true;
+  const marker = await readJson<BuiltKernel>(join(b.dir, 'tree', '.hone-built.json'));
+  return marker?.key === b.resolved.built.key;
 }
 
-async function readJson<T>(file: string): Promise<T | undefined> {
+export async function readJson<T>(file: string): Promise<T | undefined> {
   try {
     return JSON.parse(await readFile(file, 'utf8')) as T;
   } catch {

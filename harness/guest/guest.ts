@@ -18,6 +18,8 @@ export interface BootOptions {
   accel: Accel;
   smp: number;
   memoryMiB?: number;
+  /** Appended to the kernel command line (the catalog entry's "cmdline"). */
+  cmdline?: string;
   /** Deterministic guest time (see QemuConfig.icount). */
   icount?: boolean;
   consoleFile: string;
@@ -73,7 +75,7 @@ export async function bootGuest(o: BootOptions): Promise<Guest> {
 async function bootOnce(o: BootOptions, attempt: number): Promise<Omit<Guest, 'retries'>> {
   const started = Date.now();
   const sshPort = await freePort();
-  const args = qemuArgs({ kernel: o.vmlinuz, initrd: o.initrd, accel: o.accel, smp: o.smp, memoryMiB: o.memoryMiB ?? 512, sshPort, gdb: o.gdb, icount: o.icount });
+  const args = qemuArgs({ kernel: o.vmlinuz, initrd: o.initrd, accel: o.accel, smp: o.smp, memoryMiB: o.memoryMiB ?? 512, sshPort, gdb: o.gdb, icount: o.icount, extraAppend: o.cmdline });
   const log = createWriteStream(o.consoleFile, { flags: attempt === 0 ? 'w' : 'a' });
   log.write(`# qemu-system-x86_64 ${args.join(' ')}\n`);
   const qemu = execa('qemu-system-x86_64', args, { reject: false, stdin: 'ignore', buffer: false });

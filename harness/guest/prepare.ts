@@ -1,7 +1,7 @@
 // From a catalog kernel to a bootable guest: the fetched bundle, Hone's
 // modules built for it (unless asked not to), the scenario runner, the
 // initramfs, the accelerator. Shared by shell, matrix and repro.
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CatalogKernel } from '../catalog/catalog.ts';
 import { bundleFor, type KernelBundle } from '../fetch/bundle.ts';
@@ -23,6 +23,17 @@ export interface PreparedKernel {
   accel: AccelChoice;
   /** Whether the guest loads Hone's modules at boot. */
   autoload: boolean;
+  /** A debug kernel (KASAN, lockdep or kmemleak): about 3x slower under TCG, so given longer to boot and to run a scenario. */
+  debug: boolean;
+  /** How long a boot may take. */
+  bootTimeoutMs: number;
+}
+
+export const bootTimeoutMs = { normal: 240000, debug: 720000 };
+
+/** A kernel with KASAN, lockdep or kmemleak in its .config is a debug kernel, slow to boot. */
+export function isDebugConfig(config: string): boolean {
+  return /^CONFIG_(KASAN|PROVE_LOCKING|DEBUG_KMEMLEAK)=y$/m.test(config);
 }
 
 export async function prepareKernel(
@@ -36,7 +47,8 @@ export async function prepareKernel(
   const keys = await ensureKeys();
   const initrd = await makeInitramfs({ kernel: k.id, bundle, keys, honeModules: build?.modules, runner, autoload: opts.autoload, extraPrograms: opts.extraPrograms, imageName: opts.imageName });
   const accel = await chooseAccel(bundle.vmlinuz, logger);
-  return { kernel: k, bundle, build, initrd, keys, accel, autoload: opts.autoload !== false };
+  const debug = isDebugConfig(await readFile(bundle.config, 'utf8').catch(() => ''));
+  return { kernel: k, bundle, build, initrd, keys, accel, autoload: opts.autoload !== false, debug, bootTimeoutMs: debug ? bootTimeoutMs.debug : bootTimeoutMs.normal };
 }
 
 export async function startGuest(
@@ -51,10 +63,12 @@ export async function startGuest(
     accel: p.accel.accel,
     smp: p.kernel.smp ?? 2,
     memoryMiB: opts.memoryMiB,
+    cmdline: p.kernel.cmdline,
     consoleFile: opts.consoleFile,
     privateKey: p.keys.clientPrivate,
     logger,
     expectModules: p.build !== undefined && p.autoload,
+    bootTimeoutMs: p.bootTimeoutMs,
     gdb: opts.gdb,
     icount: opts.icount,
   });

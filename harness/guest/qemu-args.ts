@@ -10,7 +10,10 @@ export interface QemuConfig {
   smp: number;
   memoryMiB: number;
   sshPort?: number;
+  /** The whole kernel command line (default: defaultAppend). */
   append?: string;
+  /** Parameters added after the command line (a catalog entry's "cmdline"). */
+  extraAppend?: string;
   gdb?: boolean;
   /** TCG threading: one host thread per vCPU (default) or one for all. */
   tcgThread?: 'multi' | 'single';
@@ -35,6 +38,9 @@ export function tcgThreadMode(env: NodeJS.ProcessEnv = process.env): 'single' | 
   return env.HONE_TCG_THREAD === 'multi' ? 'multi' : 'single';
 }
 
+/** The test guests' kernel command line: serial console, and any oops ends the guest at once. */
+export const defaultAppend = 'console=ttyS0 panic=-1 loglevel=5 oops=panic';
+
 export function qemuArgs(c: QemuConfig): string[] {
   const tcg = c.icount || (c.tcgThread ?? tcgThreadMode()) === 'single' ? 'tcg,thread=single' : 'tcg';
   const accel = c.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', tcg, '-cpu', 'max'];
@@ -52,7 +58,7 @@ export function qemuArgs(c: QemuConfig): string[] {
     '-serial', 'stdio',
     '-kernel', c.kernel,
     ...(c.initrd ? ['-initrd', c.initrd] : []),
-    '-append', c.append ?? 'console=ttyS0 panic=-1 loglevel=5 oops=panic',
+    '-append', [c.append ?? defaultAppend, c.extraAppend].filter(Boolean).join(' '),
     ...net,
     ...(c.drives ?? []).flatMap((d) => ['-drive', `file=${d},format=raw,if=virtio`]),
     ...(c.gdb ? ['-s'] : []),

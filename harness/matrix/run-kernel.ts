@@ -2,7 +2,9 @@
 // each scenario in the same guest, check it, keep every artefact. A kernel
 // crash fails the scenario that caused it and the guest is booted again for
 // the rest; an infrastructure failure is reported against every scenario it
-// stopped.
+// stopped. On a kernel with kmemleak, every guest is scanned once ready
+// (leaks of the boot and of the modules' init), after each scenario, and
+// at the end after unloading the modules: a leak is a crash.
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CatalogKernel } from '../catalog/catalog.ts';
@@ -10,6 +12,8 @@ import { loadBundle, fetchKernel } from '../fetch/bundle.ts';
 import { prepareKernel, startGuest, type PreparedKernel } from '../guest/prepare.ts';
 import type { Guest } from '../guest/guest.ts';
 import { compileScenario, type Scenario } from '../scenario/index.ts';
+import { moduleStack } from '../build/modules.ts';
+import { hasKmemleak, leakCrash, scanKmemleak } from '../guest/kmemleak.ts';
 import { judgeRun } from './judge-run.ts';
 import { HoneError } from '../util/errors.ts';
 import type { Logger } from '../util/log.ts';
@@ -70,6 +74,7 @@ export async function runKernel(
   await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(prepared.bundle.resolved, null, 2)}\n`);
   const results: ScenarioResult[] = [];
   let guest: Guest | undefined;
+  let kmemleak = false;
   let boots = 0;
   const repeat = opts.repeat ?? 1;
   const plan = scenarios.flatMap((s) => Array.from({ length: repeat }, (_, i) => ({ s, attempt: i + 1 })));
@@ -86,7 +91,19 @@ export async function runKernel(
           kernel.bootMs ??= guest.readyMs;
           kernel.bootRetries += guest.retries;
           logger(`guest ready in ${(guest.readyMs / 1000).toFixed(1)} s (${prepared.accel.accel})`);
+          kmemleak = await hasKmemleak(guest);
+          if (kmemleak) {
+            const file = join(dir, `kmemleak-boot-${boots}.txt`);
+            const crash = await leakCheck(guest, k.id, 'after boot (the modules loaded by /init)', file, undefined, kernel);
+            // the leaks were read and cleared: this scenario is not run, the next ones use the guest
+            if (crash) throw crash;
+          }
         } catch (err) {
+          const leak = err instanceof HoneError && err.message.startsWith('kmemleak:');
+          if (!leak) {
+            await guest?.shutdown().catch(() => undefined);
+            guest = undefined;
+          }
           const r = { ...classify(k.id, s, err, 0), ...(repeat > 1 ? { attempt } : {}) };
           results.push(r);
           opts.onResult?.(r);
@@ -95,7 +112,15 @@ export async function runKernel(
       }
       opts.onStep?.(repeat > 1 ? `${s.name} ${attempt}/${repeat}` : s.name);
       const runDir = repeat > 1 ? join(s.name, `run-${attempt}`) : s.name;
-      const r = { ...(await runScenario(guest, k, s, dir, logger, opts.scenarioTimeoutMs ?? 180000, kernel.phasesMs, runDir)), ...(repeat > 1 ? { attempt } : {}) };
+      let r: ScenarioResult = { ...(await runScenario(guest, k, s, dir, logger, opts.scenarioTimeoutMs ?? (prepared.debug ? 3 : 1) * 180000, kernel.phasesMs, runDir)), ...(repeat > 1 ? { attempt } : {}) };
+      if (kmemleak && r.status !== 'crash' && r.status !== 'infra') {
+        const ended = Date.now();
+        const crash = await leakCheck(guest, k.id, `after scenario ${s.name}`, join(dir, runDir, 'kmemleak.txt'), ended, kernel).catch((err: unknown) => err);
+        if (crash) {
+          const c = classify(k.id, s, crash, r.durationMs);
+          r = { ...r, status: c.status, reasons: [...c.reasons, ...(r.status === 'pass' ? [] : [`(the capture's verdict: ${r.status}: ${r.reasons[0] ?? ''})`])], repro: reproCommand(k.id, s.name) };
+        }
+      }
       results.push(r);
       opts.onResult?.(r);
       logger(`${s.name}${repeat > 1 ? ` (run ${attempt}/${repeat})` : ''}: ${r.status}${r.status === 'pass' ? '' : ` (${r.reasons[0] ?? ''})`}`);
@@ -103,6 +128,14 @@ export async function runKernel(
         await guest.shutdown().catch(() => undefined);
         guest = undefined;
       }
+    }
+    if (guest && kmemleak) {
+      const r = await unloadCheck(guest, k.id, dir, kernel);
+      if (r) {
+        results.push(r);
+        opts.onResult?.(r);
+      }
+      logger(`unload and kmemleak scan: ${r ? `${r.status} (${r.reasons[0] ?? ''})` : 'clean'}`);
     }
   } finally {
     await guest?.shutdown().catch(() => undefined);
@@ -159,6 +192,42 @@ export async function runScenario(
   } catch (err) {
     logger(`${s.name}: ${err instanceof Error ? err.message : String(err)}`);
     return classify(k.id, s, err, Date.now() - started);
+  }
+}
+
+/**
+ * A kmemleak scan (after the minimum age since `sinceMs`): the crash to
+ * report when it found leaks (the report is kept in `file`), or undefined.
+ */
+async function leakCheck(guest: Guest, kernel: string, when: string, file: string, sinceMs: number | undefined, run: KernelRun): Promise<HoneError | undefined> {
+  const t0 = Date.now();
+  const report = await scanKmemleak(guest, { kernel, sinceMs }).finally(() => {
+    run.kmemleakMs = (run.kmemleakMs ?? 0) + Date.now() - t0;
+  });
+  run.kmemleakScans = (run.kmemleakScans ?? 0) + 1;
+  if (!report) return undefined;
+  run.kmemleakReports = (run.kmemleakReports ?? 0) + 1;
+  await writeFile(file, `${report}\n`);
+  return leakCrash(report, { kernel, when, file });
+}
+
+/** The result name of the last step on a kmemleak kernel: unloading the modules, then a scan. */
+export const unloadStep = 'unload-modules';
+
+/** Unloads Hone's modules and scans; a result only when something is wrong (rmmod refused, a leak, a crash). */
+async function unloadCheck(guest: Guest, kernel: string, dir: string, run: KernelRun): Promise<ScenarioResult | undefined> {
+  const started = Date.now();
+  const pseudo = { name: unloadStep } as Scenario;
+  const repro = `npx hone shell ${kernel} -c 'rmmod ${[...moduleStack].reverse().join(' ')}'`;
+  try {
+    const r = await guest.exec([...moduleStack].reverse().map((m) => `rmmod ${m}`).join(' && '), { timeoutMs: 120000 });
+    if (r.code !== 0) {
+      return { ...infra(kernel, pseudo, new Error(`rmmod failed (exit ${r.code}): ${lastLine(r.stderr || r.stdout)}`)), status: 'fail', durationMs: Date.now() - started, repro };
+    }
+    const crash = await leakCheck(guest, kernel, 'after unloading the modules', join(dir, 'kmemleak-unload.txt'), Date.now(), run);
+    return crash ? { ...classify(kernel, pseudo, crash, Date.now() - started), repro } : undefined;
+  } catch (err) {
+    return { ...classify(kernel, pseudo, err, Date.now() - started), repro };
   }
 }
 

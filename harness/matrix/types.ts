@@ -41,6 +41,11 @@ export interface KernelRun {
   /** Where this kernel's time went: fetch, build (and image), boot, scenarios (in the guest), check. */
   phasesMs: Record<'fetch' | 'build' | 'boot' | 'scenarios' | 'check', number>;
   packages: { name: string; version: string; sha256: string }[];
+  /** On a kernel with kmemleak: scans made (after each boot, scenario and the unload) and how many found leaks. */
+  kmemleakScans?: number;
+  kmemleakReports?: number;
+  /** Time spent in those scans (waiting out kmemleak's 5 s minimum age, two scans, the report). */
+  kmemleakMs?: number;
 }
 
 export interface MatrixReport {

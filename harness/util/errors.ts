@@ -12,6 +12,7 @@ export type HoneErrorCode =
   | 'E_KERNEL_FETCH'
   | 'E_CACHE_CORRUPT'
   | 'E_BUILD_ROOT'
+  | 'E_KERNEL_BUILD'
   | 'E_MODULE_BUILD'
   | 'E_VERMAGIC'
   | 'E_IMAGE'

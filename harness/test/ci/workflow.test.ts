@@ -24,3 +24,20 @@ t.test('one job per kernel, each uploading its results', async (t) => {
   t.equal(y.match(/hone\.js stress /g)?.length, 1);
   t.not(y, renderWorkflow(c.slice(0, 1)), 'dropping a kernel changes the workflow');
 });
+
+t.test('an opt-in kernel built from source: its own nightly job, cached on its fragment; the stock jobs unchanged', async (t) => {
+  const stock = '{"id":"a","suite":"sid","flavour":"amd64"}';
+  const dbg = '{"id":"a-debug","suite":"sid","source":"linux-source-6.12","fragment":"dbg.config","gcc":14,"optIn":true}';
+  const without = renderWorkflow(parseCatalog(`{"kernels":[${stock}]}`));
+  const y = renderWorkflow(parseCatalog(`{"kernels":[${stock},${dbg}]}`));
+  t.ok(y.startsWith(without.replace(/workflow_dispatch:\n/, "workflow_dispatch:\n  schedule:\n    - cron: '17 2 * * *'\n")), 'the stock jobs are as they were');
+  const job = y.slice(y.indexOf('\n  a-debug:\n'));
+  t.match(job, /name: a-debug \(opt-in, built from source\)/);
+  t.match(job, /if: github\.event_name == 'schedule' \|\| github\.event_name == 'workflow_dispatch'/, 'not on every push: hours under TCG');
+  t.match(job, /key: hone-a-debug-\$\{\{ hashFiles\('harness\/catalog\/dbg\.config', 'harness\/catalog\/kernels\.json', 'images\/buildroot-recipe\.ts'\) \}\}/, 'cache keyed on the fragment');
+  t.match(job, /restore-keys: hone-a-debug-/, 'an older tree is restored for an incremental build');
+  t.match(job, /actions\/cache\/save@v4\n        if: always\(\) && steps\.fetch\.outcome == 'success'/, 'saved once built, whatever the matrix says');
+  t.match(job, /matrix --kernel a-debug --out results/);
+  t.match(job, /soak\.sh 100/);
+  t.notMatch(y.slice(0, y.indexOf('\n  a-debug:\n')), /a-debug/, 'no other job names it');
+});
