@@ -61,7 +61,7 @@ export async function runStressKernel(k: CatalogKernel, o: StressOptions): Promi
   }
   // KASAN and lockdep kernels boot and run several times slower under TCG
   const slow = /^CONFIG_(KASAN|PROVE_LOCKING)=y$/m.test(await readFile(prepared.bundle.config, 'utf8').catch(() => ''));
-  if (slow) o.logger('a debug kernel (KASAN or lockdep): 12 min to boot, 3x each fault\'s timeout');
+  if (slow) o.logger('a debug kernel (KASAN or lockdep): 12 min to boot, 3x each fault\'s timeout, the soak\'s first-line wait 10 s');
   const scale = slow ? 3 : 1;
   kernel.release = prepared.bundle.release;
   kernel.version = prepared.bundle.version;
@@ -99,7 +99,7 @@ export async function runStressKernel(k: CatalogKernel, o: StressOptions): Promi
         }
       }
       o.logger(`${f.name}: ${f.what}`);
-      const r = await runFault(guest, { ...f, timeoutMs: f.timeoutMs * scale }, o, dir, k.id);
+      const r = await runFault(guest, { ...f, timeoutMs: f.timeoutMs * scale }, o, dir, k.id, slow);
       results.push(r.result);
       o.logger(`${f.name}: ${r.result.status.toUpperCase()} in ${(r.result.durationMs / 1000).toFixed(0)} s: ${r.result.detail}`);
       if (r.guestLost) {
@@ -115,10 +115,13 @@ export async function runStressKernel(k: CatalogKernel, o: StressOptions): Promi
 
 // --- internal ---
 
-async function runFault(guest: Guest, f: Fault, o: StressOptions, dir: string, kernel: string): Promise<{ result: FaultResult; guestLost: boolean }> {
+async function runFault(guest: Guest, f: Fault, o: StressOptions, dir: string, kernel: string, slow: boolean): Promise<{ result: FaultResult; guestLost: boolean }> {
   const started = Date.now();
   const base = { kernel, fault: f.name, splats: [] as string[], notes: [] as string[] };
-  const command = ['hone-stress', f.name, ...f.args(o)].join(' ');
+  // A debug kernel's starved vCPU can start the soak's text reader seconds
+  // late (README, "The debug kernel"): its first-line wait is 10 s there.
+  const env = slow ? ['FIRST_LINES_WAIT=100'] : [];
+  const command = [...env, 'hone-stress', f.name, ...f.args(o)].join(' ');
   let stdout = '';
   let stderr = '';
   try {
