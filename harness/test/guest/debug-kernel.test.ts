@@ -7,7 +7,7 @@
 // another) and root;
 // otherwise the cases are skipped, said so. About 2-4 min a case under TCG.
 import t from 'tap';
-import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCatalog, pickKernels } from '../../catalog/catalog.ts';
@@ -33,6 +33,7 @@ const skip = !bundle ? `${kernelId} is not built here (npx hone fetch ${kernelId
 async function buildKfault(b: KernelBundle): Promise<Buffer> {
   await mkdir(cachePaths().builds(kernelId), { recursive: true });
   const dir = await mkdtemp(join(cachePaths().builds(kernelId), 'kfault-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
   await cp(join(here, '..', 'fixtures', 'kfault'), dir, { recursive: true });
   const tc = chooseToolchain(b.ccVersionText, k?.buildSuite ?? 'trixie', await hostGccMajor());
   const argv = ['make', '-C', b.ksrc, `M=${dir}`, 'modules'];
@@ -45,7 +46,9 @@ async function buildKfault(b: KernelBundle): Promise<Buffer> {
 
 let prepared: PreparedKernel | undefined;
 let ko: Buffer | undefined;
+// consoles and results: kept when a case fails (the failure names them), removed after a clean run
 const out = await mkdtemp(join(cachePaths().root, 'debug-kernel-test-'));
+t.teardown(() => (t.passing() ? rm(out, { recursive: true, force: true }) : undefined));
 
 /** Boots a guest without Hone, loads kfault with the fault, returns what happened. */
 async function withFault(fault: string): Promise<{ error?: HoneError; leak?: HoneError; insmod?: number; console: string }> {
