@@ -7,7 +7,8 @@ import { tcpConnect, tcpServer } from './_tcp.ts';
 
 export default defineScenario({
   name: 'accepted-socket-to-child',
-  description: 'A server accepts a connection, forks a handler and closes its own descriptor; the handler reads the request and sends the reply',
+  description:
+    'A server accepts a connection, forks a handler and closes its own descriptor; the handler reads the request and sends the reply',
   processes: ['server', 'client'],
   steps: [
     ...tcpServer('server'),

@@ -9,7 +9,8 @@ import { tcpConnect, tcpServer } from './_tcp.ts';
 
 export default defineScenario({
   name: 'cork-released-by-later-write',
-  description: 'Bytes the parent sent with MSG_MORE are held in a shared TCP socket and leave with the child\'s later write, in one segment holding both processes\' bytes',
+  description:
+    "Bytes the parent sent with MSG_MORE are held in a shared TCP socket and leave with the child's later write, in one segment holding both processes' bytes",
   processes: ['server', 'parent'],
   steps: [
     ...tcpServer('server'),

@@ -8,7 +8,8 @@ import { tcpServer } from './_tcp.ts';
 
 export default defineScenario({
   name: 'data-before-accept',
-  description: 'The client sends before the server accepts: the bytes that wait in the accept queue are the reader\'s, named by the READ of the process that accepts and reads them',
+  description:
+    "The client sends before the server accepts: the bytes that wait in the accept queue are the reader's, named by the READ of the process that accepts and reads them",
   processes: ['server', 'client'],
   steps: [
     ...tcpServer('server'),

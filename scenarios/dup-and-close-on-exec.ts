@@ -8,7 +8,7 @@ import { tcpServer } from './_tcp.ts';
 
 export default defineScenario({
   name: 'dup-and-close-on-exec',
-  description: 'Closing one of two dup\'d descriptors keeps the process a holder; an exec closes only the close-on-exec socket',
+  description: "Closing one of two dup'd descriptors keeps the process a holder; an exec closes only the close-on-exec socket",
   processes: ['server', 'client'],
   steps: [
     ...tcpServer('server'),

@@ -6,7 +6,8 @@ import { tcpConnect, tcpServer } from './_tcp.ts';
 
 export default defineScenario({
   name: 'exit-with-queued-data',
-  description: 'A process exits while its socket still has queued data; the other holder (its forked child) reads that data: the reader is the child, the exit only a lose',
+  description:
+    'A process exits while its socket still has queued data; the other holder (its forked child) reads that data: the reader is the child, the exit only a lose',
   processes: ['server', 'client'],
   steps: [
     ...tcpServer('server'),

@@ -8,7 +8,8 @@ import { tcpConnect, tcpServer } from './_tcp.ts';
 
 export default defineScenario({
   name: 'kernel-sent-ack-rst',
-  description: 'The client closes a TCP socket with data it never read: the kernel resets the connection; ACKs and the RST are the kernel\'s, labelled by holder',
+  description:
+    "The client closes a TCP socket with data it never read: the kernel resets the connection; ACKs and the RST are the kernel's, labelled by holder",
   processes: ['server', 'client'],
   steps: [
     ...tcpServer('server'),

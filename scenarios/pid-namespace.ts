@@ -7,7 +7,8 @@ import { tcpConnect, tcpServer } from './_tcp.ts';
 
 export default defineScenario({
   name: 'pid-namespace',
-  description: 'A server in a new pid namespace (unshare -p: its first process is pid 1 there) and its forked child: events and packets name the global pids, process blocks the pids inside the namespace',
+  description:
+    'A server in a new pid namespace (unshare -p: its first process is pid 1 there) and its forked child: events and packets name the global pids, process blocks the pids inside the namespace',
   processes: ['outer', 'client'],
   steps: [
     { kind: 'pidns', by: 'outer' },

@@ -5,7 +5,8 @@ import { defineScenario } from '../harness/scenario/index.ts';
 
 export default defineScenario({
   name: 'reuseport-two-receivers',
-  description: 'Two processes in one SO_REUSEPORT group on one UDP port: each datagram is reported on the member socket that received it and read by that member\'s process',
+  description:
+    "Two processes in one SO_REUSEPORT group on one UDP port: each datagram is reported on the member socket that received it and read by that member's process",
   processes: ['r1', 'r2', 'sender'],
   steps: [
     { kind: 'socket', by: 'r1', sock: 'a', family: 'inet', type: 'dgram', reuseport: true },

@@ -10,7 +10,8 @@ import { tcpConnect, tcpServer } from './_tcp.ts';
 
 export default defineScenario({
   name: 'sendfile-splice',
-  description: 'A forked child sends a request with sendfile() on a TCP socket it shares with its parent; the server reads it with splice() and replies with sendfile(); the parent reads the reply with splice()',
+  description:
+    'A forked child sends a request with sendfile() on a TCP socket it shares with its parent; the server reads it with splice() and replies with sendfile(); the parent reads the reply with splice()',
   processes: ['server', 'client'],
   steps: [
     ...tcpServer('server'),

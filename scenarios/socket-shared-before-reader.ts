@@ -7,7 +7,8 @@ import { tcpConnect, tcpServer } from './_tcp.ts';
 
 export default defineScenario({
   name: 'socket-shared-before-reader',
-  description: 'A TCP socket held by two processes (parent and forked child) when the reader opens: the snapshot has an open block for each holder, and the holder lists name both until each lets go',
+  description:
+    'A TCP socket held by two processes (parent and forked child) when the reader opens: the snapshot has an open block for each holder, and the holder lists name both until each lets go',
   processes: ['server', 'client'],
   steps: [
     ...tcpServer('server'),

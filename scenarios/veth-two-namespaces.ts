@@ -6,7 +6,8 @@ import { defineScenario } from '../harness/scenario/index.ts';
 
 export default defineScenario({
   name: 'veth-two-namespaces',
-  description: 'TCP and UDP between two network namespaces over a veth pair: each packet is in the namespace of its socket, sender and reader named on both sides',
+  description:
+    'TCP and UDP between two network namespaces over a veth pair: each packet is in the namespace of its socket, sender and reader named on both sides',
   processes: ['server', 'client'],
   steps: [
     { kind: 'netns', by: 'server' },

@@ -35,7 +35,10 @@ export async function measureBoot(p: PreparedKernel, runs: number, out: string, 
   const ready: number[] = [];
   for (let i = 0; i < runs; i++) {
     bare.push(await bareBoot(p, bareImage, smp, join(out, `${p.kernel.id}-bare-${i}.log`)));
-    const g = await startGuest({ ...p, kernel: { ...p.kernel, smp } }, logger, { consoleFile: join(out, `${p.kernel.id}-ready-${i}.log`), memoryMiB });
+    const g = await startGuest({ ...p, kernel: { ...p.kernel, smp } }, logger, {
+      consoleFile: join(out, `${p.kernel.id}-ready-${i}.log`),
+      memoryMiB,
+    });
     ready.push(g.readyMs);
     await g.shutdown();
     logger(`boot run ${i + 1}/${runs}: bare ${bare.at(-1)} ms, harness ready ${ready.at(-1)} ms`);
@@ -76,6 +79,10 @@ async function bareBoot(p: PreparedKernel, initrd: string, smp: number, consoleF
   });
   await qemu;
   await new Promise<void>((r) => log.end(r));
-  if (at === undefined) throw new HoneError('E_GUEST_BOOT', 'the bare boot never reached its busybox prompt', { kernel: p.kernel.id, hint: `console: ${consoleFile}` });
+  if (at === undefined)
+    throw new HoneError('E_GUEST_BOOT', 'the bare boot never reached its busybox prompt', {
+      kernel: p.kernel.id,
+      hint: `console: ${consoleFile}`,
+    });
   return at;
 }

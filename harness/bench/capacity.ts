@@ -54,9 +54,13 @@ export async function measureCapacity(
   try {
     await guest.check('while read ko; do insmod "$ko"; done < /etc/hone/hone.load');
     const draining = await drainingBurst(guest, o.forks, o.datagrams);
-    o.logger(`capacity: draining reader lost ${draining.dropped.packets} packets, ${draining.dropped.process} process and ${draining.dropped.socket} socket events`);
+    o.logger(
+      `capacity: draining reader lost ${draining.dropped.packets} packets, ${draining.dropped.process} process and ${draining.dropped.socket} socket events`,
+    );
     const drops = (await json(guest, `hone-bench drops ${o.datagrams} 100`)) as unknown as DropTest;
-    o.logger(`capacity: stopped reader counted ${drops.stopped.packetsDropped} packet drops; reached it ${drops.seen.stopped.join('/')}, reached the draining one ${drops.seen.draining.join('/')}`);
+    o.logger(
+      `capacity: stopped reader counted ${drops.stopped.packetsDropped} packet drops; reached it ${drops.seen.stopped.join('/')}, reached the draining one ${drops.seen.draining.join('/')}`,
+    );
     return { kernel: p.kernel.id, draining, drops };
   } finally {
     await guest.shutdown();
@@ -101,7 +105,9 @@ async function drainingBurst(guest: Guest, forks: number, datagrams: number): Pr
   const out = '/tmp/cap.json';
   const pid = (await guest.check(`hone-bench capture /dev/hone 3600 --mmap --snaplen 0 >${out} 2>&1 & echo $!`)).stdout.trim();
   await guest.check(`for i in $(seq 50); do grep -q attached ${out} && exit 0; sleep 0.1; done; cat ${out}; exit 1`);
-  await guest.check(`hone-bench fork-exec ${forks} >/dev/null && hone-bench udp-burst ${datagrams} >/dev/null; sleep 1`, { timeoutMs: 900000 });
+  await guest.check(`hone-bench fork-exec ${forks} >/dev/null && hone-bench udp-burst ${datagrams} >/dev/null; sleep 1`, {
+    timeoutMs: 900000,
+  });
   await guest.check(`kill -TERM ${pid}; for i in $(seq 600); do grep -q '"bytes"' ${out} && exit 0; sleep 0.1; done; cat ${out}; exit 1`);
   const last = JSON.parse((await guest.check(`tail -n 1 ${out}`)).stdout) as Record<string, Record<string, number>>;
   const n = (c: string, f: string) => Number(last[c]?.[f] ?? 0);

@@ -65,7 +65,10 @@ export interface OverheadOptions {
 }
 
 export async function measureOverhead(p: PreparedKernel, o: OverheadOptions): Promise<OverheadMeasure> {
-  const guest = await startGuest(p, o.logger, { consoleFile: join(o.out, `${p.kernel.id}-overhead-${o.clock}-console.log`), icount: o.clock === 'icount' });
+  const guest = await startGuest(p, o.logger, {
+    consoleFile: join(o.out, `${p.kernel.id}-overhead-${o.clock}-console.log`),
+    icount: o.clock === 'icount',
+  });
   try {
     await guest.check('while read ko; do insmod "$ko"; done < /etc/hone/hone.load');
     await unloadHone(guest);
@@ -90,7 +93,9 @@ export async function measureOverhead(p: PreparedKernel, o: OverheadOptions): Pr
           (captures.rr[mode] ??= []).push(r.capture as CaptureCount);
         }
       }
-      o.logger(`overhead (${o.clock}) run ${run + 1}/${o.runs}: bulk MiB/s ${MODES.map((m) => `${m} ${bulk[m].at(-1)?.toFixed(0)}`).join(', ')}; rr/s ${MODES.map((m) => `${m} ${rr[m].at(-1)?.toFixed(0)}`).join(', ')}`);
+      o.logger(
+        `overhead (${o.clock}) run ${run + 1}/${o.runs}: bulk MiB/s ${MODES.map((m) => `${m} ${bulk[m].at(-1)?.toFixed(0)}`).join(', ')}; rr/s ${MODES.map((m) => `${m} ${rr[m].at(-1)?.toFixed(0)}`).join(', ')}`,
+      );
     }
     return {
       kernel: p.kernel.id,
@@ -183,14 +188,23 @@ async function startCapture(guest: Guest, mode: Mode): Promise<Stop | undefined>
  */
 async function startTcpdump(guest: Guest, snaplen: number): Promise<Stop> {
   const pid = (await guest.check(`tcpdump -i lo -s ${snaplen} -w /dev/null -Z root >/tmp/tcpdump.log 2>&1 & echo $!`)).stdout.trim();
-  await guest.check('for i in $(seq 50); do grep -q "listening on" /tmp/tcpdump.log && exit 0; sleep 0.1; done; cat /tmp/tcpdump.log; exit 1');
+  await guest.check(
+    'for i in $(seq 50); do grep -q "listening on" /tmp/tcpdump.log && exit 0; sleep 0.1; done; cat /tmp/tcpdump.log; exit 1',
+  );
   return async (generated) => {
     await guest.check(`kill -INT ${pid}; for i in $(seq 100); do kill -0 ${pid} 2>/dev/null || exit 0; sleep 0.1; done; exit 1`);
     const log = (await guest.check('cat /tmp/tcpdump.log')).stdout;
     const count = (what: string) => Number(new RegExp(`(\\d+) packets? ${what}`).exec(log)?.[1] ?? Number.NaN);
-    const c: CaptureCount = { generated, delivered: count('captured'), dropped: count('dropped by kernel'), receivedByFilter: count('received by filter') };
+    const c: CaptureCount = {
+      generated,
+      delivered: count('captured'),
+      dropped: count('dropped by kernel'),
+      receivedByFilter: count('received by filter'),
+    };
     if (!(c.delivered > 0) || Number.isNaN(c.dropped)) {
-      throw new HoneError('E_BENCH', `tcpdump did not really capture (its log: ${JSON.stringify(log.trim().slice(-300))})`, { kernel: guest.kernel });
+      throw new HoneError('E_BENCH', `tcpdump did not really capture (its log: ${JSON.stringify(log.trim().slice(-300))})`, {
+        kernel: guest.kernel,
+      });
     }
     return c;
   };
@@ -208,11 +222,18 @@ async function startHoneReader(guest: Guest, snaplen: number): Promise<Stop> {
       generated,
       delivered: n('packets', 'delivered'),
       dropped: n('packets', 'ringDropped'),
-      events: { delivered: n('process', 'delivered') + n('socket', 'delivered'), dropped: n('process', 'ringDropped') + n('socket', 'ringDropped') },
+      events: {
+        delivered: n('process', 'delivered') + n('socket', 'delivered'),
+        dropped: n('process', 'ringDropped') + n('socket', 'ringDropped'),
+      },
     };
     // the reader's own count of the records it took must match the kernel's
     if (!(c.delivered > 0) || n('records', 'packets') !== c.delivered) {
-      throw new HoneError('E_BENCH', `the Hone reader did not really capture: kernel says ${c.delivered} packets delivered, the reader counted ${n('records', 'packets')}`, { kernel: guest.kernel });
+      throw new HoneError(
+        'E_BENCH',
+        `the Hone reader did not really capture: kernel says ${c.delivered} packets delivered, the reader counted ${n('records', 'packets')}`,
+        { kernel: guest.kernel },
+      );
     }
     return c;
   };

@@ -34,7 +34,13 @@ export function targets(r: BenchResults): Target[] {
       target: '0',
       met: lost === 0,
     });
-    for (const v of dropVerdicts(c.drops)) t.push({ what: `stopped reader, ${c.drops.datagrams}-datagram flood: ${v.what}, ${c.kernel}`, value: v.value, target: 'yes', met: v.ok });
+    for (const v of dropVerdicts(c.drops))
+      t.push({
+        what: `stopped reader, ${c.drops.datagrams}-datagram flood: ${v.what}, ${c.kernel}`,
+        value: v.value,
+        target: 'yes',
+        met: v.ok,
+      });
   }
   return t;
 }
@@ -46,11 +52,24 @@ export async function writeBenchResults(r: BenchResults, dir: string): Promise<v
 }
 
 export function benchMarkdown(r: BenchResults): string {
-  const rows = targets(r).map((x) => `| ${x.what} | ${x.value} | ${x.target} | ${x.met ? 'met' : 'NOT met'}${x.note ? ` (${x.note})` : ''} |`);
+  const rows = targets(r).map(
+    (x) => `| ${x.what} | ${x.value} | ${x.target} | ${x.met ? 'met' : 'NOT met'}${x.note ? ` (${x.note})` : ''} |`,
+  );
   const detail = [
-    ...r.boot.map((b) => `| boot ${b.kernel} | bare ${fmt(b.bareMs, 0, ' ms')} | ready ${fmt(b.readyMs, 0, ' ms')} | ${b.accel}, -smp ${b.smp}, -m ${b.memoryMiB} |`),
-    ...r.matrix.map((m) => `| matrix ${m.cache} | ${(m.wallMs / 1000).toFixed(0)} s wall | ${Object.entries(m.phasesMs).map(([p, ms]) => `${p} ${(ms / 1000).toFixed(0)} s`).join(', ')} | phases summed over kernels (2 in parallel) |`),
-    ...r.footprint.map((f) => `| footprint ${f.kernel} | smallest passing -m: ${f.smallestPassingMiB ?? 'none'} MiB | QEMU peak RSS ${f.qemuPeakRssMiB ?? '?'} MiB, harness ${f.harnessPeakRssMiB} MiB | tried ${f.tried.map((x) => `${x.memoryMiB}:${x.passed ? 'pass' : 'fail'}`).join(' ')} |`),
+    ...r.boot.map(
+      (b) =>
+        `| boot ${b.kernel} | bare ${fmt(b.bareMs, 0, ' ms')} | ready ${fmt(b.readyMs, 0, ' ms')} | ${b.accel}, -smp ${b.smp}, -m ${b.memoryMiB} |`,
+    ),
+    ...r.matrix.map(
+      (m) =>
+        `| matrix ${m.cache} | ${(m.wallMs / 1000).toFixed(0)} s wall | ${Object.entries(m.phasesMs)
+          .map(([p, ms]) => `${p} ${(ms / 1000).toFixed(0)} s`)
+          .join(', ')} | phases summed over kernels (2 in parallel) |`,
+    ),
+    ...r.footprint.map(
+      (f) =>
+        `| footprint ${f.kernel} | smallest passing -m: ${f.smallestPassingMiB ?? 'none'} MiB | QEMU peak RSS ${f.qemuPeakRssMiB ?? '?'} MiB, harness ${f.harnessPeakRssMiB} MiB | tried ${f.tried.map((x) => `${x.memoryMiB}:${x.passed ? 'pass' : 'fail'}`).join(' ')} |`,
+    ),
   ];
   return [
     `# Hone benchmarks (${r.startedAt}${r.quick ? ', --quick' : ''})`,
@@ -105,7 +124,7 @@ function overheadTargets(o: OverheadMeasure): Target[] {
     t.push({
       what: `${name}: Hone vs tcpdump at snaplen 96, and the share of packets each delivered, ${k}`,
       value: `${ratio.hone96.median.toFixed(2)} vs ${ratio.tcpdump96.median.toFixed(2)}; share ${share(o.captures[w].hone96, 1).toFixed(3)} vs ${share(o.captures[w].tcpdump96, 2).toFixed(3)}`,
-      target: 'Hone >= tcpdump, share >= tcpdump\'s',
+      target: "Hone >= tcpdump, share >= tcpdump's",
       met: ratio.hone96.median >= ratio.tcpdump96.median && share(o.captures[w].hone96, 1) >= share(o.captures[w].tcpdump96, 2),
     });
   }

@@ -65,12 +65,20 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   // Deterministic guest time for every kernel; wall clock beside it on the first.
   const clocks = (first: boolean): Clock[] => (first && !o.quick ? ['icount', 'wall'] : ['icount']);
   await run('make', ['-s', '-C', join(repoRoot, 'harness', 'bench', 'guest')], { code: 'E_IMAGE' });
-  await run('sh', ['-c', 'command -v tcpdump'], { code: 'E_MISSING_TOOL', hint: 'apt-get install tcpdump (the overhead comparison runs it in the guest)' });
+  await run('sh', ['-c', 'command -v tcpdump'], {
+    code: 'E_MISSING_TOOL',
+    hint: 'apt-get install tcpdump (the overhead comparison runs it in the guest)',
+  });
   const results: BenchResults = {
     startedAt: new Date(started).toISOString(),
     durationMs: 0,
     quick: o.quick,
-    machine: { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, cpu: cpus()[0]?.model ?? 'unknown' },
+    machine: {
+      cores: cpus().length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      cpu: cpus()[0]?.model ?? 'unknown',
+    },
     accel: 'unknown',
     kernels: [],
     boot: [],
@@ -91,7 +99,12 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       autoload: false,
       imageName: 'bench-initramfs.cpio.gz',
       extraPrograms: [
-        { path: join(repoRoot, 'harness', 'bench', 'guest', 'hone-bench'), guestPath: '/usr/bin/hone-bench', dynamic: false, pkg: 'hone-bench (make -C harness/bench/guest)' },
+        {
+          path: join(repoRoot, 'harness', 'bench', 'guest', 'hone-bench'),
+          guestPath: '/usr/bin/hone-bench',
+          dynamic: false,
+          pkg: 'hone-bench (make -C harness/bench/guest)',
+        },
         { path: '/usr/bin/tcpdump', dynamic: true, pkg: 'tcpdump' },
       ],
     });
@@ -103,7 +116,9 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     const one = { ...bench, kernel: { ...k, smp: 1 } };
     for (const clock of clocks(first)) {
       logger(`sensor overhead (${clock === 'icount' ? 'guest time from the instruction count' : 'wall clock'})`);
-      results.overhead.push(await measureOverhead(one, { runs, bulkBytes: sizes.bulkBytes, rrCount: sizes.rrCount, clock, out: o.out, logger }));
+      results.overhead.push(
+        await measureOverhead(one, { runs, bulkBytes: sizes.bulkBytes, rrCount: sizes.rrCount, clock, out: o.out, logger }),
+      );
     }
     if (first) {
       logger('event capacity and exact drops');
@@ -141,7 +156,13 @@ function toTime(cache: 'warm' | 'cold', r: MatrixReport, scenarios: number): Mat
   };
 }
 
-async function matrixTime(cache: 'warm' | 'cold', kernels: CatalogKernel[], scenarios: Scenario[], out: string, logger: Logger): Promise<MatrixTime> {
+async function matrixTime(
+  cache: 'warm' | 'cold',
+  kernels: CatalogKernel[],
+  scenarios: Scenario[],
+  out: string,
+  logger: Logger,
+): Promise<MatrixTime> {
   const r = await runMatrix(kernels, scenarios, { out: join(out, `matrix-${cache}`), jobs: Math.min(2, cpus().length), logger: quiet });
   const t = toTime(cache, r, scenarios.length);
   logger(`matrix (${cache}): ${(t.wallMs / 1000).toFixed(0)} s wall`);
@@ -164,11 +185,19 @@ async function coldMatrixTime(kernels: CatalogKernel[], scenarios: Scenario[], o
 async function footprint(k: CatalogKernel, scenarios: Scenario[], sizes: number[], out: string, logger: Logger): Promise<FootprintMeasure> {
   const tried: FootprintMeasure['tried'] = [];
   for (const memoryMiB of sizes) {
-    const r = await runMatrix([k], scenarios, { out: join(out, `footprint-${memoryMiB}`), jobs: 1, logger: quiet, memoryMiB, onStep: () => void 0 });
+    const r = await runMatrix([k], scenarios, {
+      out: join(out, `footprint-${memoryMiB}`),
+      jobs: 1,
+      logger: quiet,
+      memoryMiB,
+      onStep: () => void 0,
+    });
     const bad = r.results.find((x) => x.status !== 'pass' && x.status !== 'todo');
     const passed = bad === undefined;
     tried.push({ memoryMiB, passed, ...(bad ? { why: `${bad.scenario}: ${bad.status}: ${bad.reasons[0] ?? ''}` } : {}) });
-    logger(`footprint: -m ${memoryMiB}: ${passed ? 'matrix passes' : `matrix fails (${bad?.scenario}: ${bad?.reasons[0] ?? bad?.status})`}`);
+    logger(
+      `footprint: -m ${memoryMiB}: ${passed ? 'matrix passes' : `matrix fails (${bad?.scenario}: ${bad?.reasons[0] ?? bad?.status})`}`,
+    );
     if (!passed) break;
   }
   const passing = tried.filter((t) => t.passed).map((t) => t.memoryMiB);

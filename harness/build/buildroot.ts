@@ -13,12 +13,26 @@ import { createHash } from 'node:crypto';
 import { tryLock } from '../util/lock.ts';
 
 export async function ensureBuildRoot(suite: string, gccMajor: number, logger: Logger, kernel: string): Promise<string> {
-  return ensureDebianRoot({ name: `${suite}-gcc${gccMajor}`, suite, packages: buildRootPackages(suite, gccMajor), what: `${suite} build root with gcc-${gccMajor}` }, logger, kernel);
+  return ensureDebianRoot(
+    {
+      name: `${suite}-gcc${gccMajor}`,
+      suite,
+      packages: buildRootPackages(suite, gccMajor),
+      what: `${suite} build root with gcc-${gccMajor}`,
+    },
+    logger,
+    kernel,
+  );
 }
 
 /** The root that compiles a whole kernel (a catalog kernel built from source). */
 export function kernelBuildRootSpec(suite: string, gccMajor: number): DebianRootSpec {
-  return { name: `${suite}-kbuild-gcc${gccMajor}`, suite, packages: kernelBuildRootPackages(suite, gccMajor), what: `${suite} kernel build root with gcc-${gccMajor}` };
+  return {
+    name: `${suite}-kbuild-gcc${gccMajor}`,
+    suite,
+    packages: kernelBuildRootPackages(suite, gccMajor),
+    what: `${suite} kernel build root with gcc-${gccMajor}`,
+  };
 }
 
 /** The Debian version of a package installed in a root (read from its dpkg database; no root needed). */

@@ -79,10 +79,16 @@ export async function buildSourceKernel(plan: SourceBuildPlan, logger: Logger): 
   try {
     log.write(`# ${new Date().toISOString()} building ${plan.kernel}, key ${plan.key}: ${JSON.stringify(plan.inputs)}\n`);
     if (cold) await extract(plan, src, log, logger);
-    else logger(`reusing the extracted ${plan.inputs.source.name} ${plan.inputs.source.version} in ${plan.tree} (same source and compiler: an incremental build)`);
+    else
+      logger(
+        `reusing the extracted ${plan.inputs.source.name} ${plan.inputs.source.version} in ${plan.tree} (same source and compiler: an incremental build)`,
+      );
 
     const kvmGuest = await readFile(join(src, 'kernel', 'configs', 'kvm_guest.config'), 'utf8').catch(() => {
-      throw new HoneError('E_KERNEL_BUILD', `${plan.inputs.source.name} has no kernel/configs/kvm_guest.config`, { kernel: plan.kernel, hint: 'this source is too old for a source kernel entry (kvm_guest.config came in Linux 5.10)' });
+      throw new HoneError('E_KERNEL_BUILD', `${plan.inputs.source.name} has no kernel/configs/kvm_guest.config`, {
+        kernel: plan.kernel,
+        hint: 'this source is too old for a source kernel entry (kvm_guest.config came in Linux 5.10)',
+      });
     });
     const allconfig = join(plan.tree, treeFiles.allconfig);
     await writeFile(allconfig, composeAllconfig(kvmGuest, plan.fragment.text));
@@ -90,7 +96,11 @@ export async function buildSourceKernel(plan: SourceBuildPlan, logger: Logger): 
     logger(`configuring: allnoconfig + kvm_guest.config + ${plan.fragment.name}`);
     await make(plan, log, logger, [`KCONFIG_ALLCONFIG=${allconfig}`, 'allnoconfig'], 'configuring');
     const configFile = join(src, '.config');
-    checkFragmentKept(plan.fragment.text, await readFile(configFile, 'utf8'), { kernel: plan.kernel, fragmentName: plan.fragment.name, configFile });
+    checkFragmentKept(plan.fragment.text, await readFile(configFile, 'utf8'), {
+      kernel: plan.kernel,
+      fragmentName: plan.fragment.name,
+      configFile,
+    });
 
     const steps = await make(plan, log, logger, [`-j${plan.jobs}`, 'all'], 'compiling', plan.lastSteps);
 
@@ -103,7 +113,11 @@ export async function buildSourceKernel(plan: SourceBuildPlan, logger: Logger): 
     const imageBytes = (await stat(image).catch(() => undefined))?.size;
     const modulesDep = await stat(join(modRoot, 'lib', 'modules', release, 'modules.dep')).catch(() => undefined);
     if (!imageBytes || !modulesDep) {
-      throw new HoneError('E_KERNEL_BUILD', `make finished but ${!imageBytes ? 'arch/x86/boot/bzImage' : `lib/modules/${release}/modules.dep`} is missing`, { kernel: plan.kernel, hint: `see ${join(plan.tree, treeFiles.log)}` });
+      throw new HoneError(
+        'E_KERNEL_BUILD',
+        `make finished but ${!imageBytes ? 'arch/x86/boot/bzImage' : `lib/modules/${release}/modules.dep`} is missing`,
+        { kernel: plan.kernel, hint: `see ${join(plan.tree, treeFiles.log)}` },
+      );
     }
     const ccVersionText = /^CONFIG_CC_VERSION_TEXT="(.*)"$/m.exec(await readFile(configFile, 'utf8'))?.[1] ?? '';
     const built: BuiltKernel = {
@@ -163,7 +177,14 @@ async function extract(plan: SourceBuildPlan, src: string, log: WriteStream, log
   const ticker = setInterval(() => logger(`  extracting: ${elapsed(Date.now() - t0)}`), plan.progressMs ?? 30000);
   let r: RunResult;
   try {
-    r = await run('bash', ['-c', `set -o pipefail; dpkg-deb --fsys-tarfile ${q(plan.deb)} | tar -xO ${q(tarball)} | nice -n 19 tar -xJ --strip-components=1 -C ${q(src)}`], { allowFail: true, kernel: plan.kernel });
+    r = await run(
+      'bash',
+      [
+        '-c',
+        `set -o pipefail; dpkg-deb --fsys-tarfile ${q(plan.deb)} | tar -xO ${q(tarball)} | nice -n 19 tar -xJ --strip-components=1 -C ${q(src)}`,
+      ],
+      { allowFail: true, kernel: plan.kernel },
+    );
   } finally {
     clearInterval(ticker);
   }
@@ -172,7 +193,7 @@ async function extract(plan: SourceBuildPlan, src: string, log: WriteStream, log
     throw new HoneError('E_KERNEL_BUILD', `extracting ${tarball} from ${plan.deb} failed`, {
       kernel: plan.kernel,
       details: (r.stderr || r.stdout).split('\n').slice(-10),
-      hint: 'the package may be damaged (delete it from the cache\'s debs/ and fetch again) or the disk full',
+      hint: "the package may be damaged (delete it from the cache's debs/ and fetch again) or the disk full",
     });
   }
   const marker: SourceMarker = { package: name, version, sha256, compiler: plan.inputs.compiler };
@@ -181,7 +202,14 @@ async function extract(plan: SourceBuildPlan, src: string, log: WriteStream, log
 }
 
 /** Runs make in the tree inside the build root under nice; returns the kbuild steps it printed. */
-async function make(plan: SourceBuildPlan, log: WriteStream, logger: Logger, args: string[], what: string, lastSteps?: number): Promise<number> {
+async function make(
+  plan: SourceBuildPlan,
+  log: WriteStream,
+  logger: Logger,
+  args: string[],
+  what: string,
+  lastSteps?: number,
+): Promise<number> {
   const src = join(plan.tree, 'src');
   const argv = ['nice', '-n', '19', 'make', '-C', src, `CC=${plan.cc}`, `HOSTCC=${plan.cc}`, ...args];
   log.write(`\n$ ${argv.join(' ')}\n`);
@@ -211,11 +239,15 @@ async function make(plan: SourceBuildPlan, log: WriteStream, logger: Logger, arg
   if (r.exitCode !== 0) {
     const text = `${r.stdout}\n${r.stderr}`.split('\n');
     const errors = text.filter((l) => /\berror\b|Error \d|\*\*\*/i.test(l));
-    throw new HoneError('E_KERNEL_BUILD', `${what} failed: \`make ${args.join(' ')}\` exited ${r.exitCode} after ${elapsed(Date.now() - t0)}`, {
-      kernel: plan.kernel,
-      details: (errors.length ? errors : text).slice(-20),
-      hint: `full output in ${join(plan.tree, treeFiles.log)}; the tree is kept, so fetching again continues the build`,
-    });
+    throw new HoneError(
+      'E_KERNEL_BUILD',
+      `${what} failed: \`make ${args.join(' ')}\` exited ${r.exitCode} after ${elapsed(Date.now() - t0)}`,
+      {
+        kernel: plan.kernel,
+        details: (errors.length ? errors : text).slice(-20),
+        hint: `full output in ${join(plan.tree, treeFiles.log)}; the tree is kept, so fetching again continues the build`,
+      },
+    );
   }
   logger(`${what}: done in ${elapsed(Date.now() - t0)}${steps ? ` (${steps} steps)` : ''}`);
   return steps;

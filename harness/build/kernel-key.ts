@@ -37,7 +37,8 @@ export function kernelBuildKey(i: KernelBuildInputs): string {
 export function changedInputs(old: KernelBuildInputs | undefined, now: KernelBuildInputs): string[] {
   if (!old) return ['no finished build in the cache'];
   const out: string[] = [];
-  if (old.source.sha256 !== now.source.sha256) out.push(`source ${old.source.name} ${old.source.version} -> ${now.source.name} ${now.source.version}`);
+  if (old.source.sha256 !== now.source.sha256)
+    out.push(`source ${old.source.name} ${old.source.version} -> ${now.source.name} ${now.source.version}`);
   if (old.fragment.sha256 !== now.fragment.sha256) out.push(`config fragment ${now.fragment.name} changed`);
   if (old.compiler !== now.compiler) out.push(`compiler ${old.compiler} -> ${now.compiler}`);
   if (old.recipe !== now.recipe) out.push(`build recipe ${old.recipe} -> ${now.recipe}`);

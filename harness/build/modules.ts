@@ -36,7 +36,10 @@ export async function buildModules(k: CatalogKernel, bundle: KernelBundle, logge
   await mkdir(cachePaths().builds(k.id), { recursive: true });
   await removeStale(cachePaths().builds(k.id));
   const out = await mkdtemp(join(cachePaths().builds(k.id), 'kmod-'));
-  await cp(join(repoRoot, 'kmod'), out, { recursive: true, filter: (src) => !/\.(o|ko|mod|mod\.c|cmd)$|\/\.tmp|\/pkg-build(\/|$)/.test(src) });
+  await cp(join(repoRoot, 'kmod'), out, {
+    recursive: true,
+    filter: (src) => !/\.(o|ko|mod|mod\.c|cmd)$|\/\.tmp|\/pkg-build(\/|$)/.test(src),
+  });
   const vars = [`KVER=${bundle.release}`, `KSRC=${bundle.ksrc}`, `SYSMAP=${bundle.systemMap}`, 'W=1'];
   let r: RunResult;
   let started: number;
@@ -59,7 +62,10 @@ export async function buildModules(k: CatalogKernel, bundle: KernelBundle, logge
   if (r.exitCode !== 0) {
     throw new HoneError('E_MODULE_BUILD', `building kmod/ failed (make exited ${r.exitCode})`, {
       kernel: k.id,
-      details: text.split('\n').filter((l) => /error|warning/i.test(l)).slice(0, 20),
+      details: text
+        .split('\n')
+        .filter((l) => /error|warning/i.test(l))
+        .slice(0, 20),
       hint: `full compiler output in ${logFile}`,
     });
   }
@@ -74,7 +80,10 @@ export async function buildModules(k: CatalogKernel, bundle: KernelBundle, logge
 async function removeStale(dir: string): Promise<void> {
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     if (!name.startsWith('kmod')) continue;
-    const age = await stat(join(dir, name)).then((st) => Date.now() - st.mtimeMs, () => 0);
+    const age = await stat(join(dir, name)).then(
+      (st) => Date.now() - st.mtimeMs,
+      () => 0,
+    );
     if (age > 24 * 3600 * 1000) await rm(join(dir, name), { recursive: true, force: true });
   }
 }

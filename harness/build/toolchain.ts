@@ -5,8 +5,7 @@ import { run } from '../util/run.ts';
 import { ccMajor } from '../fetch/bundle.ts';
 
 export type Toolchain =
-  | { kind: 'host'; gcc: string; major: number; reason: string }
-  | { kind: 'buildroot'; suite: string; major: number; reason: string };
+  { kind: 'host'; gcc: string; major: number; reason: string } | { kind: 'buildroot'; suite: string; major: number; reason: string };
 
 export async function hostGccMajor(): Promise<number | undefined> {
   const r = await run('gcc', ['-dumpversion'], { allowFail: true });
@@ -19,7 +18,12 @@ export function chooseToolchain(ccVersionText: string, buildSuite: string, hostM
   if (want === undefined) {
     return hostMajor === undefined
       ? { kind: 'buildroot', suite: buildSuite, major: 0, reason: `kernel compiler unknown ("${ccVersionText}") and no host gcc` }
-      : { kind: 'host', gcc: 'gcc', major: hostMajor, reason: `kernel compiler unknown ("${ccVersionText}"): trying the host's gcc-${hostMajor}` };
+      : {
+          kind: 'host',
+          gcc: 'gcc',
+          major: hostMajor,
+          reason: `kernel compiler unknown ("${ccVersionText}"): trying the host's gcc-${hostMajor}`,
+        };
   }
   if (hostMajor !== undefined && want <= hostMajor) {
     return { kind: 'host', gcc: 'gcc', major: hostMajor, reason: `kernel built with gcc-${want}; host gcc-${hostMajor} is new enough` };

@@ -13,7 +13,10 @@ export async function moduleVermagic(ko: string): Promise<string> {
 /** The kernel's own vermagic, read from one of its in-tree modules. */
 export async function kernelVermagic(modulesDir: string): Promise<string> {
   const dep = await readFile(join(modulesDir, 'modules.dep'), 'utf8');
-  const first = dep.split('\n').find((l) => l.includes('.ko'))?.split(':')[0];
+  const first = dep
+    .split('\n')
+    .find((l) => l.includes('.ko'))
+    ?.split(':')[0];
   if (!first) throw new HoneError('E_VERMAGIC', `no in-tree module listed in ${modulesDir}/modules.dep to read the kernel's vermagic from`);
   return moduleVermagic(join(modulesDir, first));
 }

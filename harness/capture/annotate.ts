@@ -25,7 +25,8 @@ export const ANNOTATION_PREFIX = 'hone: ';
 export function annotation(p: PacketParties): string {
   const sock = p.socketId !== undefined ? `; sock 0x${p.socketId}` : '';
   if (p.socketId === undefined && p.parties.length === 0) return `${ANNOTATION_PREFIX}no socket`;
-  const list = (xs: Party[], at: boolean) => xs.map((x) => `${partyText(x)}${at && x.offset !== undefined ? ` at ${x.offset}` : ''}`).join(', ');
+  const list = (xs: Party[], at: boolean) =>
+    xs.map((x) => `${partyText(x)}${at && x.offset !== undefined ? ` at ${x.offset}` : ''}`).join(', ');
   let who: string;
   if (p.role === 'reader' && p.parties.every((x) => x.offset === undefined)) {
     who = p.parties.length > 0 ? `read by ${list(p.parties, false)}` : 'read by nobody';

@@ -7,7 +7,9 @@ export class CaptureError extends HoneError {
   readonly at: number;
 
   constructor(message: string, at: number) {
-    super('E_CAPTURE', message, { hint: 'the capture is damaged or was cut short: check the reader stopped cleanly (HEIO_RESTART, read until 0)' });
+    super('E_CAPTURE', message, {
+      hint: 'the capture is damaged or was cut short: check the reader stopped cleanly (HEIO_RESTART, read until 0)',
+    });
     this.name = 'CaptureError';
     this.at = at;
   }

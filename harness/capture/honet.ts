@@ -51,8 +51,13 @@ type Base = { line: number; timeNs: bigint };
 function parseProcess(line: string, tok: string[], event: HonetProcess['event'], base: Base, fail: Fail): HonetProcess {
   if (tok.length < 6) fail('process line needs TS EVT PID PPID UID GID');
   const p: HonetProcess = {
-    ...base, kind: 'process', event,
-    pid: int(tok[2], 'PID', fail), ppid: int(tok[3], 'PPID', fail), uid: int(tok[4], 'UID', fail), gid: int(tok[5], 'GID', fail),
+    ...base,
+    kind: 'process',
+    event,
+    pid: int(tok[2], 'PID', fail),
+    ppid: int(tok[3], 'PPID', fail),
+    uid: int(tok[4], 'UID', fail),
+    gid: int(tok[5], 'GID', fail),
     extra: {},
   };
   // key=value tokens until the quoted path (or [comm] of a kernel thread).
@@ -68,7 +73,10 @@ function parseProcess(line: string, tok: string[], event: HonetProcess['event'],
     const close = tail.indexOf('" ', 1) >= 0 ? tail.indexOf('" ', 1) : tail.lastIndexOf('"');
     if (close <= 0) fail('exe path has no closing quote');
     p.exe = tail.slice(1, close);
-    const rest = tail.slice(close + 1).replace(/^ /, '').replace(/ +$/, '');
+    const rest = tail
+      .slice(close + 1)
+      .replace(/^ /, '')
+      .replace(/ +$/, '');
     p.argv = rest === '' ? [] : rest.split(' ');
   } else if (tail.startsWith('[')) {
     p.exe = tail.trim();
@@ -83,9 +91,17 @@ function parseSocket(tok: string[], base: Base, fail: Fail): HonetSocket {
   const oc = tok[2];
   if (oc !== 'O' && oc !== 'C') fail(`socket event is ${JSON.stringify(oc)}, expected O or C`);
   const s: HonetSocket = {
-    ...base, kind: 'socket', event: oc === 'O' ? 'open' : 'close',
-    pid: int(tok[3], 'PID', fail), ppid: int(tok[4], 'PPID', fail), uid: int(tok[5], 'UID', fail), gid: int(tok[6], 'GID', fail),
-    socketId: sockId(tok[7], fail), snapshot: false, accepted: false, extra: {},
+    ...base,
+    kind: 'socket',
+    event: oc === 'O' ? 'open' : 'close',
+    pid: int(tok[3], 'PID', fail),
+    ppid: int(tok[4], 'PPID', fail),
+    uid: int(tok[5], 'UID', fail),
+    gid: int(tok[6], 'GID', fail),
+    socketId: sockId(tok[7], fail),
+    snapshot: false,
+    accepted: false,
+    extra: {},
   };
   for (const t of tok.slice(8)) {
     if (t === 'snapshot') s.snapshot = true;
@@ -109,8 +125,15 @@ function parsePacket(tok: string[], base: Base, fail: Fail): HonetPacket {
   if (d !== 'I' && d !== 'O') fail(`packet direction is ${JSON.stringify(d)}, expected I or O`);
   const id = sockId(tok[3], fail);
   const p: HonetPacket = {
-    ...base, kind: 'packet', direction: d === 'I' ? 'in' : 'out', pid: int(tok[4], 'PID', fail),
-    protocol: tok[5]!, src: tok[6]!, dst: tok[8]!, length: int(tok[9], 'LEN', fail), extra: {},
+    ...base,
+    kind: 'packet',
+    direction: d === 'I' ? 'in' : 'out',
+    pid: int(tok[4], 'PID', fail),
+    protocol: tok[5]!,
+    src: tok[6]!,
+    dst: tok[8]!,
+    length: int(tok[9], 'LEN', fail),
+    extra: {},
   };
   if (!/^0+$/.test(id)) p.socketId = id;
   for (const t of tok.slice(10)) kv(t, p.extra);

@@ -56,7 +56,7 @@ export function formatIpv6(b: Buffer): string {
   for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i));
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -119,7 +119,14 @@ function transport(base: Omit<DecodedPacket, 'payload' | 'payloadLength'>, t: Bu
     const f = t[13]!;
     const flags = (f & 2 ? 'S' : '') + (f & 1 ? 'F' : '') + (f & 4 ? 'R' : '') + (f & 8 ? 'P' : '') + (f & 16 ? '.' : '');
     return {
-      ...base, srcPort: t.readUInt16BE(0), dstPort: t.readUInt16BE(2), tcpFlags: flags, tcpSeq: t.readUInt32BE(4), tcpAck: t.readUInt32BE(8), payload: t.subarray(Math.min(off, t.length)), payloadLength: rest(off),
+      ...base,
+      srcPort: t.readUInt16BE(0),
+      dstPort: t.readUInt16BE(2),
+      tcpFlags: flags,
+      tcpSeq: t.readUInt32BE(4),
+      tcpAck: t.readUInt32BE(8),
+      payload: t.subarray(Math.min(off, t.length)),
+      payloadLength: rest(off),
     };
   }
   if (base.protocol === IPPROTO.UDP && t.length >= 8) {

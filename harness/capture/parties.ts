@@ -36,11 +36,14 @@ export function packetParties(blocks: readonly Block[]): Map<number, PacketParti
     const base = { role, ...(b.socketId !== undefined ? { socketId: b.socketId } : {}) };
     let parties: Party[] = [];
     if (b.pid !== undefined) {
-      parties = b.senders && b.senders.length > 1
-        ? b.senders.map((r) => ({ pid: r.pid, tid: r.tid, exe: exes.at(r.pid, i), offset: r.offset }))
-        : [{ pid: b.pid, ...(b.tid !== undefined ? { tid: b.tid } : {}), exe: exes.at(b.pid, i) }];
+      parties =
+        b.senders && b.senders.length > 1
+          ? b.senders.map((r) => ({ pid: r.pid, tid: r.tid, exe: exes.at(r.pid, i), offset: r.offset }))
+          : [{ pid: b.pid, ...(b.tid !== undefined ? { tid: b.tid } : {}), exe: exes.at(b.pid, i) }];
     } else if (role === 'reader') {
-      parties = who.readersOfPacket(i).map((r) => ({ pid: r.block.pid, ...(r.block.tid !== undefined ? { tid: r.block.tid } : {}), exe: exes.at(r.block.pid, r.index) }));
+      parties = who
+        .readersOfPacket(i)
+        .map((r) => ({ pid: r.block.pid, ...(r.block.tid !== undefined ? { tid: r.block.tid } : {}), exe: exes.at(r.block.pid, r.index) }));
     } else if (role === 'holder') {
       parties = (b.holders ?? []).map((pid) => ({ pid, exe: exes.at(pid, i) }));
     }

@@ -52,7 +52,10 @@ export function readPcapng(buf: Buffer): Capture {
       order = shbOrder(buf, off);
       section++;
     } else if (section < 0) {
-      throw new CaptureError(`not a PCAP-NG file: offset 0 holds block type 0x${leType.toString(16)}, expected a Section Header Block (0x0a0d0d0a)`, off);
+      throw new CaptureError(
+        `not a PCAP-NG file: offset 0 holds block type 0x${leType.toString(16)}, expected a Section Header Block (0x0a0d0d0a)`,
+        off,
+      );
     }
     const r = reader(buf, order);
     const type = r.u32(off);
@@ -61,7 +64,10 @@ export function readPcapng(buf: Buffer): Capture {
       throw new CaptureError(`damaged block at offset ${off}: total length ${length} is not a multiple of 4 of at least 12`, off);
     }
     if (off + length > buf.length) {
-      throw new CaptureError(`truncated block at offset ${off}: type 0x${type.toString(16)} says ${length} bytes, only ${buf.length - off} left`, off);
+      throw new CaptureError(
+        `truncated block at offset ${off}: type 0x${type.toString(16)} says ${length} bytes, only ${buf.length - off} left`,
+        off,
+      );
     }
     const trailer = r.u32(off + length - 4);
     if (trailer !== length) {
@@ -109,8 +115,12 @@ function parseBlock(r: Reader, type: number, off: number, length: number, sectio
       need(16, 'Section Header Block');
       const options = parseOptions(r, off + 24, end, off);
       const b: SectionHeader = {
-        kind: 'section', offset: off, section, byteOrder: r.order,
-        version: `${r.u16(off + 12)}.${r.u16(off + 14)}`, options,
+        kind: 'section',
+        offset: off,
+        section,
+        byteOrder: r.order,
+        version: `${r.u16(off + 12)}.${r.u16(off + 14)}`,
+        options,
       };
       for (const o of options) {
         if (o.code === SHB_OPT.OS) b.os = text(o.value);
@@ -124,7 +134,12 @@ function parseBlock(r: Reader, type: number, off: number, length: number, sectio
       need(8, 'Interface Description Block');
       const options = parseOptions(r, off + 16, end, off);
       const b: InterfaceDescription = {
-        kind: 'interface', offset: off, section, linkType: r.u16(off + 8), snapLen: r.u32(off + 12), options,
+        kind: 'interface',
+        offset: off,
+        section,
+        linkType: r.u16(off + 8),
+        snapLen: r.u32(off + 12),
+        options,
       };
       for (const o of options) {
         if (o.code === IDB_OPT.NAME) b.name = text(o.value);
@@ -151,7 +166,13 @@ function parseBlock(r: Reader, type: number, off: number, length: number, sectio
         else if (o.value.length === 4) counters[o.code] = BigInt(r.order === 'le' ? o.value.readUInt32LE(0) : o.value.readUInt32BE(0));
       }
       const b: InterfaceStatistics = {
-        kind: 'stats', offset: off, section, interfaceId: r.u32(off + 8), timestampUs: ts(r, off + 12), counters, options,
+        kind: 'stats',
+        offset: off,
+        section,
+        interfaceId: r.u32(off + 8),
+        timestampUs: ts(r, off + 12),
+        counters,
+        options,
       };
       return b;
     }
@@ -161,16 +182,28 @@ function parseBlock(r: Reader, type: number, off: number, length: number, sectio
 }
 
 function parsePacket(r: Reader, off: number, end: number, section: number, length: number): PacketBlock {
-  if (off + 28 > end) throw new CaptureError(`damaged Enhanced Packet Block at offset ${off}: ${length} bytes is too short for its fixed part`, off);
+  if (off + 28 > end)
+    throw new CaptureError(`damaged Enhanced Packet Block at offset ${off}: ${length} bytes is too short for its fixed part`, off);
   const capturedLength = r.u32(off + 20);
   const dataEnd = off + 28 + capturedLength;
   if (dataEnd > end) {
-    throw new CaptureError(`damaged Enhanced Packet Block at offset ${off}: captured length ${capturedLength} runs past the block end`, off);
+    throw new CaptureError(
+      `damaged Enhanced Packet Block at offset ${off}: captured length ${capturedLength} runs past the block end`,
+      off,
+    );
   }
   const options = parseOptions(r, off + 28 + pad4(capturedLength), end, off);
   const b: PacketBlock = {
-    kind: 'packet', offset: off, section, interfaceId: r.u32(off + 8), timestampUs: ts(r, off + 12),
-    capturedLength, packetLength: r.u32(off + 24), data: r.buf.subarray(off + 28, dataEnd), direction: 'unknown', options,
+    kind: 'packet',
+    offset: off,
+    section,
+    interfaceId: r.u32(off + 8),
+    timestampUs: ts(r, off + 12),
+    capturedLength,
+    packetLength: r.u32(off + 24),
+    data: r.buf.subarray(off + 28, dataEnd),
+    direction: 'unknown',
+    options,
   };
   for (const o of options) {
     const v = o.value;
@@ -233,11 +266,18 @@ function parsePacket(r: Reader, off: number, end: number, section: number, lengt
 }
 
 function parseUse(r: Reader, off: number, end: number, section: number, length: number): UseBlock {
-  if (off + 24 > end) throw new CaptureError(`damaged read/gain/lose block at offset ${off}: ${length} bytes is too short for its fixed part`, off);
+  if (off + 24 > end)
+    throw new CaptureError(`damaged read/gain/lose block at offset ${off}: ${length} bytes is too short for its fixed part`, off);
   const options = parseOptions(r, off + 24, end, off);
   const b: UseBlock = {
-    kind: 'use', offset: off, section, what: 'unknown(0)', connectionId: r.u32(off + 8), pid: r.u32(off + 12),
-    timestampUs: ts(r, off + 16), options,
+    kind: 'use',
+    offset: off,
+    section,
+    what: 'unknown(0)',
+    connectionId: r.u32(off + 8),
+    pid: r.u32(off + 12),
+    timestampUs: ts(r, off + 16),
+    options,
   };
   let via: number | undefined;
   for (const o of options) {
@@ -245,15 +285,30 @@ function parseUse(r: Reader, off: number, end: number, section: number, length: 
     const n = v.length === 4 ? u32(v, r.order) : undefined;
     switch (o.code) {
       case USE_OPT.WHAT:
-        if (n !== undefined) b.what = n === USE_WHAT.READ ? 'read' : n === USE_WHAT.GAIN ? 'gain' : n === USE_WHAT.LOSE ? 'lose' : `unknown(${n})`;
+        if (n !== undefined)
+          b.what = n === USE_WHAT.READ ? 'read' : n === USE_WHAT.GAIN ? 'gain' : n === USE_WHAT.LOSE ? 'lose' : `unknown(${n})`;
         break;
-      case USE_OPT.SOCKET_ID: if (v.length === 8) b.socketId = sockId(v, r.order); break;
-      case USE_OPT.TID: if (n !== undefined) b.tid = n; break;
-      case USE_OPT.START_NS: if (v.length === 8) b.startNs = u64(v, r.order); break;
-      case USE_OPT.VIA: if (n !== undefined) via = n; break;
-      case USE_OPT.SEQ: if (v.length === 8) b.seq = { first: u32(v, r.order), end: u32(v.subarray(4), r.order) }; break;
-      case USE_OPT.READ_PACKET_ID: if (v.length === 8) b.readPacketId = u64(v, r.order); break;
-      case USE_OPT.BYTES: if (n !== undefined) b.bytes = n; break;
+      case USE_OPT.SOCKET_ID:
+        if (v.length === 8) b.socketId = sockId(v, r.order);
+        break;
+      case USE_OPT.TID:
+        if (n !== undefined) b.tid = n;
+        break;
+      case USE_OPT.START_NS:
+        if (v.length === 8) b.startNs = u64(v, r.order);
+        break;
+      case USE_OPT.VIA:
+        if (n !== undefined) via = n;
+        break;
+      case USE_OPT.SEQ:
+        if (v.length === 8) b.seq = { first: u32(v, r.order), end: u32(v.subarray(4), r.order) };
+        break;
+      case USE_OPT.READ_PACKET_ID:
+        if (v.length === 8) b.readPacketId = u64(v, r.order);
+        break;
+      case USE_OPT.BYTES:
+        if (n !== undefined) b.bytes = n;
+        break;
     }
   }
   if (via !== undefined) {
@@ -277,10 +332,18 @@ function entries(v: Buffer, size: number, code: number, blockOff: number): numbe
 }
 
 function parseProcess(r: Reader, off: number, end: number, section: number, length: number): ProcessBlock {
-  if (off + 20 > end) throw new CaptureError(`damaged process block at offset ${off}: ${length} bytes is too short for its fixed part`, off);
+  if (off + 20 > end)
+    throw new CaptureError(`damaged process block at offset ${off}: ${length} bytes is too short for its fixed part`, off);
   const options = parseOptions(r, off + 20, end, off);
   const b: ProcessBlock = {
-    kind: 'process', offset: off, section, event: 'exec', pid: r.u32(off + 8), timestampUs: ts(r, off + 12), snapshot: false, options,
+    kind: 'process',
+    offset: off,
+    section,
+    event: 'exec',
+    pid: r.u32(off + 8),
+    timestampUs: ts(r, off + 12),
+    snapshot: false,
+    options,
   };
   for (const o of options) {
     const v = o.value;
@@ -293,36 +356,73 @@ function parseProcess(r: Reader, off: number, end: number, section: number, leng
         else if (n === 0) b.event = 'exec';
         else if (n !== undefined) b.event = `unknown(${n})`;
         break;
-      case PROCESS_OPT.PPID: if (n !== undefined) b.ppid = n; break;
-      case PROCESS_OPT.UID: if (n !== undefined) b.uid = n; break;
-      case PROCESS_OPT.GID: if (n !== undefined) b.gid = n; break;
-      case PROCESS_OPT.TID: if (n !== undefined) b.tid = n; break;
-      case PROCESS_OPT.EXIT_STATUS: if (n !== undefined) b.exitStatus = n; break;
-      case PROCESS_OPT.NSPID: if (n !== undefined) b.nspid = n; break;
-      case PROCESS_OPT.PIDNS: if (n !== undefined) b.pidns = n; break;
-      case PROCESS_OPT.FLAGS: if (n !== undefined) b.snapshot = (n & PROCESS_FLAG.SNAPSHOT) !== 0; break;
-      case PROCESS_OPT.START_NS: if (v.length === 8) b.startNs = u64(v, r.order); break;
-      case PROCESS_OPT.EXE: b.exe = text(v); break;
-      case PROCESS_OPT.ARGV: b.argv = splitArgv(v); break;
+      case PROCESS_OPT.PPID:
+        if (n !== undefined) b.ppid = n;
+        break;
+      case PROCESS_OPT.UID:
+        if (n !== undefined) b.uid = n;
+        break;
+      case PROCESS_OPT.GID:
+        if (n !== undefined) b.gid = n;
+        break;
+      case PROCESS_OPT.TID:
+        if (n !== undefined) b.tid = n;
+        break;
+      case PROCESS_OPT.EXIT_STATUS:
+        if (n !== undefined) b.exitStatus = n;
+        break;
+      case PROCESS_OPT.NSPID:
+        if (n !== undefined) b.nspid = n;
+        break;
+      case PROCESS_OPT.PIDNS:
+        if (n !== undefined) b.pidns = n;
+        break;
+      case PROCESS_OPT.FLAGS:
+        if (n !== undefined) b.snapshot = (n & PROCESS_FLAG.SNAPSHOT) !== 0;
+        break;
+      case PROCESS_OPT.START_NS:
+        if (v.length === 8) b.startNs = u64(v, r.order);
+        break;
+      case PROCESS_OPT.EXE:
+        b.exe = text(v);
+        break;
+      case PROCESS_OPT.ARGV:
+        b.argv = splitArgv(v);
+        break;
     }
   }
   return b;
 }
 
 function parseConnection(r: Reader, off: number, end: number, section: number, length: number): ConnectionBlock {
-  if (off + 24 > end) throw new CaptureError(`damaged connection block at offset ${off}: ${length} bytes is too short for its fixed part`, off);
+  if (off + 24 > end)
+    throw new CaptureError(`damaged connection block at offset ${off}: ${length} bytes is too short for its fixed part`, off);
   const options = parseOptions(r, off + 24, end, off);
   const b: ConnectionBlock = {
-    kind: 'connection', offset: off, section, event: 'open', connectionId: r.u32(off + 8), pid: r.u32(off + 12),
-    timestampUs: ts(r, off + 16), snapshot: false, accepted: false, options,
+    kind: 'connection',
+    offset: off,
+    section,
+    event: 'open',
+    connectionId: r.u32(off + 8),
+    pid: r.u32(off + 12),
+    timestampUs: ts(r, off + 16),
+    snapshot: false,
+    accepted: false,
+    options,
   };
   for (const o of options) {
     const v = o.value;
     const n = v.length === 4 ? u32(v, r.order) : undefined;
     switch (o.code) {
-      case CONNECTION_OPT.EVENT: if (n === CONNECTION_CLOSE) b.event = 'close'; break;
-      case CONNECTION_OPT.SOCKET_ID: if (v.length === 8) b.socketId = sockId(v, r.order); break;
-      case CONNECTION_OPT.TID: if (n !== undefined) b.tid = n; break;
+      case CONNECTION_OPT.EVENT:
+        if (n === CONNECTION_CLOSE) b.event = 'close';
+        break;
+      case CONNECTION_OPT.SOCKET_ID:
+        if (v.length === 8) b.socketId = sockId(v, r.order);
+        break;
+      case CONNECTION_OPT.TID:
+        if (n !== undefined) b.tid = n;
+        break;
       case CONNECTION_OPT.FAMILY_TYPE_PROTO:
         if (v.length === 8) {
           const u16 = (i: number) => (r.order === 'le' ? v.readUInt16LE(i) : v.readUInt16BE(i));
@@ -331,8 +431,12 @@ function parseConnection(r: Reader, off: number, end: number, section: number, l
           b.protocol = u16(4);
         }
         break;
-      case CONNECTION_OPT.INODE: if (v.length === 8) b.inode = Number(u64(v, r.order)); break;
-      case CONNECTION_OPT.NETNS: if (n !== undefined) b.netns = n; break;
+      case CONNECTION_OPT.INODE:
+        if (v.length === 8) b.inode = Number(u64(v, r.order));
+        break;
+      case CONNECTION_OPT.NETNS:
+        if (n !== undefined) b.netns = n;
+        break;
       case CONNECTION_OPT.FLAGS:
         if (n !== undefined) {
           b.snapshot = (n & CONNECTION_FLAG.SNAPSHOT) !== 0;

@@ -96,7 +96,10 @@ export function checkRecording(files: RecordingFile[], o: RecordingOptions = {})
   if (ids.length > 0) v.packetIds = { first: ids[0]!, last: ids.at(-1)! };
   for (let i = 1; i < ids.length; i++) {
     const gap = ids[i]! - ids[i - 1]! - 1n;
-    if (gap > 0n) problems.push(`${gap} packet id(s) missing: ${ids[i - 1]! + 1n}..${ids[i]! - 1n} (the last before is in ${where.get(ids[i - 1]!)}, the next in ${where.get(ids[i]!)})`);
+    if (gap > 0n)
+      problems.push(
+        `${gap} packet id(s) missing: ${ids[i - 1]! + 1n}..${ids[i]! - 1n} (the last before is in ${where.get(ids[i - 1]!)}, the next in ${where.get(ids[i]!)})`,
+      );
   }
 
   if (o.reference) compareWithReference(parsed, o.reference, o.markers ?? { begin: 'HONE-MARK-BEGIN', end: 'HONE-MARK-END' }, v);
@@ -178,11 +181,19 @@ function window(events: Keyed[], m: { begin: string; end: string }): Keyed[] | u
   return events.slice(b + 1, e);
 }
 
-function compareWithReference(parsed: Array<{ name: string; buf: Buffer; blocks: Block[] }>, ref: RecordingFile, m: { begin: string; end: string }, v: RecordingVerdict): void {
+function compareWithReference(
+  parsed: Array<{ name: string; buf: Buffer; blocks: Block[] }>,
+  ref: RecordingFile,
+  m: { begin: string; end: string },
+  v: RecordingVerdict,
+): void {
   const refBlocks = parseWhole(ref, v.problems);
   if (!refBlocks) return;
   const want = window(keyed({ buf: ref.buf, blocks: refBlocks }), m);
-  const got = window(parsed.flatMap((f) => keyed(f)), m);
+  const got = window(
+    parsed.flatMap((f) => keyed(f)),
+    m,
+  );
   if (!want || !got) {
     v.problems.push(`the marker processes (${m.begin}, ${m.end}) are missing from the ${!want ? 'reference' : 'recording'}`);
     return;
@@ -196,7 +207,11 @@ function compareWithReference(parsed: Array<{ name: string; buf: Buffer; blocks:
   const wantCount = count(live);
   const sure = count(got.filter((x) => !x.snapshot && !x.maybeSnapshot));
   const maybe = count(got.filter((x) => x.maybeSnapshot));
-  v.window = { reference: live.length, recorded: [...sure.values()].reduce((a, b) => a + b, 0), snapshotOrLive: [...maybe.values()].reduce((a, b) => a + b, 0) };
+  v.window = {
+    reference: live.length,
+    recorded: [...sure.values()].reduce((a, b) => a + b, 0),
+    snapshotOrLive: [...maybe.values()].reduce((a, b) => a + b, 0),
+  };
   const missing: string[] = [];
   const extra: string[] = [];
   for (const k of new Set([...wantCount.keys(), ...sure.keys()])) {
@@ -205,6 +220,8 @@ function compareWithReference(parsed: Array<{ name: string; buf: Buffer; blocks:
     if (s > w) extra.push(`${k.slice(0, 60)} x${s - w}`);
     else if (s + (maybe.get(k) ?? 0) < w) missing.push(`${k.slice(0, 60)} x${w - s - (maybe.get(k) ?? 0)}`);
   }
-  if (extra.length > 0) v.problems.push(`${extra.length} event(s) recorded more often than the reference saw them: ${extra.slice(0, 5).join('; ')}`);
-  if (missing.length > 0) v.problems.push(`${missing.length} event(s) of the reference missing from the recording: ${missing.slice(0, 5).join('; ')}`);
+  if (extra.length > 0)
+    v.problems.push(`${extra.length} event(s) recorded more often than the reference saw them: ${extra.slice(0, 5).join('; ')}`);
+  if (missing.length > 0)
+    v.problems.push(`${missing.length} event(s) of the reference missing from the recording: ${missing.slice(0, 5).join('; ')}`);
 }

@@ -23,13 +23,24 @@ export async function tsharkFields(file: string, fields: string[], o: TsharkOpti
   const args = [
     ...(o.plugin ? ['-X', `lua_script:${honeLuaPlugin}`] : []),
     ...Object.entries(o.prefs ?? {}).flatMap(([k, v]) => ['-o', `${k}:${v}`]),
-    '-r', file,
+    '-r',
+    file,
     ...(o.filter ? ['-Y', o.filter] : []),
-    '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=|', '-E', 'separator=\t',
+    '-T',
+    'fields',
+    '-E',
+    'occurrence=a',
+    '-E',
+    'aggregator=|',
+    '-E',
+    'separator=\t',
     ...fields.flatMap((f) => ['-e', f]),
   ];
   const r = await run('tshark', args, { code: 'E_CAPTURE', env: o.env, hint: 'apt-get install tshark' });
   const warnings = r.stderr.split('\n').filter((l) => l.trim() && !/^Running as user "root"/.test(l));
   if (warnings.length > 0) throw new HoneError('E_CAPTURE', `tshark -r ${file} printed warnings`, { details: warnings });
-  return r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split('\t').map((v) => (v === '' ? [] : v.split('|'))));
+  return r.stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => l.split('\t').map((v) => (v === '' ? [] : v.split('|'))));
 }

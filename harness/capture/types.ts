@@ -149,14 +149,7 @@ export interface UnknownBlock extends BlockBase {
 }
 
 export type Block =
-  | SectionHeader
-  | InterfaceDescription
-  | PacketBlock
-  | ProcessBlock
-  | ConnectionBlock
-  | UseBlock
-  | InterfaceStatistics
-  | UnknownBlock;
+  SectionHeader | InterfaceDescription | PacketBlock | ProcessBlock | ConnectionBlock | UseBlock | InterfaceStatistics | UnknownBlock;
 
 export interface Capture {
   blocks: Block[];

@@ -86,7 +86,7 @@ export function whoRead(blocks: readonly Block[], packetIndex: number, offset = 
 /** Does [first, end) modulo 2^32 contain seq? (first === end: nothing.) */
 export function seqCovers(range: { first: number; end: number }, seq: number): boolean {
   const len = (range.end - range.first) >>> 0;
-  return ((seq - range.first) >>> 0) < len;
+  return (seq - range.first) >>> 0 < len;
 }
 
 /**

@@ -161,7 +161,10 @@ export class PcapngWriter {
       opts.push({ code: EPB_OPT.HOLDERS, value: v });
     }
     if (p.pid !== undefined || p.socketId !== undefined) {
-      opts.push({ code: EPB_OPT.COMMENT, value: Buffer.from(`pid ${p.pid ?? 0} tid ${p.tid ?? 0} sock 0x${p.socketId ?? '0'.repeat(16)}`) });
+      opts.push({
+        code: EPB_OPT.COMMENT,
+        value: Buffer.from(`pid ${p.pid ?? 0} tid ${p.tid ?? 0} sock 0x${p.socketId ?? '0'.repeat(16)}`),
+      });
     }
     opts.push(...(p.extraOptions ?? []));
     return this.block(BLOCK.EPB, fixed, opts);
@@ -222,7 +225,10 @@ export class PcapngWriter {
     this.w32(fixed, 4, u.pid);
     this.ts(fixed, 8, u.timestampUs ?? 0n);
     const what = { read: USE_WHAT.READ, gain: USE_WHAT.GAIN, lose: USE_WHAT.LOSE }[u.what];
-    const opts: RawOption[] = [{ code: USE_OPT.WHAT, value: this.u32(what) }, { code: USE_OPT.SOCKET_ID, value: this.u64(id) }];
+    const opts: RawOption[] = [
+      { code: USE_OPT.WHAT, value: this.u32(what) },
+      { code: USE_OPT.SOCKET_ID, value: this.u64(id) },
+    ];
     opts.push({ code: USE_OPT.TID, value: this.u32(u.tid ?? u.pid) });
     if (u.startNs !== undefined) opts.push({ code: USE_OPT.START_NS, value: this.u64(u.startNs) });
     if (u.via !== undefined) {

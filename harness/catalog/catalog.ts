@@ -133,11 +133,12 @@ function parseEntry(entry: unknown, where: string, catalogDir: string): CatalogK
   const known = new Set(['id', 'suite', 'suites', 'buildSuite', 'smp', 'optIn', 'cmdline', ...kindFields]);
   const unknown = Object.keys(e).filter((key) => !known.has(key));
   if (unknown.length) {
-    const other = isSource && unknown.includes('flavour')
-      ? ' (a kernel built from "source" has no "flavour": that names a Debian image)'
-      : !isSource && unknown.some((u) => u === 'fragment' || u === 'gcc')
-        ? ' ("fragment" and "gcc" belong to a kernel built from "source")'
-        : '';
+    const other =
+      isSource && unknown.includes('flavour')
+        ? ' (a kernel built from "source" has no "flavour": that names a Debian image)'
+        : !isSource && unknown.some((u) => u === 'fragment' || u === 'gcc')
+          ? ' ("fragment" and "gcc" belong to a kernel built from "source")'
+          : '';
     throw new HoneError('E_CATALOG', `${where}: unknown field(s) ${unknown.join(', ')}${other}`);
   }
   let flavour: string;
@@ -146,14 +147,19 @@ function parseEntry(entry: unknown, where: string, catalogDir: string): CatalogK
     const pkg = str('source', /^linux-source-[0-9][0-9.]*$/);
     const fragment = str('fragment', /^[A-Za-z0-9][A-Za-z0-9._-]*\.config$/);
     const gcc = int('gcc', 4, 99);
-    if (gcc === undefined) throw new HoneError('E_CATALOG', `${where}: a kernel built from "source" needs "gcc" (the compiler's major version, e.g. 14)`);
+    if (gcc === undefined)
+      throw new HoneError('E_CATALOG', `${where}: a kernel built from "source" needs "gcc" (the compiler's major version, e.g. 14)`);
     flavour = 'source';
     source = { package: pkg, fragment, fragmentFile: join(catalogDir, fragment), gcc };
   } else {
     flavour = str('flavour', /^[a-z0-9-]+$/);
   }
   return {
-    id, suite, suites: suites as string[], flavour, buildSuite,
+    id,
+    suite,
+    suites: suites as string[],
+    flavour,
+    buildSuite,
     ...(smp === undefined ? {} : { smp }),
     ...(source ? { source } : {}),
     ...(optIn ? { optIn } : {}),

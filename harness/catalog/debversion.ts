@@ -15,9 +15,7 @@ function split(v: string): { epoch: number; upstream: string; revision: string }
   const epoch = colon >= 0 ? Number.parseInt(v.slice(0, colon), 10) : 0;
   const rest = colon >= 0 ? v.slice(colon + 1) : v;
   const dash = rest.lastIndexOf('-');
-  return dash >= 0
-    ? { epoch, upstream: rest.slice(0, dash), revision: rest.slice(dash + 1) }
-    : { epoch, upstream: rest, revision: '' };
+  return dash >= 0 ? { epoch, upstream: rest.slice(0, dash), revision: rest.slice(dash + 1) } : { epoch, upstream: rest, revision: '' };
 }
 
 function order(c: string): number {

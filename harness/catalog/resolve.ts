@@ -134,7 +134,13 @@ export async function resolveSourceKernel(apt: IsolatedApt, k: CatalogKernel, lo
     });
   }
   const pkg = toPackage(await show(apt, k, `${name}=${version}`));
-  return { id: k.id, version, release: `${upstreamVersion(version)}${localVersion}`, packages: [pkg], resolvedAt: new Date().toISOString() };
+  return {
+    id: k.id,
+    version,
+    release: `${upstreamVersion(version)}${localVersion}`,
+    packages: [pkg],
+    resolvedAt: new Date().toISOString(),
+  };
 }
 
 /** The upstream part of a Debian version: 6.12.117-1 -> 6.12.117 (epoch and revision dropped). */
@@ -161,7 +167,10 @@ async function show(apt: IsolatedApt, k: CatalogKernel, spec: string, optional =
 async function newestSatisfying(apt: IsolatedApt, k: CatalogKernel, d: Dependency): Promise<string> {
   const madison = await apt.aptCache(['madison', d.name]);
   const inSuite = newestInSuites(madison.stdout, k.suites);
-  const all = madison.stdout.split('\n').map((l) => l.split('|')[1]?.trim()).filter((v): v is string => !!v);
+  const all = madison.stdout
+    .split('\n')
+    .map((l) => l.split('|')[1]?.trim())
+    .filter((v): v is string => !!v);
   const ok = (v: string) => !d.version || d.op !== '>=' || compareDebVersions(v, d.version) >= 0;
   const pick = inSuite && ok(inSuite) ? inSuite : all.filter(ok).sort(compareDebVersions).at(-1);
   if (!pick) throw new HoneError('E_KERNEL_RESOLVE', `no version of ${d.name} satisfies ${d.op} ${d.version}`, { kernel: k.id });

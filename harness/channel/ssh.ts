@@ -21,7 +21,10 @@ export interface ExecOptions {
 }
 
 export class SshChannel {
-  private constructor(private readonly client: Client, readonly kernel: string) {}
+  private constructor(
+    private readonly client: Client,
+    readonly kernel: string,
+  ) {}
 
   static async connect(opts: { port: number; privateKey: string; kernel: string; timeoutMs: number }): Promise<SshChannel> {
     const deadline = Date.now() + opts.timeoutMs;
@@ -34,10 +37,14 @@ export class SshChannel {
         await new Promise((r) => setTimeout(r, 300));
       }
     }
-    throw new HoneError('E_CHANNEL', `could not open SSH to the guest on 127.0.0.1:${opts.port} within ${opts.timeoutMs / 1000} s: ${(lastError as Error)?.message}`, {
-      kernel: opts.kernel,
-      hint: 'the guest said it was ready; look at the console log for dropbear errors',
-    });
+    throw new HoneError(
+      'E_CHANNEL',
+      `could not open SSH to the guest on 127.0.0.1:${opts.port} within ${opts.timeoutMs / 1000} s: ${(lastError as Error)?.message}`,
+      {
+        kernel: opts.kernel,
+        hint: 'the guest said it was ready; look at the console log for dropbear errors',
+      },
+    );
   }
 
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
@@ -59,10 +66,12 @@ export class SshChannel {
         if (opts.timeoutMs) {
           timer = setTimeout(() => {
             stream.close();
-            reject(new HoneError('E_CHANNEL', `\`${command}\` did not finish within ${opts.timeoutMs! / 1000} s in the guest`, {
-              kernel: this.kernel,
-              details: tailLines(Buffer.concat(errOut).toString() || Buffer.concat(out).toString()),
-            }));
+            reject(
+              new HoneError('E_CHANNEL', `\`${command}\` did not finish within ${opts.timeoutMs! / 1000} s in the guest`, {
+                kernel: this.kernel,
+                details: tailLines(Buffer.concat(errOut).toString() || Buffer.concat(out).toString()),
+              }),
+            );
           }, opts.timeoutMs);
         }
         stream.on('data', (d: Buffer) => (opts.onStdout ? opts.onStdout(d) : out.push(d)));
@@ -89,7 +98,10 @@ export class SshChannel {
   async check(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const r = await this.exec(command, opts);
     if (r.code !== 0) {
-      throw new HoneError('E_CHANNEL', `\`${command}\` exited with ${r.code} in the guest`, { kernel: this.kernel, details: tailLines(r.stderr || r.stdout) });
+      throw new HoneError('E_CHANNEL', `\`${command}\` exited with ${r.code} in the guest`, {
+        kernel: this.kernel,
+        details: tailLines(r.stderr || r.stdout),
+      });
     }
     return r;
   }
@@ -105,7 +117,8 @@ export class SshChannel {
       },
     });
     await new Promise<void>((res) => file.end(res));
-    if (r.code !== 0) throw new HoneError('E_CHANNEL', `could not copy ${remote} out of the guest: ${r.stderr.trim()}`, { kernel: this.kernel });
+    if (r.code !== 0)
+      throw new HoneError('E_CHANNEL', `could not copy ${remote} out of the guest: ${r.stderr.trim()}`, { kernel: this.kernel });
     return bytes;
   }
 

@@ -67,8 +67,10 @@ export function timeProblem(ctx: Ctx, i: number, w: Window, head: string, what: 
  */
 export function lifetimeProblem(ctx: Ctx, ev: EventsResult, so: SockInfo, i: number, tag: string, earlyOk: boolean): string | undefined {
   const life = ev.life.get(so.cookie);
-  if (life?.open !== undefined && life.open > i && !earlyOk) return `out of causal order: packet with tag ${tag} comes before the open of its socket ${so.cookie}`;
-  if (life?.close !== undefined && life.close < i) return `out of causal order: packet with tag ${tag} comes after the close of its socket ${so.cookie}`;
+  if (life?.open !== undefined && life.open > i && !earlyOk)
+    return `out of causal order: packet with tag ${tag} comes before the open of its socket ${so.cookie}`;
+  if (life?.close !== undefined && life.close < i)
+    return `out of causal order: packet with tag ${tag} comes after the close of its socket ${so.cookie}`;
   return undefined;
 }
 

@@ -47,7 +47,10 @@ export function judgeControl(ctx: Ctx): void {
   });
   for (const x of m.control) {
     if (found.has(x)) continue;
-    tally.missing('control', `missing ${x.direction === 'in' ? 'incoming' : 'outgoing'} TCP ${x.what} ${x.src} -> ${x.dst} on socket ${x.sockets.join(' or ')} (${x.why})`);
+    tally.missing(
+      'control',
+      `missing ${x.direction === 'in' ? 'incoming' : 'outgoing'} TCP ${x.what} ${x.src} -> ${x.dst} on socket ${x.sockets.join(' or ')} (${x.why})`,
+    );
   }
 }
 
@@ -57,11 +60,16 @@ export function judgeControl(ctx: Ctx): void {
 function isA(p: DecodedPacket, what: ControlWhat): boolean {
   const f = p.tcpFlags ?? '';
   switch (what) {
-    case 'SYN': return f.includes('S') && !f.includes('.');
-    case 'SYN-ACK': return f.includes('S') && f.includes('.');
-    case 'ACK': return f.includes('.') && !/[SFR]/.test(f) && p.payload.length === 0;
-    case 'FIN': return f.includes('F');
-    case 'RST': return f.includes('R');
+    case 'SYN':
+      return f.includes('S') && !f.includes('.');
+    case 'SYN-ACK':
+      return f.includes('S') && f.includes('.');
+    case 'ACK':
+      return f.includes('.') && !/[SFR]/.test(f) && p.payload.length === 0;
+    case 'FIN':
+      return f.includes('F');
+    case 'RST':
+      return f.includes('R');
   }
 }
 
@@ -78,7 +86,10 @@ function flowIndex(ctx: Ctx): (local: string, remote: string) => string[] {
       connected.set(k, [...(connected.get(k) ?? []), s.cookie]);
     }
   }
-  return (local, remote) => [...(connected.get(`${local} ${remote}`) ?? []), ...listeners.filter((l) => endpointMatches(l.local, local)).map((l) => l.cookie)];
+  return (local, remote) => [
+    ...(connected.get(`${local} ${remote}`) ?? []),
+    ...listeners.filter((l) => endpointMatches(l.local, local)).map((l) => l.cookie),
+  ];
 }
 
 function judgePacket(ctx: Ctx, b: PacketBlock, i: number, p: DecodedPacket, allowed: string[], what: string): string | undefined {
@@ -92,10 +103,12 @@ function judgePacket(ctx: Ctx, b: PacketBlock, i: number, p: DecodedPacket, allo
   if (p.payload.length > 0) {
     // a segment of a send without its tag (the rest of a long send): data, whoever wrote it
     const want = b.direction === 'in' ? 'reader' : 'sender';
-    if (b.attribution !== want) return `${what} carries ${p.payload.length} bytes of data without a tag, labelled ${b.attribution ?? 'nothing (no EPB option 259)'}, expected ${want}`;
+    if (b.attribution !== want)
+      return `${what} carries ${p.payload.length} bytes of data without a tag, labelled ${b.attribution ?? 'nothing (no EPB option 259)'}, expected ${want}`;
     return netnsProblem(b, so, what);
   }
-  if (b.pid !== undefined) return `${what} on socket ${b.socketId} names ${who(m, b.pid, b.tid)} (EPB option 258/8), but a packet no process wrote names none`;
+  if (b.pid !== undefined)
+    return `${what} on socket ${b.socketId} names ${who(m, b.pid, b.tid)} (EPB option 258/8), but a packet no process wrote names none`;
   const t = ctx.cap.time(i);
   const label = b.attribution ?? 'nothing (no EPB option 259)';
   if (t === undefined) return `${what} has no timestamp`;
@@ -117,12 +130,22 @@ function judgePacket(ctx: Ctx, b: PacketBlock, i: number, p: DecodedPacket, allo
   const extra = listed.filter((x) => !must.includes(x) && !may.includes(x));
   if (missing.length > 0 || extra.length > 0) {
     const never = extra.filter((x) => !so.everHeld.has(x));
-    const diff = [missing.length > 0 ? `missing ${setText(m, missing)}` : '', extra.length > 0 ? `extra ${setText(m, extra)}${never.length > 0 ? ` (${setText(m, never)} never held it)` : ''}` : ''].filter(Boolean).join('; ');
+    const diff = [
+      missing.length > 0 ? `missing ${setText(m, missing)}` : '',
+      extra.length > 0 ? `extra ${setText(m, extra)}${never.length > 0 ? ` (${setText(m, never)} never held it)` : ''}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
     return `${what} on socket ${b.socketId} lists holders ${setText(m, listed)} (option 264), but by the truth's steps ${setText(m, must)} held it then${may.length > 0 ? ` (and ${setText(m, may)} was gaining or losing it)` : ''}: ${diff}`;
   }
   return netnsProblem(b, so, what);
 }
 
 function setText(m: Ctx['m'], s: number[]): string {
-  return s.length === 0 ? 'nobody' : [...s].sort((x, y) => x - y).map((p) => who(m, p)).join(', ');
+  return s.length === 0
+    ? 'nobody'
+    : [...s]
+        .sort((x, y) => x - y)
+        .map((p) => who(m, p))
+        .join(', ');
 }

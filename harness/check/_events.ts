@@ -61,7 +61,10 @@ export function judgeEvents(ctx: Ctx): EventsResult {
   for (const [offset, why] of starts) {
     const b = cap.blocks[cap.indexOf(offset)]!;
     if (b.kind === 'packet') continue;
-    tally.wrong('events', `${b.kind === 'process' ? `${b.event} block` : b.kind === 'use' ? `${b.what} block` : b.kind} at offset ${offset}: ${why}`);
+    tally.wrong(
+      'events',
+      `${b.kind === 'process' ? `${b.event} block` : b.kind === 'use' ? `${b.what} block` : b.kind} at offset ${offset}: ${why}`,
+    );
     starts.delete(offset);
   }
   const life = new Map<string, { open?: number; close?: number }>();
@@ -75,16 +78,26 @@ export function judgeEvents(ctx: Ctx): EventsResult {
 
 export function describe(m: Model, ev: ExpectedEvent): string {
   switch (ev.kind) {
-    case 'fork': return `fork of ${who(m, ev.pid)} by ${who(m, ev.ppid)} (step ${ev.step.step})`;
-    case 'exec': return `exec of ${ev.exe} by ${who(m, ev.pid)} (step ${ev.step.step})`;
-    case 'exit': return `exit (code ${ev.code}) of ${who(m, ev.pid)} (step ${ev.step.step})`;
-    case 'snapshot-process': return `snapshot process block of ${who(m, ev.pid)} (alive at capture-start, step ${ev.step.step})`;
-    case 'open': return `open of socket ${ev.sock.cookie} (${sockName(ev.sock)}) by ${who(m, ev.sock.creatorPid)} (step ${ev.step.step})`;
-    case 'snapshot-open': return `snapshot open of socket ${ev.sock.cookie} (${sockName(ev.sock)}) for ${who(m, ev.pid)} (it held the socket at capture-start, step ${ev.step.step})`;
-    case 'close': return `close of socket ${ev.sock.cookie} (${sockName(ev.sock)}) (its last holder let go at step ${ev.step.step})`;
-    case 'read': return `read block of ${who(m, ev.pid, ev.tid)} on socket ${ev.sock.cookie} (${sockName(ev.sock)}) for ${ev.bytes} bytes (step ${ev.step.step})`;
-    case 'gain': return `gain (via ${ev.via}) of socket ${ev.sock.cookie} (${sockName(ev.sock)}) by ${who(m, ev.pid, ev.tid)} (step ${ev.step.step})`;
-    case 'lose': return `lose (via ${ev.via}) of socket ${ev.sock.cookie} (${sockName(ev.sock)}) by ${who(m, ev.pid, ev.tid)} (step ${ev.step.step})`;
+    case 'fork':
+      return `fork of ${who(m, ev.pid)} by ${who(m, ev.ppid)} (step ${ev.step.step})`;
+    case 'exec':
+      return `exec of ${ev.exe} by ${who(m, ev.pid)} (step ${ev.step.step})`;
+    case 'exit':
+      return `exit (code ${ev.code}) of ${who(m, ev.pid)} (step ${ev.step.step})`;
+    case 'snapshot-process':
+      return `snapshot process block of ${who(m, ev.pid)} (alive at capture-start, step ${ev.step.step})`;
+    case 'open':
+      return `open of socket ${ev.sock.cookie} (${sockName(ev.sock)}) by ${who(m, ev.sock.creatorPid)} (step ${ev.step.step})`;
+    case 'snapshot-open':
+      return `snapshot open of socket ${ev.sock.cookie} (${sockName(ev.sock)}) for ${who(m, ev.pid)} (it held the socket at capture-start, step ${ev.step.step})`;
+    case 'close':
+      return `close of socket ${ev.sock.cookie} (${sockName(ev.sock)}) (its last holder let go at step ${ev.step.step})`;
+    case 'read':
+      return `read block of ${who(m, ev.pid, ev.tid)} on socket ${ev.sock.cookie} (${sockName(ev.sock)}) for ${ev.bytes} bytes (step ${ev.step.step})`;
+    case 'gain':
+      return `gain (via ${ev.via}) of socket ${ev.sock.cookie} (${sockName(ev.sock)}) by ${who(m, ev.pid, ev.tid)} (step ${ev.step.step})`;
+    case 'lose':
+      return `lose (via ${ev.via}) of socket ${ev.sock.cookie} (${sockName(ev.sock)}) by ${who(m, ev.pid, ev.tid)} (step ${ev.step.step})`;
   }
 }
 
@@ -128,7 +141,8 @@ function indexBlocks(ctx: Ctx, own: (i: number) => boolean): Map<string, number[
   cap.blocks.forEach((b, i) => {
     const snap = cap.snapshot.has(i);
     if (b.kind === 'process' && own(i)) add(snap ? `snapshot-process ${b.pid}` : `${b.event} ${b.pid}`, i);
-    else if (b.kind === 'connection' && b.socketId !== undefined) add(snap ? `snapshot-open ${b.socketId} ${b.pid}` : `${b.event} ${b.socketId}`, i);
+    else if (b.kind === 'connection' && b.socketId !== undefined)
+      add(snap ? `snapshot-open ${b.socketId} ${b.pid}` : `${b.event} ${b.socketId}`, i);
     else if (b.kind === 'use' && b.socketId !== undefined) add(`${b.what} ${b.socketId} ${b.pid}`, i);
   });
   return index;
@@ -136,11 +150,21 @@ function indexBlocks(ctx: Ctx, own: (i: number) => boolean): Map<string, number[
 
 function keyOf(ev: ExpectedEvent): string {
   switch (ev.kind) {
-    case 'fork': case 'exec': case 'exit': return `${ev.kind} ${ev.pid}`;
-    case 'snapshot-process': return `snapshot-process ${ev.pid}`;
-    case 'open': case 'close': return `${ev.kind} ${ev.sock.cookie}`;
-    case 'snapshot-open': return `snapshot-open ${ev.sock.cookie} ${ev.pid}`;
-    case 'read': case 'gain': case 'lose': return `${ev.kind} ${ev.sock.cookie} ${ev.pid}`;
+    case 'fork':
+    case 'exec':
+    case 'exit':
+      return `${ev.kind} ${ev.pid}`;
+    case 'snapshot-process':
+      return `snapshot-process ${ev.pid}`;
+    case 'open':
+    case 'close':
+      return `${ev.kind} ${ev.sock.cookie}`;
+    case 'snapshot-open':
+      return `snapshot-open ${ev.sock.cookie} ${ev.pid}`;
+    case 'read':
+    case 'gain':
+    case 'lose':
+      return `${ev.kind} ${ev.sock.cookie} ${ev.pid}`;
   }
 }
 
@@ -178,7 +202,10 @@ function compare(m: Model, ev: ExpectedEvent, blocks: EventBlock[]): string[] {
   const b = blocks[0]!;
   const thread = (tid: number | undefined) => `${tid}${tid !== undefined && m.tids.get(tid) ? ` (${m.tids.get(tid)})` : ''}`;
   switch (ev.kind) {
-    case 'fork': case 'exec': case 'exit': case 'snapshot-process': {
+    case 'fork':
+    case 'exec':
+    case 'exit':
+    case 'snapshot-process': {
       if (b.kind !== 'process') return w;
       const p = m.procs.get(ev.pid);
       if (ev.kind === 'fork' || ev.kind === 'snapshot-process') {
@@ -186,7 +213,8 @@ function compare(m: Model, ev: ExpectedEvent, blocks: EventBlock[]): string[] {
         else if (b.ppid !== ev.ppid) w.push(`parent is ${who(m, b.ppid)}, expected ${who(m, ev.ppid)}`);
       }
       if (ev.kind === 'fork' && b.tid !== undefined && b.tid !== ev.pid) w.push(`thread id ${b.tid}, expected ${ev.pid}`);
-      if (ev.kind === 'snapshot-process' && b.event !== (ev.execed ? 'exec' : 'fork')) w.push(`a ${b.event} block, expected ${ev.execed ? 'exec (it exec\'ed before the capture)' : 'fork (it never exec\'ed)'}`);
+      if (ev.kind === 'snapshot-process' && b.event !== (ev.execed ? 'exec' : 'fork'))
+        w.push(`a ${b.event} block, expected ${ev.execed ? "exec (it exec'ed before the capture)" : "fork (it never exec'ed)"}`);
       if (ev.kind === 'exec') {
         if (b.exe === undefined) w.push('no exe path (option 3)');
         else if (b.exe !== ev.exe) w.push(`exe "${b.exe}", expected "${ev.exe}"`);
@@ -196,7 +224,8 @@ function compare(m: Model, ev: ExpectedEvent, blocks: EventBlock[]): string[] {
       if (ev.kind === 'exit') {
         if (b.exitStatus === undefined) w.push('no exit status (option 258)');
         else if (b.exitStatus !== ev.code << 8) w.push(`exit status ${b.exitStatus}, expected ${ev.code << 8} (exit code ${ev.code})`);
-        if (b.tid !== undefined && !(m.threads.get(ev.pid)?.has(b.tid) ?? b.tid === ev.pid)) w.push(`thread ${b.tid}, which is not a thread of ${who(m, ev.pid)}`);
+        if (b.tid !== undefined && !(m.threads.get(ev.pid)?.has(b.tid) ?? b.tid === ev.pid))
+          w.push(`thread ${b.tid}, which is not a thread of ${who(m, ev.pid)}`);
       }
       const nspid = p?.nspid ?? ev.pid;
       if (b.nspid === undefined) w.push(`no pid in its own namespace (option 260; expected ${nspid})`);
@@ -207,7 +236,9 @@ function compare(m: Model, ev: ExpectedEvent, blocks: EventBlock[]): string[] {
       }
       return w;
     }
-    case 'open': case 'snapshot-open': case 'close': {
+    case 'open':
+    case 'snapshot-open':
+    case 'close': {
       if (b.kind !== 'connection') return w;
       const s = ev.sock;
       if (ev.kind === 'open') {
@@ -215,17 +246,23 @@ function compare(m: Model, ev: ExpectedEvent, blocks: EventBlock[]): string[] {
         if (b.pid !== s.creatorPid) w.push(`opened by ${who(m, b.pid)}, expected ${who(m, s.creatorPid)}`);
         if (b.tid === undefined) w.push('no thread id (option 258)');
         else if (b.tid !== s.creatorTid) w.push(`thread ${thread(b.tid)}, expected ${thread(s.creatorTid)}`);
-        if (b.accepted !== s.accepted) w.push(s.accepted ? 'not flagged accepted although accept() made it' : 'flagged accepted although socket() made it');
+        if (b.accepted !== s.accepted)
+          w.push(s.accepted ? 'not flagged accepted although accept() made it' : 'flagged accepted although socket() made it');
       } else if (ev.kind === 'snapshot-open') {
         if (!b.snapshot) w.push('not flagged snapshot although the socket existed before the reader');
       } else {
-        if (b.pid !== 0 && !ev.releasers.includes(b.pid)) w.push(`closed by ${who(m, b.pid, b.tid)}, but ${ev.releasers.map((p) => who(m, p)).join(' or ')} let go of it last (or the kernel, pid 0)`);
+        if (b.pid !== 0 && !ev.releasers.includes(b.pid))
+          w.push(
+            `closed by ${who(m, b.pid, b.tid)}, but ${ev.releasers.map((p) => who(m, p)).join(' or ')} let go of it last (or the kernel, pid 0)`,
+          );
         if (b.tid === undefined) w.push('no thread id (option 258)');
         else if (b.pid === 0 && b.tid !== 0) w.push(`thread ${b.tid} with pid 0 (the kernel closed it: thread 0)`);
-        else if (b.pid !== 0 && !(m.threads.get(b.pid)?.has(b.tid) ?? b.tid === b.pid)) w.push(`thread ${b.tid}, which is not a thread of ${who(m, b.pid)}`);
+        else if (b.pid !== 0 && !(m.threads.get(b.pid)?.has(b.tid) ?? b.tid === b.pid))
+          w.push(`thread ${b.tid}, which is not a thread of ${who(m, b.pid)}`);
       }
       if (b.family === undefined) w.push('no family/type/proto (option 259)');
-      else if (b.family !== s.family || b.type !== s.type || b.protocol !== s.proto) w.push(`family/type/proto ${b.family}/${b.type}/${b.protocol}, expected ${s.family}/${s.type}/${s.proto}`);
+      else if (b.family !== s.family || b.type !== s.type || b.protocol !== s.proto)
+        w.push(`family/type/proto ${b.family}/${b.type}/${b.protocol}, expected ${s.family}/${s.type}/${s.proto}`);
       if (b.inode === undefined) w.push(`no inode (option 260; expected ${s.ino})`);
       else if (b.inode !== s.ino) w.push(`inode ${b.inode}, expected ${s.ino}`);
       if (b.netns === undefined) w.push(`no network namespace (option 261; expected ${s.netns})`);
@@ -233,7 +270,9 @@ function compare(m: Model, ev: ExpectedEvent, blocks: EventBlock[]): string[] {
       if (b.connectionId !== lowHalf(s.cookie)) w.push(`connection id 0x${b.connectionId.toString(16)} is not the low half of the cookie`);
       return w;
     }
-    case 'read': case 'gain': case 'lose': {
+    case 'read':
+    case 'gain':
+    case 'lose': {
       if (b.kind !== 'use') return w;
       if (b.tid === undefined) w.push('no thread id (option 258)');
       else if (ev.kind === 'lose' && ev.via === 'exit') {
@@ -241,7 +280,8 @@ function compare(m: Model, ev: ExpectedEvent, blocks: EventBlock[]): string[] {
         if (!(m.threads.get(ev.pid)?.has(b.tid) ?? b.tid === ev.pid)) w.push(`thread ${b.tid}, which is not a thread of ${who(m, ev.pid)}`);
       } else if (b.tid !== ev.tid) w.push(`thread ${thread(b.tid)}, expected ${thread(ev.tid)}`);
       if (ev.kind !== 'read' && b.via !== ev.via) w.push(`via ${b.via ?? 'nothing (no option 260)'}, expected ${ev.via}`);
-      if (b.connectionId !== lowHalf(ev.sock.cookie)) w.push(`connection id 0x${b.connectionId.toString(16)} is not the low half of the cookie`);
+      if (b.connectionId !== lowHalf(ev.sock.cookie))
+        w.push(`connection id 0x${b.connectionId.toString(16)} is not the low half of the cookie`);
       if (ev.kind === 'read') w.push(...readFields(ev, blocks as UseBlock[]));
       return w;
     }
@@ -260,12 +300,14 @@ function readFields(ev: Extract<ExpectedEvent, { kind: 'read' }>, blocks: UseBlo
     sum += b.bytes;
     if (ev.sock.type === 1) {
       if (!b.seq) w.push('no TCP sequence range (option 261)');
-      else if (((b.seq.end - b.seq.first) >>> 0) !== b.bytes) w.push(`sequence range ${b.seq.first}-${b.seq.end} is ${(b.seq.end - b.seq.first) >>> 0} bytes, the block says ${b.bytes}`);
+      else if ((b.seq.end - b.seq.first) >>> 0 !== b.bytes)
+        w.push(`sequence range ${b.seq.first}-${b.seq.end} is ${(b.seq.end - b.seq.first) >>> 0} bytes, the block says ${b.bytes}`);
     } else if (b.readPacketId === undefined) {
       w.push('no packet id of the datagram read (option 262)');
     }
   }
-  if (w.length === 0 && sum !== ev.bytes) w.push(`${sum} bytes (option 263), the runner read ${ev.bytes}${ev.whole ? ' in this step' : ' in this call'}`);
+  if (w.length === 0 && sum !== ev.bytes)
+    w.push(`${sum} bytes (option 263), the runner read ${ev.bytes}${ev.whole ? ' in this step' : ' in this call'}`);
   return w;
 }
 
@@ -296,10 +338,12 @@ function order(ctx: Ctx, pos: Map<ExpectedEvent, number>): Array<{ ev: ExpectedE
   const { m } = ctx;
   const out: Array<{ ev: ExpectedEvent; text: string }> = [];
   const at = (ev: ExpectedEvent | undefined) => (ev ? pos.get(ev) : undefined);
-  const before = (ev: ExpectedEvent, other: ExpectedEvent, why = '') => out.push({ ev, text: `out of causal order: it comes before the ${describe(m, other)} in the capture${why}` });
+  const before = (ev: ExpectedEvent, other: ExpectedEvent, why = '') =>
+    out.push({ ev, text: `out of causal order: it comes before the ${describe(m, other)} in the capture${why}` });
   // per process
   const byPid = new Map<number, ExpectedEvent[]>();
-  for (const ev of m.events) if (ev.kind === 'fork' || ev.kind === 'exec' || ev.kind === 'exit') (byPid.get(ev.pid) ?? byPid.set(ev.pid, []).get(ev.pid)!).push(ev);
+  for (const ev of m.events)
+    if (ev.kind === 'fork' || ev.kind === 'exec' || ev.kind === 'exit') (byPid.get(ev.pid) ?? byPid.set(ev.pid, []).get(ev.pid)!).push(ev);
   for (const list of byPid.values()) {
     let last: ExpectedEvent | undefined;
     for (const ev of list) {
@@ -315,7 +359,7 @@ function order(ctx: Ctx, pos: Map<ExpectedEvent, number>): Array<{ ev: ExpectedE
   const fork = new Map<number, ExpectedEvent>();
   for (const ev of m.events) if (ev.kind === 'fork') fork.set(ev.pid, ev);
   const firstOut = firstOutgoing(ctx);
-  const sendsBy = new Map<string, Array<[string, (typeof m.sends extends Map<string, infer V> ? V : never)]>>();
+  const sendsBy = new Map<string, Array<[string, typeof m.sends extends Map<string, infer V> ? V : never]>>();
   for (const [tag, send] of m.sends) {
     const k = `${send.step.pid} ${send.sock.cookie}`;
     (sendsBy.get(k) ?? sendsBy.set(k, []).get(k)!).push([tag, send]);
@@ -343,14 +387,20 @@ function order(ctx: Ctx, pos: Map<ExpectedEvent, number>): Array<{ ev: ExpectedE
         }
         const read = list.find((e) => e.kind === 'read' && e.pid === ev.pid && e.step.step > ev.step.step && (at(e) ?? Infinity) < i);
         if (read) {
-          out.push({ ev, text: `out of causal order: it comes after the ${describe(m, read)} in the capture (a process reads a socket only once it holds it)` });
+          out.push({
+            ev,
+            text: `out of causal order: it comes after the ${describe(m, read)} in the capture (a process reads a socket only once it holds it)`,
+          });
           continue;
         }
         for (const [tag, send] of sendsOf(ev.pid, ev.sock.cookie)) {
           if (send.step.step <= ev.step.step) continue;
           const o = firstOut.get(tag);
           if (o !== undefined && o < i) {
-            out.push({ ev, text: `out of causal order: it comes after the first outgoing packet with tag ${tag} (sent on the socket by ${who(m, send.step.pid, send.step.tid)} at step ${send.step.step}) in the capture` });
+            out.push({
+              ev,
+              text: `out of causal order: it comes after the first outgoing packet with tag ${tag} (sent on the socket by ${who(m, send.step.pid, send.step.tid)} at step ${send.step.step}) in the capture`,
+            });
             break;
           }
         }
@@ -358,7 +408,10 @@ function order(ctx: Ctx, pos: Map<ExpectedEvent, number>): Array<{ ev: ExpectedE
       if (ev.kind === 'lose') {
         const read = list.find((e) => e.kind === 'read' && e.pid === ev.pid && e.step.step < ev.step.step && (at(e) ?? -1) > i);
         if (read) {
-          out.push({ ev, text: `out of causal order: it comes before the ${describe(m, read)} in the capture (the process still held the socket then)` });
+          out.push({
+            ev,
+            text: `out of causal order: it comes before the ${describe(m, read)} in the capture (the process still held the socket then)`,
+          });
           continue;
         }
         for (const [tag, send] of sendsOf(ev.pid, ev.sock.cookie)) {
@@ -367,7 +420,10 @@ function order(ctx: Ctx, pos: Map<ExpectedEvent, number>): Array<{ ev: ExpectedE
           if (!(m.deliveries.get(tag)?.readers ?? []).some((r) => r.step.step < ev.step.step)) continue;
           const o = firstOut.get(tag);
           if (o !== undefined && o > i) {
-            out.push({ ev, text: `out of causal order: it comes before the first outgoing packet with tag ${tag} (sent on the socket by ${who(m, st.pid, st.tid)} at step ${st.step}, read before step ${ev.step.step}) in the capture (the process still held the socket then)` });
+            out.push({
+              ev,
+              text: `out of causal order: it comes before the first outgoing packet with tag ${tag} (sent on the socket by ${who(m, st.pid, st.tid)} at step ${st.step}, read before step ${ev.step.step}) in the capture (the process still held the socket then)`,
+            });
             break;
           }
         }
@@ -409,7 +465,13 @@ function extras(ctx: Ctx, consumed: Set<number>, starts: StartProblems, own: (i:
   });
 }
 
-function extraReason(m: Model, b: Block, scenarioSock: (id: string | undefined) => SockInfo | undefined, own: boolean, snap: boolean): string | undefined {
+function extraReason(
+  m: Model,
+  b: Block,
+  scenarioSock: (id: string | undefined) => SockInfo | undefined,
+  own: boolean,
+  snap: boolean,
+): string | undefined {
   const at = `at offset ${b.offset}`;
   if (b.kind === 'process') {
     if (!m.procs.has(b.pid) || !own) return undefined;
@@ -417,7 +479,8 @@ function extraReason(m: Model, b: Block, scenarioSock: (id: string | undefined) 
   }
   if (b.kind === 'connection') {
     const s = scenarioSock(b.socketId);
-    if (s) return `${snap ? 'snapshot ' : ''}${b.event} block ${at} of socket ${s.cookie} (${sockName(s)}) by ${who(m, b.pid, b.tid)}, which the truth has no such event for`;
+    if (s)
+      return `${snap ? 'snapshot ' : ''}${b.event} block ${at} of socket ${s.cookie} (${sockName(s)}) by ${who(m, b.pid, b.tid)}, which the truth has no such event for`;
     if (m.procs.has(b.pid) && b.socketId !== undefined && !m.ignoredCookies.has(b.socketId) && !m.sockets.has(b.socketId)) {
       return `${b.event} block ${at} of socket ${b.socketId} by ${who(m, b.pid, b.tid)}, a socket the scenario never made`;
     }
@@ -426,7 +489,8 @@ function extraReason(m: Model, b: Block, scenarioSock: (id: string | undefined) 
   if (b.kind === 'use') {
     const s = scenarioSock(b.socketId);
     if (!s) {
-      if (m.procs.has(b.pid) && b.socketId !== undefined && !m.ignoredCookies.has(b.socketId) && !m.sockets.has(b.socketId)) return `${b.what} block ${at} of ${who(m, b.pid, b.tid)} on socket ${b.socketId}, a socket the scenario never made`;
+      if (m.procs.has(b.pid) && b.socketId !== undefined && !m.ignoredCookies.has(b.socketId) && !m.sockets.has(b.socketId))
+        return `${b.what} block ${at} of ${who(m, b.pid, b.tid)} on socket ${b.socketId}, a socket the scenario never made`;
       return undefined;
     }
     const never = !s.everHeld.has(b.pid) ? ', which that process never held' : '';

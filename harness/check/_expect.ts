@@ -6,7 +6,17 @@
 import { IPPROTO } from '../capture/constants.ts';
 import { Descriptors } from '../scenario/descriptors.ts';
 import { makeClock } from './_time.ts';
-import { endpointMatches, isInet, who, window, type ControlWhat, type ExpectedEvent, type Model, type RecvInfo, type SockInfo } from './_model.ts';
+import {
+  endpointMatches,
+  isInet,
+  who,
+  window,
+  type ControlWhat,
+  type ExpectedEvent,
+  type Model,
+  type RecvInfo,
+  type SockInfo,
+} from './_model.ts';
 import type { Window } from './_time.ts';
 import type { Truth, TruthSocket, TruthStep, TruthStepOf } from './types.ts';
 
@@ -29,9 +39,19 @@ class ModelBuilder {
 
   constructor(truth: Truth) {
     this.m = {
-      truth, clock: makeClock(truth), captureStart: truth.captureStartStep < 0 ? -1 : truth.captureStartStep,
-      procs: new Map(), tids: new Map(), threads: new Map(), sockets: new Map(), ignoredCookies: new Set(),
-      events: [], sends: new Map(), deliveries: new Map(), control: [], truthProblems: [],
+      truth,
+      clock: makeClock(truth),
+      captureStart: truth.captureStartStep < 0 ? -1 : truth.captureStartStep,
+      procs: new Map(),
+      tids: new Map(),
+      threads: new Map(),
+      sockets: new Map(),
+      ignoredCookies: new Set(),
+      events: [],
+      sends: new Map(),
+      deliveries: new Map(),
+      control: [],
+      truthProblems: [],
     };
     this.m.tids.set(truth.runnerPid, 'runner');
   }
@@ -75,7 +95,14 @@ class ModelBuilder {
     const { m, fds } = this;
     switch (st.kind) {
       case 'fork': {
-        m.procs.set(st.childPid, { pid: st.childPid, actor: st.child, parent: st.pid, forkStep: st, execedBeforeCapture: false, ...(st.childNspid !== undefined ? { nspid: st.childNspid } : {}) });
+        m.procs.set(st.childPid, {
+          pid: st.childPid,
+          actor: st.child,
+          parent: st.pid,
+          forkStep: st,
+          execedBeforeCapture: false,
+          ...(st.childNspid !== undefined ? { nspid: st.childNspid } : {}),
+        });
         m.tids.set(st.childPid, st.child);
         this.thread(st.childPid, st.childPid);
         this.push({ kind: 'fork', step: st, pid: st.childPid, ppid: st.pid });
@@ -222,9 +249,21 @@ class ModelBuilder {
 
   private newSocket(st: TruthStep, so: TruthSocket, accepted: boolean): SockInfo {
     const s: SockInfo = {
-      cookie: so.cookie, family: so.family, type: so.type, proto: so.proto, ino: so.ino, netns: st.netns,
-      creatorPid: st.pid, creatorTid: st.tid, accepted, openStep: st, listening: false, reuseport: !!so.reuseport,
-      holdersAtCapture: [], everHeld: new Set(), changes: [],
+      cookie: so.cookie,
+      family: so.family,
+      type: so.type,
+      proto: so.proto,
+      ino: so.ino,
+      netns: st.netns,
+      creatorPid: st.pid,
+      creatorTid: st.tid,
+      accepted,
+      openStep: st,
+      listening: false,
+      reuseport: !!so.reuseport,
+      holdersAtCapture: [],
+      everHeld: new Set(),
+      changes: [],
     };
     this.m.sockets.set(so.cookie, s);
     this.remember(so);
@@ -264,7 +303,16 @@ class ModelBuilder {
     if (st.bytes <= 0) return;
     const stream = s.type === 1;
     if (st.reads === undefined) {
-      this.push({ kind: 'read', step: st, pid: st.pid, tid: st.tid, sock: s, bytes: st.bytes, whole: true, ...(stream ? { offset: before } : {}) });
+      this.push({
+        kind: 'read',
+        step: st,
+        pid: st.pid,
+        tid: st.tid,
+        sock: s,
+        bytes: st.bytes,
+        whole: true,
+        ...(stream ? { offset: before } : {}),
+      });
       return;
     }
     let offset = before;
@@ -305,7 +353,10 @@ class ModelBuilder {
       for (const c of new Set([...byRecords.keys(), ...byProc.keys()])) {
         const a = [...(byRecords.get(c) ?? [])].sort().join(',');
         const b = [...(byProc.get(c) ?? [])].sort().join(',');
-        if (a !== b) m.truthProblems.push(`the runner's /proc/PID/fd view at capture-start (step ${st.step}) says socket ${c} is held by [${b}], its step records say [${a}]`);
+        if (a !== b)
+          m.truthProblems.push(
+            `the runner's /proc/PID/fd view at capture-start (step ${st.step}) says socket ${c} is held by [${b}], its step records say [${a}]`,
+          );
       }
       holders = byProc;
     }
@@ -331,7 +382,9 @@ class ModelBuilder {
         dest = [s.cookie]; // the echo reply comes back to the ping socket
       } else if (s.type === 3) {
         // the kernel gives a raw datagram to every raw socket of its protocol; Hone names one
-        dest = [...m.sockets.values()].filter((r) => r.type === 3 && r.proto === s.proto && r.family === s.family && this.alive(r, send.step)).map((r) => r.cookie);
+        dest = [...m.sockets.values()]
+          .filter((r) => r.type === 3 && r.proto === s.proto && r.family === s.family && this.alive(r, send.step))
+          .map((r) => r.cookie);
       } else if (s.type === 1) {
         const p = this.peerOf(s);
         if (p) dest = [p.cookie];
@@ -339,7 +392,12 @@ class ModelBuilder {
         const st = send.step;
         const to = st.kind === 'sendto' ? st.to : s.remote;
         const target = st.kind === 'sendto' && st.toCookie ? m.sockets.get(st.toCookie) : undefined;
-        const bound = target ? [target] : [...m.sockets.values()].filter((r) => r !== s && r.type === 2 && r.family === s.family && to !== undefined && endpointMatches(r.local, to) && this.alive(r, st));
+        const bound = target
+          ? [target]
+          : [...m.sockets.values()].filter(
+              (r) =>
+                r !== s && r.type === 2 && r.family === s.family && to !== undefined && endpointMatches(r.local, to) && this.alive(r, st),
+            );
         dest = bound.map((r) => r.cookie);
       }
       // whoever read it says where it arrived
@@ -374,7 +432,8 @@ class ModelBuilder {
       const c = m.sockets.get(st.socket.cookie);
       if (!c || !c.local || !c.remote) continue;
       const a = this.peerOf(c);
-      const l = (st.toCookie ? m.sockets.get(st.toCookie) : undefined) ??
+      const l =
+        (st.toCookie ? m.sockets.get(st.toCookie) : undefined) ??
         (a?.listener ? m.sockets.get(a.listener) : undefined) ??
         [...m.sockets.values()].find((x) => x.listening && x.family === c.family && endpointMatches(x.local, c.remote!));
       const server = [...(l ? [l.cookie] : []), ...(a ? [a.cookie] : [])];
@@ -382,7 +441,16 @@ class ModelBuilder {
       const during = { lo: w.lo, hi: w.hi };
       const after = { lo: w.lo, hi: Infinity };
       const x = (what: ControlWhat, direction: 'out' | 'in', src: string, dst: string, sockets: string[], win: Window) =>
-        m.control.push({ what, direction, src, dst, sockets, step: st, window: win, why: `the handshake of ${who(m, st.pid, st.tid)}'s connect (step ${st.step})` });
+        m.control.push({
+          what,
+          direction,
+          src,
+          dst,
+          sockets,
+          step: st,
+          window: win,
+          why: `the handshake of ${who(m, st.pid, st.tid)}'s connect (step ${st.step})`,
+        });
       x('SYN', 'out', c.local, c.remote, [c.cookie], during);
       x('SYN', 'in', c.local, c.remote, server, during);
       x('SYN-ACK', 'out', c.remote, c.local, server, during);
@@ -442,4 +510,3 @@ function total(list: Array<{ bytes: number }> | undefined): number {
 function before(list: Array<{ step: number; bytes: number }> | undefined, step: number): number {
   return (list ?? []).filter((x) => x.step < step).reduce((a, x) => a + x.bytes, 0);
 }
-

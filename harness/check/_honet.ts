@@ -65,9 +65,13 @@ export function judgeHonet(ctx: Ctx, honet: HonetEvent[]): void {
     }
     pairs.push({ r, line, offset: b.offset });
   });
-  const shifts = pairs.map((p) => p.line.timeUs - p.r.timeUs).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  const shifts = pairs
+    .map((p) => p.line.timeUs - p.r.timeUs)
+    .filter((x) => Number.isFinite(x))
+    .sort((a, b) => a - b);
   const shift = shifts[Math.floor(shifts.length / 2)] ?? 0;
-  if (Math.abs(shift) > BOOT_SLACK_US) disagree.push(`the text's times are ${shift} µs off the PCAP-NG's (the HEAD line's boot time is not the PCAP-NG's)`);
+  if (Math.abs(shift) > BOOT_SLACK_US)
+    disagree.push(`the text's times are ${shift} µs off the PCAP-NG's (the HEAD line's boot time is not the PCAP-NG's)`);
   for (const { r, line, offset } of pairs) {
     const diff: string[] = [];
     for (const [f, v] of Object.entries(r.fields)) {
@@ -76,7 +80,8 @@ export function judgeHonet(ctx: Ctx, honet: HonetEvent[]): void {
       const t = line.fields[f];
       if (v !== t) diff.push(`${f}=${t ?? '(absent)'} in the text, ${v} in the PCAP-NG`);
     }
-    if (Math.abs(line.timeUs - r.timeUs - shift) > TIME_SLACK_US) diff.push(`time ${line.timeUs - shift} µs in the text, ${r.timeUs} µs in the PCAP-NG`);
+    if (Math.abs(line.timeUs - r.timeUs - shift) > TIME_SLACK_US)
+      diff.push(`time ${line.timeUs - shift} µs in the text, ${r.timeUs} µs in the PCAP-NG`);
     if (diff.length > 0) disagree.push(`the honet line ${line.line} and the ${r.what} at offset ${offset} disagree: ${diff.join(', ')}`);
   }
   for (const rest of lines.values()) {
@@ -88,7 +93,13 @@ export function judgeHonet(ctx: Ctx, honet: HonetEvent[]): void {
     }
   }
   const dropLines = honet.filter((h) => h.kind === 'unknown' && / DROP /.test(h.text));
-  if (dropLines.length > 0) tally.note(`honet text reports drops: ${dropLines.slice(0, 3).map((h) => (h.kind === 'unknown' ? h.text : '')).join('; ')}`);
+  if (dropLines.length > 0)
+    tally.note(
+      `honet text reports drops: ${dropLines
+        .slice(0, 3)
+        .map((h) => (h.kind === 'unknown' ? h.text : ''))
+        .join('; ')}`,
+    );
   tally.counts.honet.total += total;
   tally.counts.honet.correct += Math.max(0, total - disagree.length);
   for (const d of disagree) {
@@ -133,26 +144,67 @@ function fromBlock(b: Block): Record | undefined {
   switch (b.kind) {
     case 'process':
       return {
-        key: `P ${b.event} ${b.pid}`, what: `${b.event} block`, timeUs: Number(b.timestampUs),
-        fields: { tid: s(b.tid), ppid: s(b.ppid), uid: s(b.uid), gid: s(b.gid), start: s(b.startNs), nspid: s(b.nspid), status: s(b.exitStatus), exe: b.exe, argv: b.argv?.join(' ') },
+        key: `P ${b.event} ${b.pid}`,
+        what: `${b.event} block`,
+        timeUs: Number(b.timestampUs),
+        fields: {
+          tid: s(b.tid),
+          ppid: s(b.ppid),
+          uid: s(b.uid),
+          gid: s(b.gid),
+          start: s(b.startNs),
+          nspid: s(b.nspid),
+          status: s(b.exitStatus),
+          exe: b.exe,
+          argv: b.argv?.join(' '),
+        },
       };
     case 'connection':
       return {
-        key: `S ${b.event} ${b.socketId ?? '-'} ${b.pid} ${b.snapshot}`, what: `${b.event} block`, timeUs: Number(b.timestampUs),
-        fields: { tid: s(b.tid), ino: s(b.inode), fam: s(b.family), type: s(b.type), proto: s(b.protocol), netns: s(b.netns), accept: s(b.accepted) },
+        key: `S ${b.event} ${b.socketId ?? '-'} ${b.pid} ${b.snapshot}`,
+        what: `${b.event} block`,
+        timeUs: Number(b.timestampUs),
+        fields: {
+          tid: s(b.tid),
+          ino: s(b.inode),
+          fam: s(b.family),
+          type: s(b.type),
+          proto: s(b.protocol),
+          netns: s(b.netns),
+          accept: s(b.accepted),
+        },
       };
     case 'use':
       return {
-        key: `U ${b.what} ${b.socketId ?? '-'} ${b.pid}`, what: `${b.what} block`, timeUs: Number(b.timestampUs),
-        fields: { tid: s(b.tid), start: s(b.startNs), via: s(b.via), len: s(b.bytes), seq: b.seq ? `${b.seq.first}-${b.seq.end}` : undefined, pkt: s(b.readPacketId) },
+        key: `U ${b.what} ${b.socketId ?? '-'} ${b.pid}`,
+        what: `${b.what} block`,
+        timeUs: Number(b.timestampUs),
+        fields: {
+          tid: s(b.tid),
+          start: s(b.startNs),
+          via: s(b.via),
+          len: s(b.bytes),
+          seq: b.seq ? `${b.seq.first}-${b.seq.end}` : undefined,
+          pkt: s(b.readPacketId),
+        },
       };
     case 'packet': {
       return {
-        key: `K ${b.packetId ?? `@${b.offset}`}`, what: `packet (id ${b.packetId ?? '?'})`, timeUs: Number(b.timestampUs),
+        key: `K ${b.packetId ?? `@${b.offset}`}`,
+        what: `packet (id ${b.packetId ?? '?'})`,
+        timeUs: Number(b.timestampUs),
         fields: {
-          dir: b.direction, sock: b.socketId ?? '-', pid: String(b.pid ?? 0), flow: flowOf(b.data), len: String(b.packetLength), tid: String(b.tid ?? 0),
-          by: b.attribution, netns: s(b.netns), start: s(b.startNs),
-          senders: b.senders?.map((r) => `${r.offset}:${r.pid}:${r.tid}`).join(','), holders: b.holders && b.holders.length > 0 ? b.holders.join(',') : undefined,
+          dir: b.direction,
+          sock: b.socketId ?? '-',
+          pid: String(b.pid ?? 0),
+          flow: flowOf(b.data),
+          len: String(b.packetLength),
+          tid: String(b.tid ?? 0),
+          by: b.attribution,
+          netns: s(b.netns),
+          start: s(b.startNs),
+          senders: b.senders?.map((r) => `${r.offset}:${r.pid}:${r.tid}`).join(','),
+          holders: b.holders && b.holders.length > 0 ? b.holders.join(',') : undefined,
         },
       };
     }
@@ -167,26 +219,67 @@ function fromLine(h: HonetEvent, bootNs: bigint | undefined): Record | undefined
   switch (h.kind) {
     case 'process':
       return {
-        ...base, key: `P ${h.event} ${h.pid}`, what: `${h.event} line`,
-        fields: { tid: s(h.tid), ppid: s(h.ppid), uid: s(h.uid), gid: s(h.gid), start: h.extra.start, nspid: h.extra.nspid, status: s(h.exitStatus), exe: h.exe, argv: h.argv?.join(' ') },
+        ...base,
+        key: `P ${h.event} ${h.pid}`,
+        what: `${h.event} line`,
+        fields: {
+          tid: s(h.tid),
+          ppid: s(h.ppid),
+          uid: s(h.uid),
+          gid: s(h.gid),
+          start: h.extra.start,
+          nspid: h.extra.nspid,
+          status: s(h.exitStatus),
+          exe: h.exe,
+          argv: h.argv?.join(' '),
+        },
       };
     case 'socket':
       return {
-        ...base, key: `S ${h.event} ${h.socketId} ${h.pid} ${h.snapshot}`, what: `${h.event} line`,
-        fields: { tid: s(h.tid), ino: s(h.inode), fam: s(h.family), type: s(h.type), proto: s(h.protocol), netns: s(h.netns), accept: s(h.accepted) },
+        ...base,
+        key: `S ${h.event} ${h.socketId} ${h.pid} ${h.snapshot}`,
+        what: `${h.event} line`,
+        fields: {
+          tid: s(h.tid),
+          ino: s(h.inode),
+          fam: s(h.family),
+          type: s(h.type),
+          proto: s(h.protocol),
+          netns: s(h.netns),
+          accept: s(h.accepted),
+        },
       };
     case 'use':
       return {
-        ...base, key: `U ${h.what} ${h.socketId} ${h.pid}`, what: `${h.what} line`,
-        fields: { tid: s(h.tid), start: s(h.startNs), via: h.via, len: s(h.bytes), seq: h.seq ? `${h.seq.first}-${h.seq.end}` : undefined, pkt: s(h.readPacketId) },
+        ...base,
+        key: `U ${h.what} ${h.socketId} ${h.pid}`,
+        what: `${h.what} line`,
+        fields: {
+          tid: s(h.tid),
+          start: s(h.startNs),
+          via: h.via,
+          len: s(h.bytes),
+          seq: h.seq ? `${h.seq.first}-${h.seq.end}` : undefined,
+          pkt: s(h.readPacketId),
+        },
       };
     case 'packet':
       return {
-        ...base, key: `K ${h.packetId ?? `line ${h.line}`}`, what: `PAKT line`,
+        ...base,
+        key: `K ${h.packetId ?? `line ${h.line}`}`,
+        what: `PAKT line`,
         fields: {
-          dir: h.direction, sock: h.socketId ?? '-', pid: String(h.pid), flow: `${h.protocol} ${h.src} -> ${h.dst}`, len: String(h.length), tid: String(h.tid ?? 0),
-          by: h.attribution, netns: s(h.netns), start: s(h.startNs),
-          senders: h.senders?.map((r) => `${r.offset}:${r.pid}:${r.tid}`).join(','), holders: h.holders && h.holders.length > 0 ? h.holders.join(',') : undefined,
+          dir: h.direction,
+          sock: h.socketId ?? '-',
+          pid: String(h.pid),
+          flow: `${h.protocol} ${h.src} -> ${h.dst}`,
+          len: String(h.length),
+          tid: String(h.tid ?? 0),
+          by: h.attribution,
+          netns: s(h.netns),
+          start: s(h.startNs),
+          senders: h.senders?.map((r) => `${r.offset}:${r.pid}:${r.tid}`).join(','),
+          holders: h.holders && h.holders.length > 0 ? h.holders.join(',') : undefined,
         },
       };
     default:

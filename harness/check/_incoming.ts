@@ -22,7 +22,10 @@ export function judgeIncoming(ctx: Ctx, ev: EventsResult): void {
     if (tags.length === 0) return;
     if (kernelIcmp(ctx, i)) {
       if (b.pid !== undefined || (b.attribution !== 'none' && b.attribution !== undefined)) {
-        tally.wrong('packets', `the echo request at offset ${b.offset}, which the kernel answers, names ${b.pid !== undefined ? who(m, b.pid, b.tid) : 'nobody'} labelled ${b.attribution}: expected none`);
+        tally.wrong(
+          'packets',
+          `the echo request at offset ${b.offset}, which the kernel answers, names ${b.pid !== undefined ? who(m, b.pid, b.tid) : 'nobody'} labelled ${b.attribution}: expected none`,
+        );
       }
       return;
     }
@@ -35,12 +38,23 @@ export function judgeIncoming(ctx: Ctx, ev: EventsResult): void {
       const earlier = covered.length === 0 ? cap.reads.readBefore(i, offset)[0] : undefined;
       if (reader && earlier && b.socketId === reader.sock.cookie) {
         // a retransmission of bytes already read: judged only if no other copy is
-        slot.duplicates.push(`incoming packet with tag ${tag} read by ${who(m, reader.step.pid, reader.step.tid)}: no read block covers it after the packet (offset ${b.offset}); the read block at offset ${earlier.block.offset} before it does`);
+        slot.duplicates.push(
+          `incoming packet with tag ${tag} read by ${who(m, reader.step.pid, reader.step.tid)}: no read block covers it after the packet (offset ${b.offset}); the read block at offset ${earlier.block.offset} before it does`,
+        );
         continue;
       }
       slot.judged.push(i);
-      const why = judgeReceiver(ctx, b, i, d, reader, tag, offset, covered) ??
-        timeProblem(ctx, i, { lo: window(m, d.send.step).lo, hi: reader ? window(m, reader.step).hi : Infinity }, `incoming packet with tag ${tag} at offset ${b.offset}`, reader ? `its send (step ${d.send.step.step}) or after the read of it (step ${reader.step.step})` : `its send (step ${d.send.step.step})`) ??
+      const why =
+        judgeReceiver(ctx, b, i, d, reader, tag, offset, covered) ??
+        timeProblem(
+          ctx,
+          i,
+          { lo: window(m, d.send.step).lo, hi: reader ? window(m, reader.step).hi : Infinity },
+          `incoming packet with tag ${tag} at offset ${b.offset}`,
+          reader
+            ? `its send (step ${d.send.step.step}) or after the read of it (step ${reader.step.step})`
+            : `its send (step ${d.send.step.step})`,
+        ) ??
         lifetimeCheck(ctx, ev, d, b, i, tag);
       if (why) slot.wrong.push(why);
     }
@@ -56,30 +70,50 @@ export function judgeIncoming(ctx: Ctx, ev: EventsResult): void {
 
 // --- internal ---
 
-function judgeReceiver(ctx: Ctx, b: PacketBlock, i: number, d: Delivery, reader: RecvInfo | undefined, tag: string, offset: number, covered: ReturnType<Ctx['cap']['reads']['readersOf']>): string | undefined {
+function judgeReceiver(
+  ctx: Ctx,
+  b: PacketBlock,
+  i: number,
+  d: Delivery,
+  reader: RecvInfo | undefined,
+  tag: string,
+  offset: number,
+  covered: ReturnType<Ctx['cap']['reads']['readersOf']>,
+): string | undefined {
   const { m } = ctx;
   const st = reader?.step;
-  const head = st ? `incoming packet with tag ${tag} read by ${who(m, st.pid, st.tid)}` : `incoming packet with tag ${tag} (read by nobody)`;
+  const head = st
+    ? `incoming packet with tag ${tag} read by ${who(m, st.pid, st.tid)}`
+    : `incoming packet with tag ${tag} (read by nobody)`;
   const how = b.attribution ? ` (by ${b.attribution})` : '';
   const wrong = socketProblem(ctx, b, head, d.dest);
   if (wrong) return wrong;
   const so = m.sockets.get(b.socketId!);
-  const creator = so && b.pid === so.creatorPid ? ', the socket\'s creator' : '';
+  const creator = so && b.pid === so.creatorPid ? ", the socket's creator" : '';
   if (b.pid !== undefined && (!st || b.pid !== st.pid)) return `${head} attributed to ${who(m, b.pid)}${creator}${how}`;
-  if (st && b.tid !== undefined && b.pid !== undefined && b.tid !== st.tid) return `${head} attributed to thread ${b.tid}${m.tids.get(b.tid) ? ` (${m.tids.get(b.tid)})` : ''}${how}`;
+  if (st && b.tid !== undefined && b.pid !== undefined && b.tid !== st.tid)
+    return `${head} attributed to thread ${b.tid}${m.tids.get(b.tid) ? ` (${m.tids.get(b.tid)})` : ''}${how}`;
   if (b.attribution !== 'reader') return `${head} is labelled ${b.attribution ?? 'nothing (no EPB option 259)'}, expected reader (259 = 3)`;
   const r = covered[0];
   if (!st) {
-    if (r) return `${head}: the read block at offset ${r.block.offset} of ${who(m, r.block.pid, r.block.tid)} covers it, but the truth has no read of it`;
+    if (r)
+      return `${head}: the read block at offset ${r.block.offset} of ${who(m, r.block.pid, r.block.tid)} covers it, but the truth has no read of it`;
     return netnsProblem(b, so, head);
   }
   if (!r) {
     const seq = byteSeq(b, offset);
-    const what = seq !== undefined ? `TCP sequence number ${seq}` : b.packetId !== undefined ? `packet id ${b.packetId}` : 'it (the packet has no packet id, EPB option 261)';
+    const what =
+      seq !== undefined
+        ? `TCP sequence number ${seq}`
+        : b.packetId !== undefined
+          ? `packet id ${b.packetId}`
+          : 'it (the packet has no packet id, EPB option 261)';
     return `${head}: no read block covers ${what} on socket ${b.socketId} after the packet (offset ${b.offset}, block ${i})`;
   }
-  if (r.block.pid !== st.pid) return `${head}: the read block at offset ${r.block.offset} that covers it names ${who(m, r.block.pid, r.block.tid)}`;
-  if (r.block.tid !== st.tid) return `${head}: the read block at offset ${r.block.offset} that covers it names thread ${r.block.tid ?? '? (no option 258)'}${r.block.tid !== undefined && m.tids.get(r.block.tid) ? ` (${m.tids.get(r.block.tid)})` : ''}`;
+  if (r.block.pid !== st.pid)
+    return `${head}: the read block at offset ${r.block.offset} that covers it names ${who(m, r.block.pid, r.block.tid)}`;
+  if (r.block.tid !== st.tid)
+    return `${head}: the read block at offset ${r.block.offset} that covers it names thread ${r.block.tid ?? '? (no option 258)'}${r.block.tid !== undefined && m.tids.get(r.block.tid) ? ` (${m.tids.get(r.block.tid)})` : ''}`;
   return netnsProblem(b, so, head);
 }
 

@@ -80,7 +80,16 @@ export type ExpectedEvent =
    * call's; otherwise (older runners) one for the whole step, whose blocks must add up to `bytes`.
    * `offset`: stream sockets, bytes read from the socket before this call.
    */
-  | { kind: 'read'; step: TruthStepOf<'recv' | 'recvfrom'>; pid: number; tid: number; sock: SockInfo; bytes: number; whole: boolean; offset?: number }
+  | {
+      kind: 'read';
+      step: TruthStepOf<'recv' | 'recvfrom'>;
+      pid: number;
+      tid: number;
+      sock: SockInfo;
+      bytes: number;
+      whole: boolean;
+      offset?: number;
+    }
   | { kind: 'gain'; step: TruthStep; pid: number; tid: number; via: 'fork' | 'recv'; sock: SockInfo }
   | { kind: 'lose'; step: TruthStep; pid: number; tid: number; via: 'close' | 'exit'; sock: SockInfo };
 
@@ -211,4 +220,3 @@ export function splitEndpoint(e: string): [string, string] {
   if (m4 && !m4[1]!.includes(':')) return [m4[1]!, m4[2]!];
   return [e, ''];
 }
-

@@ -19,7 +19,10 @@ export function judgeOutgoing(ctx: Ctx, ev: EventsResult): void {
     if (tags.length === 0) return;
     if (kernelIcmp(ctx, i)) {
       if (b.pid !== undefined || (b.attribution !== 'none' && b.attribution !== undefined)) {
-        tally.wrong('packets', `the kernel's echo reply at offset ${b.offset} names ${b.pid !== undefined ? who(m, b.pid, b.tid) : 'nobody'} labelled ${b.attribution}: the kernel sent it, no process did (expected none)`);
+        tally.wrong(
+          'packets',
+          `the kernel's echo reply at offset ${b.offset} names ${b.pid !== undefined ? who(m, b.pid, b.tid) : 'nobody'} labelled ${b.attribution}: the kernel sent it, no process did (expected none)`,
+        );
       }
       return;
     }
@@ -33,8 +36,15 @@ export function judgeOutgoing(ctx: Ctx, ev: EventsResult): void {
       }
       slot.judged.push(i);
       const start = ev.starts.get(b.offset);
-      const why = judgeSender(ctx, b, send, tag, offset) ??
-        timeProblem(ctx, i, { lo: window(m, send.step).lo, hi: Infinity }, `outgoing packet with tag ${tag} at offset ${b.offset}`, `its send (step ${send.step.step})`) ??
+      const why =
+        judgeSender(ctx, b, send, tag, offset) ??
+        timeProblem(
+          ctx,
+          i,
+          { lo: window(m, send.step).lo, hi: Infinity },
+          `outgoing packet with tag ${tag} at offset ${b.offset}`,
+          `its send (step ${send.step.step})`,
+        ) ??
         lifetimeProblem(ctx, ev, send.sock, i, tag, false) ??
         (start !== undefined ? `outgoing packet with tag ${tag} at offset ${b.offset}: ${start}` : undefined);
       if (why) slot.wrong.push(why);
@@ -61,7 +71,7 @@ function judgeSender(ctx: Ctx, b: PacketBlock, send: SendInfo, tag: string, offs
   const pid = run ? run.pid : b.pid;
   const tid = run ? run.tid : b.tid;
   if (pid === undefined) return `${head} has no process${how}`;
-  const creator = pid === send.sock.creatorPid ? ', the socket\'s creator' : '';
+  const creator = pid === send.sock.creatorPid ? ", the socket's creator" : '';
   if (pid !== st.pid) return `${head} attributed to ${who(m, pid)}${creator}${how}${inRun}`;
   if (tid === undefined || tid === 0) return `${head} has no thread id (EPB option 8)${how}`;
   if (tid !== st.tid) return `${head} attributed to thread ${tid}${m.tids.get(tid) ? ` (${m.tids.get(tid)})` : ''}${how}${inRun}`;

@@ -19,7 +19,10 @@ export function startTimeProblems(ctx: Ctx, own: (i: number) => boolean): StartP
   const items = new Map<number, Item[]>();
   const name = (b: Item['b']) => (b.kind === 'process' ? `${b.event} block` : b.kind === 'use' ? `${b.what} block` : 'packet');
   const where = (b: Item['b']) => {
-    const t = b.tid !== undefined && b.tid !== b.pid ? `, ${b.kind === 'packet' ? 'with' : 'written for'} thread ${b.tid}${m.tids.get(b.tid) ? ` (${m.tids.get(b.tid)})` : ''}` : '';
+    const t =
+      b.tid !== undefined && b.tid !== b.pid
+        ? `, ${b.kind === 'packet' ? 'with' : 'written for'} thread ${b.tid}${m.tids.get(b.tid) ? ` (${m.tids.get(b.tid)})` : ''}`
+        : '';
     return `${b.kind === 'packet' ? 'EPB option 262' : 'option 259'}${t}`;
   };
   cap.blocks.forEach((b, i) => {
@@ -28,7 +31,10 @@ export function startTimeProblems(ctx: Ctx, own: (i: number) => boolean): StartP
     if (pid === undefined || !m.procs.has(pid) || !own(i)) return;
     if (b.kind === 'packet' && b.attribution !== 'sender' && b.attribution !== 'creator') return;
     if (b.startNs === undefined) {
-      out.set(b.offset, `no start time for ${who(m, pid)} (${b.kind === 'packet' ? 'EPB option 262, promised with option 258' : 'option 259'})`);
+      out.set(
+        b.offset,
+        `no start time for ${who(m, pid)} (${b.kind === 'packet' ? 'EPB option 262, promised with option 258' : 'option 259'})`,
+      );
       return;
     }
     const list = items.get(pid) ?? items.set(pid, []).get(pid)!;
@@ -42,9 +48,15 @@ export function startTimeProblems(ctx: Ctx, own: (i: number) => boolean): StartP
     const outsideFork = us < w.lo - SLACK_US || us > w.hi + SLACK_US;
     for (const x of list) {
       if (x.start !== ref.start) {
-        out.set(x.b.offset, `start time ${x.start} for ${who(m, pid)} (${where(x.b)}), but its ${name(ref.b)} at offset ${ref.b.offset} says ${ref.start}: a different process instance`);
+        out.set(
+          x.b.offset,
+          `start time ${x.start} for ${who(m, pid)} (${where(x.b)}), but its ${name(ref.b)} at offset ${ref.b.offset} says ${ref.start}: a different process instance`,
+        );
       } else if (outsideFork) {
-        out.set(x.b.offset, `start time ${x.start} for ${who(m, pid)} (${where(x.b)}) is not inside its fork (step ${proc.forkStep.step}, ${(w.lo / 1000).toFixed(3)} to ${(w.hi / 1000).toFixed(3)} ms monotonic)`);
+        out.set(
+          x.b.offset,
+          `start time ${x.start} for ${who(m, pid)} (${where(x.b)}) is not inside its fork (step ${proc.forkStep.step}, ${(w.lo / 1000).toFixed(3)} to ${(w.hi / 1000).toFixed(3)} ms monotonic)`,
+        );
       }
     }
   }

@@ -42,7 +42,9 @@ export function checkScenario(input: CheckInput): Verdict {
   const tally = new Tally();
   if (truth.scenario !== scenario.name) tally.problem(`truth.json is for scenario "${truth.scenario}", not "${scenario.name}"`);
   if (!truth.ok) {
-    tally.problem(`the runner did not complete the scenario: ${truth.error ?? 'no reason given'} (infrastructure or scenario error, not a sensor verdict)`);
+    tally.problem(
+      `the runner did not complete the scenario: ${truth.error ?? 'no reason given'} (infrastructure or scenario error, not a sensor verdict)`,
+    );
     return verdict(input, tally);
   }
   const m = buildModel(truth);
@@ -60,7 +62,8 @@ export function checkScenario(input: CheckInput): Verdict {
   }
   if (input.honet) judgeHonet(ctx, input.honet);
   const c = tally.counts;
-  if (c.events.total + c.packets.total === 0) tally.problem('nothing to judge: the truth has no events or tagged packets after the capture started');
+  if (c.events.total + c.packets.total === 0)
+    tally.problem('nothing to judge: the truth has no events or tagged packets after the capture started');
   return verdict(input, tally);
 }
 
@@ -73,8 +76,15 @@ function verdict(input: CheckInput, tally: Tally): Verdict {
   const status: Verdict['status'] = !tally.failed ? 'pass' : scenario.knownGap && truth.ok ? 'todo' : 'fail';
   const notes = tally.notes.length > 50 ? [...tally.notes.slice(0, 50), '… and more notes'] : tally.notes;
   const v: Verdict = {
-    scenario: scenario.name, status, packets: c.packets, events: c.events, control: c.control, unmatched: tally.unmatched,
-    mismatches: tally.problems.slice(0, max), mismatchCount: tally.problems.length, notes,
+    scenario: scenario.name,
+    status,
+    packets: c.packets,
+    events: c.events,
+    control: c.control,
+    unmatched: tally.unmatched,
+    mismatches: tally.problems.slice(0, max),
+    mismatchCount: tally.problems.length,
+    notes,
   };
   if (input.honet) v.honet = c.honet;
   if (scenario.knownGap) v.knownGap = scenario.knownGap;

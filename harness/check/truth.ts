@@ -15,7 +15,9 @@ export function parseTruth(text: string, file = 'truth.json'): Truth {
     });
   }
   const bad = (why: string): never => {
-    throw new HoneError('E_CAPTURE', `${file} is not a hone-runner truth file: ${why}`, { hint: 'rebuild harness/runner and rerun the scenario' });
+    throw new HoneError('E_CAPTURE', `${file} is not a hone-runner truth file: ${why}`, {
+      hint: 'rebuild harness/runner and rerun the scenario',
+    });
   };
   if (typeof v !== 'object' || v === null) return bad('not an object');
   const t = v as Record<string, unknown>;
@@ -38,7 +40,14 @@ export function parseTruth(text: string, file = 'truth.json'): Truth {
 
 type FieldType = 'number' | 'string' | 'socket' | 'strings';
 
-const COMMON: Record<string, FieldType> = { step: 'number', actor: 'string', kind: 'string', pid: 'number', tid: 'number', monoNs: 'number' };
+const COMMON: Record<string, FieldType> = {
+  step: 'number',
+  actor: 'string',
+  kind: 'string',
+  pid: 'number',
+  tid: 'number',
+  monoNs: 'number',
+};
 
 /** The fields the checker needs from each kind (the runner writes more, some only in newer versions). */
 const FIELDS: { [K in StepKind]: Record<string, FieldType> } = {
@@ -70,12 +79,17 @@ const FIELDS: { [K in StepKind]: Record<string, FieldType> } = {
 
 function has(v: unknown, type: FieldType): boolean {
   switch (type) {
-    case 'number': return typeof v === 'number';
-    case 'string': return typeof v === 'string';
-    case 'strings': return Array.isArray(v) && v.every((x) => typeof x === 'string');
+    case 'number':
+      return typeof v === 'number';
+    case 'string':
+      return typeof v === 'string';
+    case 'strings':
+      return Array.isArray(v) && v.every((x) => typeof x === 'string');
     case 'socket': {
       const s = v as Record<string, unknown> | null;
-      return typeof s === 'object' && s !== null && typeof s.cookie === 'string' && typeof s.family === 'number' && typeof s.type === 'number';
+      return (
+        typeof s === 'object' && s !== null && typeof s.cookie === 'string' && typeof s.family === 'number' && typeof s.type === 'number'
+      );
     }
   }
 }

@@ -65,8 +65,15 @@ interface TruthFieldsByKind {
   netns: { netnsBefore: number; netnsAfter: number; helper: TruthSocket };
   pidns: { pidnsBefore: number };
   veth: {
-    peer: string; peerPid: number; ifname: string; peerIfname: string; addr: string; peerAddr: string;
-    helper: TruthSocket; peerHelper: TruthSocket; peerNetns: number;
+    peer: string;
+    peerPid: number;
+    ifname: string;
+    peerIfname: string;
+    addr: string;
+    peerAddr: string;
+    helper: TruthSocket;
+    peerHelper: TruthSocket;
+    peerNetns: number;
   };
   sleep: Record<never, never>;
   /** fdView: each scenario process's socket inodes, from its /proc/PID/fd, when the readers had taken their snapshot. */

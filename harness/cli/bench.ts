@@ -17,9 +17,20 @@ const spec = {
 
 export const benchCommand = defineCommand('bench', '[--quick] [--cold] [--kernel K]...', spec, async ({ flags }) => {
   const catalog = await loadCatalog();
-  const kernels = flags.kernel ? pickKernels(catalog, flags.kernel) : flags.quick ? pickKernels(catalog, ['debian-6.1']) : defaultKernels(catalog);
+  const kernels = flags.kernel
+    ? pickKernels(catalog, flags.kernel)
+    : flags.quick
+      ? pickKernels(catalog, ['debian-6.1'])
+      : defaultKernels(catalog);
   const out = flags.out ?? join(repoRoot, 'bench');
-  const results = await runBench({ kernels, scenarios: await loadScenarios(), quick: !!flags.quick, cold: !!flags.cold, out: join(out, 'raw'), logger: log });
+  const results = await runBench({
+    kernels,
+    scenarios: await loadScenarios(),
+    quick: !!flags.quick,
+    cold: !!flags.cold,
+    out: join(out, 'raw'),
+    logger: log,
+  });
   await writeBenchResults(results, out);
   process.stdout.write(benchMarkdown(results));
   log(`wrote ${join(out, 'results.json')} and ${join(out, 'results.md')}`);

@@ -25,7 +25,9 @@ export const buildCommand = defineCommand('build', '<kernel...|--all>', spec, as
       const b = await buildModules(k, await bundleFor(k), logger);
       results.push(b);
       for (const w of b.warnings) logger(`warning: ${w}`);
-      logger(`built ${b.modules.length} modules in ${(b.durationMs / 1000).toFixed(1)} s with ${b.toolchain.kind === 'host' ? `host gcc-${b.toolchain.major}` : `${b.toolchain.suite} build root (gcc-${b.toolchain.major})`}; ${b.warnings.length} warning(s); vermagic OK: ${b.vermagic.trim()}`);
+      logger(
+        `built ${b.modules.length} modules in ${(b.durationMs / 1000).toFixed(1)} s with ${b.toolchain.kind === 'host' ? `host gcc-${b.toolchain.major}` : `${b.toolchain.suite} build root (gcc-${b.toolchain.major})`}; ${b.warnings.length} warning(s); vermagic OK: ${b.vermagic.trim()}`,
+      );
     } catch (err) {
       failed++;
       log(formatError(err));

@@ -18,7 +18,10 @@ const spec = {
 } as const;
 
 export const checkCommand = defineCommand('check', 'DIR... [--scenario FILE] [--json]', spec, async ({ flags, positional }) => {
-  if (positional.length === 0) throw new HoneError('E_USAGE', 'check: give a run folder (truth.json, capture.pcapng, honet.txt)', { hint: 'e.g. npx hone check results/debian-6.1/tcp-loopback-v4' });
+  if (positional.length === 0)
+    throw new HoneError('E_USAGE', 'check: give a run folder (truth.json, capture.pcapng, honet.txt)', {
+      hint: 'e.g. npx hone check results/debian-6.1/tcp-loopback-v4',
+    });
   const scenario = flags.scenario ? await loadScenario(flags.scenario) : undefined;
   const runs = (await Promise.all(positional.map(runFolders))).flat();
   let passed = 0;
@@ -47,7 +50,10 @@ async function runFolders(dir: string): Promise<string[]> {
   });
   const subs = [];
   for (const e of entries) if (e.isDirectory() && (await has(join(dir, e.name)))) subs.push(join(dir, e.name));
-  if (subs.length === 0) throw new HoneError('E_USAGE', `check: ${dir} holds no truth.json, nor do its sub-folders`, { hint: 'a run folder holds truth.json, capture.pcapng and honet.txt' });
+  if (subs.length === 0)
+    throw new HoneError('E_USAGE', `check: ${dir} holds no truth.json, nor do its sub-folders`, {
+      hint: 'a run folder holds truth.json, capture.pcapng and honet.txt',
+    });
   return subs.sort();
 }
 

@@ -19,7 +19,11 @@ interface Requirement {
 
 export const requirements: Requirement[] = [
   { what: 'QEMU (qemu-system-x86_64)', pkg: 'qemu-system-x86', test: 'command -v qemu-system-x86_64' },
-  { what: 'static busybox for the guest', pkg: 'busybox-static', test: 'file -L /bin/busybox 2>/dev/null | grep -q "statically linked" || ldd /bin/busybox 2>&1 | grep -q "not a dynamic"' },
+  {
+    what: 'static busybox for the guest',
+    pkg: 'busybox-static',
+    test: 'file -L /bin/busybox 2>/dev/null | grep -q "statically linked" || ldd /bin/busybox 2>&1 | grep -q "not a dynamic"',
+  },
   { what: 'dropbear SSH server for the guest', pkg: 'dropbear-bin', test: 'test -x /usr/sbin/dropbear && command -v dropbearkey' },
   { what: 'cpio', pkg: 'cpio', test: 'command -v cpio' },
   { what: 'debootstrap (build roots)', pkg: 'debootstrap', test: 'command -v debootstrap || command -v mmdebstrap' },
@@ -47,7 +51,9 @@ export const doctorCommand = defineCommand('doctor', '[--fix]', spec, async ({ f
   for (const r of requirements) log(`${missing.includes(r) ? 'MISSING' : 'ok     '} ${r.what} (${r.pkg})`);
   if (missing.length && flags.fix) {
     if (process.getuid?.() !== 0) {
-      throw new HoneError('E_NEED_ROOT', 'installing packages needs root', { hint: `sudo apt-get install -y ${missing.map((r) => r.pkg).join(' ')}` });
+      throw new HoneError('E_NEED_ROOT', 'installing packages needs root', {
+        hint: `sudo apt-get install -y ${missing.map((r) => r.pkg).join(' ')}`,
+      });
     }
     const pkgs = [...new Set(missing.map((r) => r.pkg))];
     log(`installing: ${pkgs.join(' ')}`);
@@ -56,7 +62,9 @@ export const doctorCommand = defineCommand('doctor', '[--fix]', spec, async ({ f
     missing = await missingRequirements();
   }
   if (missing.length) {
-    log(`missing: run \`${process.getuid?.() === 0 ? '' : 'sudo '}apt-get install -y ${missing.map((r) => r.pkg).join(' ')}\` or \`npx hone doctor --fix\``);
+    log(
+      `missing: run \`${process.getuid?.() === 0 ? '' : 'sudo '}apt-get install -y ${missing.map((r) => r.pkg).join(' ')}\` or \`npx hone doctor --fix\``,
+    );
   }
   await reportKvm();
   return missing.length ? 1 : 0;
@@ -72,7 +80,9 @@ async function reportKvm(): Promise<void> {
   try {
     await access('/dev/kvm', constants.R_OK | constants.W_OK);
   } catch {
-    log('KVM: not usable (/dev/kvm missing or not accessible): guests run under TCG, about 3-5x slower; add yourself to the kvm group if the host has it');
+    log(
+      'KVM: not usable (/dev/kvm missing or not accessible): guests run under TCG, about 3-5x slower; add yourself to the kvm group if the host has it',
+    );
     return;
   }
   const catalog = await loadCatalog();

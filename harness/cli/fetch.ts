@@ -17,7 +17,11 @@ export const fetchCommand = defineCommand('fetch', '<kernel...|--all>', spec, as
     const r = await fetchKernel(k, prefixed(k.id), { refresh: flags.refresh });
     total += r.downloaded;
     const what = r.downloaded ? `downloaded ${r.downloaded} package(s)` : 'nothing downloaded';
-    const done = r.built ? `, built (${r.built.cold ? 'cold' : 'incremental'}, ${r.built.buildSeconds} s)` : r.extracted ? ', extracted' : '';
+    const done = r.built
+      ? `, built (${r.built.cold ? 'cold' : 'incremental'}, ${r.built.buildSeconds} s)`
+      : r.extracted
+        ? ', extracted'
+        : '';
     log(`${k.id}: ${r.bundle.release} (${r.bundle.version}) ready; ${what}${done} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   log(`fetch: ${kernels.length} kernel(s), ${total} package(s) downloaded`);

@@ -28,7 +28,9 @@ export const kernelsCommand = defineCommand('kernels', '', spec, async ({ flags 
       source: k.source ? { package: k.source.package, fragment: k.source.fragment, gcc: k.source.gcc } : null,
       optIn: k.optIn === true,
       cmdline: k.cmdline ?? null,
-      built: resolved?.built ? { key: resolved.built.key, buildSeconds: resolved.built.buildSeconds, cold: resolved.built.cold, builtAt: resolved.built.builtAt } : null,
+      built: resolved?.built
+        ? { key: resolved.built.key, buildSeconds: resolved.built.buildSeconds, cold: resolved.built.cold, builtAt: resolved.built.builtAt }
+        : null,
       release: resolved?.release ?? null,
       version: resolved?.version ?? null,
       cached: bundle !== undefined,
@@ -45,8 +47,12 @@ export const kernelsCommand = defineCommand('kernels', '', spec, async ({ flags 
     const notes = [
       r.source ? `built from ${r.source.package} + ${r.source.fragment}` : '',
       r.optIn ? 'opt-in: not in --all or a matrix without --kernel' : '',
-    ].filter(Boolean).join('; ');
-    process.stdout.write(`${line([r.id, r.suite, r.release ?? '(unresolved)', r.version ?? '-', r.cached ? (r.source ? 'built' : 'fetched') : r.source ? 'not built' : 'not fetched', notes])}\n`);
+    ]
+      .filter(Boolean)
+      .join('; ');
+    process.stdout.write(
+      `${line([r.id, r.suite, r.release ?? '(unresolved)', r.version ?? '-', r.cached ? (r.source ? 'built' : 'fetched') : r.source ? 'not built' : 'not fetched', notes])}\n`,
+    );
   }
   return 0;
 });

@@ -18,49 +18,67 @@ const spec = {
   scenario: { type: 'strings', alias: 's', help: 'only this scenario (repeatable; default: all in scenarios/)' },
   jobs: { type: 'string', alias: 'j', help: 'guests at once (default: host cores, at most 2)' },
   out: { type: 'string', alias: 'o', help: 'results folder (default results/)' },
-  repeat: { type: 'string', alias: 'r', help: 'run each case N times in a row and report a flake rate per case (runs kept in <scenario>/run-<i>)' },
+  repeat: {
+    type: 'string',
+    alias: 'r',
+    help: 'run each case N times in a row and report a flake rate per case (runs kept in <scenario>/run-<i>)',
+  },
 } as const;
 
-export const matrixCommand = defineCommand('matrix', '[--kernel K]... [--scenario S]... [--jobs N] [--repeat N] [--out DIR]', spec, async ({ flags, positional }) => {
-  if (positional.length) throw new HoneError('E_USAGE', `matrix: unexpected argument ${positional[0]}`, { hint: 'use --kernel and --scenario' });
-  const catalog = await loadCatalog();
-  const own = (flags['kernel-dir'] ?? []).map(kernelFromDir);
-  const kernels = flags.kernel || own.length ? [...pickKernels(catalog, flags.kernel ?? []), ...own] : defaultKernels(catalog);
-  const scenarios = pickScenarios(await loadScenarios(), flags.scenario);
-  const jobs = flags.jobs === undefined ? Math.min(2, cpus().length) : Number(flags.jobs);
-  if (!Number.isInteger(jobs) || jobs < 1) throw new HoneError('E_USAGE', `matrix: --jobs takes a positive integer, got ${flags.jobs}`);
-  const repeat = flags.repeat === undefined ? 1 : Number(flags.repeat);
-  if (!Number.isInteger(repeat) || repeat < 1) throw new HoneError('E_USAGE', `matrix: --repeat takes a positive integer, got ${flags.repeat}`);
-  const out = flags.out ?? 'results';
-  log(`matrix: ${kernels.length} kernel(s) x ${scenarios.length} scenario(s)${repeat > 1 ? ` x ${repeat} runs` : ''}, ${jobs} guest(s) at once, results in ${out}/`);
-  const progress = makeProgress(kernels.length * scenarios.length * repeat);
-  const report = await runMatrix(kernels, scenarios, {
-    out,
-    jobs,
-    logger: progress.logger,
-    onStep: progress.doing,
-    onResult: (r) => progress.result(r.status),
-    repeat,
-  }).finally(progress.done);
-  await writeReports(report, out);
-  process.stdout.write(`\n${textTable(report)}\n\n`);
-  const bad = report.results.filter((r) => failing(r.status));
-  for (const line of problemLines(bad)) process.stdout.write(`${line}\n`);
-  const count = (s: string) => report.results.filter((r) => r.status === s).length;
-  const phase = (p: keyof KernelRun['phasesMs']) => `${p} ${(report.kernels.reduce((n, k) => n + k.phasesMs[p], 0) / 1000).toFixed(0)} s`;
-  process.stdout.write(`matrix wall time ${(report.durationMs / 1000).toFixed(0)} s (summed over kernels: ${(['fetch', 'build', 'boot', 'scenarios', 'check'] as const).map(phase).join(', ')})\n`);
-  for (const k of report.kernels) {
-    if (k.kmemleakScans !== undefined) process.stdout.write(`kmemleak on ${k.id}: ${k.kmemleakScans} scans (each boot, each scenario, after unloading) in ${((k.kmemleakMs ?? 0) / 1000).toFixed(0)} s, ${k.kmemleakReports ?? 0} found leaks\n`);
-  }
-  process.stdout.write(`reports: ${out}/matrix.{json,md,tap}, ${out}/junit.xml\n`);
-  if (repeat > 1) for (const line of flakeReport(report)) process.stdout.write(`${line}\n`);
-  process.stdout.write(`matrix: ${count('pass')} passed, ${bad.length} failed, ${count('todo')} skipped\n`);
-  if (report.results.length === 0) {
-    process.stdout.write('matrix: no results: nothing was judged, which is not a pass\n');
-    return 1;
-  }
-  return bad.length ? 1 : 0;
-});
+export const matrixCommand = defineCommand(
+  'matrix',
+  '[--kernel K]... [--scenario S]... [--jobs N] [--repeat N] [--out DIR]',
+  spec,
+  async ({ flags, positional }) => {
+    if (positional.length)
+      throw new HoneError('E_USAGE', `matrix: unexpected argument ${positional[0]}`, { hint: 'use --kernel and --scenario' });
+    const catalog = await loadCatalog();
+    const own = (flags['kernel-dir'] ?? []).map(kernelFromDir);
+    const kernels = flags.kernel || own.length ? [...pickKernels(catalog, flags.kernel ?? []), ...own] : defaultKernels(catalog);
+    const scenarios = pickScenarios(await loadScenarios(), flags.scenario);
+    const jobs = flags.jobs === undefined ? Math.min(2, cpus().length) : Number(flags.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1) throw new HoneError('E_USAGE', `matrix: --jobs takes a positive integer, got ${flags.jobs}`);
+    const repeat = flags.repeat === undefined ? 1 : Number(flags.repeat);
+    if (!Number.isInteger(repeat) || repeat < 1)
+      throw new HoneError('E_USAGE', `matrix: --repeat takes a positive integer, got ${flags.repeat}`);
+    const out = flags.out ?? 'results';
+    log(
+      `matrix: ${kernels.length} kernel(s) x ${scenarios.length} scenario(s)${repeat > 1 ? ` x ${repeat} runs` : ''}, ${jobs} guest(s) at once, results in ${out}/`,
+    );
+    const progress = makeProgress(kernels.length * scenarios.length * repeat);
+    const report = await runMatrix(kernels, scenarios, {
+      out,
+      jobs,
+      logger: progress.logger,
+      onStep: progress.doing,
+      onResult: (r) => progress.result(r.status),
+      repeat,
+    }).finally(progress.done);
+    await writeReports(report, out);
+    process.stdout.write(`\n${textTable(report)}\n\n`);
+    const bad = report.results.filter((r) => failing(r.status));
+    for (const line of problemLines(bad)) process.stdout.write(`${line}\n`);
+    const count = (s: string) => report.results.filter((r) => r.status === s).length;
+    const phase = (p: keyof KernelRun['phasesMs']) => `${p} ${(report.kernels.reduce((n, k) => n + k.phasesMs[p], 0) / 1000).toFixed(0)} s`;
+    process.stdout.write(
+      `matrix wall time ${(report.durationMs / 1000).toFixed(0)} s (summed over kernels: ${(['fetch', 'build', 'boot', 'scenarios', 'check'] as const).map(phase).join(', ')})\n`,
+    );
+    for (const k of report.kernels) {
+      if (k.kmemleakScans !== undefined)
+        process.stdout.write(
+          `kmemleak on ${k.id}: ${k.kmemleakScans} scans (each boot, each scenario, after unloading) in ${((k.kmemleakMs ?? 0) / 1000).toFixed(0)} s, ${k.kmemleakReports ?? 0} found leaks\n`,
+        );
+    }
+    process.stdout.write(`reports: ${out}/matrix.{json,md,tap}, ${out}/junit.xml\n`);
+    if (repeat > 1) for (const line of flakeReport(report)) process.stdout.write(`${line}\n`);
+    process.stdout.write(`matrix: ${count('pass')} passed, ${bad.length} failed, ${count('todo')} skipped\n`);
+    if (report.results.length === 0) {
+      process.stdout.write('matrix: no results: nothing was judged, which is not a pass\n');
+      return 1;
+    }
+    return bad.length ? 1 : 0;
+  },
+);
 
 /** One line per problem; a kernel whose every scenario failed the same way is one line. */
 function problemLines(bad: ScenarioResult[]): string[] {

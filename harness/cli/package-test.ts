@@ -10,7 +10,7 @@ import { log, prefixed } from '../util/log.ts';
 import { defineCommand } from './args.ts';
 
 const spec = {
-  out: { type: 'string', help: 'folder for the console log and the recorder\'s files (default results/package-test/<kernel>)' },
+  out: { type: 'string', help: "folder for the console log and the recorder's files (default results/package-test/<kernel>)" },
 } as const;
 
 export const packageTestCommand = defineCommand('package-test', '[kernel (default debian-6.1)]', spec, async ({ flags, positional }) => {
@@ -21,10 +21,19 @@ export const packageTestCommand = defineCommand('package-test', '[kernel (defaul
   const v = r.recording;
   log(`steps (guest uptime in s): ${r.stepTimes.map((x) => `${x.uptime.toFixed(0)} ${x.step}`).join(' -> ')}`);
   for (const f of r.files) log(`  ${f.name}: ${f.bytes} bytes, mode ${f.mode}, ${f.frames} frames in tshark (with hone.lua)`);
-  log(`recording: ${v.files} files, ${v.sections} sections, ${v.packets} packets (ids ${v.packetIds?.first}..${v.packetIds?.last}), ` +
-    `between the markers ${v.window?.reference ?? '?'} live events in the reference, ${v.window?.recorded ?? '?'} in the files ` +
-    `(+${v.window?.snapshotOrLive ?? '?'} snapshot-or-live), drops ${Object.values(v.drops).reduce((a, b) => a + b, 0n)}`);
-  if (!v.ok) throw new HoneError('E_CAPTURE', `package test on ${k.id}: the recorder's files are wrong`, { kernel: k.id, details: v.problems, hint: `the files: ${join(out, 'recording')}` });
-  log(`package test passed on ${k.id} in ${(r.durationMs / 1000).toFixed(0)} s (guest ${(r.guestMs / 1000).toFixed(0)} s); console: ${r.consoleFile}`);
+  log(
+    `recording: ${v.files} files, ${v.sections} sections, ${v.packets} packets (ids ${v.packetIds?.first}..${v.packetIds?.last}), ` +
+      `between the markers ${v.window?.reference ?? '?'} live events in the reference, ${v.window?.recorded ?? '?'} in the files ` +
+      `(+${v.window?.snapshotOrLive ?? '?'} snapshot-or-live), drops ${Object.values(v.drops).reduce((a, b) => a + b, 0n)}`,
+  );
+  if (!v.ok)
+    throw new HoneError('E_CAPTURE', `package test on ${k.id}: the recorder's files are wrong`, {
+      kernel: k.id,
+      details: v.problems,
+      hint: `the files: ${join(out, 'recording')}`,
+    });
+  log(
+    `package test passed on ${k.id} in ${(r.durationMs / 1000).toFixed(0)} s (guest ${(r.guestMs / 1000).toFixed(0)} s); console: ${r.consoleFile}`,
+  );
   return 0;
 });

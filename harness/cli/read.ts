@@ -19,23 +19,32 @@ import { defineCommand } from './args.ts';
 
 const FLAGS = {
   json: { type: 'boolean', help: 'one JSON object per event (JSON lines) instead of text' },
-  annotate: { type: 'string', help: 'write OUT.pcapng: a copy whose packet comments name their sender, readers or holders (for plain Wireshark)' },
+  annotate: {
+    type: 'string',
+    help: 'write OUT.pcapng: a copy whose packet comments name their sender, readers or holders (for plain Wireshark)',
+  },
 } as const;
 
-export const readCommand = defineCommand('read', 'FILE  (a .pcapng capture of /dev/hone or a text capture of /dev/honet)', FLAGS, async ({ flags, positional }) => {
-  if (positional.length !== 1) throw new HoneError('E_USAGE', 'read: give exactly one FILE', { hint: 'hone read capture.pcapng [--json]' });
-  const file = positional[0]!;
-  let buf: Buffer;
-  try {
-    buf = await readFile(file);
-  } catch (e) {
-    throw new HoneError('E_USAGE', `read: cannot read ${file} (${(e as Error).message})`);
-  }
-  if (flags.annotate !== undefined) return annotateFile(file, buf, flags.annotate);
-  const lines = isPcapng(buf) ? pcapngLines(buf, Boolean(flags.json)) : honetLines(buf.toString('utf8'), Boolean(flags.json));
-  process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : '');
-  return 0;
-});
+export const readCommand = defineCommand(
+  'read',
+  'FILE  (a .pcapng capture of /dev/hone or a text capture of /dev/honet)',
+  FLAGS,
+  async ({ flags, positional }) => {
+    if (positional.length !== 1)
+      throw new HoneError('E_USAGE', 'read: give exactly one FILE', { hint: 'hone read capture.pcapng [--json]' });
+    const file = positional[0]!;
+    let buf: Buffer;
+    try {
+      buf = await readFile(file);
+    } catch (e) {
+      throw new HoneError('E_USAGE', `read: cannot read ${file} (${(e as Error).message})`);
+    }
+    if (flags.annotate !== undefined) return annotateFile(file, buf, flags.annotate);
+    const lines = isPcapng(buf) ? pcapngLines(buf, Boolean(flags.json)) : honetLines(buf.toString('utf8'), Boolean(flags.json));
+    process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : '');
+    return 0;
+  },
+);
 
 /** Text (or JSON) lines for a PCAP-NG capture. */
 export function pcapngLines(buf: Buffer, json: boolean): string[] {
@@ -65,11 +74,22 @@ export function honetLines(text: string, json: boolean): string[] {
     if (e.kind === 'process' && e.exe !== undefined) exe.set(e.pid, e.exe);
     else if (e.kind === 'process' && e.event === 'fork' && exe.has(e.ppid)) exe.set(e.pid, exe.get(e.ppid)!);
     // the text has no TCP sequence numbers on PAKT lines: only datagrams (pkt=) can be tied to their readers
-    const readers = e.kind === 'packet' && e.attribution === 'reader' && e.packetId !== undefined
-      ? events.slice(i + 1).filter((r): r is HonetUse => r.kind === 'use' && r.what === 'read' && r.socketId === e.socketId && r.readPacketId === e.packetId)
-      : [];
+    const readers =
+      e.kind === 'packet' && e.attribution === 'reader' && e.packetId !== undefined
+        ? events
+            .slice(i + 1)
+            .filter(
+              (r): r is HonetUse => r.kind === 'use' && r.what === 'read' && r.socketId === e.socketId && r.readPacketId === e.packetId,
+            )
+        : [];
     if (json) {
-      const extra = e.kind === 'packet' ? { exe: exe.get(e.pid), ...(readers.length > 0 ? { readBy: readers.map((r) => ({ pid: r.pid, tid: r.tid, exe: exe.get(r.pid) })) } : {}) } : {};
+      const extra =
+        e.kind === 'packet'
+          ? {
+              exe: exe.get(e.pid),
+              ...(readers.length > 0 ? { readBy: readers.map((r) => ({ pid: r.pid, tid: r.tid, exe: exe.get(r.pid) })) } : {}),
+            }
+          : {};
       return JSON.stringify({ ...e, ...extra }, bigintReplacer);
     }
     return honetText(e, exe, readers);
@@ -136,7 +156,8 @@ function packetWho(b: PacketBlock, exe: Map<number, string>, readers: ReadAt[]):
     return `read by ${unique(readers.map((r) => proc(r.block.pid, r.block.tid, exe))).join(', ')}`;
   }
   if (b.attribution === 'holder' && b.pid === undefined) return holdersText(b.holders, exe);
-  const runs = b.senders && b.senders.length > 1 ? ` runs ${b.senders.map((r) => `${r.offset}:${proc(r.pid, r.tid, exe)}`).join(', ')}` : '';
+  const runs =
+    b.senders && b.senders.length > 1 ? ` runs ${b.senders.map((r) => `${r.offset}:${proc(r.pid, r.tid, exe)}`).join(', ')}` : '';
   return `${proc(b.pid, b.tid, exe)}${runs}`;
 }
 
@@ -184,7 +205,9 @@ function blockText(b: Block, exe: Map<number, string>, readers: ReadAt[] = []): 
       return `${time(b.timestampUs)} ${b.what.toUpperCase()} sock ${b.socketId ?? b.connectionId.toString(16)} ${proc(b.pid, b.tid, exe)}${via}${seq}${pkt}${len}`;
     }
     case 'stats':
-      return `-- statistics: ${Object.entries(b.counters).map(([k, v]) => `${k}=${v}`).join(' ')}`;
+      return `-- statistics: ${Object.entries(b.counters)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`;
     case 'unknown':
       return `-- unknown block type 0x${b.type.toString(16)} (${b.length} bytes) at offset ${b.offset}, skipped`;
   }
@@ -199,26 +222,47 @@ function blockJson(b: Block, exe: Map<number, string>, readers: ReadAt[] = []): 
   return {
     ...pkt,
     exe: b.pid !== undefined ? exe.get(b.pid) : undefined,
-    ...(b.attribution === 'reader' ? { readBy: readers.map((r) => ({ pid: r.block.pid, tid: r.block.tid, exe: exe.get(r.block.pid), offset: r.block.offset })) } : {}),
-    ...(p ? { protocol: protocolName(p), src: endpoint(p.src, p.srcPort), dst: endpoint(p.dst, p.dstPort), tcpFlags: p.tcpFlags, icmpType: p.icmpType, payloadLength: p.payloadLength } : {}),
+    ...(b.attribution === 'reader'
+      ? { readBy: readers.map((r) => ({ pid: r.block.pid, tid: r.block.tid, exe: exe.get(r.block.pid), offset: r.block.offset })) }
+      : {}),
+    ...(p
+      ? {
+          protocol: protocolName(p),
+          src: endpoint(p.src, p.srcPort),
+          dst: endpoint(p.dst, p.dstPort),
+          tcpFlags: p.tcpFlags,
+          icmpType: p.icmpType,
+          payloadLength: p.payloadLength,
+        }
+      : {}),
   };
 }
 
 function honetText(e: HonetEvent, exe: Map<number, string>, readers: HonetUse[] = []): string {
   const t = `${e.timeNs / 1_000_000_000n}.${(e.timeNs % 1_000_000_000n).toString().padStart(9, '0')}`;
   switch (e.kind) {
-    case 'head': return `-- head, boot time ${e.bootTime}${e.guid ? ` host ${e.guid}` : ''}`;
-    case 'tail': return '-- tail';
-    case 'process': return `${t} ${e.event.toUpperCase()} pid ${e.pid} ppid ${e.ppid}${e.exitStatus !== undefined ? ` status ${e.exitStatus}` : ''}${e.exe ? ` ${e.exe}${e.argv ? ` [${e.argv.join(' ')}]` : ''}` : ''}`;
-    case 'socket': return `${t} SOCK ${e.event} ${e.socketId} ${proc(e.pid, e.tid, exe)}${e.family !== undefined ? ` fam ${e.family} type ${e.type} proto ${e.protocol}` : ''}${e.snapshot ? ' snapshot' : ''}${e.accepted ? ' accepted' : ''}`;
+    case 'head':
+      return `-- head, boot time ${e.bootTime}${e.guid ? ` host ${e.guid}` : ''}`;
+    case 'tail':
+      return '-- tail';
+    case 'process':
+      return `${t} ${e.event.toUpperCase()} pid ${e.pid} ppid ${e.ppid}${e.exitStatus !== undefined ? ` status ${e.exitStatus}` : ''}${e.exe ? ` ${e.exe}${e.argv ? ` [${e.argv.join(' ')}]` : ''}` : ''}`;
+    case 'socket':
+      return `${t} SOCK ${e.event} ${e.socketId} ${proc(e.pid, e.tid, exe)}${e.family !== undefined ? ` fam ${e.family} type ${e.type} proto ${e.protocol}` : ''}${e.snapshot ? ' snapshot' : ''}${e.accepted ? ' accepted' : ''}`;
     case 'packet': {
       let who: string;
       if (e.attribution === 'reader' && !e.pid) {
-        who = readers.length > 0 ? `read by ${unique(readers.map((r) => proc(r.pid, r.tid, exe))).join(', ')}` : e.packetId !== undefined ? 'read by ? (no READ line names its packet id)' : 'read by ?';
+        who =
+          readers.length > 0
+            ? `read by ${unique(readers.map((r) => proc(r.pid, r.tid, exe))).join(', ')}`
+            : e.packetId !== undefined
+              ? 'read by ? (no READ line names its packet id)'
+              : 'read by ?';
       } else if (e.attribution === 'holder' && !e.pid) {
         who = holdersText(e.holders, exe);
       } else {
-        const runs = e.senders && e.senders.length > 1 ? ` runs ${e.senders.map((r) => `${r.offset}:${proc(r.pid, r.tid, exe)}`).join(', ')}` : '';
+        const runs =
+          e.senders && e.senders.length > 1 ? ` runs ${e.senders.map((r) => `${r.offset}:${proc(r.pid, r.tid, exe)}`).join(', ')}` : '';
         who = `${proc(e.pid || undefined, e.tid, exe)}${runs}`;
       }
       return `${t} ${e.direction === 'in' ? 'IN ' : 'OUT'} ${e.protocol} ${e.src} > ${e.dst} length ${e.length} sock ${e.socketId ?? '-'} ${who}${e.attribution ? ` by ${e.attribution}` : ''}`;
@@ -228,6 +272,7 @@ function honetText(e: HonetEvent, exe: Map<number, string>, readers: HonetUse[] 
       const pkt = e.what === 'read' && e.seq === undefined ? ` packet ${e.readPacketId ?? '?'}` : '';
       return `${t} ${e.what.toUpperCase()} sock ${e.socketId} ${proc(e.pid, e.tid, exe)}${e.via ? ` via ${e.via}` : ''}${seq}${pkt}${e.bytes !== undefined ? ` length ${e.bytes}` : ''}`;
     }
-    case 'unknown': return `${t} ? ${e.text}`;
+    case 'unknown':
+      return `${t} ? ${e.text}`;
   }
 }

@@ -38,12 +38,16 @@ export const reproCommand = defineCommand('repro', '<kernel> <scenario>', spec, 
     logger(`guest ready (${prepared.accel.accel}); running ${scenario.name}`);
     if (flags.gdb) {
       logger(`gdb stub on localhost:1234: gdb -ex 'target remote localhost:1234' vmlinux`);
-      logger(`debug symbols: apt-get download linux-image-${prepared.bundle.release}-dbg=${prepared.bundle.version} (isolated apt in ~/.cache/hone/apt) and use its vmlinux; add nokaslr to the kernel command line for stable addresses`);
+      logger(
+        `debug symbols: apt-get download linux-image-${prepared.bundle.release}-dbg=${prepared.bundle.version} (isolated apt in ~/.cache/hone/apt) and use its vmlinux; add nokaslr to the kernel command line for stable addresses`,
+      );
     }
     const r = await runScenario(guest, k, scenario, join(out, k.id), logger, 180000);
     log(`${k.id} ${scenario.name}: ${r.status}; packets ${JSON.stringify(r.packets)}; events ${JSON.stringify(r.events)}`);
     for (const reason of r.reasons) log(`  ${reason}`);
-    log(`artefacts: ${join(out, k.id, scenario.name)}/ (truth.json, capture.pcapng, honet.txt, verdict.json); in the guest: /tmp/hone/${scenario.name}/`);
+    log(
+      `artefacts: ${join(out, k.id, scenario.name)}/ (truth.json, capture.pcapng, honet.txt, verdict.json); in the guest: /tmp/hone/${scenario.name}/`,
+    );
     if (!flags['no-shell']) {
       log('opening a shell in the guest; leave it to power off');
       await guest.interactive();
@@ -59,6 +63,8 @@ async function warnIfVersionDiffers(manifest: string, current: ResolvedKernel, l
   if (!text) return;
   const then = JSON.parse(text) as ResolvedKernel;
   if (then.version !== current.version) {
-    logger(`warning: the run being reproduced used ${then.release} (${then.version}); the cache now has ${current.release} (${current.version}). Pin it back by copying ${manifest} to ~/.cache/hone/kernels/${current.id}/resolved.json and running \`npx hone fetch ${current.id}\``);
+    logger(
+      `warning: the run being reproduced used ${then.release} (${then.version}); the cache now has ${current.release} (${current.version}). Pin it back by copying ${manifest} to ~/.cache/hone/kernels/${current.id}/resolved.json and running \`npx hone fetch ${current.id}\``,
+    );
   }
 }

@@ -20,7 +20,7 @@ const spec = {
   get: { type: 'strings', help: 'REMOTE:LOCAL copy a guest file out after the command (repeatable)' },
   command: { type: 'string', alias: 'c', help: 'run this command in the guest instead of a shell, then power off' },
   gdb: { type: 'boolean', help: "start QEMU's gdb stub on localhost:1234" },
-  smp: { type: 'string', help: 'vCPUs (default: the catalog entry\'s, else 2)' },
+  smp: { type: 'string', help: "vCPUs (default: the catalog entry's, else 2)" },
   icount: { type: 'boolean', help: 'guest time from the instruction count (deterministic, TCG): as the bench measures' },
   out: { type: 'string', help: 'folder for the console log (default results/shell/<kernel>)' },
   'no-kmemleak': { type: 'boolean', help: 'on a kernel with kmemleak, skip the leak scan after --command' },
@@ -39,7 +39,8 @@ export const shellCommand = defineCommand('shell', '<kernel> | --kernel-dir DIR'
   logger(`accelerator: ${prepared.accel.accel} (${prepared.accel.reason})`);
   const consoleFile = join(out, 'console.log');
   const smp = flags.smp === undefined ? undefined : Number(flags.smp);
-  if (smp !== undefined && !(Number.isInteger(smp) && smp >= 1 && smp <= 64)) throw new HoneError('E_USAGE', `shell: --smp takes 1-64, got ${flags.smp}`);
+  if (smp !== undefined && !(Number.isInteger(smp) && smp >= 1 && smp <= 64))
+    throw new HoneError('E_USAGE', `shell: --smp takes 1-64, got ${flags.smp}`);
   const booted = smp === undefined ? prepared : { ...prepared, kernel: { ...prepared.kernel, smp } };
   const guest = await startGuest(booted, logger, { consoleFile, gdb: flags.gdb, icount: flags.icount });
   logger(`ready in ${(guest.readyMs / 1000).toFixed(1)} s (guest uptime ${guest.guestUptime.toFixed(1)} s); console log: ${consoleFile}`);

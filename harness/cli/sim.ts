@@ -20,26 +20,41 @@ import { parseArgs, usage } from './args.ts';
 const FLAGS = {
   fault: { type: 'string', help: 'write the capture of a sensor with this fault (see --list-faults)' },
   seed: { type: 'string', help: `seed for the derived truth and the faults (default ${DEFAULT_SEED})` },
-  out: { type: 'string', help: 'write the PCAP-NG to FILE, the text to FILE.honet.txt (FILE minus .pcapng), a derived truth to FILE.truth.json' },
+  out: {
+    type: 'string',
+    help: 'write the PCAP-NG to FILE, the text to FILE.honet.txt (FILE minus .pcapng), a derived truth to FILE.truth.json',
+  },
   truth: { type: 'string', help: 'use a truth.json recorded in a guest instead of deriving one' },
   order: { type: 'string', help: 'byte order of the PCAP-NG: le (default) or be' },
-  check: { type: 'boolean', help: 'print the checker\'s verdict on the simulated capture' },
-  'faults-table': { type: 'boolean', help: 'print the table of scenarios by faults; exit 1 if an applicable fault is not caught, a perfect capture fails, or (all scenarios) a fault is caught by none' },
+  check: { type: 'boolean', help: "print the checker's verdict on the simulated capture" },
+  'faults-table': {
+    type: 'boolean',
+    help: 'print the table of scenarios by faults; exit 1 if an applicable fault is not caught, a perfect capture fails, or (all scenarios) a fault is caught by none',
+  },
   scenario: { type: 'strings', help: 'with --faults-table: only these scenarios (default: all)' },
-  truths: { type: 'string', help: 'with --faults-table: use recorded truths, DIR/<scenario>/truth.json (a matrix results/<kernel> folder) or DIR/<scenario>.json' },
+  truths: {
+    type: 'string',
+    help: 'with --faults-table: use recorded truths, DIR/<scenario>/truth.json (a matrix results/<kernel> folder) or DIR/<scenario>.json',
+  },
   'list-faults': { type: 'boolean', help: 'list the faults and what each models' },
-  trim: { type: 'string', help: 'trim a real run directory (truth.json, capture.pcapng, honet.txt) to its scenario, into --out DIR (fixtures)' },
+  trim: {
+    type: 'string',
+    help: 'trim a real run directory (truth.json, capture.pcapng, honet.txt) to its scenario, into --out DIR (fixtures)',
+  },
   help: { type: 'boolean', alias: 'h', help: 'show this help' },
 } as const;
 
 export async function simCommand(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs(argv, FLAGS, 'sim');
   if (flags.help) {
-    process.stdout.write(`${usage('sim', '<scenario> [--fault NAME] [--seed N] [--out FILE] | --faults-table | --list-faults', FLAGS)}\n  without --out the /dev/honet text is printed\n`);
+    process.stdout.write(
+      `${usage('sim', '<scenario> [--fault NAME] [--seed N] [--out FILE] | --faults-table | --list-faults', FLAGS)}\n  without --out the /dev/honet text is printed\n`,
+    );
     return 0;
   }
   const seed = flags.seed === undefined ? DEFAULT_SEED : Number(flags.seed);
-  if (!Number.isInteger(seed) || seed < 0) throw new HoneError('E_USAGE', `sim: --seed must be a non-negative integer, not "${flags.seed}"`);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new HoneError('E_USAGE', `sim: --seed must be a non-negative integer, not "${flags.seed}"`);
   if (flags['list-faults']) {
     for (const f of FAULTS) process.stdout.write(`${f.name}\n  models: ${f.models}\n  applies when: ${f.appliesWhen}\n`);
     return 0;
@@ -60,7 +75,10 @@ export async function simCommand(argv: string[]): Promise<number> {
     let scenarios = await loadScenarios();
     if (flags.scenario?.length) {
       const unknown = flags.scenario.filter((n) => !scenarios.some((s) => s.name === n));
-      if (unknown.length) throw new HoneError('E_USAGE', `sim: unknown scenario ${unknown.join(', ')}`, { hint: `scenarios: ${scenarios.map((s) => s.name).join(', ')}` });
+      if (unknown.length)
+        throw new HoneError('E_USAGE', `sim: unknown scenario ${unknown.join(', ')}`, {
+          hint: `scenarios: ${scenarios.map((s) => s.name).join(', ')}`,
+        });
       scenarios = scenarios.filter((s) => flags.scenario!.includes(s.name));
     }
     const inputs = [];
@@ -80,7 +98,10 @@ export async function simCommand(argv: string[]): Promise<number> {
     const subset = Boolean(flags.scenario?.length) || inputs.length < scenarios.length;
     return report.ok && (subset || report.uncaughtFaults.length === 0) ? 0 : 1;
   }
-  if (positional.length !== 1) throw new HoneError('E_USAGE', 'sim: give exactly one scenario (a name in scenarios/ or a file)', { hint: 'hone sim tcp-loopback-v4 --fault creator-only --out /tmp/c.pcapng' });
+  if (positional.length !== 1)
+    throw new HoneError('E_USAGE', 'sim: give exactly one scenario (a name in scenarios/ or a file)', {
+      hint: 'hone sim tcp-loopback-v4 --fault creator-only --out /tmp/c.pcapng',
+    });
   const scenario = await findScenario(positional[0]!);
   const order = flags.order ?? 'le';
   if (order !== 'le' && order !== 'be') throw new HoneError('E_USAGE', `sim: --order is le or be, not "${order}"`);
@@ -95,7 +116,9 @@ export async function simCommand(argv: string[]): Promise<number> {
       await writeFile(`${base}.truth.json`, `${JSON.stringify(r.truth, null, 1)}\n`);
       written.push(`${base}.truth.json`);
     }
-    process.stderr.write(`sim: ${scenario.name}${r.fault ? ` with fault ${r.fault.name}` : ' (perfect sensor)'}, seed ${seed}: wrote ${written.join(', ')}\n`);
+    process.stderr.write(
+      `sim: ${scenario.name}${r.fault ? ` with fault ${r.fault.name}` : ' (perfect sensor)'}, seed ${seed}: wrote ${written.join(', ')}\n`,
+    );
   } else {
     process.stdout.write(r.honet);
   }
@@ -120,6 +143,8 @@ async function readText(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (e) {
-    throw new HoneError('E_USAGE', `sim: cannot read ${file} (${(e as Error).message})`, { hint: `${basename(dirname(join(file)))}: give the truth.json of a run` });
+    throw new HoneError('E_USAGE', `sim: cannot read ${file} (${(e as Error).message})`, {
+      hint: `${basename(dirname(join(file)))}: give the truth.json of a run`,
+    });
   }
 }

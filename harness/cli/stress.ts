@@ -20,48 +20,54 @@ const spec = {
   memory: { type: 'string', help: 'guest memory in MiB (default 1536: 100,000 sockets need it)' },
 } as const;
 
-export const stressCommand = defineCommand('stress', '[kernel...] [--kernel-dir DIR]... [--fault NAME]... [--out DIR]', spec, async ({ flags, positional }) => {
-  const catalog = await loadCatalog();
-  const own = (flags['kernel-dir'] ?? []).map(kernelFromDir);
-  const kernels = positional.length || own.length ? [...pickKernels(catalog, positional), ...own] : catalog;
-  let chosen;
-  try {
-    chosen = pickFaults(flags.fault);
-  } catch (err) {
-    if (err instanceof UnknownFault) throw new HoneError('E_USAGE', `stress: ${err.message}`, { hint: `faults: ${faults.map((f) => f.name).join(', ')}` });
-    throw err;
-  }
-  const soakCycles = positiveInt(flags['soak-cycles'], 100, '--soak-cycles');
-  const memoryMiB = positiveInt(flags.memory, 1536, '--memory');
-  const out = flags.out ?? join('results', 'stress');
-  await mkdir(out, { recursive: true });
-  await buildStressPrograms();
-  log(`stress: ${chosen.length} fault(s) x ${kernels.length} kernel(s), one guest at a time, results in ${out}/`);
-  const started = Date.now();
-  const report: StressReport = {
-    startedAt: new Date(started).toISOString(),
-    durationMs: 0,
-    faults: chosen.map((f) => ({ name: f.name, what: f.what })),
-    kernels: [],
-    results: [],
-  };
-  const save = async () => {
-    report.durationMs = Date.now() - started;
-    await writeFile(join(out, 'stress.json'), `${JSON.stringify(report, null, 2)}\n`);
-    await writeFile(join(out, 'stress.md'), `${stressMarkdown(report)}\n`);
-  };
-  for (const k of kernels) {
-    const r = await runStressKernel(k, { out, faults: chosen, soakCycles, memoryMiB, logger: prefixed(k.id) });
-    report.kernels.push(r.kernel);
-    report.results.push(...r.results);
+export const stressCommand = defineCommand(
+  'stress',
+  '[kernel...] [--kernel-dir DIR]... [--fault NAME]... [--out DIR]',
+  spec,
+  async ({ flags, positional }) => {
+    const catalog = await loadCatalog();
+    const own = (flags['kernel-dir'] ?? []).map(kernelFromDir);
+    const kernels = positional.length || own.length ? [...pickKernels(catalog, positional), ...own] : catalog;
+    let chosen;
+    try {
+      chosen = pickFaults(flags.fault);
+    } catch (err) {
+      if (err instanceof UnknownFault)
+        throw new HoneError('E_USAGE', `stress: ${err.message}`, { hint: `faults: ${faults.map((f) => f.name).join(', ')}` });
+      throw err;
+    }
+    const soakCycles = positiveInt(flags['soak-cycles'], 100, '--soak-cycles');
+    const memoryMiB = positiveInt(flags.memory, 1536, '--memory');
+    const out = flags.out ?? join('results', 'stress');
+    await mkdir(out, { recursive: true });
+    await buildStressPrograms();
+    log(`stress: ${chosen.length} fault(s) x ${kernels.length} kernel(s), one guest at a time, results in ${out}/`);
+    const started = Date.now();
+    const report: StressReport = {
+      startedAt: new Date(started).toISOString(),
+      durationMs: 0,
+      faults: chosen.map((f) => ({ name: f.name, what: f.what })),
+      kernels: [],
+      results: [],
+    };
+    const save = async () => {
+      report.durationMs = Date.now() - started;
+      await writeFile(join(out, 'stress.json'), `${JSON.stringify(report, null, 2)}\n`);
+      await writeFile(join(out, 'stress.md'), `${stressMarkdown(report)}\n`);
+    };
+    for (const k of kernels) {
+      const r = await runStressKernel(k, { out, faults: chosen, soakCycles, memoryMiB, logger: prefixed(k.id) });
+      report.kernels.push(r.kernel);
+      report.results.push(...r.results);
+      await save();
+    }
     await save();
-  }
-  await save();
-  process.stdout.write(`\n${stressTable(report)}\n\n`);
-  for (const line of stressSummary(report)) process.stdout.write(`${line}\n`);
-  process.stdout.write(`reports: ${out}/stress.json, ${out}/stress.md (wall time ${(report.durationMs / 1000).toFixed(0)} s)\n`);
-  return stressPassed(report) ? 0 : 1;
-});
+    process.stdout.write(`\n${stressTable(report)}\n\n`);
+    for (const line of stressSummary(report)) process.stdout.write(`${line}\n`);
+    process.stdout.write(`reports: ${out}/stress.json, ${out}/stress.md (wall time ${(report.durationMs / 1000).toFixed(0)} s)\n`);
+    return stressPassed(report) ? 0 : 1;
+  },
+);
 
 function positiveInt(v: string | undefined, dflt: number, flag: string): number {
   if (v === undefined) return dflt;

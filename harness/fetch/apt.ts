@@ -8,14 +8,15 @@ import { run, type RunResult } from '../util/run.ts';
 import { HoneError } from '../util/errors.ts';
 import type { Mirror } from './mirror.ts';
 
-export const archiveSuites = [
-  'bullseye', 'bookworm', 'bookworm-updates', 'bookworm-backports', 'trixie', 'sid', 'experimental',
-];
+export const archiveSuites = ['bullseye', 'bookworm', 'bookworm-updates', 'bookworm-backports', 'trixie', 'sid', 'experimental'];
 export const securitySuites = ['bullseye-security', 'bookworm-security'];
 const keyring = '/usr/share/keyrings/debian-archive-keyring.gpg';
 
 export class IsolatedApt {
-  constructor(readonly dir: string, readonly mirror: Mirror) {}
+  constructor(
+    readonly dir: string,
+    readonly mirror: Mirror,
+  ) {}
 
   async prepare(): Promise<void> {
     for (const d of ['lists/partial', 'cache/archives/partial', 'empty']) await mkdir(join(this.dir, d), { recursive: true });
@@ -27,10 +28,7 @@ export class IsolatedApt {
       });
     }
     const line = (base: string, suite: string) => `deb [signed-by=${keyring}] ${base} ${suite} main`;
-    const sources = [
-      ...archiveSuites.map((s) => line(this.mirror.debian, s)),
-      ...securitySuites.map((s) => line(this.mirror.security, s)),
-    ];
+    const sources = [...archiveSuites.map((s) => line(this.mirror.debian, s)), ...securitySuites.map((s) => line(this.mirror.security, s))];
     await writeFile(join(this.dir, 'sources.list'), `${sources.join('\n')}\n`);
   }
 

@@ -84,13 +84,23 @@ async function fetchLocked(k: CatalogKernel, logger: Logger, opts: { refresh?: b
   const downloaded = await ensureDebs(apt, paths.debs, resolved.packages, logger, k.id);
 
   const existing = await readJson<KernelBundle & { format: number }>(join(dir, 'bundle.json'));
-  if (existing && existing.format === bundleFormat && downloaded === 0 && sameVersion(existing.resolved, resolved) && (await intact(existing))) {
+  if (
+    existing &&
+    existing.format === bundleFormat &&
+    downloaded === 0 &&
+    sameVersion(existing.resolved, resolved) &&
+    (await intact(existing))
+  ) {
     return { bundle: existing, downloaded, extracted: false };
   }
   logger(`extracting ${resolved.packages.length} packages`);
   await rm(join(dir, 'bundle.json'), { force: true });
   const root = join(dir, 'root');
-  await extractDebs(resolved.packages.map((p) => join(paths.debs, basename(p.filename))), root, k.id);
+  await extractDebs(
+    resolved.packages.map((p) => join(paths.debs, basename(p.filename))),
+    root,
+    k.id,
+  );
   const bundle = await describe(k, resolved, dir, root);
   await fixHeaders(bundle.ksrc, k.id);
   await runDepmod(root, resolved.release, k.id);
@@ -130,7 +140,11 @@ async function describe(k: CatalogKernel, r: ResolvedKernel, dir: string, root: 
   const systemMap = await findFirst(root, inBoot('System.map'));
   const config = await findFirst(root, inBoot('config'));
   if (!vmlinuz || !systemMap || !config) {
-    throw new HoneError('E_KERNEL_FETCH', `the packages of ${rel} lack ${[!vmlinuz && 'vmlinuz', !systemMap && 'System.map', !config && 'config'].filter(Boolean).join(', ')}`, { kernel: k.id });
+    throw new HoneError(
+      'E_KERNEL_FETCH',
+      `the packages of ${rel} lack ${[!vmlinuz && 'vmlinuz', !systemMap && 'System.map', !config && 'config'].filter(Boolean).join(', ')}`,
+      { kernel: k.id },
+    );
   }
   const ksrc = await findHeadersDir(root, rel);
   const cc = /^CONFIG_CC_VERSION_TEXT="(.*)"$/m.exec(await readFile(config, 'utf8'))?.[1] ?? '';

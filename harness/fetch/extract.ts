@@ -12,7 +12,11 @@ export async function extractDebs(debs: string[], root: string, kernel: string):
   await rm(root, { recursive: true, force: true });
   await mkdir(root, { recursive: true });
   for (const deb of debs) {
-    await run('dpkg-deb', ['-x', deb, root], { code: 'E_KERNEL_FETCH', kernel, hint: `the package ${basename(deb)} may be damaged; delete it from the cache and fetch again` });
+    await run('dpkg-deb', ['-x', deb, root], {
+      code: 'E_KERNEL_FETCH',
+      kernel,
+      hint: `the package ${basename(deb)} may be damaged; delete it from the cache and fetch again`,
+    });
   }
   try {
     await lstat(join(root, 'lib'));

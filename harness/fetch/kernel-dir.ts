@@ -11,7 +11,16 @@ import { runDepmod } from './extract.ts';
 
 export function kernelFromDir(dir: string): CatalogKernel {
   const abs = resolve(dir);
-  return { id: `local-${basename(abs).replace(/[^a-z0-9.+-]/gi, '-').toLowerCase()}`, suite: 'local', suites: ['local'], flavour: 'local', buildSuite: 'sid', kernelDir: abs };
+  return {
+    id: `local-${basename(abs)
+      .replace(/[^a-z0-9.+-]/gi, '-')
+      .toLowerCase()}`,
+    suite: 'local',
+    suites: ['local'],
+    flavour: 'local',
+    buildSuite: 'sid',
+    kernelDir: abs,
+  };
 }
 
 export async function bundleFromDir(k: CatalogKernel): Promise<KernelBundle> {
@@ -26,7 +35,11 @@ export async function bundleFromDir(k: CatalogKernel): Promise<KernelBundle> {
   const releases = await readdir(join(dir, 'lib', 'modules')).catch(() => [] as string[]);
   const release = need('lib/modules/<release>/ folder', releases[0], ['lib/modules/*']);
   const ksrcCandidates = ['KSRC', 'build', `lib/modules/${release}/build`, '.'];
-  const ksrc = need('configured kernel tree or headers (KSRC)', await first(dir, ksrcCandidates, async (p) => (await isFile(join(p, 'Makefile'))) && (await isFile(join(p, '.config')))), ksrcCandidates);
+  const ksrc = need(
+    'configured kernel tree or headers (KSRC)',
+    await first(dir, ksrcCandidates, async (p) => (await isFile(join(p, 'Makefile'))) && (await isFile(join(p, '.config')))),
+    ksrcCandidates,
+  );
   const images = ['bzImage', 'vmlinuz', `vmlinuz-${release}`, `boot/vmlinuz-${release}`, 'arch/x86/boot/bzImage'];
   const vmlinuz = need('kernel image', await first(dir, images, isFile), images);
   const maps = ['System.map', `boot/System.map-${release}`, join(ksrc, 'System.map')];
@@ -37,7 +50,17 @@ export async function bundleFromDir(k: CatalogKernel): Promise<KernelBundle> {
   if (!(await isFile(join(modulesDir, 'modules.dep')))) await runDepmod(dir, release, k.id);
   const cc = /^CONFIG_CC_VERSION_TEXT="(.*)"$/m.exec(await readFile(config, 'utf8'))?.[1] ?? '';
   return {
-    id: k.id, release, version: 'local', dir, root: dir, vmlinuz, systemMap, config, ksrc, modulesDir, ccVersionText: cc,
+    id: k.id,
+    release,
+    version: 'local',
+    dir,
+    root: dir,
+    vmlinuz,
+    systemMap,
+    config,
+    ksrc,
+    modulesDir,
+    ccVersionText: cc,
     resolved: { id: k.id, version: 'local', release, packages: [], resolvedAt: new Date().toISOString() },
   };
 }
@@ -53,5 +76,8 @@ async function first(dir: string, candidates: string[], ok: (p: string) => Promi
 }
 
 async function isFile(p: string): Promise<boolean> {
-  return stat(p).then((s) => s.isFile(), () => false);
+  return stat(p).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }

@@ -33,7 +33,10 @@ export async function fetchSourceKernel(
   const paths = cachePaths(opts.cache);
   const dir = paths.kernel(k.id);
   const fragmentText = await readFile(src.fragmentFile, 'utf8').catch(() => {
-    throw new HoneError('E_CATALOG', `the config fragment ${src.fragmentFile} is missing`, { kernel: k.id, hint: `"fragment" names a file next to harness/catalog/kernels.json` });
+    throw new HoneError('E_CATALOG', `the config fragment ${src.fragmentFile} is missing`, {
+      kernel: k.id,
+      hint: `"fragment" names a file next to harness/catalog/kernels.json`,
+    });
   });
 
   let resolved = opts.refresh ? undefined : await readJson<ResolvedKernel>(join(dir, 'resolved.json'));
@@ -49,13 +52,20 @@ export async function fetchSourceKernel(
   }
   const downloaded = await ensureDebs(apt, paths.debs, resolved.packages, logger, k.id);
   const pkg = resolved.packages[0];
-  if (!pkg) throw new HoneError('E_KERNEL_FETCH', `resolved.json of ${k.id} pins no package`, { kernel: k.id, hint: `run \`npx hone fetch ${k.id} --refresh\`` });
+  if (!pkg)
+    throw new HoneError('E_KERNEL_FETCH', `resolved.json of ${k.id} pins no package`, {
+      kernel: k.id,
+      hint: `run \`npx hone fetch ${k.id} --refresh\``,
+    });
 
   const spec = kernelBuildRootSpec(k.buildSuite, src.gcc);
   const root = await ensureDebianRoot(spec, logger, k.id);
   const gccVersion = await installedVersion(root, `gcc-${src.gcc}`);
   if (!gccVersion) {
-    throw new HoneError('E_BUILD_ROOT', `the ${spec.what} has no gcc-${src.gcc} installed`, { kernel: k.id, hint: `delete ${root} and fetch again to make it anew` });
+    throw new HoneError('E_BUILD_ROOT', `the ${spec.what} has no gcc-${src.gcc} installed`, {
+      kernel: k.id,
+      hint: `delete ${root} and fetch again to make it anew`,
+    });
   }
   const inputs: KernelBuildInputs = {
     source: { name: pkg.name, version: pkg.version, sha256: pkg.sha256 },
@@ -68,30 +78,45 @@ export async function fetchSourceKernel(
   const tree = join(dir, 'tree');
   const built = await readBuiltMarker(tree);
   const existing = await readJson<KernelBundle & { format: number }>(join(dir, 'bundle.json'));
-  if (existing && existing.format === bundleFormat && built?.key === key && existing.resolved.built?.key === key && (await intact(existing))) {
+  if (
+    existing &&
+    existing.format === bundleFormat &&
+    built?.key === key &&
+    existing.resolved.built?.key === key &&
+    (await intact(existing))
+  ) {
     // a --refresh that resolved to the same package keeps the build's record
-    if (resolved.built?.key !== key) await writeFile(join(dir, 'resolved.json'), `${JSON.stringify({ ...resolved, release: existing.release, built: existing.resolved.built }, null, 2)}\n`);
+    if (resolved.built?.key !== key)
+      await writeFile(
+        join(dir, 'resolved.json'),
+        `${JSON.stringify({ ...resolved, release: existing.release, built: existing.resolved.built }, null, 2)}\n`,
+      );
     return { bundle: existing, downloaded, extracted: false };
   }
 
   logger(`building the kernel (key ${key}): ${changedInputs(built?.inputs, inputs).join('; ')}`);
   await rm(join(dir, 'bundle.json'), { force: true });
   const result = await oneBuilderAtATime(paths.kernels, logger, () =>
-    buildSourceKernel({
-      kernel: k.id,
-      tree,
-      deb: join(paths.debs, basename(pkg.filename)),
-      fragment: { name: src.fragment, text: fragmentText },
-      root,
-      cc: `gcc-${src.gcc}`,
-      binds: [paths.root],
-      inputs,
-      key,
-      jobs: availableParallelism(),
-      lastSteps: built?.steps ?? resolved?.built?.steps,
-    }, logger),
+    buildSourceKernel(
+      {
+        kernel: k.id,
+        tree,
+        deb: join(paths.debs, basename(pkg.filename)),
+        fragment: { name: src.fragment, text: fragmentText },
+        root,
+        cc: `gcc-${src.gcc}`,
+        binds: [paths.root],
+        inputs,
+        key,
+        jobs: availableParallelism(),
+        lastSteps: built?.steps ?? resolved?.built?.steps,
+      },
+      logger,
+    ),
   );
-  logger(`built ${result.release} in ${elapsed(result.buildSeconds * 1000)} (${result.cold ? 'cold: fresh extraction' : 'incremental'}, ${result.steps} steps), log: ${join(tree, 'build.log')}`);
+  logger(
+    `built ${result.release} in ${elapsed(result.buildSeconds * 1000)} (${result.cold ? 'cold: fresh extraction' : 'incremental'}, ${result.steps} steps), log: ${join(tree, 'build.log')}`,
+  );
   const done = { ...resolved, release: result.release, built: result };
   await writeFile(join(dir, 'resolved.json'), `${JSON.stringify(done, null, 2)}\n`);
   const bundle = describeSourceBundle(k, done, dir);
@@ -106,7 +131,11 @@ export function localVersion(fragment: string): string {
 }
 
 /** Where a built tree keeps what a bundle names. */
-export function describeSourceBundle(k: CatalogKernel, r: ResolvedKernel & { built: NonNullable<ResolvedKernel['built']> }, dir: string): KernelBundle {
+export function describeSourceBundle(
+  k: CatalogKernel,
+  r: ResolvedKernel & { built: NonNullable<ResolvedKernel['built']> },
+  dir: string,
+): KernelBundle {
   const tree = join(dir, 'tree');
   const src = join(tree, 'src');
   const root = join(tree, 'root');

@@ -24,7 +24,9 @@ export async function chooseAccel(probeKernel: string, logger: Logger, env = pro
   }
   const bootId = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => 'unknown')).trim();
   const cacheFile = join(cachePaths().root, 'accel.json');
-  const cached = await readFile(cacheFile, 'utf8').then((t) => JSON.parse(t) as AccelChoice & { bootId: string }).catch(() => undefined);
+  const cached = await readFile(cacheFile, 'utf8')
+    .then((t) => JSON.parse(t) as AccelChoice & { bootId: string })
+    .catch(() => undefined);
   if (cached && cached.bootId === bootId) return { accel: cached.accel, reason: `${cached.reason} (probed earlier this host boot)` };
   logger('probing KVM by booting a kernel under it (once per host boot)');
   const probe = await kvmBoots(probeKernel);
@@ -49,8 +51,16 @@ async function kvmBoots(kernel: string): Promise<{ ok: boolean; why: string }> {
       }
     });
     void child.then((r) => {
-      const first = stderr.split('\n').find((l) => l.trim())?.replace(/^qemu-system-x86_64:\s*/, '');
-      resolve({ ok: false, why: r.timedOut ? 'a kernel booted under KVM printed nothing in 15 s (nested KVM?)' : `QEMU with KVM failed: ${first ?? `exit code ${r.exitCode}`}` });
+      const first = stderr
+        .split('\n')
+        .find((l) => l.trim())
+        ?.replace(/^qemu-system-x86_64:\s*/, '');
+      resolve({
+        ok: false,
+        why: r.timedOut
+          ? 'a kernel booted under KVM printed nothing in 15 s (nested KVM?)'
+          : `QEMU with KVM failed: ${first ?? `exit code ${r.exitCode}`}`,
+      });
     });
   });
 }

@@ -11,7 +11,8 @@
 // scan runs with kmemleak.verbose=1; the harness reads its report itself
 // (guest/kmemleak.ts), and the line is caught here too.
 
-const splat = /Kernel panic|\bOops\b|\bBUG:|\bWARNING:|Call Trace:|general protection fault|Unable to handle kernel|unreferenced object 0x[0-9a-f]+ \(size/;
+const splat =
+  /Kernel panic|\bOops\b|\bBUG:|\bWARNING:|Call Trace:|general protection fault|Unable to handle kernel|unreferenced object 0x[0-9a-f]+ \(size/;
 
 export function isSplat(line: string): boolean {
   return splat.test(line);

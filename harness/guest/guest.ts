@@ -75,7 +75,17 @@ export async function bootGuest(o: BootOptions): Promise<Guest> {
 async function bootOnce(o: BootOptions, attempt: number): Promise<Omit<Guest, 'retries'>> {
   const started = Date.now();
   const sshPort = await freePort();
-  const args = qemuArgs({ kernel: o.vmlinuz, initrd: o.initrd, accel: o.accel, smp: o.smp, memoryMiB: o.memoryMiB ?? 512, sshPort, gdb: o.gdb, icount: o.icount, extraAppend: o.cmdline });
+  const args = qemuArgs({
+    kernel: o.vmlinuz,
+    initrd: o.initrd,
+    accel: o.accel,
+    smp: o.smp,
+    memoryMiB: o.memoryMiB ?? 512,
+    sshPort,
+    gdb: o.gdb,
+    icount: o.icount,
+    extraAppend: o.cmdline,
+  });
   const log = createWriteStream(o.consoleFile, { flags: attempt === 0 ? 'w' : 'a' });
   log.write(`# qemu-system-x86_64 ${args.join(' ')}\n`);
   const qemu = execa('qemu-system-x86_64', args, { reject: false, stdin: 'ignore', buffer: false });
@@ -145,7 +155,10 @@ function watchConsole(qemu: ResultPromise, log: WriteStream, tail: ConsoleTail, 
     failing = true;
     const mark = tail.mark();
     // let the rest of the splat reach the console, then quote it from its first line
-    setTimeout(() => rejectCrash(new HoneError(e.code, e.message, { kernel: o.kernel, hint: e.hint, details: tail.excerpt(mark, 5, 45) })), delayMs);
+    setTimeout(
+      () => rejectCrash(new HoneError(e.code, e.message, { kernel: o.kernel, hint: e.hint, details: tail.excerpt(mark, 5, 45) })),
+      delayMs,
+    );
   };
   qemu.stdout?.on('data', (chunk: Buffer) => {
     log.write(chunk);
@@ -157,7 +170,12 @@ function watchConsole(qemu: ResultPromise, log: WriteStream, tail: ConsoleTail, 
       if (ev.kind === 'init') sawInit = true;
       else if (ev.kind === 'modules-loaded') modulesLoaded = true;
       else if (ev.kind === 'module-fail') {
-        fail(new HoneError('E_MODULE_LOAD', `a module would not load in the guest: ${ev.detail}`, { hint: 'see the console log; `npx hone shell KERNEL --no-modules` boots without them to investigate' }), 500);
+        fail(
+          new HoneError('E_MODULE_LOAD', `a module would not load in the guest: ${ev.detail}`, {
+            hint: 'see the console log; `npx hone shell KERNEL --no-modules` boots without them to investigate',
+          }),
+          500,
+        );
       } else if (ev.kind === 'splat') {
         const when = sawInit ? '' : ' before /init';
         fail(new HoneError('E_KERNEL_CRASH', `kernel crash${when}: ${ev.line.trim()}`, { hint: `console log: ${o.consoleFile}` }), 1500);
@@ -183,18 +201,23 @@ function timeout(ms: number, o: BootOptions, tail: ConsoleTail): { expired: Prom
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      reject(new HoneError('E_GUEST_BOOT', `guest was not ready after ${ms / 1000} s`, {
-        kernel: o.kernel,
-        details: tail.last(30),
-        hint: `console log: ${o.consoleFile}`,
-      }));
+      reject(
+        new HoneError('E_GUEST_BOOT', `guest was not ready after ${ms / 1000} s`, {
+          kernel: o.kernel,
+          details: tail.last(30),
+          hint: `console log: ${o.consoleFile}`,
+        }),
+      );
     }, ms);
   });
   return { expired, cancel: () => clearTimeout(timer) };
 }
 
 async function stop(qemu: ResultPromise, log: WriteStream): Promise<void> {
-  const exited = qemu.then(() => undefined, () => undefined);
+  const exited = qemu.then(
+    () => undefined,
+    () => undefined,
+  );
   if (qemu.exitCode === undefined || qemu.exitCode === null) {
     const killed = await Promise.race([exited.then(() => true), sleep(2000).then(() => false)]);
     if (!killed) qemu.kill('SIGKILL');

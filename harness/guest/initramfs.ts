@@ -34,7 +34,8 @@ export const netModules = ['virtio_pci', 'virtio_net', 'veth'];
 export async function makeInitramfs(inputs: ImageInputs): Promise<string> {
   const { bundle, kernel } = inputs;
   const files = new Files();
-  for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc/hone', 'etc/dropbear', 'proc', 'sys', 'dev', 'tmp', 'run', 'var/run']) files.dir(d);
+  for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc/hone', 'etc/dropbear', 'proc', 'sys', 'dev', 'tmp', 'run', 'var/run'])
+    files.dir(d);
   files.dir('root', 0o700);
   files.dir('root/.ssh', 0o700);
   files.file('bin/busybox', await hostFile('/bin/busybox', 'busybox-static'), 0o755);
@@ -82,7 +83,10 @@ export async function makeInitramfs(inputs: ImageInputs): Promise<string> {
   const dir = cachePaths().images(kernel);
   await mkdir(dir, { recursive: true });
   for (const name of await readdir(dir)) {
-    const age = await stat(join(dir, name)).then((st) => Date.now() - st.mtimeMs, () => 0);
+    const age = await stat(join(dir, name)).then(
+      (st) => Date.now() - st.mtimeMs,
+      () => 0,
+    );
     if (age > 24 * 3600 * 1000) await rm(join(dir, name), { force: true });
   }
   // one image per process: several hone processes may boot the same kernel at once
@@ -119,7 +123,9 @@ async function hostFile(path: string, pkg: string): Promise<Buffer> {
   try {
     await stat(path);
   } catch {
-    throw new HoneError('E_MISSING_TOOL', `${path} is missing on the host`, { hint: `apt-get install ${pkg} (or \`npx hone doctor --fix\`)` });
+    throw new HoneError('E_MISSING_TOOL', `${path} is missing on the host`, {
+      hint: `apt-get install ${pkg} (or \`npx hone doctor --fix\`)`,
+    });
   }
   return readFile(path);
 }

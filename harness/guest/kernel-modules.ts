@@ -15,7 +15,10 @@ export interface ModuleIndex {
   builtin: Set<string>;
 }
 
-export const moduleName = (file: string) => basename(file).replace(/\.ko(\.xz|\.zst|\.gz)?$/, '').replaceAll('-', '_');
+export const moduleName = (file: string) =>
+  basename(file)
+    .replace(/\.ko(\.xz|\.zst|\.gz)?$/, '')
+    .replaceAll('-', '_');
 
 export function parseModulesDep(dep: string, builtin = ''): ModuleIndex {
   const paths = new Map<string, string>();
@@ -60,7 +63,10 @@ export async function readModule(path: string): Promise<Buffer> {
   const tool = path.endsWith('.xz') ? 'xz' : path.endsWith('.zst') ? 'zstd' : path.endsWith('.gz') ? 'gzip' : undefined;
   if (!tool) return readFile(path);
   const r = await execa(tool, ['-dc', path], { encoding: 'buffer', reject: false });
-  if (r.exitCode !== 0) throw new HoneError('E_IMAGE', `could not decompress ${path} with ${tool}`, { hint: `apt-get install ${tool === 'xz' ? 'xz-utils' : tool}` });
+  if (r.exitCode !== 0)
+    throw new HoneError('E_IMAGE', `could not decompress ${path} with ${tool}`, {
+      hint: `apt-get install ${tool === 'xz' ? 'xz-utils' : tool}`,
+    });
   return Buffer.from(r.stdout);
 }
 

@@ -33,7 +33,9 @@ export interface LeakedObject {
 
 /** Mounts debugfs if needed; true when the kernel has kmemleak and it is on. */
 export async function hasKmemleak(guest: ShellRunner): Promise<boolean> {
-  const r = await guest.exec(`[ -e ${kmemleakFile} ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null; [ -e ${kmemleakFile} ] && cat ${kmemleakFile} >/dev/null`);
+  const r = await guest.exec(
+    `[ -e ${kmemleakFile} ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null; [ -e ${kmemleakFile} ] && cat ${kmemleakFile} >/dev/null`,
+  );
   return r.code === 0;
 }
 
@@ -46,12 +48,19 @@ export async function hasKmemleak(guest: ShellRunner): Promise<boolean> {
 export async function scanKmemleak(guest: ShellRunner, o: { sinceMs?: number; kernel: string }): Promise<string> {
   const wait = o.sinceMs === undefined ? kmemleakMinAgeMs : kmemleakMinAgeMs - (Date.now() - o.sinceMs);
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  const r = await guest.exec(`echo scan > ${kmemleakFile} && echo scan > ${kmemleakFile} && cat ${kmemleakFile} && echo clear > ${kmemleakFile}`, { timeoutMs: 300000 });
+  const r = await guest.exec(
+    `echo scan > ${kmemleakFile} && echo scan > ${kmemleakFile} && cat ${kmemleakFile} && echo clear > ${kmemleakFile}`,
+    { timeoutMs: 300000 },
+  );
   if (r.code !== 0) {
-    throw new HoneError('E_KERNEL_CRASH', `kmemleak scan failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split('\n').at(-1) ?? ''}`, {
-      kernel: o.kernel,
-      hint: 'kmemleak may have turned itself off (see the console: "kmemleak: ... disabled"); a leak check without it proves nothing',
-    });
+    throw new HoneError(
+      'E_KERNEL_CRASH',
+      `kmemleak scan failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split('\n').at(-1) ?? ''}`,
+      {
+        kernel: o.kernel,
+        hint: 'kmemleak may have turned itself off (see the console: "kmemleak: ... disabled"); a leak check without it proves nothing',
+      },
+    );
   }
   return r.stdout.trim();
 }
@@ -65,7 +74,13 @@ export function parseKmemleak(text: string): LeakedObject[] {
     const who = /comm "(.*)", pid (\d+)/.exec(block);
     const lines = block.split('\n');
     const bt = lines.findIndex((l) => /^\s*backtrace/.test(l));
-    const backtrace = bt < 0 ? [] : lines.slice(bt + 1).map((l) => l.trim().replace(/^\[<[0-9a-f]+>\]\s*/, '')).filter(Boolean);
+    const backtrace =
+      bt < 0
+        ? []
+        : lines
+            .slice(bt + 1)
+            .map((l) => l.trim().replace(/^\[<[0-9a-f]+>\]\s*/, ''))
+            .filter(Boolean);
     out.push({
       address: head[1],
       size: Number(head[2]),
@@ -89,11 +104,15 @@ export function leakCrash(report: string, o: { kernel: string; when: string; fil
   const objects = parseKmemleak(report);
   const lines = describeLeaks(objects);
   const owners = [...new Set(objects.map((x) => x.allocatedBy.replace(/\+0x[0-9a-f]+\/0x[0-9a-f]+/g, '').replace(/^0x[0-9a-f]+ /, '')))];
-  return new HoneError('E_KERNEL_CRASH', `kmemleak: ${objects.length || 'unparsed'} unreferenced object(s) ${o.when}: ${owners.slice(0, 4).join(', ')}${owners.length > 4 ? ', ...' : ''}`, {
-    kernel: o.kernel,
-    details: [...lines.slice(0, 10), ...(lines.length > 10 ? [`... ${lines.length - 10} more`] : []), ...report.split('\n').slice(0, 30)],
-    hint: o.file ? `the whole report: ${o.file}` : 'the report is kmemleak\'s (/sys/kernel/debug/kmemleak in the guest)',
-  });
+  return new HoneError(
+    'E_KERNEL_CRASH',
+    `kmemleak: ${objects.length || 'unparsed'} unreferenced object(s) ${o.when}: ${owners.slice(0, 4).join(', ')}${owners.length > 4 ? ', ...' : ''}`,
+    {
+      kernel: o.kernel,
+      details: [...lines.slice(0, 10), ...(lines.length > 10 ? [`... ${lines.length - 10} more`] : []), ...report.split('\n').slice(0, 30)],
+      hint: o.file ? `the whole report: ${o.file}` : "the report is kmemleak's (/sys/kernel/debug/kmemleak in the guest)",
+    },
+  );
 }
 
 // --- internal ---
@@ -113,4 +132,5 @@ function allocator(backtrace: string[]): string {
 }
 
 /** Frames of the allocators themselves, skipped to name who allocated. */
-const allocatorFrame = /^(kmemleak_|__?kmalloc|kmalloc_|kmem_cache_|__kmem_cache|slab_|__slab|___slab|kzalloc|kvmalloc|__kvmalloc|kvzalloc|krealloc|vmalloc|__vmalloc|vzalloc|pcpu_|__alloc_percpu|alloc_pages|__alloc_pages|alloc_slab|new_slab|allocate_slab|kstrdup|kmemdup|__kmalloc_node|kmalloc_trace|__kasan|kasan_|mempool_alloc|alloc_large|__do_kmalloc)/;
+const allocatorFrame =
+  /^(kmemleak_|__?kmalloc|kmalloc_|kmem_cache_|__kmem_cache|slab_|__slab|___slab|kzalloc|kvmalloc|__kvmalloc|kvzalloc|krealloc|vmalloc|__vmalloc|vzalloc|pcpu_|__alloc_percpu|alloc_pages|__alloc_pages|alloc_slab|new_slab|allocate_slab|kstrdup|kmemdup|__kmalloc_node|kmalloc_trace|__kasan|kasan_|mempool_alloc|alloc_large|__do_kmalloc)/;

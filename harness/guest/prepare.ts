@@ -45,10 +45,29 @@ export async function prepareKernel(
   const build = opts.modules ? await buildModules(k, bundle, logger) : undefined;
   const runner = await buildRunner();
   const keys = await ensureKeys();
-  const initrd = await makeInitramfs({ kernel: k.id, bundle, keys, honeModules: build?.modules, runner, autoload: opts.autoload, extraPrograms: opts.extraPrograms, imageName: opts.imageName });
+  const initrd = await makeInitramfs({
+    kernel: k.id,
+    bundle,
+    keys,
+    honeModules: build?.modules,
+    runner,
+    autoload: opts.autoload,
+    extraPrograms: opts.extraPrograms,
+    imageName: opts.imageName,
+  });
   const accel = await chooseAccel(bundle.vmlinuz, logger);
   const debug = isDebugConfig(await readFile(bundle.config, 'utf8').catch(() => ''));
-  return { kernel: k, bundle, build, initrd, keys, accel, autoload: opts.autoload !== false, debug, bootTimeoutMs: debug ? bootTimeoutMs.debug : bootTimeoutMs.normal };
+  return {
+    kernel: k,
+    bundle,
+    build,
+    initrd,
+    keys,
+    accel,
+    autoload: opts.autoload !== false,
+    debug,
+    bootTimeoutMs: debug ? bootTimeoutMs.debug : bootTimeoutMs.normal,
+  };
 }
 
 export async function startGuest(
@@ -82,6 +101,9 @@ export async function buildRunner(): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-  await run('make', ['-s', '-C', dir], { code: 'E_IMAGE', hint: 'the scenario runner (harness/runner) does not compile; see the compiler output above' });
+  await run('make', ['-s', '-C', dir], {
+    code: 'E_IMAGE',
+    hint: 'the scenario runner (harness/runner) does not compile; see the compiler output above',
+  });
   return join(dir, 'hone-runner');
 }

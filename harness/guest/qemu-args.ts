@@ -45,20 +45,24 @@ export function qemuArgs(c: QemuConfig): string[] {
   const tcg = c.icount || (c.tcgThread ?? tcgThreadMode()) === 'single' ? 'tcg,thread=single' : 'tcg';
   const accel = c.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', tcg, '-cpu', 'max'];
   const net =
-    c.sshPort === undefined
-      ? []
-      : ['-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${c.sshPort}-:22`, '-device', 'virtio-net-pci,netdev=n0'];
+    c.sshPort === undefined ? [] : ['-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${c.sshPort}-:22`, '-device', 'virtio-net-pci,netdev=n0'];
   return [
     ...accel,
-    '-smp', String(c.smp),
-    '-m', String(c.memoryMiB),
+    '-smp',
+    String(c.smp),
+    '-m',
+    String(c.memoryMiB),
     '-nodefaults',
-    '-display', 'none',
+    '-display',
+    'none',
     '-no-reboot',
-    '-serial', 'stdio',
-    '-kernel', c.kernel,
+    '-serial',
+    'stdio',
+    '-kernel',
+    c.kernel,
     ...(c.initrd ? ['-initrd', c.initrd] : []),
-    '-append', [c.append ?? defaultAppend, c.extraAppend].filter(Boolean).join(' '),
+    '-append',
+    [c.append ?? defaultAppend, c.extraAppend].filter(Boolean).join(' '),
     ...net,
     ...(c.drives ?? []).flatMap((d) => ['-drive', `file=${d},format=raw,if=virtio`]),
     ...(c.gdb ? ['-s'] : []),

@@ -23,7 +23,10 @@ export async function judgeRun(dir: string, scenario?: Scenario): Promise<Verdic
   };
   const truth = parseTruth((await read('truth.json')).toString('utf8'), join(dir, 'truth.json'));
   const s = scenario ?? (await loadScenarios()).find((x) => x.name === truth.scenario);
-  if (!s) throw new HoneError('E_USAGE', `${dir}: truth.json is for scenario "${truth.scenario}", which is not in scenarios/`, { hint: 'give --scenario FILE' });
+  if (!s)
+    throw new HoneError('E_USAGE', `${dir}: truth.json is for scenario "${truth.scenario}", which is not in scenarios/`, {
+      hint: 'give --scenario FILE',
+    });
   return checkScenario({
     scenario: s,
     truth,

@@ -41,8 +41,17 @@ export async function runKernel(
   const dir = join(opts.out, k.id);
   await mkdir(dir, { recursive: true });
   const kernel: KernelRun = {
-    id: k.id, release: null, version: null, accel: null, accelReason: null, toolchain: null,
-    buildWarnings: null, buildMs: null, bootMs: null, bootRetries: 0, packages: [],
+    id: k.id,
+    release: null,
+    version: null,
+    accel: null,
+    accelReason: null,
+    toolchain: null,
+    buildWarnings: null,
+    buildMs: null,
+    bootMs: null,
+    bootRetries: 0,
+    packages: [],
     phasesMs: { fetch: 0, build: 0, boot: 0, scenarios: 0, check: 0 },
   };
   const timed = async <T>(phase: keyof KernelRun['phasesMs'], f: () => Promise<T>): Promise<T> => {
@@ -87,7 +96,9 @@ export async function runKernel(
           const consoleFile = join(dir, boots === 0 ? 'console.log' : `console.${boots}.log`);
           boots++;
           opts.onStep?.('boot');
-          guest = await timed('boot', () => startGuest({ ...prepared, kernel: { ...k, smp: opts.smp ?? k.smp } }, logger, { consoleFile, memoryMiB: opts.memoryMiB }));
+          guest = await timed('boot', () =>
+            startGuest({ ...prepared, kernel: { ...k, smp: opts.smp ?? k.smp } }, logger, { consoleFile, memoryMiB: opts.memoryMiB }),
+          );
           kernel.bootMs ??= guest.readyMs;
           kernel.bootRetries += guest.retries;
           logger(`guest ready in ${(guest.readyMs / 1000).toFixed(1)} s (${prepared.accel.accel})`);
@@ -112,18 +123,39 @@ export async function runKernel(
       }
       opts.onStep?.(repeat > 1 ? `${s.name} ${attempt}/${repeat}` : s.name);
       const runDir = repeat > 1 ? join(s.name, `run-${attempt}`) : s.name;
-      let r: ScenarioResult = { ...(await runScenario(guest, k, s, dir, logger, opts.scenarioTimeoutMs ?? (prepared.debug ? 3 : 1) * 180000, kernel.phasesMs, runDir)), ...(repeat > 1 ? { attempt } : {}) };
+      let r: ScenarioResult = {
+        ...(await runScenario(
+          guest,
+          k,
+          s,
+          dir,
+          logger,
+          opts.scenarioTimeoutMs ?? (prepared.debug ? 3 : 1) * 180000,
+          kernel.phasesMs,
+          runDir,
+        )),
+        ...(repeat > 1 ? { attempt } : {}),
+      };
       if (kmemleak && r.status !== 'crash' && r.status !== 'infra') {
         const ended = Date.now();
-        const crash = await leakCheck(guest, k.id, `after scenario ${s.name}`, join(dir, runDir, 'kmemleak.txt'), ended, kernel).catch((err: unknown) => err);
+        const crash = await leakCheck(guest, k.id, `after scenario ${s.name}`, join(dir, runDir, 'kmemleak.txt'), ended, kernel).catch(
+          (err: unknown) => err,
+        );
         if (crash) {
           const c = classify(k.id, s, crash, r.durationMs);
-          r = { ...r, status: c.status, reasons: [...c.reasons, ...(r.status === 'pass' ? [] : [`(the capture's verdict: ${r.status}: ${r.reasons[0] ?? ''})`])], repro: reproCommand(k.id, s.name) };
+          r = {
+            ...r,
+            status: c.status,
+            reasons: [...c.reasons, ...(r.status === 'pass' ? [] : [`(the capture's verdict: ${r.status}: ${r.reasons[0] ?? ''})`])],
+            repro: reproCommand(k.id, s.name),
+          };
         }
       }
       results.push(r);
       opts.onResult?.(r);
-      logger(`${s.name}${repeat > 1 ? ` (run ${attempt}/${repeat})` : ''}: ${r.status}${r.status === 'pass' ? '' : ` (${r.reasons[0] ?? ''})`}`);
+      logger(
+        `${s.name}${repeat > 1 ? ` (run ${attempt}/${repeat})` : ''}: ${r.status}${r.status === 'pass' ? '' : ` (${r.reasons[0] ?? ''})`}`,
+      );
       if (r.status === 'crash' || r.status === 'infra') {
         await guest.shutdown().catch(() => undefined);
         guest = undefined;
@@ -199,7 +231,14 @@ export async function runScenario(
  * A kmemleak scan (after the minimum age since `sinceMs`): the crash to
  * report when it found leaks (the report is kept in `file`), or undefined.
  */
-async function leakCheck(guest: Guest, kernel: string, when: string, file: string, sinceMs: number | undefined, run: KernelRun): Promise<HoneError | undefined> {
+async function leakCheck(
+  guest: Guest,
+  kernel: string,
+  when: string,
+  file: string,
+  sinceMs: number | undefined,
+  run: KernelRun,
+): Promise<HoneError | undefined> {
   const t0 = Date.now();
   const report = await scanKmemleak(guest, { kernel, sinceMs }).finally(() => {
     run.kmemleakMs = (run.kmemleakMs ?? 0) + Date.now() - t0;
@@ -220,9 +259,20 @@ async function unloadCheck(guest: Guest, kernel: string, dir: string, run: Kerne
   const pseudo = { name: unloadStep } as Scenario;
   const repro = `npx hone shell ${kernel} -c 'rmmod ${[...moduleStack].reverse().join(' ')}'`;
   try {
-    const r = await guest.exec([...moduleStack].reverse().map((m) => `rmmod ${m}`).join(' && '), { timeoutMs: 120000 });
+    const r = await guest.exec(
+      [...moduleStack]
+        .reverse()
+        .map((m) => `rmmod ${m}`)
+        .join(' && '),
+      { timeoutMs: 120000 },
+    );
     if (r.code !== 0) {
-      return { ...infra(kernel, pseudo, new Error(`rmmod failed (exit ${r.code}): ${lastLine(r.stderr || r.stdout)}`)), status: 'fail', durationMs: Date.now() - started, repro };
+      return {
+        ...infra(kernel, pseudo, new Error(`rmmod failed (exit ${r.code}): ${lastLine(r.stderr || r.stdout)}`)),
+        status: 'fail',
+        durationMs: Date.now() - started,
+        repro,
+      };
     }
     const crash = await leakCheck(guest, kernel, 'after unloading the modules', join(dir, 'kmemleak-unload.txt'), Date.now(), run);
     return crash ? { ...classify(kernel, pseudo, crash, Date.now() - started), repro } : undefined;

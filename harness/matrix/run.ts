@@ -22,8 +22,12 @@ export interface MatrixOptions {
 
 export async function runMatrix(kernels: CatalogKernel[], scenarios: Scenario[], opts: MatrixOptions): Promise<MatrixReport> {
   // an empty plan would report nothing and look like success
-  if (kernels.length === 0) throw new HoneError('E_USAGE', 'matrix: no kernel to run (the catalog is empty, or --kernel matched none)', { hint: 'see harness/catalog/kernels.json and `npx hone kernels`' });
-  if (scenarios.length === 0) throw new HoneError('E_USAGE', 'matrix: no scenario to run (scenarios/ has none)', { hint: 'see scenarios/README.md' });
+  if (kernels.length === 0)
+    throw new HoneError('E_USAGE', 'matrix: no kernel to run (the catalog is empty, or --kernel matched none)', {
+      hint: 'see harness/catalog/kernels.json and `npx hone kernels`',
+    });
+  if (scenarios.length === 0)
+    throw new HoneError('E_USAGE', 'matrix: no scenario to run (scenarios/ has none)', { hint: 'see scenarios/README.md' });
   const started = Date.now();
   const runs: { kernel: KernelRun; results: ScenarioResult[] }[] = new Array(kernels.length);
   // Parallel guests share the host's cores: give each one vCPU unless the

@@ -65,19 +65,28 @@ export async function runPackageTest(k: CatalogKernel, logger: Logger, out: stri
   const version = /^PACKAGE_VERSION="(.*)"$/m.exec(await readFile(join(repoRoot, 'kmod', 'dkms.conf'), 'utf8'))?.[1] ?? '';
   const deb = join(repoRoot, 'kmod', 'pkg-build', `hone-dkms_${version}_all.deb`);
 
-  const root = await ensureDebianRoot({ name: `${k.suite}-dkms`, suite: k.suite, packages: debianRootPackages(k.suite), what: `${k.suite} root with dkms` }, logger, k.id);
+  const root = await ensureDebianRoot(
+    { name: `${k.suite}-dkms`, suite: k.suite, packages: debianRootPackages(k.suite), what: `${k.suite} root with dkms` },
+    logger,
+    k.id,
+  );
   const work = join(cachePaths().root, 'package-test', k.id);
   const staging = join(work, 'root');
   await run('rm', ['-rf', work]);
   await mkdir(work, { recursive: true });
   logger('staging the Debian root: kernel headers (dpkg -i), modules, the deb, the test');
   await run('cp', ['-a', `${root}/.`, staging], { code: 'E_IMAGE', kernel: k.id });
-  const headerDebs = bundle.resolved.packages.filter((p) => /^linux-(headers|kbuild)-/.test(p.name)).map((p) => join(cachePaths().debs, basename(p.filename)));
+  const headerDebs = bundle.resolved.packages
+    .filter((p) => /^linux-(headers|kbuild)-/.test(p.name))
+    .map((p) => join(cachePaths().debs, basename(p.filename)));
   await mkdir(join(staging, 'tmp', 'debs'), { recursive: true });
   for (const d of headerDebs) await cp(d, join(staging, 'tmp', 'debs', basename(d)));
   const dpkg = await runInBuildRoot(staging, [], ['sh', '-c', 'dpkg -i /tmp/debs/*.deb && rm -rf /tmp/debs'], { kernel: k.id });
   if (dpkg.exitCode !== 0) {
-    throw new HoneError('E_IMAGE', `installing the kernel headers in the Debian root failed`, { kernel: k.id, details: (dpkg.stdout + dpkg.stderr).split('\n').slice(-15) });
+    throw new HoneError('E_IMAGE', `installing the kernel headers in the Debian root failed`, {
+      kernel: k.id,
+      details: (dpkg.stdout + dpkg.stderr).split('\n').slice(-15),
+    });
   }
   await run('cp', ['-a', bundle.modulesDir, join(staging, 'lib', 'modules', bundle.release)], { code: 'E_IMAGE', kernel: k.id });
   await cp(deb, join(staging, 'root', 'hone-dkms.deb'));
@@ -86,7 +95,11 @@ export async function runPackageTest(k: CatalogKernel, logger: Logger, out: stri
   await cp(await buildTrafficStatic(work), join(staging, 'root', 'hone-traffic'));
   await installTestUnit(staging);
   const image = join(work, 'root.ext4');
-  await run('mkfs.ext4', ['-q', '-F', '-L', 'hone-debian', '-d', staging, image, '4G'], { code: 'E_IMAGE', kernel: k.id, hint: 'apt-get install e2fsprogs' });
+  await run('mkfs.ext4', ['-q', '-F', '-L', 'hone-debian', '-d', staging, image, '4G'], {
+    code: 'E_IMAGE',
+    kernel: k.id,
+    hint: 'apt-get install e2fsprogs',
+  });
   await rm(staging, { recursive: true, force: true });
 
   const initrd = join(work, 'boot.cpio.gz');
@@ -95,11 +108,30 @@ export async function runPackageTest(k: CatalogKernel, logger: Logger, out: stri
   const consoleFile = join(out, 'console.log');
   logger(`booting the Debian root (${accel.accel}); DKMS compiles inside the guest, which takes minutes under TCG`);
   const booted = Date.now();
-  const { steps, guestModes, stepTimes } = await boot(k.id, { vmlinuz: bundle.vmlinuz, initrd, image, accel: accel.accel, consoleFile, logger });
+  const { steps, guestModes, stepTimes } = await boot(k.id, {
+    vmlinuz: bundle.vmlinuz,
+    initrd,
+    image,
+    accel: accel.accel,
+    consoleFile,
+    logger,
+  });
   const guestMs = Date.now() - booted;
-  logger('reading the recorder\'s files out of the disk image (debugfs)');
+  logger("reading the recorder's files out of the disk image (debugfs)");
   const { files, recording } = await checkRecorder(image, join(out, 'recording'), k.id);
-  return { kernel: k.id, deb, toolsDeb, steps, stepTimes, guestModes, consoleFile, durationMs: Date.now() - started, guestMs, files, recording };
+  return {
+    kernel: k.id,
+    deb,
+    toolsDeb,
+    steps,
+    stepTimes,
+    guestModes,
+    consoleFile,
+    durationMs: Date.now() - started,
+    guestMs,
+    files,
+    recording,
+  };
 }
 
 // --- internal ---
@@ -107,8 +139,14 @@ export async function runPackageTest(k: CatalogKernel, logger: Logger, out: stri
 /** hone-tools built in the guest's own root (its libc), as an operator of that release would. */
 async function buildToolsDeb(staging: string, version: string, kernel: string): Promise<string> {
   const out = '/tmp/hone-tools-build';
-  const r = await runInBuildRoot(staging, [repoRoot], ['make', '-s', '-C', join(repoRoot, 'kmod'), 'tools-deb', `PKG_OUT=${out}`], { kernel });
-  if (r.exitCode !== 0) throw new HoneError('E_IMAGE', 'make -C kmod tools-deb failed in the Debian root', { kernel, details: (r.stdout + r.stderr).split('\n').slice(-15) });
+  const r = await runInBuildRoot(staging, [repoRoot], ['make', '-s', '-C', join(repoRoot, 'kmod'), 'tools-deb', `PKG_OUT=${out}`], {
+    kernel,
+  });
+  if (r.exitCode !== 0)
+    throw new HoneError('E_IMAGE', 'make -C kmod tools-deb failed in the Debian root', {
+      kernel,
+      details: (r.stdout + r.stderr).split('\n').slice(-15),
+    });
   const arch = (await runInBuildRoot(staging, [], ['dpkg', '--print-architecture'], { kernel })).stdout.trim();
   const deb = join(staging, out, `hone-tools_${version}_${arch}.deb`);
   const kept = join(staging, '..', basename(deb));
@@ -134,7 +172,11 @@ async function installTestUnit(staging: string): Promise<void> {
  * disk: each rotated file through tshark (with Hone's plugin), all of them
  * through checkRecording.
  */
-async function checkRecorder(image: string, dir: string, kernel: string): Promise<{ files: PackageTestResult['files']; recording: RecordingVerdict }> {
+async function checkRecorder(
+  image: string,
+  dir: string,
+  kernel: string,
+): Promise<{ files: PackageTestResult['files']; recording: RecordingVerdict }> {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   await run('debugfs', ['-R', `rdump /var/log/hone ${dir}`, image], { code: 'E_CAPTURE', kernel, hint: 'apt-get install e2fsprogs' });
@@ -166,7 +208,9 @@ async function bootInitramfs(modulesDir: string, kernel: string): Promise<Buffer
   const index = await loadModuleIndex(modulesDir);
   const list: string[] = [];
   // ext4 needs crc32c through a soft dependency that modules.dep does not list
-  const wanted = ['virtio_pci', 'virtio_blk', 'crc32c_generic', 'ext4'].filter((m) => index.paths.has(m) || index.builtin.has(m) || m !== 'crc32c_generic');
+  const wanted = ['virtio_pci', 'virtio_blk', 'crc32c_generic', 'ext4'].filter(
+    (m) => index.paths.has(m) || index.builtin.has(m) || m !== 'crc32c_generic',
+  );
   for (const name of loadOrder(index, wanted, kernel)) {
     const rel = index.paths.get(name) as string;
     const guest = `/lib/modules/${rel.replace(/\.(xz|zst|gz)$/, '')}`;
@@ -218,6 +262,14 @@ async function boot(
   const r = await qemu;
   await new Promise<void>((res) => log.end(res));
   if (verdict?.ok) return { steps, guestModes, stepTimes };
-  const why = verdict ? verdict.why : r.timedOut ? 'the guest did not finish within 20 minutes' : 'the guest powered off before the test finished';
-  throw new HoneError(verdict?.code ?? 'E_GUEST_BOOT', `package test: ${why}`, { kernel, details: tail.last(30), hint: `console log: ${o.consoleFile}` });
+  const why = verdict
+    ? verdict.why
+    : r.timedOut
+      ? 'the guest did not finish within 20 minutes'
+      : 'the guest powered off before the test finished';
+  throw new HoneError(verdict?.code ?? 'E_GUEST_BOOT', `package test: ${why}`, {
+    kernel,
+    details: tail.last(30),
+    hint: `console log: ${o.consoleFile}`,
+  });
 }

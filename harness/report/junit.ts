@@ -14,8 +14,10 @@ export function matrixJunit(report: MatrixReport): string {
       out.push(`    <testcase classname="${esc(k.id)}" name="${esc(r.scenario)}" time="${secs(r.durationMs)}">`);
       const body = esc(r.reasons.join('\n'));
       if (r.status === 'fail') out.push(`      <failure message="${esc(r.reasons[0] ?? 'wrong attribution')}">${body}</failure>`);
-      if (r.status === 'crash') out.push(`      <error type="kernel-crash" message="${esc(r.reasons[0] ?? 'kernel crash')}">${body}</error>`);
-      if (r.status === 'infra') out.push(`      <error type="infrastructure" message="${esc(r.reasons[0] ?? 'infrastructure')}">${body}</error>`);
+      if (r.status === 'crash')
+        out.push(`      <error type="kernel-crash" message="${esc(r.reasons[0] ?? 'kernel crash')}">${body}</error>`);
+      if (r.status === 'infra')
+        out.push(`      <error type="infrastructure" message="${esc(r.reasons[0] ?? 'infrastructure')}">${body}</error>`);
       if (r.status === 'todo') out.push(`      <skipped message="${esc(`known gap: ${r.knownGap ?? ''}`)}"/>`);
       out.push('    </testcase>');
     }
@@ -26,7 +28,9 @@ export function matrixJunit(report: MatrixReport): string {
 }
 
 function esc(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string).replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, '');
+  return s
+    .replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string)
+    .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, '');
 }
 
 function secs(ms: number): string {

@@ -20,10 +20,15 @@ export async function writeReports(report: MatrixReport, out: string): Promise<s
 
 export function matrixMarkdown(report: MatrixReport): string {
   const kernels = report.kernels
-    .map((k) => `| ${k.id} | ${k.release ?? '-'} | ${k.version ?? '-'} | ${k.accel ?? '-'} | ${k.toolchain ?? '-'} | ${k.buildWarnings ?? '-'} | ${k.bootMs === null ? '-' : (k.bootMs / 1000).toFixed(1)} |`)
+    .map(
+      (k) =>
+        `| ${k.id} | ${k.release ?? '-'} | ${k.version ?? '-'} | ${k.accel ?? '-'} | ${k.toolchain ?? '-'} | ${k.buildWarnings ?? '-'} | ${k.bootMs === null ? '-' : (k.bootMs / 1000).toFixed(1)} |`,
+    )
     .join('\n');
   const problems = report.results.filter((r) => r.status !== 'pass');
-  const phases = (['fetch', 'build', 'boot', 'scenarios', 'check'] as const).map((p) => `${p} ${(report.kernels.reduce((n, k) => n + k.phasesMs[p], 0) / 1000).toFixed(0)} s`);
+  const phases = (['fetch', 'build', 'boot', 'scenarios', 'check'] as const).map(
+    (p) => `${p} ${(report.kernels.reduce((n, k) => n + k.phasesMs[p], 0) / 1000).toFixed(0)} s`,
+  );
   return [
     `# Hone kernel matrix (${report.startedAt}, ${(report.durationMs / 1000).toFixed(0)} s)`,
     '',
@@ -35,7 +40,15 @@ export function matrixMarkdown(report: MatrixReport): string {
     '',
     `Time by phase, summed over kernels (kernels run in parallel): ${phases.join(', ')}.`,
     '',
-    ...(problems.length ? ['## Not passing', '', ...problems.map((r) => `- **${r.kernel} ${r.scenario}** (${r.status}): ${r.reasons[0] ?? ''}${r.repro ? ` — repro: \`${r.repro}\`` : ''}`)] : []),
+    ...(problems.length
+      ? [
+          '## Not passing',
+          '',
+          ...problems.map(
+            (r) => `- **${r.kernel} ${r.scenario}** (${r.status}): ${r.reasons[0] ?? ''}${r.repro ? ` — repro: \`${r.repro}\`` : ''}`,
+          ),
+        ]
+      : []),
     '',
   ].join('\n');
 }

@@ -25,7 +25,8 @@ export function validateScenario(value: unknown, file = '<scenario>'): { scenari
   const { name, description, knownGap, needsFreshGuest, processes, steps } = value;
   if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(name)) fail('"name" must be lowercase letters, digits and dashes');
   if (typeof description !== 'string' || description.trim() === '') fail('"description" must be a non-empty string');
-  if (knownGap !== undefined && (typeof knownGap !== 'string' || knownGap.trim() === '')) fail('"knownGap" must be a non-empty reason when set');
+  if (knownGap !== undefined && (typeof knownGap !== 'string' || knownGap.trim() === ''))
+    fail('"knownGap" must be a non-empty reason when set');
   if (needsFreshGuest !== undefined && typeof needsFreshGuest !== 'boolean') fail('"needsFreshGuest" must be a boolean');
   if (!Array.isArray(processes) || processes.length === 0) fail('"processes" must list at least one process name');
   if (!Array.isArray(steps) || steps.length === 0) fail('"steps" must be a non-empty array');
@@ -41,7 +42,22 @@ export function validateScenario(value: unknown, file = '<scenario>'): { scenari
 const HEADER_KEYS = new Set(['name', 'description', 'knownGap', 'needsFreshGuest', 'processes', 'steps', 'file']);
 const NAME = /^[A-Za-z][A-Za-z0-9_]{0,30}$/;
 
-type FieldType = 'name' | 'bool' | 'int' | 'family' | 'socktype' | 'addr' | 'target' | 'how' | 'port' | 'size' | 'ms' | 'proto' | 'code' | 'sendvia' | 'recvvia';
+type FieldType =
+  | 'name'
+  | 'bool'
+  | 'int'
+  | 'family'
+  | 'socktype'
+  | 'addr'
+  | 'target'
+  | 'how'
+  | 'port'
+  | 'size'
+  | 'ms'
+  | 'proto'
+  | 'code'
+  | 'sendvia'
+  | 'recvvia';
 type Fields = Record<string, { type: FieldType; optional?: boolean }>;
 const req = (type: FieldType) => ({ type });
 const opt = (type: FieldType) => ({ type, optional: true });
@@ -51,7 +67,15 @@ const SHAPES: { [K in StepKind]: Fields } = {
   thread: { by: req('name'), thread: req('name') },
   exec: { by: req('name') },
   exit: { by: req('name'), code: opt('code') },
-  socket: { by: req('name'), sock: req('name'), family: req('family'), type: req('socktype'), proto: opt('proto'), cloexec: opt('bool'), reuseport: opt('bool') },
+  socket: {
+    by: req('name'),
+    sock: req('name'),
+    family: req('family'),
+    type: req('socktype'),
+    proto: opt('proto'),
+    cloexec: opt('bool'),
+    reuseport: opt('bool'),
+  },
   socketpair: { by: req('name'), sock: req('name'), peer: req('name') },
   bind: { by: req('name'), sock: req('name'), addr: req('addr'), port: opt('port') },
   listen: { by: req('name'), sock: req('name'), backlog: opt('int') },
@@ -87,7 +111,8 @@ function checkShape(s: unknown, i: number, fail: Fail): void {
   }
   const shape = SHAPES[kind as StepKind];
   for (const key of Object.keys(s)) {
-    if (key !== 'kind' && !(key in shape)) fail(`unknown field "${key}" (a ${kind} step has: ${Object.keys(shape).join(', ') || 'no fields'})`, i, kind);
+    if (key !== 'kind' && !(key in shape))
+      fail(`unknown field "${key}" (a ${kind} step has: ${Object.keys(shape).join(', ') || 'no fields'})`, i, kind);
   }
   for (const [key, f] of Object.entries(shape)) {
     const v = s[key];
@@ -101,28 +126,45 @@ function checkShape(s: unknown, i: number, fail: Fail): void {
 }
 
 function fieldProblem(type: FieldType, v: unknown): string | undefined {
-  const int = (lo: number, hi: number) => (Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi ? undefined : `must be an integer from ${lo} to ${hi}`);
+  const int = (lo: number, hi: number) =>
+    Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi ? undefined : `must be an integer from ${lo} to ${hi}`;
   switch (type) {
-    case 'name': return typeof v === 'string' && NAME.test(v) ? undefined : 'must be a name (a letter, then letters, digits or _; at most 31)';
-    case 'bool': return typeof v === 'boolean' ? undefined : 'must be true or false';
-    case 'int': return int(0, 65535);
-    case 'port': return int(0, 65535);
-    case 'size': return int(TAG_LENGTH, 60000);
-    case 'ms': return int(0, 10000);
-    case 'proto': return int(0, 255);
-    case 'code': return int(0, 255);
-    case 'family': return v === 'inet' || v === 'inet6' ? undefined : 'must be "inet" or "inet6"';
-    case 'socktype': return v === 'stream' || v === 'dgram' || v === 'raw' ? undefined : 'must be "stream", "dgram" or "raw"';
-    case 'sendvia': return v === 'sendfile' ? undefined : 'must be "sendfile" (or left out for a plain send)';
-    case 'recvvia': return v === 'splice' ? undefined : 'must be "splice" (or left out for a plain recv)';
-    case 'how': return v === 'rd' || v === 'wr' || v === 'rdwr' ? undefined : 'must be "rd", "wr" or "rdwr"';
-    case 'addr': return typeof v === 'string' && (isIPv4(v) || isIPv6(v)) ? undefined : 'must be an IPv4 or IPv6 address';
+    case 'name':
+      return typeof v === 'string' && NAME.test(v) ? undefined : 'must be a name (a letter, then letters, digits or _; at most 31)';
+    case 'bool':
+      return typeof v === 'boolean' ? undefined : 'must be true or false';
+    case 'int':
+      return int(0, 65535);
+    case 'port':
+      return int(0, 65535);
+    case 'size':
+      return int(TAG_LENGTH, 60000);
+    case 'ms':
+      return int(0, 10000);
+    case 'proto':
+      return int(0, 255);
+    case 'code':
+      return int(0, 255);
+    case 'family':
+      return v === 'inet' || v === 'inet6' ? undefined : 'must be "inet" or "inet6"';
+    case 'socktype':
+      return v === 'stream' || v === 'dgram' || v === 'raw' ? undefined : 'must be "stream", "dgram" or "raw"';
+    case 'sendvia':
+      return v === 'sendfile' ? undefined : 'must be "sendfile" (or left out for a plain send)';
+    case 'recvvia':
+      return v === 'splice' ? undefined : 'must be "splice" (or left out for a plain recv)';
+    case 'how':
+      return v === 'rd' || v === 'wr' || v === 'rdwr' ? undefined : 'must be "rd", "wr" or "rdwr"';
+    case 'addr':
+      return typeof v === 'string' && (isIPv4(v) || isIPv6(v)) ? undefined : 'must be an IPv4 or IPv6 address';
     case 'target': {
       if (!isObject(v)) return 'must be { sock } or { addr, port? }';
-      if ('sock' in v) return Object.keys(v).length === 1 && typeof v.sock === 'string' && NAME.test(v.sock) ? undefined : 'must be { sock: NAME }';
+      if ('sock' in v)
+        return Object.keys(v).length === 1 && typeof v.sock === 'string' && NAME.test(v.sock) ? undefined : 'must be { sock: NAME }';
       if (typeof v.addr !== 'string' || !(isIPv4(v.addr) || isIPv6(v.addr))) return 'must have an IPv4 or IPv6 "addr"';
       if (Object.keys(v).some((k) => k !== 'addr' && k !== 'port')) return 'has fields other than addr and port';
-      if (v.port !== undefined && !(Number.isInteger(v.port) && (v.port as number) >= 0 && (v.port as number) <= 65535)) return 'has a port that is not 0-65535';
+      if (v.port !== undefined && !(Number.isInteger(v.port) && (v.port as number) >= 0 && (v.port as number) <= 65535))
+        return 'has a port that is not 0-65535';
       return undefined;
     }
   }
@@ -168,7 +210,8 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
 
   const newProcess = (name: string, parent?: ProcState, i?: number) => {
     const kind = i === undefined ? undefined : 'fork';
-    if (!NAME.test(name) || name === RUNNER_ACTOR) fail(`process name ${JSON.stringify(name)} is not a valid actor name (and "runner" is reserved)`, i, kind);
+    if (!NAME.test(name) || name === RUNNER_ACTOR)
+      fail(`process name ${JSON.stringify(name)} is not a valid actor name (and "runner" is reserved)`, i, kind);
     if (seen.has(name)) fail(`actor "${name}" is defined twice`, i, kind);
     seen.add(name);
     const p: ProcState = { id: procs.length + 1, main: name, alive: true, threads: new Set() };
@@ -198,7 +241,8 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
       return so;
     };
     const introduce = (name: string, sock: number, cloexec = false) => {
-      for (const p of procs) if (p.alive && fds.get(p.id, name)) f(`handle "${name}" is still open in process "${p.main}": pick another name`);
+      for (const p of procs)
+        if (p.alive && fds.get(p.id, name)) f(`handle "${name}" is still open in process "${p.main}": pick another name`);
       fds.open(proc.id, name, sock, cloexec);
       lastSocketOf.set(name, sock);
     };
@@ -256,18 +300,49 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
       case 'socket': {
         const proto = step.proto ?? 0;
         if (step.type === 'raw' && (proto === 0 || proto === 6 || proto === 17)) f('a raw socket needs "proto" (e.g. 253), not 0, 6 or 17');
-        if (step.type === 'dgram' && proto !== 0 && proto !== 17 && proto !== 1 && proto !== 58) f(`a dgram socket's proto must be 0, 17 (UDP) or a ping socket's 1/58, not ${proto}`);
-        if (step.type === 'dgram' && ((proto === 1 && step.family !== 'inet') || (proto === 58 && step.family !== 'inet6'))) f('ping sockets are inet with proto 1 or inet6 with proto 58');
+        if (step.type === 'dgram' && proto !== 0 && proto !== 17 && proto !== 1 && proto !== 58)
+          f(`a dgram socket's proto must be 0, 17 (UDP) or a ping socket's 1/58, not ${proto}`);
+        if (step.type === 'dgram' && ((proto === 1 && step.family !== 'inet') || (proto === 58 && step.family !== 'inet6')))
+          f('ping sockets are inet with proto 1 or inet6 with proto 58');
         if (step.type === 'stream' && proto !== 0 && proto !== 6) f(`a stream socket's proto must be 0 or 6, not ${proto}`);
         if (step.reuseport && step.type === 'raw') f('reuseport is for TCP and UDP sockets');
-        sockets.push({ family: step.family, type: step.type, proto, bound: false, listening: false, connected: false, reuseport: !!step.reuseport, inflight: [] });
+        sockets.push({
+          family: step.family,
+          type: step.type,
+          proto,
+          bound: false,
+          listening: false,
+          connected: false,
+          reuseport: !!step.reuseport,
+          inflight: [],
+        });
         introduce(step.sock, sockets.length - 1, !!step.cloexec);
         break;
       }
       case 'socketpair': {
         if (step.sock === step.peer) f('"sock" and "peer" must differ');
-        const a = sockets.push({ family: 'unix', type: 'stream', proto: 0, bound: true, listening: false, connected: true, reuseport: false, inflight: [] }) - 1;
-        const b = sockets.push({ family: 'unix', type: 'stream', proto: 0, bound: true, listening: false, connected: true, reuseport: false, inflight: [] }) - 1;
+        const a =
+          sockets.push({
+            family: 'unix',
+            type: 'stream',
+            proto: 0,
+            bound: true,
+            listening: false,
+            connected: true,
+            reuseport: false,
+            inflight: [],
+          }) - 1;
+        const b =
+          sockets.push({
+            family: 'unix',
+            type: 'stream',
+            proto: 0,
+            bound: true,
+            listening: false,
+            connected: true,
+            reuseport: false,
+            inflight: [],
+          }) - 1;
         sockets[a]!.peer = b;
         sockets[b]!.peer = a;
         introduce(step.sock, a);
@@ -277,7 +352,8 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
       case 'bind': {
         const so = inet(step.sock);
         if (so.bound) f(`"${step.sock}" is already bound`);
-        if ((so.family === 'inet' && !isIPv4(step.addr)) || (so.family === 'inet6' && !isIPv6(step.addr))) f(`address ${step.addr} does not fit a ${so.family} socket`);
+        if ((so.family === 'inet' && !isIPv4(step.addr)) || (so.family === 'inet6' && !isIPv6(step.addr)))
+          f(`address ${step.addr} does not fit a ${so.family} socket`);
         if (so.reuseport && !step.port) f('a reuseport socket needs a fixed port: the members of a group share it');
         so.bound = true;
         break;
@@ -301,7 +377,16 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
       case 'accept': {
         const so = inet(step.sock);
         if (!so.listening) f(`"${step.sock}" is not listening: listen on it first`);
-        sockets.push({ family: so.family, type: 'stream', proto: so.proto, bound: true, listening: false, connected: true, reuseport: false, inflight: [] });
+        sockets.push({
+          family: so.family,
+          type: 'stream',
+          proto: so.proto,
+          bound: true,
+          listening: false,
+          connected: true,
+          reuseport: false,
+          inflight: [],
+        });
         introduce(step.as, sockets.length - 1, !!step.cloexec);
         break;
       }
@@ -309,12 +394,17 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
       case 'recv': {
         const so = inet(step.sock);
         if (!so.connected) f(`"${step.sock}" is not connected: ${step.kind} needs a connected socket (use sendto/recvfrom otherwise)`);
-        if (step.via !== undefined && so.type !== 'stream') f(`"${step.sock}" is not a stream socket: via: '${step.via}' is only for stream (TCP) sockets`);
-        if (step.kind === 'send' && step.via !== undefined && step.more) f(`more: true cannot be combined with via: 'sendfile' (sendfile() takes no MSG_MORE)`);
+        if (step.via !== undefined && so.type !== 'stream')
+          f(`"${step.sock}" is not a stream socket: via: '${step.via}' is only for stream (TCP) sockets`);
+        if (step.kind === 'send' && step.via !== undefined && step.more)
+          f(`more: true cannot be combined with via: 'sendfile' (sendfile() takes no MSG_MORE)`);
         if (step.kind === 'recv') {
           // the peer of a corked socket is not known here: refuse any recv while some socket holds back bytes
           const held = sockets.find((x) => x.heldSince !== undefined);
-          if (held) f(`a socket still holds the bytes of the send with more: true at step ${held.heldSince}: send on it without more (or close it) before anything is read, or the read waits for bytes that never leave`);
+          if (held)
+            f(
+              `a socket still holds the bytes of the send with more: true at step ${held.heldSince}: send on it without more (or close it) before anything is read, or the read waits for bytes that never leave`,
+            );
         } else if (step.more) {
           if (so.type !== 'stream') f(`"${step.sock}" is not a stream socket: more: true (MSG_MORE) is only for stream sockets`);
           so.heldSince ??= i;
@@ -327,7 +417,8 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
         const so = inet(step.sock);
         if (so.type === 'stream') f(`"${step.sock}" is a stream socket: use send`);
         const ts = checkTarget(so, step.to);
-        if (ts?.reuseport && (step.size ?? DEFAULT_SIZE) <= TAG_LENGTH) f(`sending to a reuseport socket needs size > ${TAG_LENGTH}: the runner steers by the byte after the tag`);
+        if (ts?.reuseport && (step.size ?? DEFAULT_SIZE) <= TAG_LENGTH)
+          f(`sending to a reuseport socket needs size > ${TAG_LENGTH}: the runner steers by the byte after the tag`);
         so.bound = true;
         break;
       }
@@ -361,7 +452,8 @@ function dryRun(s: Scenario, fail: Fail): ScenarioModel {
         const via = sockOf(step.via);
         if (via.family !== 'unix') f(`"${step.via}" is not a socketpair end`);
         const got = via.inflight.shift() ?? f(`nothing was sent to "${step.via}" with sendfd before this step`);
-        for (const p of procs) if (p.alive && fds.get(p.id, step.as)) f(`handle "${step.as}" is still open in process "${p.main}": pick another name`);
+        for (const p of procs)
+          if (p.alive && fds.get(p.id, step.as)) f(`handle "${step.as}" is still open in process "${p.main}": pick another name`);
         fds.receive(proc.id, step.as, got);
         lastSocketOf.set(step.as, got);
         break;

@@ -31,17 +31,22 @@ export function project(blocks: Block[], truth: Truth, o: ProjectOptions = {}): 
     if (list) list.push(item);
     else trace.set(chain, [item]);
   };
-  const actor = (pid: number | undefined) => (pid === undefined || pid === 0 ? 'kernel' : names.procs.get(pid) ?? (pid === truth.runnerPid ? 'runner' : 'other'));
-  const thread = (tid: number | undefined) => (tid === undefined || tid === 0 ? '-' : names.tids.get(tid) ?? 'other');
+  const actor = (pid: number | undefined) =>
+    pid === undefined || pid === 0 ? 'kernel' : (names.procs.get(pid) ?? (pid === truth.runnerPid ? 'runner' : 'other'));
+  const thread = (tid: number | undefined) => (tid === undefined || tid === 0 ? '-' : (names.tids.get(tid) ?? 'other'));
   const tagRe = new RegExp(`<HT:${truth.runId}:(\\d{6})>`, 'g');
   for (const b of blocks) {
     if (b.kind === 'process') {
       const a = names.procs.get(b.pid);
       if (!a) continue;
       const detail =
-        b.event === 'fork' ? `parent=${actor(b.ppid)}${b.exe !== undefined ? ' exe' : ''}` :
-        b.event === 'exec' ? `exe=${b.exe ?? '-'} argc=${b.argv?.length ?? '-'}` :
-        b.event === 'exit' ? `status=${b.exitStatus ?? '-'}` : '';
+        b.event === 'fork'
+          ? `parent=${actor(b.ppid)}${b.exe !== undefined ? ' exe' : ''}`
+          : b.event === 'exec'
+            ? `exe=${b.exe ?? '-'} argc=${b.argv?.length ?? '-'}`
+            : b.event === 'exit'
+              ? `status=${b.exitStatus ?? '-'}`
+              : '';
       add(`process ${a}`, `${b.event} ${detail}`.trim());
     } else if (b.kind === 'connection') {
       const s = names.socks.get(b.socketId ?? '');
@@ -54,19 +59,33 @@ export function project(blocks: Block[], truth: Truth, o: ProjectOptions = {}): 
       // read, gain and lose blocks name processes: they are attribution
       const s = names.socks.get(b.socketId ?? '');
       if (!s || !withAttr) continue;
-      const detail = b.what === 'read' ? `len=${b.bytes ?? '-'}${b.seq ? ' seq' : ''}${b.readPacketId !== undefined ? ' pkt' : ''}` : `via=${b.via ?? '-'}`;
+      const detail =
+        b.what === 'read'
+          ? `len=${b.bytes ?? '-'}${b.seq ? ' seq' : ''}${b.readPacketId !== undefined ? ' pkt' : ''}`
+          : `via=${b.via ?? '-'}`;
       // lose by exit: the thread is whichever of the process's threads exits last (kmod scans the
       // file table at the sched_process_exit of the group's last thread), so any thread of that
       // process is the same item; a thread of another process (or none) still differs
-      const tid = b.what === 'lose' && b.via === 'exit' && b.tid !== undefined && b.tid !== 0 && names.procOf.get(b.tid) === b.pid ? '(any of its threads)' : thread(b.tid);
+      const tid =
+        b.what === 'lose' && b.via === 'exit' && b.tid !== undefined && b.tid !== 0 && names.procOf.get(b.tid) === b.pid
+          ? '(any of its threads)'
+          : thread(b.tid);
       add(`socket ${s}`, `${b.what} by=${actor(b.pid)} tid=${tid} ${detail}`);
     } else if (b.kind === 'packet') {
       const p = decodePacket(b.data);
       const tags = p ? [...p.payload.toString('latin1').matchAll(tagRe)].map((m) => Number(m[1])) : [];
-      const sock = b.socketId === undefined ? 'none' : names.socks.get(b.socketId) ?? 'kernel';
+      const sock = b.socketId === undefined ? 'none' : (names.socks.get(b.socketId) ?? 'kernel');
       if (sock === 'kernel' && tags.length === 0) continue;
       if (sock === 'none' && tags.length === 0) continue;
-      const what = !p ? '?' : p.protocol === IPPROTO.TCP ? `tcp [${p.tcpFlags ?? ''}]` : p.protocol === IPPROTO.UDP ? 'udp' : p.icmpType !== undefined && (p.protocol === IPPROTO.ICMP || p.protocol === IPPROTO.ICMPV6) ? `icmp type ${p.icmpType}` : `proto ${p.protocol}`;
+      const what = !p
+        ? '?'
+        : p.protocol === IPPROTO.TCP
+          ? `tcp [${p.tcpFlags ?? ''}]`
+          : p.protocol === IPPROTO.UDP
+            ? 'udp'
+            : p.icmpType !== undefined && (p.protocol === IPPROTO.ICMP || p.protocol === IPPROTO.ICMPV6)
+              ? `icmp type ${p.icmpType}`
+              : `proto ${p.protocol}`;
       let who = withAttr ? ` pid=${actor(b.pid)} tid=${thread(b.tid)} by=${b.attribution ?? '-'}` : '';
       // sender runs and holders by name; holders as a set (the sensor swaps the last holder into a gap)
       if (withAttr && b.senders) who += ` senders=${b.senders.map((r) => `${r.offset}:${actor(r.pid)}/${thread(r.tid)}`).join(',')}`;

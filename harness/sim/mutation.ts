@@ -55,13 +55,26 @@ export interface MutationInput {
 /** Judge a written capture like the matrix does (with its honet text); a file the reader rejects is a failure with the reader's reason. */
 export function judge(scenario: Scenario, truth: Truth, pcapng: Buffer, honet?: string): Verdict {
   try {
-    return checkScenario({ scenario, truth, capture: readPcapng(pcapng), ...(honet !== undefined ? { honet: parseHonet(honet) } : {}), maxMismatches: 1_000_000 });
+    return checkScenario({
+      scenario,
+      truth,
+      capture: readPcapng(pcapng),
+      ...(honet !== undefined ? { honet: parseHonet(honet) } : {}),
+      maxMismatches: 1_000_000,
+    });
   } catch (e) {
     if (!(e instanceof CaptureError)) throw e;
     const zero = { total: 0, correct: 0, wrong: 0, missing: 0 };
     return {
-      scenario: scenario.name, status: 'fail', packets: zero, events: zero, control: zero, unmatched: 0,
-      mismatches: [`unreadable capture: ${e.message}`], mismatchCount: 1, notes: [],
+      scenario: scenario.name,
+      status: 'fail',
+      packets: zero,
+      events: zero,
+      control: zero,
+      unmatched: 0,
+      mismatches: [`unreadable capture: ${e.message}`],
+      mismatchCount: 1,
+      notes: [],
     };
   }
 }
@@ -76,7 +89,11 @@ export function runMutations(inputs: MutationInput[], seed: number, faults: read
     const base = { truth, derived: false, perfect, seed, order: 'le' as const };
     const pr = withFault(base);
     const pv = judge(strict, truth, pr.pcapng, pr.honet);
-    perfectResults.push({ scenario: scenario.name, status: pv.status, detail: pv.status === 'pass' ? `${pv.packets.total} packets, ${pv.events.total} events` : pv.mismatches[0] ?? '' });
+    perfectResults.push({
+      scenario: scenario.name,
+      status: pv.status,
+      detail: pv.status === 'pass' ? `${pv.packets.total} packets, ${pv.events.total} events` : (pv.mismatches[0] ?? ''),
+    });
     for (const fault of faults) {
       const na = fault.notApplicable({ truth, perfect });
       if (na) {
@@ -87,31 +104,75 @@ export function runMutations(inputs: MutationInput[], seed: number, faults: read
       const v = judge(strict, truth, pcapng, honet);
       const lenient = scenario.knownGap ? judge(scenario, truth, pcapng, honet).status : v.status;
       if (fault.kind === 'bytes' && fault.mustPass) {
-        cells.push({ scenario: scenario.name, fault: fault.name, outcome: v.status === 'pass' ? 'tolerated' : 'missed', detail: v.status === 'pass' ? 'skipped, capture passes' : `failed: ${v.mismatches[0]}`, status: lenient });
+        cells.push({
+          scenario: scenario.name,
+          fault: fault.name,
+          outcome: v.status === 'pass' ? 'tolerated' : 'missed',
+          detail: v.status === 'pass' ? 'skipped, capture passes' : `failed: ${v.mismatches[0]}`,
+          status: lenient,
+        });
         continue;
       }
       const expect = fault.expect!;
       const hit = v.status === 'fail' ? v.mismatches.find((m) => expect.test(m)) : undefined;
       cells.push({
-        scenario: scenario.name, fault: fault.name, outcome: hit ? 'caught' : 'missed', status: lenient,
+        scenario: scenario.name,
+        fault: fault.name,
+        outcome: hit ? 'caught' : 'missed',
+        status: lenient,
         detail: hit ?? (v.status === 'pass' ? 'the checker passed it' : `failed for another reason: ${v.mismatches[0]}`),
       });
     }
   }
-  const uncaughtFaults = faults.filter((f) => !cells.some((c) => c.fault === f.name && (c.outcome === 'caught' || c.outcome === 'tolerated'))).map((f) => f.name);
+  const uncaughtFaults = faults
+    .filter((f) => !cells.some((c) => c.fault === f.name && (c.outcome === 'caught' || c.outcome === 'tolerated')))
+    .map((f) => f.name);
   const ok = perfectResults.every((p) => p.status === 'pass') && cells.every((c) => c.outcome !== 'missed');
   return { seed, perfect: perfectResults, cells, uncaughtFaults, ok };
 }
 
 const SHORT: Record<string, string> = {
-  'creator-only': 'creator', 'last-user': 'last-user', 'drop-events': 'drop-ev', 'drop-events-uncounted': 'drop-ev-u', 'drop-packets': 'drop-pk',
-  'drop-packets-uncounted': 'drop-pk-u', reorder: 'reorder', 'swap-parent-child': 'swap-pc', 'no-any-address-inbound': 'any-in', 'wrong-direction': 'direction',
-  'stale-pid-reuse': 'stale-pid', 'reader-is-current': 'rd-current', 'no-read-blocks': 'no-read', 'single-sender': 'single', 'no-holder-events': 'no-hold',
-  'control-as-sender': 'ctl-send', 'drop-control': 'drop-ctl', 'control-no-socket': 'ctl-nosock', 'late-gain': 'late-gain', 'early-lose': 'early-lose',
-  'early-close': 'early-close', 'wrong-close-fields': 'close-flds', 'snapshot-one-holder': 'snap-one', 'duplicate-packets': 'dup-pk', 'zero-timestamps': 'ts-zero',
-  'backwards-timestamps': 'ts-back', 'widened-reads': 'wide-rd', 'no-start-times': 'no-start', 'no-netns': 'no-netns', 'no-inode': 'no-ino', 'bogus-exec': 'bogus-exec',
-  'second-exit': '2nd-exit', 'honet-disagrees': 'honet', 'unread-nobodys': 'unread', 'before-accept-none': 'pre-accept', 'close-after-capture': 'late-close',
-  'drop-one': 'drop-one', 'truncated-block': 'truncated', 'wrong-trailing-length': 'trailer', 'wrong-byte-order-marker': 'bom', 'unknown-blocks': 'unknown',
+  'creator-only': 'creator',
+  'last-user': 'last-user',
+  'drop-events': 'drop-ev',
+  'drop-events-uncounted': 'drop-ev-u',
+  'drop-packets': 'drop-pk',
+  'drop-packets-uncounted': 'drop-pk-u',
+  reorder: 'reorder',
+  'swap-parent-child': 'swap-pc',
+  'no-any-address-inbound': 'any-in',
+  'wrong-direction': 'direction',
+  'stale-pid-reuse': 'stale-pid',
+  'reader-is-current': 'rd-current',
+  'no-read-blocks': 'no-read',
+  'single-sender': 'single',
+  'no-holder-events': 'no-hold',
+  'control-as-sender': 'ctl-send',
+  'drop-control': 'drop-ctl',
+  'control-no-socket': 'ctl-nosock',
+  'late-gain': 'late-gain',
+  'early-lose': 'early-lose',
+  'early-close': 'early-close',
+  'wrong-close-fields': 'close-flds',
+  'snapshot-one-holder': 'snap-one',
+  'duplicate-packets': 'dup-pk',
+  'zero-timestamps': 'ts-zero',
+  'backwards-timestamps': 'ts-back',
+  'widened-reads': 'wide-rd',
+  'no-start-times': 'no-start',
+  'no-netns': 'no-netns',
+  'no-inode': 'no-ino',
+  'bogus-exec': 'bogus-exec',
+  'second-exit': '2nd-exit',
+  'honet-disagrees': 'honet',
+  'unread-nobodys': 'unread',
+  'before-accept-none': 'pre-accept',
+  'close-after-capture': 'late-close',
+  'drop-one': 'drop-one',
+  'truncated-block': 'truncated',
+  'wrong-trailing-length': 'trailer',
+  'wrong-byte-order-marker': 'bom',
+  'unknown-blocks': 'unknown',
 };
 
 /** The table of scenarios by faults, with a legend and a verdict line. */
@@ -127,13 +188,21 @@ export function renderTable(r: MutationReport, faults: readonly Fault[] = FAULTS
       return c ? cellText[c.outcome] : '-';
     }),
   ]);
-  const caughtBy = names.map((n) => String(r.cells.filter((c) => c.fault === n && (c.outcome === 'caught' || c.outcome === 'tolerated')).length));
+  const caughtBy = names.map((n) =>
+    String(r.cells.filter((c) => c.fault === n && (c.outcome === 'caught' || c.outcome === 'tolerated')).length),
+  );
   rows.push(['scenarios catching', '', ...caughtBy]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cols: string[]) => cols.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cols: string[]) =>
+    cols
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const out = [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ''];
   out.push('columns: ' + names.map((n) => `${SHORT[n] ?? n} = ${n}`).join(', '));
-  out.push('cells: caught = the checker fails the capture with the fault\'s reason; n/a = the fault cannot show in this scenario; passes = a fault a reader must tolerate was tolerated; MISSED = applicable and not caught');
+  out.push(
+    "cells: caught = the checker fails the capture with the fault's reason; n/a = the fault cannot show in this scenario; passes = a fault a reader must tolerate was tolerated; MISSED = applicable and not caught",
+  );
   const missed = r.cells.filter((c) => c.outcome === 'missed');
   for (const m of missed) out.push(`MISSED ${m.scenario} × ${m.fault}: ${m.detail}`);
   for (const p of r.perfect.filter((x) => x.status !== 'pass')) out.push(`PERFECT CAPTURE DOES NOT PASS ${p.scenario}: ${p.detail}`);

@@ -100,8 +100,15 @@ class RunnerModel {
   }
 
   run(): Truth {
-    const lines = compileScenario(this.scenario).split('\n').filter((l) => l.startsWith('step '));
-    this.procs.set(this.runnerPid, { pid: this.runnerPid, ppid: this.runnerPid - this.rng.int(1, 5), netns: INIT_NETNS, pidns: INIT_PIDNS });
+    const lines = compileScenario(this.scenario)
+      .split('\n')
+      .filter((l) => l.startsWith('step '));
+    this.procs.set(this.runnerPid, {
+      pid: this.runnerPid,
+      ppid: this.runnerPid - this.rng.int(1, 5),
+      netns: INIT_NETNS,
+      pidns: INIT_PIDNS,
+    });
     this.actors.set(RUNNER_ACTOR, { pid: this.runnerPid, tid: this.runnerPid });
     let captureStartStep = -1;
     const steps: TruthStep[] = [];
@@ -126,9 +133,20 @@ class RunnerModel {
     });
     const settled = Math.max(...steps.map((s) => (s.kind === 'exit' ? s.goneMonoNs! : s.endMonoNs!))) + 300_000_000;
     return {
-      version: 1, scenario: this.scenario.name, runId: this.runId, ok: true, runnerPid: this.runnerPid, runnerExe: RUNNER_EXE,
-      kernel: SIM_KERNEL, capture: true, captureStartStep, realMinusMonoUs: this.realMinusMonoUs,
-      settledMonoNs: settled, captureStopMonoNs: settled + 40_000_000, stepCount: steps.length, steps,
+      version: 1,
+      scenario: this.scenario.name,
+      runId: this.runId,
+      ok: true,
+      runnerPid: this.runnerPid,
+      runnerExe: RUNNER_EXE,
+      kernel: SIM_KERNEL,
+      capture: true,
+      captureStartStep,
+      realMinusMonoUs: this.realMinusMonoUs,
+      settledMonoNs: settled,
+      captureStopMonoNs: settled + 40_000_000,
+      stepCount: steps.length,
+      steps,
     };
   }
 
@@ -137,8 +155,15 @@ class RunnerModel {
     if (!actor) throw new Error(`sim runner: step ${p.index}: unknown actor ${p.actor}`);
     const proc = this.procs.get(actor.pid)!;
     const base: TruthStepBase = {
-      step: p.index, actor: p.actor, pid: actor.pid, tid: actor.tid, ppid: proc.ppid,
-      monoNs: this.mono, realUs: this.realMinusMonoUs + Math.floor(this.mono / 1000), netns: proc.netns, pidns: proc.pidns,
+      step: p.index,
+      actor: p.actor,
+      pid: actor.pid,
+      tid: actor.tid,
+      ppid: proc.ppid,
+      monoNs: this.mono,
+      realUs: this.realMinusMonoUs + Math.floor(this.mono / 1000),
+      netns: proc.netns,
+      pidns: proc.pidns,
     };
     if (proc.nspid !== undefined) base.nspid = proc.nspid;
     const a = p.args;
@@ -188,7 +213,8 @@ class RunnerModel {
       case 'socket': {
         const family = a.family === 'inet6' ? AF.INET6 : AF.INET;
         const type = a.type === 'stream' ? SOCK_TYPE.STREAM : a.type === 'dgram' ? SOCK_TYPE.DGRAM : SOCK_TYPE.RAW;
-        const proto = a.proto !== undefined ? Number(a.proto) : type === SOCK_TYPE.STREAM ? IPPROTO.TCP : type === SOCK_TYPE.DGRAM ? IPPROTO.UDP : 0;
+        const proto =
+          a.proto !== undefined ? Number(a.proto) : type === SOCK_TYPE.STREAM ? IPPROTO.TCP : type === SOCK_TYPE.DGRAM ? IPPROTO.UDP : 0;
         const s = this.newSock(family, type, proto, proc.netns);
         s.reuseport = a.reuseport === 'true';
         if (type === SOCK_TYPE.RAW) s.local = anyAddr(family, proto);
@@ -207,7 +233,10 @@ class RunnerModel {
         const port = Number(a.port ?? 0) || this.ephemeral();
         this.usedPorts.add(port);
         h.sock.local = { addr: a.addr!, port };
-        const group = h.sock.reuseport ? [...this.socks.values()].filter((x) => x !== h.sock && x.reuseport && x.local?.port === port && x.family === h.sock.family).length : undefined;
+        const group = h.sock.reuseport
+          ? [...this.socks.values()].filter((x) => x !== h.sock && x.reuseport && x.local?.port === port && x.family === h.sock.family)
+              .length
+          : undefined;
         return { ...base, kind: 'bind', sock, socket: view(h.sock, h.fd), ...(group !== undefined ? { reuseportIndex: group } : {}) };
       }
       case 'listen': {
@@ -230,7 +259,15 @@ class RunnerModel {
         const s = this.socks.get(serverCookie)!;
         s.netns = proc.netns;
         const fd = this.open(proc, a.as!, s, a.cloexec === 'true');
-        return { ...base, kind: 'accept', sock, as: a.as!, listener: view(l.sock, l.fd), socket: view(s, fd), ...(a.cloexec === 'true' ? { cloexec: true } : {}) };
+        return {
+          ...base,
+          kind: 'accept',
+          sock,
+          as: a.as!,
+          listener: view(l.sock, l.fd),
+          socket: view(s, fd),
+          ...(a.cloexec === 'true' ? { cloexec: true } : {}),
+        };
       }
       case 'send':
       case 'sendto': {
@@ -243,13 +280,31 @@ class RunnerModel {
             peer.stream.push({ tag, start: peer.written });
             peer.written += size;
           }
-          return { ...base, kind: 'send', sock, socket: view(h.sock, h.fd), bytes: size, tag, ...(a.more === 'true' ? { more: true } : {}), ...(a.via !== undefined ? { via: a.via } : {}) };
+          return {
+            ...base,
+            kind: 'send',
+            sock,
+            socket: view(h.sock, h.fd),
+            bytes: size,
+            tag,
+            ...(a.more === 'true' ? { more: true } : {}),
+            ...(a.via !== undefined ? { via: a.via } : {}),
+          };
         }
         const target = p.kind === 'sendto' ? this.target(a) : { end: h.sock.remote!, sock: undefined };
         this.datagram(h.sock, target.end, tag, size, target.sock);
         const socket = view(h.sock, h.fd);
         if (p.kind === 'send') return { ...base, kind: 'send', sock, socket, bytes: size, tag };
-        return { ...base, kind: 'sendto', sock, socket, bytes: size, tag, to: formatEndpoint(target.end), ...(target.sock ? { toCookie: target.sock.cookie } : {}) };
+        return {
+          ...base,
+          kind: 'sendto',
+          sock,
+          socket,
+          bytes: size,
+          tag,
+          to: formatEndpoint(target.end),
+          ...(target.sock ? { toCookie: target.sock.cookie } : {}),
+        };
       }
       case 'recv':
       case 'recvfrom': {
@@ -321,8 +376,17 @@ class RunnerModel {
         const peerHelper = view(this.newSock(AF.INET, SOCK_TYPE.DGRAM, IPPROTO.UDP, peer.netns), this.lowestFd(proc) + 1);
         this.veths.push({ a: proc.pid, addr: a.addr!, b: peer.pid, peerAddr: a.peerAddr! });
         return {
-          ...base, kind: 'veth', peer: a.peer!, peerPid: peer.pid, ifname: `hv${p.index}a`, peerIfname: `hv${p.index}b`, addr: a.addr!, peerAddr: a.peerAddr!,
-          helper, peerHelper, peerNetns: peer.netns,
+          ...base,
+          kind: 'veth',
+          peer: a.peer!,
+          peerPid: peer.pid,
+          ifname: `hv${p.index}a`,
+          peerIfname: `hv${p.index}b`,
+          addr: a.addr!,
+          peerAddr: a.peerAddr!,
+          helper,
+          peerHelper,
+          peerNetns: peer.netns,
         };
       }
       case 'sleep':
@@ -359,8 +423,20 @@ class RunnerModel {
 
   private newSock(family: number, type: number, proto: number, netns: number): Sock {
     const s: Sock = {
-      cookie: (this.nextCookie++).toString(16).padStart(16, '0'), ino: (this.nextIno += this.rng.int(1, 8)), family, type, proto, netns,
-      unix: family === AF.UNIX, listening: false, reuseport: false, pending: [], stream: [], written: 0, readPos: 0, dgrams: [],
+      cookie: (this.nextCookie++).toString(16).padStart(16, '0'),
+      ino: (this.nextIno += this.rng.int(1, 8)),
+      family,
+      type,
+      proto,
+      netns,
+      unix: family === AF.UNIX,
+      listening: false,
+      reuseport: false,
+      pending: [],
+      stream: [],
+      written: 0,
+      readPos: 0,
+      dgrams: [],
     };
     this.socks.set(s.cookie, s);
     return s;
@@ -406,7 +482,8 @@ class RunnerModel {
     const v6 = sock.family === AF.INET6;
     if (sock.type === SOCK_TYPE.RAW) {
       for (const s of this.socks.values()) {
-        if (s.type === SOCK_TYPE.RAW && s.proto === sock.proto && s.netns === sock.netns) s.dgrams.push({ tag, bytes: (v6 ? 40 : 20) + size, from: formatEndpoint({ addr: to.addr, port: 0 }) });
+        if (s.type === SOCK_TYPE.RAW && s.proto === sock.proto && s.netns === sock.netns)
+          s.dgrams.push({ tag, bytes: (v6 ? 40 : 20) + size, from: formatEndpoint({ addr: to.addr, port: 0 }) });
       }
       return;
     }
@@ -416,9 +493,23 @@ class RunnerModel {
       sock.dgrams.push({ tag, bytes: 8 + size, from: formatEndpoint({ addr: to.addr, port: 0 }) });
       return;
     }
-    const dst = target && target.type === SOCK_TYPE.DGRAM ? target
-      : [...this.socks.values()].find((s) => s.type === SOCK_TYPE.DGRAM && !s.unix && s.netns === sock.netns && s.family === sock.family && s.local?.port === to.port && s !== sock);
-    dst?.dgrams.push({ tag, bytes: size, from: formatEndpoint({ addr: loopbackIfAny(sock.local.addr) === sock.local.addr ? sock.local.addr : to.addr, port: sock.local.port }) });
+    const dst =
+      target && target.type === SOCK_TYPE.DGRAM
+        ? target
+        : [...this.socks.values()].find(
+            (s) =>
+              s.type === SOCK_TYPE.DGRAM &&
+              !s.unix &&
+              s.netns === sock.netns &&
+              s.family === sock.family &&
+              s.local?.port === to.port &&
+              s !== sock,
+          );
+    dst?.dgrams.push({
+      tag,
+      bytes: size,
+      from: formatEndpoint({ addr: loopbackIfAny(sock.local.addr) === sock.local.addr ? sock.local.addr : to.addr, port: sock.local.port }),
+    });
   }
 }
 

@@ -38,13 +38,21 @@ export interface SimResult {
 export function simulate(o: SimOptions): SimResult {
   const seed = o.seed ?? DEFAULT_SEED;
   const truth = o.truth ?? deriveTruth(o.scenario, seed);
-  if (truth.scenario !== o.scenario.name) throw new HoneError('E_USAGE', `the truth is for scenario "${truth.scenario}", not "${o.scenario.name}"`);
+  if (truth.scenario !== o.scenario.name)
+    throw new HoneError('E_USAGE', `the truth is for scenario "${truth.scenario}", not "${o.scenario.name}"`);
   const perfect = simulateSensor(truth, seed);
   return withFault({ truth, derived: !o.truth, perfect, seed, ...(o.fault ? { fault: o.fault } : {}), order: o.order ?? 'le' });
 }
 
 /** Apply a fault (a name from the table, or a fault itself) to a perfect capture and write both files. */
-export function withFault(o: { truth: Truth; derived: boolean; perfect: SimCapture; seed: number; fault?: string | Fault; order: ByteOrder }): SimResult {
+export function withFault(o: {
+  truth: Truth;
+  derived: boolean;
+  perfect: SimCapture;
+  seed: number;
+  fault?: string | Fault;
+  order: ByteOrder;
+}): SimResult {
   const fault = o.fault === undefined ? undefined : typeof o.fault === 'string' ? faultNamed(o.fault) : o.fault;
   if (o.fault !== undefined && !fault) {
     throw new HoneError('E_USAGE', `unknown fault "${String(o.fault)}"`, { hint: `faults: ${FAULTS.map((f) => f.name).join(', ')}` });

@@ -24,19 +24,27 @@ export function trimHonet(text: string, truth: Truth, pcapng?: Buffer): string {
   const { procs, socks } = namesOf(truth);
   const keep = keeper(truth);
   const ids = new Set<string>();
-  if (pcapng) for (const b of readPcapng(pcapng).blocks) if (b.kind === 'packet' && b.packetId !== undefined && keep(b)) ids.add(String(b.packetId));
-  return text
-    .split('\n')
-    .filter((l) => {
-      const t = l.split(' ');
-      if (t[1] === 'HEAD' || t[1] === 'TAIL') return true;
-      if (['FORK', 'EXEC', 'EXIT', 'KTHD'].includes(t[1] ?? '')) return procs.has(Number(t[2]));
-      if (t[1] === 'SOCK') return socks.has(t[7] ?? '');
-      if (['READ', 'GAIN', 'LOSE'].includes(t[1] ?? '')) return socks.has(t[2] ?? '');
-      if (t[1] === 'PAKT') return socks.has(t[3] ?? '') || ids.has(/ id=(\d+)/.exec(l)?.[1] ?? '') || (t[3] === '0'.repeat(16) && /^(1|58) (127\.0\.0\.1|\[::1\]) -> /.test(t.slice(5).join(' ')));
-      return false;
-    })
-    .join('\n') + '\n';
+  if (pcapng)
+    for (const b of readPcapng(pcapng).blocks) if (b.kind === 'packet' && b.packetId !== undefined && keep(b)) ids.add(String(b.packetId));
+  return (
+    text
+      .split('\n')
+      .filter((l) => {
+        const t = l.split(' ');
+        if (t[1] === 'HEAD' || t[1] === 'TAIL') return true;
+        if (['FORK', 'EXEC', 'EXIT', 'KTHD'].includes(t[1] ?? '')) return procs.has(Number(t[2]));
+        if (t[1] === 'SOCK') return socks.has(t[7] ?? '');
+        if (['READ', 'GAIN', 'LOSE'].includes(t[1] ?? '')) return socks.has(t[2] ?? '');
+        if (t[1] === 'PAKT')
+          return (
+            socks.has(t[3] ?? '') ||
+            ids.has(/ id=(\d+)/.exec(l)?.[1] ?? '') ||
+            (t[3] === '0'.repeat(16) && /^(1|58) (127\.0\.0\.1|\[::1\]) -> /.test(t.slice(5).join(' ')))
+          );
+        return false;
+      })
+      .join('\n') + '\n'
+  );
 }
 
 function keeper(truth: Truth): (b: Block) => boolean {

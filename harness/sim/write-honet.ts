@@ -14,7 +14,8 @@ export function writeHonet(c: SimCapture): string {
       case 'process': {
         let l = `${ts(e.timeNs)} ${EVT[e.event]} ${e.pid} ${e.ppid} 0 0 tid=${e.tid}${e.startNs >= 0n ? ` start=${e.startNs}` : ''} nspid=${e.nspid}`;
         if (e.exitStatus !== undefined) l += ` status=${e.exitStatus}`;
-        if (e.exe !== undefined) l += e.event === 'kthread' ? ` "${e.exe}"` : ` "${e.exe}"${e.argv && e.argv.length ? ' ' + e.argv.join(' ') : ''}`;
+        if (e.exe !== undefined)
+          l += e.event === 'kthread' ? ` "${e.exe}"` : ` "${e.exe}"${e.argv && e.argv.length ? ' ' + e.argv.join(' ') : ''}`;
         lines.push(l);
         break;
       }

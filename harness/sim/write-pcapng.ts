@@ -15,7 +15,10 @@ export function writePcapng(c: SimCapture, order: ByteOrder = 'le'): Buffer {
     switch (e.kind) {
       case 'packet':
         w.packet({
-          timestampUs: us(e.timeNs), data: e.data, direction: e.direction, attribution: e.attribution,
+          timestampUs: us(e.timeNs),
+          data: e.data,
+          direction: e.direction,
+          attribution: e.attribution,
           // a negative value: the fault left the option out
           ...(e.netns >= 0 ? { netns: e.netns } : {}),
           ...(e.socketId !== undefined ? { socketId: e.socketId } : {}),
@@ -28,7 +31,11 @@ export function writePcapng(c: SimCapture, order: ByteOrder = 'le'): Buffer {
         break;
       case 'use':
         w.use({
-          what: e.what, socketId: e.socketId, pid: e.pid, tid: e.tid, timestampUs: us(e.timeNs),
+          what: e.what,
+          socketId: e.socketId,
+          pid: e.pid,
+          tid: e.tid,
+          timestampUs: us(e.timeNs),
           ...(e.startNs >= 0n ? { startNs: e.startNs } : {}),
           ...(e.via !== undefined ? { via: e.via } : {}),
           ...(e.seq !== undefined ? { seq: e.seq } : {}),
@@ -38,15 +45,31 @@ export function writePcapng(c: SimCapture, order: ByteOrder = 'le'): Buffer {
         break;
       case 'socket':
         w.connection({
-          event: e.event, socketId: e.socketId, pid: e.pid, tid: e.tid, timestampUs: us(e.timeNs), family: e.family, type: e.type,
-          protocol: e.protocol, snapshot: e.snapshot, accepted: e.accepted,
+          event: e.event,
+          socketId: e.socketId,
+          pid: e.pid,
+          tid: e.tid,
+          timestampUs: us(e.timeNs),
+          family: e.family,
+          type: e.type,
+          protocol: e.protocol,
+          snapshot: e.snapshot,
+          accepted: e.accepted,
           ...(e.inode >= 0 ? { inode: e.inode } : {}),
           ...(e.netns >= 0 ? { netns: e.netns } : {}),
         });
         break;
       case 'process':
         w.process({
-          event: e.event, pid: e.pid, timestampUs: us(e.timeNs), ppid: e.ppid, uid: 0, gid: 0, tid: e.tid, nspid: e.nspid, pidns: e.pidns,
+          event: e.event,
+          pid: e.pid,
+          timestampUs: us(e.timeNs),
+          ppid: e.ppid,
+          uid: 0,
+          gid: 0,
+          tid: e.tid,
+          nspid: e.nspid,
+          pidns: e.pidns,
           ...(e.exitStatus !== undefined ? { exitStatus: e.exitStatus } : {}),
           ...(e.startNs >= 0n ? { startNs: e.startNs } : {}),
           ...(e.exe !== undefined ? { exe: e.exe } : {}),
@@ -60,4 +83,3 @@ export function writePcapng(c: SimCapture, order: ByteOrder = 'le'): Buffer {
   }
   return w.toBuffer();
 }
-

@@ -20,18 +20,78 @@ const s = 1000;
 const none = (): string[] => [];
 
 export const faults: readonly Fault[] = [
-  { name: 'readers', what: '8 concurrent readers, snaplens 0-65535, under traffic: valid streams, cut to their snaplen, a ninth refused', args: () => ['8'], timeoutMs: 180 * s },
-  { name: 'kill', what: 'SIGKILL in a blocking read and after part of a record; another reader goes on; unload after', args: none, timeoutMs: 180 * s },
-  { name: 'readsizes', what: 'read sizes 1 B-1 MiB at random on both devices: the stream parses (PCAP-NG blocks, text lines)', args: () => ['10'], timeoutMs: 180 * s },
-  { name: 'ioctl', what: 'every ioctl number, bad pointers (NULL, kernel, unmapped, page edge), wrong sizes, bad values, both devices', args: none, timeoutMs: 600 * s },
-  { name: 'params', what: 'invalid module parameters at load (refused, logged) and through /sys (refused, kept, logged)', args: none, timeoutMs: 300 * s },
-  { name: 'rmmod', what: 'rmmod with a reader open (read, text, mmap): refused at once, module works, unloads after close', args: none, timeoutMs: 180 * s },
-  { name: 'soak', what: 'load/unload cycles under traffic with readers open (images/load-unload-soak.sh)', args: (o) => [String(o.soakCycles)], timeoutMs: 3600 * s },
-  { name: 'sockets', what: '100,000 UDP sockets in one process, fork, child and parent exit: wall times without and with Hone; preemptoff tracer where the kernel has it', args: () => ['100000'], timeoutMs: 1200 * s },
-  { name: 'blocked', what: '200 threads blocked in recv on TCP at once, then data for all: every read reported, probes_missed', args: () => ['200'], timeoutMs: 600 * s },
-  { name: 'wrap4g', what: 'one loopback TCP connection past 4 GiB: sender attribution after the sequence wrap and after 4 GiB', args: () => [String(4096 + 256)], timeoutMs: 1800 * s },
-  { name: 'threads-exit', what: '20 processes of 64 threads all calling exit_group at once: exactly one EXIT each', args: () => ['64'], timeoutMs: 300 * s },
-  { name: 'access', what: 'non-root refused, node group with g+r allowed, root group and no g+r refused, new netns refused, O_RDWR refused', args: none, timeoutMs: 180 * s },
+  {
+    name: 'readers',
+    what: '8 concurrent readers, snaplens 0-65535, under traffic: valid streams, cut to their snaplen, a ninth refused',
+    args: () => ['8'],
+    timeoutMs: 180 * s,
+  },
+  {
+    name: 'kill',
+    what: 'SIGKILL in a blocking read and after part of a record; another reader goes on; unload after',
+    args: none,
+    timeoutMs: 180 * s,
+  },
+  {
+    name: 'readsizes',
+    what: 'read sizes 1 B-1 MiB at random on both devices: the stream parses (PCAP-NG blocks, text lines)',
+    args: () => ['10'],
+    timeoutMs: 180 * s,
+  },
+  {
+    name: 'ioctl',
+    what: 'every ioctl number, bad pointers (NULL, kernel, unmapped, page edge), wrong sizes, bad values, both devices',
+    args: none,
+    timeoutMs: 600 * s,
+  },
+  {
+    name: 'params',
+    what: 'invalid module parameters at load (refused, logged) and through /sys (refused, kept, logged)',
+    args: none,
+    timeoutMs: 300 * s,
+  },
+  {
+    name: 'rmmod',
+    what: 'rmmod with a reader open (read, text, mmap): refused at once, module works, unloads after close',
+    args: none,
+    timeoutMs: 180 * s,
+  },
+  {
+    name: 'soak',
+    what: 'load/unload cycles under traffic with readers open (images/load-unload-soak.sh)',
+    args: (o) => [String(o.soakCycles)],
+    timeoutMs: 3600 * s,
+  },
+  {
+    name: 'sockets',
+    what: '100,000 UDP sockets in one process, fork, child and parent exit: wall times without and with Hone; preemptoff tracer where the kernel has it',
+    args: () => ['100000'],
+    timeoutMs: 1200 * s,
+  },
+  {
+    name: 'blocked',
+    what: '200 threads blocked in recv on TCP at once, then data for all: every read reported, probes_missed',
+    args: () => ['200'],
+    timeoutMs: 600 * s,
+  },
+  {
+    name: 'wrap4g',
+    what: 'one loopback TCP connection past 4 GiB: sender attribution after the sequence wrap and after 4 GiB',
+    args: () => [String(4096 + 256)],
+    timeoutMs: 1800 * s,
+  },
+  {
+    name: 'threads-exit',
+    what: '20 processes of 64 threads all calling exit_group at once: exactly one EXIT each',
+    args: () => ['64'],
+    timeoutMs: 300 * s,
+  },
+  {
+    name: 'access',
+    what: 'non-root refused, node group with g+r allowed, root group and no g+r refused, new netns refused, O_RDWR refused',
+    args: none,
+    timeoutMs: 180 * s,
+  },
 ];
 
 export function pickFaults(names: string[] | undefined): Fault[] {

@@ -46,12 +46,21 @@ export interface Judged {
  * exit code that disagrees, or a splat fails it.
  */
 export function judgeFault(r: FaultRun): Judged {
-  const splats = r.dmesg.split('\n').filter(isSplat).map((l) => l.trim());
+  const splats = r.dmesg
+    .split('\n')
+    .filter(isSplat)
+    .map((l) => l.trim());
   const own = parseStressLines(r.stdout).filter((l) => l.fault === r.fault);
   const line = own.at(-1);
-  if (splats.length) return { status: 'crash', detail: `kernel splat: ${splats[0]}${line ? ` (the program said ${line.pass ? 'PASS' : 'FAIL'}: ${line.detail})` : ''}`, splats };
+  if (splats.length)
+    return {
+      status: 'crash',
+      detail: `kernel splat: ${splats[0]}${line ? ` (the program said ${line.pass ? 'PASS' : 'FAIL'}: ${line.detail})` : ''}`,
+      splats,
+    };
   if (!line) return { status: 'fail', detail: `no verdict line from the guest program (exit code ${r.exitCode})`, splats };
-  if (own.length > 1) return { status: 'fail', detail: `${own.length} verdict lines; last: ${line.pass ? 'PASS' : 'FAIL'} ${line.detail}`, splats };
+  if (own.length > 1)
+    return { status: 'fail', detail: `${own.length} verdict lines; last: ${line.pass ? 'PASS' : 'FAIL'} ${line.detail}`, splats };
   if (!line.pass) return { status: 'fail', detail: line.detail, splats };
   if (r.exitCode !== 0) return { status: 'fail', detail: `PASS line but exit code ${r.exitCode}: ${line.detail}`, splats };
   return { status: 'pass', detail: line.detail, splats };

@@ -45,10 +45,15 @@ export function stressTable(r: StressReport): string {
   const ks = r.kernels.map((k) => k.id);
   const head = `| fault | ${ks.join(' | ')} |`;
   const rule = `| --- | ${ks.map(() => '---').join(' | ')} |`;
-  const rows = r.faults.map((f) => `| ${f.name} | ${ks.map((k) => {
-    const x = result(r, f.name, k);
-    return x ? `${cell[x.status]} (${(x.durationMs / 1000).toFixed(0)} s)` : '-';
-  }).join(' | ')} |`);
+  const rows = r.faults.map(
+    (f) =>
+      `| ${f.name} | ${ks
+        .map((k) => {
+          const x = result(r, f.name, k);
+          return x ? `${cell[x.status]} (${(x.durationMs / 1000).toFixed(0)} s)` : '-';
+        })
+        .join(' | ')} |`,
+  );
   return [head, rule, ...rows].join('\n');
 }
 
@@ -89,7 +94,9 @@ export function stressMarkdown(r: StressReport): string {
 export function stressSummary(r: StressReport): string[] {
   const bad = r.results.filter((x) => x.status !== 'pass');
   const lines = bad.map((x) => `${cell[x.status]} ${x.kernel} ${x.fault}: ${x.detail}`);
-  lines.push(`stress: ${r.results.length - bad.length} of ${r.results.length} passed on ${r.kernels.length} kernel(s)${bad.length ? `, ${bad.length} not` : ''}`);
+  lines.push(
+    `stress: ${r.results.length - bad.length} of ${r.results.length} passed on ${r.kernels.length} kernel(s)${bad.length ? `, ${bad.length} not` : ''}`,
+  );
   return lines;
 }
 

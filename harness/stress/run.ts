@@ -27,7 +27,10 @@ const benchDir = join(repoRoot, 'harness', 'bench', 'guest');
 
 /** Builds the guest programs (make: rebuilt when missing or older than their sources). */
 export async function buildStressPrograms(): Promise<void> {
-  await run('sh', ['-c', 'command -v make && command -v cc'], { code: 'E_MISSING_TOOL', hint: 'apt-get install make gcc libc6-dev (or `npx hone doctor --fix`)' });
+  await run('sh', ['-c', 'command -v make && command -v cc'], {
+    code: 'E_MISSING_TOOL',
+    hint: 'apt-get install make gcc libc6-dev (or `npx hone doctor --fix`)',
+  });
   for (const dir of [guestDir, benchDir]) {
     await run('make', ['-s', '-C', dir], { code: 'E_IMAGE', hint: `${dir} does not compile; see the compiler output above` });
   }
@@ -39,7 +42,8 @@ export async function runStressKernel(k: CatalogKernel, o: StressOptions): Promi
   const kernel: StressKernel = { id: k.id, boots: 0 };
   const results: FaultResult[] = [];
   const infraAll = (from: number, why: string) => {
-    for (const f of o.faults.slice(from)) results.push({ kernel: k.id, fault: f.name, status: 'infra', detail: why, durationMs: 0, splats: [], notes: [] });
+    for (const f of o.faults.slice(from))
+      results.push({ kernel: k.id, fault: f.name, status: 'infra', detail: why, durationMs: 0, splats: [], notes: [] });
   };
   let prepared: PreparedKernel;
   try {
@@ -48,9 +52,24 @@ export async function runStressKernel(k: CatalogKernel, o: StressOptions): Promi
       autoload: false,
       imageName: 'stress-initramfs.cpio.gz',
       extraPrograms: [
-        { path: join(guestDir, 'hone-stress'), guestPath: '/usr/bin/hone-stress', dynamic: false, pkg: 'hone-stress (make -C harness/stress/guest)' },
-        { path: join(benchDir, 'hone-bench'), guestPath: '/usr/bin/hone-bench', dynamic: false, pkg: 'hone-bench (make -C harness/bench/guest)' },
-        { path: join(repoRoot, 'images', 'load-unload-soak.sh'), guestPath: '/usr/share/hone/load-unload-soak.sh', dynamic: false, pkg: 'images/load-unload-soak.sh' },
+        {
+          path: join(guestDir, 'hone-stress'),
+          guestPath: '/usr/bin/hone-stress',
+          dynamic: false,
+          pkg: 'hone-stress (make -C harness/stress/guest)',
+        },
+        {
+          path: join(benchDir, 'hone-bench'),
+          guestPath: '/usr/bin/hone-bench',
+          dynamic: false,
+          pkg: 'hone-bench (make -C harness/bench/guest)',
+        },
+        {
+          path: join(repoRoot, 'images', 'load-unload-soak.sh'),
+          guestPath: '/usr/share/hone/load-unload-soak.sh',
+          dynamic: false,
+          pkg: 'images/load-unload-soak.sh',
+        },
       ],
     });
   } catch (err) {
@@ -61,7 +80,7 @@ export async function runStressKernel(k: CatalogKernel, o: StressOptions): Promi
   }
   // KASAN and lockdep kernels boot and run several times slower under TCG
   const slow = /^CONFIG_(KASAN|PROVE_LOCKING)=y$/m.test(await readFile(prepared.bundle.config, 'utf8').catch(() => ''));
-  if (slow) o.logger('a debug kernel (KASAN or lockdep): 12 min to boot, 3x each fault\'s timeout, the soak\'s first-line wait 10 s');
+  if (slow) o.logger("a debug kernel (KASAN or lockdep): 12 min to boot, 3x each fault's timeout, the soak's first-line wait 10 s");
   const scale = slow ? 3 : 1;
   kernel.release = prepared.bundle.release;
   kernel.version = prepared.bundle.version;
@@ -115,7 +134,14 @@ export async function runStressKernel(k: CatalogKernel, o: StressOptions): Promi
 
 // --- internal ---
 
-async function runFault(guest: Guest, f: Fault, o: StressOptions, dir: string, kernel: string, slow: boolean): Promise<{ result: FaultResult; guestLost: boolean }> {
+async function runFault(
+  guest: Guest,
+  f: Fault,
+  o: StressOptions,
+  dir: string,
+  kernel: string,
+  slow: boolean,
+): Promise<{ result: FaultResult; guestLost: boolean }> {
   const started = Date.now();
   const base = { kernel, fault: f.name, splats: [] as string[], notes: [] as string[] };
   // A debug kernel's starved vCPU can start the soak's text reader seconds
@@ -136,7 +162,10 @@ async function runFault(guest: Guest, f: Fault, o: StressOptions, dir: string, k
     await writeFile(join(dir, `${f.name}.log`), `$ ${command}\n${stdout}${stderr}exit ${r.code}\n`);
     const j = judgeFault({ fault: f.name, exitCode: r.code, stdout, dmesg });
     const notes = stderr.split('\n').filter(Boolean).slice(0, 40);
-    return { result: { ...base, status: j.status, detail: j.detail, splats: j.splats, notes, durationMs: Date.now() - started }, guestLost: j.status === 'crash' };
+    return {
+      result: { ...base, status: j.status, detail: j.detail, splats: j.splats, notes, durationMs: Date.now() - started },
+      guestLost: j.status === 'crash',
+    };
   } catch (err) {
     await writeFile(join(dir, `${f.name}.log`), `$ ${command}\n${stdout}${stderr}${formatError(err)}\n`);
     const durationMs = Date.now() - started;
@@ -144,7 +173,16 @@ async function runFault(guest: Guest, f: Fault, o: StressOptions, dir: string, k
       return { result: { ...base, status: 'crash', detail: err.message, splats: err.details.slice(0, 30), durationMs }, guestLost: true };
     }
     if (err instanceof HoneError && err.code === 'E_CHANNEL' && /did not finish within/.test(err.message)) {
-      return { result: { ...base, status: 'fail', detail: `hung: ${err.message}`, notes: stderr.split('\n').filter(Boolean).slice(-20), durationMs }, guestLost: true };
+      return {
+        result: {
+          ...base,
+          status: 'fail',
+          detail: `hung: ${err.message}`,
+          notes: stderr.split('\n').filter(Boolean).slice(-20),
+          durationMs,
+        },
+        guestLost: true,
+      };
     }
     return { result: { ...base, status: 'infra', detail: firstLine(err), durationMs }, guestLost: true };
   }

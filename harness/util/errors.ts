@@ -31,11 +31,7 @@ export class HoneError extends Error {
   /** Extra lines worth showing (console tail, compiler output). */
   readonly details: string[];
 
-  constructor(
-    code: HoneErrorCode,
-    message: string,
-    opts: { hint?: string; kernel?: string; details?: string[]; cause?: unknown } = {},
-  ) {
+  constructor(code: HoneErrorCode, message: string, opts: { hint?: string; kernel?: string; details?: string[]; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'HoneError';
     this.code = code;

@@ -14,7 +14,10 @@ export async function tryLock(lock: string): Promise<boolean> {
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    const age = await stat(lock).then((st) => Date.now() - st.mtimeMs, () => 0);
+    const age = await stat(lock).then(
+      (st) => Date.now() - st.mtimeMs,
+      () => 0,
+    );
     if (age > staleLockMs) await rm(lock, { recursive: true, force: true });
     return false;
   }

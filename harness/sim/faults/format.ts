@@ -15,7 +15,7 @@ interface BlockAt {
 function blocks(buf: Buffer, order: ByteOrder): BlockAt[] {
   const out: BlockAt[] = [];
   const u32 = (at: number) => (order === 'le' ? buf.readUInt32LE(at) : buf.readUInt32BE(at));
-  for (let off = 0; off + 12 <= buf.length; ) {
+  for (let off = 0; off + 12 <= buf.length;) {
     const length = u32(off + 4);
     out.push({ offset: off, type: u32(off), length });
     off += length;
@@ -48,7 +48,8 @@ export const truncatedBlock: BytesFault = {
 export const wrongTrailingLength: BytesFault = {
   kind: 'bytes',
   name: 'wrong-trailing-length',
-  models: 'A writer that fills in the block length before the options are final: the trailing length of one block differs from its leading length.',
+  models:
+    'A writer that fills in the block length before the options are final: the trailing length of one block differs from its leading length.',
   appliesWhen: 'always',
   notApplicable: always,
   mustPass: false,
@@ -66,7 +67,8 @@ export const wrongTrailingLength: BytesFault = {
 export const wrongByteOrderMarker: BytesFault = {
   kind: 'bytes',
   name: 'wrong-byte-order-marker',
-  models: 'A section header whose byte-order magic is wrong (a writer that stores it through the wrong field or converts it twice), so no reader can tell the byte order.',
+  models:
+    'A section header whose byte-order magic is wrong (a writer that stores it through the wrong field or converts it twice), so no reader can tell the byte order.',
   appliesWhen: 'always',
   notApplicable: always,
   mustPass: false,
@@ -85,7 +87,8 @@ export const UNKNOWN_TYPES = [0x80000001, 0x00000104, 0x00000bad];
 export const unknownBlocks: BytesFault = {
   kind: 'bytes',
   name: 'unknown-blocks',
-  models: 'A newer sensor (or another tool) writing block types this reader does not know (local-use 0x80000001, a future Hone 0x104, 0xbad), between known ones: they must be skipped, and the capture judged as if they were not there.',
+  models:
+    'A newer sensor (or another tool) writing block types this reader does not know (local-use 0x80000001, a future Hone 0x104, 0xbad), between known ones: they must be skipped, and the capture judged as if they were not there.',
   appliesWhen: 'always',
   notApplicable: always,
   mustPass: true,

@@ -8,20 +8,31 @@ import { copyCapture, holdersFromBlocks, type EventFault } from './types.ts';
 export const noHolderEvents: EventFault = {
   kind: 'events',
   name: 'no-holder-events',
-  models: 'A sensor that tracks holders only at socket creation: no gain block when a child inherits a socket at fork or receives it over SCM_RIGHTS, no lose block when a process closes its last descriptor or exits.',
+  models:
+    'A sensor that tracks holders only at socket creation: no gain block when a child inherits a socket at fork or receives it over SCM_RIGHTS, no lose block when a process closes its last descriptor or exits.',
   appliesWhen: 'a process gains or loses a scenario socket after the capture started (every scenario that closes a socket)',
   notApplicable: ({ perfect }) =>
-    perfect.events.some((e) => e.kind === 'use' && (e.what === 'gain' || e.what === 'lose') && e.meta.scenario) ? undefined : 'no gain or lose of a scenario socket after the capture started',
+    perfect.events.some((e) => e.kind === 'use' && (e.what === 'gain' || e.what === 'lose') && e.meta.scenario)
+      ? undefined
+      : 'no gain or lose of a scenario socket after the capture started',
   expect: /^missing (gain|lose) /,
-  apply: (ctx) => copyCapture(ctx.perfect, ctx.perfect.events.filter((e) => e.kind !== 'use' || e.what === 'read')),
+  apply: (ctx) =>
+    copyCapture(
+      ctx.perfect,
+      ctx.perfect.events.filter((e) => e.kind !== 'use' || e.what === 'read'),
+    ),
 };
 
 export const controlAsSender: EventFault = {
   kind: 'events',
   name: 'control-as-sender',
-  models: 'A sensor that labels every outgoing packet with the socket\'s last user as its sender, including the ones the kernel sends on its own (handshake, ACKs, FIN, RST, window updates), and every incoming one without data too: packets no process wrote name a process.',
+  models:
+    "A sensor that labels every outgoing packet with the socket's last user as its sender, including the ones the kernel sends on its own (handshake, ACKs, FIN, RST, window updates), and every incoming one without data too: packets no process wrote name a process.",
   appliesWhen: 'a scenario TCP socket exchanges packets without data (every TCP scenario)',
-  notApplicable: ({ perfect }) => (perfect.events.some((e) => e.kind === 'packet' && e.meta.role === 'control' && e.meta.lastUser) ? undefined : 'no packet without data on a scenario socket'),
+  notApplicable: ({ perfect }) =>
+    perfect.events.some((e) => e.kind === 'packet' && e.meta.role === 'control' && e.meta.lastUser)
+      ? undefined
+      : 'no packet without data on a scenario socket',
   expect: /packet \S+ -> \S+ at offset \d+ (on socket [0-9a-f]+ is labelled sender, expected holder|on socket [0-9a-f]+ names pid \d+)/,
   apply: (ctx) => {
     const c = copyCapture(ctx.perfect);
@@ -44,12 +55,16 @@ function moveTo(events: SimEvent[], e: SimEvent, anchor: SimEvent, side: 'after'
   if ('timeNs' in e && 'timeNs' in anchor) e.timeNs = anchor.timeNs;
 }
 
-const scenarioUse = (what: 'gain' | 'lose') => (e: SimEvent): e is UseEvent => e.kind === 'use' && e.what === what && e.meta.scenario;
+const scenarioUse =
+  (what: 'gain' | 'lose') =>
+  (e: SimEvent): e is UseEvent =>
+    e.kind === 'use' && e.what === what && e.meta.scenario;
 
 export const lateGain: EventFault = {
   kind: 'events',
   name: 'late-gain',
-  models: 'A sensor that learns of a new holder lazily (when the process first touches the socket, or at its next scan): the gain block comes after the gainer\'s first send or read on the socket, or at the end; its holder lists agree with where it put the block.',
+  models:
+    "A sensor that learns of a new holder lazily (when the process first touches the socket, or at its next scan): the gain block comes after the gainer's first send or read on the socket, or at the end; its holder lists agree with where it put the block.",
   appliesWhen: 'a process gains a scenario socket (fork, SCM_RIGHTS) after the capture started',
   notApplicable: ({ perfect }) => (perfect.events.some(scenarioUse('gain')) ? undefined : 'no gain after the capture started'),
   expect: /^gain \(via (fork|recv)\) of socket .*(out of its step's time|out of causal order)/,
@@ -58,9 +73,16 @@ export const lateGain: EventFault = {
     const ev = c.events;
     for (const g of ev.filter(scenarioUse('gain'))) {
       const at = ev.indexOf(g);
-      const first = ev.slice(at + 1).find((x) =>
-        (x.kind === 'use' && x.what === 'read' && x.socketId === g.socketId && x.pid === g.pid) ||
-        (x.kind === 'packet' && x.meta.role === 'sender' && x.socketId === g.socketId && (x.meta.runs ?? []).some((r) => r.pid === g.pid)));
+      const first = ev
+        .slice(at + 1)
+        .find(
+          (x) =>
+            (x.kind === 'use' && x.what === 'read' && x.socketId === g.socketId && x.pid === g.pid) ||
+            (x.kind === 'packet' &&
+              x.meta.role === 'sender' &&
+              x.socketId === g.socketId &&
+              (x.meta.runs ?? []).some((r) => r.pid === g.pid)),
+        );
       moveTo(ev, g, first ?? ev[ev.length - 1]!, first ? 'after' : 'before');
     }
     holdersFromBlocks(c);
@@ -71,7 +93,8 @@ export const lateGain: EventFault = {
 export const earlyLose: EventFault = {
   kind: 'events',
   name: 'early-lose',
-  models: 'A sensor that drops a holder too soon (at the first close of one of two descriptors, or of its parent\'s copy before the fork): the lose block comes right after the socket\'s open; its holder lists agree with where it put the block.',
+  models:
+    "A sensor that drops a holder too soon (at the first close of one of two descriptors, or of its parent's copy before the fork): the lose block comes right after the socket's open; its holder lists agree with where it put the block.",
   appliesWhen: 'a process lets go of a scenario socket after the capture started',
   notApplicable: ({ perfect }) => (perfect.events.some(scenarioUse('lose')) ? undefined : 'no lose after the capture started'),
   expect: /^lose \(via (close|exit)\) of socket .*(out of its step's time|out of causal order)/,
@@ -96,7 +119,8 @@ function sharedReleases(events: SimEvent[]): Array<{ cookie: string; firstLose: 
   for (const close of events) {
     if (close.kind !== 'socket' || close.event !== 'close' || !close.meta.scenario) continue;
     const mine = loses.filter((l) => l.socketId === close.socketId);
-    if (mine.length >= 2 && mine[0]!.meta.step < mine[mine.length - 1]!.meta.step) out.push({ cookie: close.socketId, firstLose: mine[0]!, close });
+    if (mine.length >= 2 && mine[0]!.meta.step < mine[mine.length - 1]!.meta.step)
+      out.push({ cookie: close.socketId, firstLose: mine[0]!, close });
   }
   return out;
 }
@@ -104,9 +128,11 @@ function sharedReleases(events: SimEvent[]): Array<{ cookie: string; firstLose: 
 export const earlyClose: EventFault = {
   kind: 'events',
   name: 'early-close',
-  models: 'A sensor that reports a socket closed when its first holder lets go, not its last: the close block stands right after the first lose, and the socket\'s later packets name nobody (label none), as the kernel\'s packets of a closed socket would.',
+  models:
+    "A sensor that reports a socket closed when its first holder lets go, not its last: the close block stands right after the first lose, and the socket's later packets name nobody (label none), as the kernel's packets of a closed socket would.",
   appliesWhen: 'a scenario socket has holders that let go at different steps (fork, SCM_RIGHTS, dup)',
-  notApplicable: ({ perfect }) => (sharedReleases(perfect.events).length > 0 ? undefined : 'no socket is let go by two holders at different steps'),
+  notApplicable: ({ perfect }) =>
+    sharedReleases(perfect.events).length > 0 ? undefined : 'no socket is let go by two holders at different steps',
   expect: /^close of socket .*(out of its step's time|out of causal order)|packet .* is labelled none, but .* held the socket then/,
   apply: (ctx) => {
     const c = copyCapture(ctx.perfect);
@@ -126,21 +152,26 @@ export const earlyClose: EventFault = {
 export const snapshotOneHolder: EventFault = {
   kind: 'events',
   name: 'snapshot-one-holder',
-  models: 'A snapshot that walks sockets instead of file tables: a socket held by several processes when the reader opens gets one open block, for one of them; the others are not named as holders.',
+  models:
+    'A snapshot that walks sockets instead of file tables: a socket held by several processes when the reader opens gets one open block, for one of them; the others are not named as holders.',
   appliesWhen: 'a scenario socket is held by two processes when the capture starts',
   notApplicable: ({ perfect }) => {
     const n = new Map<string, number>();
-    for (const e of perfect.events) if (e.kind === 'socket' && e.snapshot && e.meta.scenario) n.set(e.socketId, (n.get(e.socketId) ?? 0) + 1);
+    for (const e of perfect.events)
+      if (e.kind === 'socket' && e.snapshot && e.meta.scenario) n.set(e.socketId, (n.get(e.socketId) ?? 0) + 1);
     return [...n.values()].some((x) => x > 1) ? undefined : 'no socket has two holders at capture-start';
   },
   expect: /^missing snapshot open of socket/,
   apply: (ctx) => {
     const seen = new Set<string>();
-    return copyCapture(ctx.perfect, ctx.perfect.events.filter((e) => {
-      if (e.kind !== 'socket' || !e.snapshot) return true;
-      if (seen.has(e.socketId)) return false;
-      seen.add(e.socketId);
-      return true;
-    }));
+    return copyCapture(
+      ctx.perfect,
+      ctx.perfect.events.filter((e) => {
+        if (e.kind !== 'socket' || !e.snapshot) return true;
+        if (seen.has(e.socketId)) return false;
+        seen.add(e.socketId);
+        return true;
+      }),
+    );
   },
 };

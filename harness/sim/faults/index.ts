@@ -7,7 +7,18 @@ import { controlAsSender, earlyClose, earlyLose, lateGain, noHolderEvents, snaps
 import { closeAfterCapture, dropEvents, dropEventsUncounted, dropOne, dropPackets, dropPacketsUncounted } from './loss.ts';
 import { reorder, swapParentChild } from './order.ts';
 import { beforeAcceptNone, noReadBlocks, readerIsCurrent, unreadNobodys } from './readers.ts';
-import { backwardsTimestamps, bogusExec, duplicatePackets, noInode, noNetns, noStartTimes, secondExit, widenedReads, wrongCloseFields, zeroTimestamps } from './records.ts';
+import {
+  backwardsTimestamps,
+  bogusExec,
+  duplicatePackets,
+  noInode,
+  noNetns,
+  noStartTimes,
+  secondExit,
+  widenedReads,
+  wrongCloseFields,
+  zeroTimestamps,
+} from './records.ts';
 import { honetDisagrees } from './text.ts';
 import type { Fault } from './types.ts';
 

@@ -11,7 +11,8 @@ export const DROP_FRACTION = 0.2;
 type Target = 'events' | 'packets';
 
 function drop(ctx: FaultContext, target: Target, counted: boolean): SimCapture {
-  const isTarget = (e: SimEvent) => (target === 'packets' ? e.kind === 'packet' : e.kind === 'use' || ((e.kind === 'process' || e.kind === 'socket') && !e.snapshot));
+  const isTarget = (e: SimEvent) =>
+    target === 'packets' ? e.kind === 'packet' : e.kind === 'use' || ((e.kind === 'process' || e.kind === 'socket') && !e.snapshot);
   // everything of the scenario is judged now; only the kernel's pure ACKs are not required to exist
   const matters = (e: SimEvent) => isTarget(e) && required(e);
   const candidates = ctx.perfect.events.filter(isTarget);
@@ -21,7 +22,10 @@ function drop(ctx: FaultContext, target: Target, counted: boolean): SimCapture {
     const m = candidates.filter(matters);
     if (m.length > 0) lost.add(m[ctx.rng.int(0, m.length - 1)]!);
   }
-  const c = copyCapture(ctx.perfect, ctx.perfect.events.filter((e) => !lost.has(e)));
+  const c = copyCapture(
+    ctx.perfect,
+    ctx.perfect.events.filter((e) => !lost.has(e)),
+  );
   if (counted) {
     const isb = c.events.find((e) => e.kind === 'stats');
     if (isb && isb.kind === 'stats') {
@@ -40,7 +44,9 @@ function drop(ctx: FaultContext, target: Target, counted: boolean): SimCapture {
 }
 
 const hasEvents = ({ perfect }: Pick<FaultContext, 'perfect'>) =>
-  perfect.events.some((e) => (e.kind === 'use' || ((e.kind === 'process' || e.kind === 'socket') && !e.snapshot)) && e.meta.scenario) ? undefined : 'no process or socket event after the capture started';
+  perfect.events.some((e) => (e.kind === 'use' || ((e.kind === 'process' || e.kind === 'socket') && !e.snapshot)) && e.meta.scenario)
+    ? undefined
+    : 'no process or socket event after the capture started';
 const hasPackets = ({ perfect }: Pick<FaultContext, 'perfect'>) => (perfect.events.some(judged) ? undefined : 'no judged packet');
 
 const EVENTS = /^missing (fork|exec|exit|(snapshot )?open|close|read block|gain|lose) /;
@@ -86,28 +92,38 @@ export const dropPacketsUncounted: EventFault = {
   apply: (ctx) => drop(ctx, 'packets', false),
 };
 
-const deferredClose = (e: SimEvent) => e.kind === 'socket' && e.event === 'close' && e.meta.scenario && e.pid === 0 && e.meta.deferred === true;
+const deferredClose = (e: SimEvent) =>
+  e.kind === 'socket' && e.event === 'close' && e.meta.scenario && e.pid === 0 && e.meta.deferred === true;
 
 export const closeAfterCapture: EventFault = {
   kind: 'events',
   name: 'close-after-capture',
-  models: 'A close reported from the socket\'s deferred free (security_sk_free after an RCU grace period) instead of its last release: for listeners and bound UDP, raw and ping sockets it can come after the reader\'s section ended, so the capture lacks it (the flake of debian-7.3 udp-any-v6).',
+  models:
+    "A close reported from the socket's deferred free (security_sk_free after an RCU grace period) instead of its last release: for listeners and bound UDP, raw and ping sockets it can come after the reader's section ended, so the capture lacks it (the flake of debian-7.3 udp-any-v6).",
   appliesWhen: 'a scenario socket whose close waits for an RCU grace period',
   notApplicable: ({ perfect }) => (perfect.events.some(deferredClose) ? undefined : 'no close waits for a grace period'),
   expect: /^missing close of socket/,
-  apply: (ctx) => copyCapture(ctx.perfect, ctx.perfect.events.filter((e) => !deferredClose(e))),
+  apply: (ctx) =>
+    copyCapture(
+      ctx.perfect,
+      ctx.perfect.events.filter((e) => !deferredClose(e)),
+    ),
 };
 
 export const dropOne: EventFault = {
   kind: 'events',
   name: 'drop-one',
-  models: 'One record lost, any record of the scenario (a control packet, an unread datagram, a close, a snapshot open), chosen by the seed among everything the truth says must be there: nothing is chosen for being judged.',
+  models:
+    'One record lost, any record of the scenario (a control packet, an unread datagram, a close, a snapshot open), chosen by the seed among everything the truth says must be there: nothing is chosen for being judged.',
   appliesWhen: 'always',
   notApplicable: ({ perfect }) => (perfect.events.some(required) ? undefined : 'nothing required'),
   expect: /^missing |has no honet line|no read block covers|comes before|out of causal order/,
   apply: (ctx) => {
     const candidates = ctx.perfect.events.filter(required);
     const lost = candidates[ctx.rng.int(0, candidates.length - 1)];
-    return copyCapture(ctx.perfect, ctx.perfect.events.filter((e) => e !== lost));
+    return copyCapture(
+      ctx.perfect,
+      ctx.perfect.events.filter((e) => e !== lost),
+    );
   },
 };

@@ -38,7 +38,8 @@ function causalPairs(events: SimEvent[]): Pair[] {
 export const reorder: EventFault = {
   kind: 'events',
   name: 'reorder',
-  models: 'Events written out of causal order, as when per-CPU buffers are merged by arrival instead of by time: one event (an exit, a close, a packet) is written before the event it follows from (a fork or exec, an open, the socket\'s last packet).',
+  models:
+    "Events written out of causal order, as when per-CPU buffers are merged by arrival instead of by time: one event (an exit, a close, a packet) is written before the event it follows from (a fork or exec, an open, the socket's last packet).",
   appliesWhen: 'the capture has two causally ordered events of one process or one socket (fork/exec/exit, open/packet/close)',
   notApplicable: ({ perfect }) => (causalPairs(perfect.events).length > 0 ? undefined : 'no causally ordered pair of events'),
   expect: /out of causal order/,
@@ -55,9 +56,13 @@ export const reorder: EventFault = {
 export const swapParentChild: EventFault = {
   kind: 'events',
   name: 'swap-parent-child',
-  models: 'A fork hook that reads the wrong task (`current` is the parent in sched_process_fork): the fork block names the parent as the new process and the child as its parent.',
+  models:
+    'A fork hook that reads the wrong task (`current` is the parent in sched_process_fork): the fork block names the parent as the new process and the child as its parent.',
   appliesWhen: 'a fork happens after the capture started',
-  notApplicable: ({ perfect }) => (perfect.events.some((e) => e.kind === 'process' && e.event === 'fork' && !e.snapshot && e.meta.scenario) ? undefined : 'no fork after the capture started'),
+  notApplicable: ({ perfect }) =>
+    perfect.events.some((e) => e.kind === 'process' && e.event === 'fork' && !e.snapshot && e.meta.scenario)
+      ? undefined
+      : 'no fork after the capture started',
   expect: /^missing fork of pid \d+ .* by pid \d+|fork of pid \d+ .*: parent is/,
   apply: (ctx) => {
     const c = copyCapture(ctx.perfect);

@@ -12,17 +12,23 @@ const live = (c: SimCapture) => c.events.filter((e) => e.kind !== 'stats' && !('
 export const duplicatePackets: EventFault = {
   kind: 'events',
   name: 'duplicate-packets',
-  models: 'A sensor that hooks a path twice (two netfilter hooks, a kprobe and a tracepoint) and writes every packet twice, the same packet id and all.',
+  models:
+    'A sensor that hooks a path twice (two netfilter hooks, a kprobe and a tracepoint) and writes every packet twice, the same packet id and all.',
   appliesWhen: 'the capture has packets',
   notApplicable: always,
   expect: /packet id \d+ appears twice/,
-  apply: (ctx) => copyCapture(ctx.perfect, ctx.perfect.events.flatMap((e): SimEvent[] => (e.kind === 'packet' ? [e, { ...e, meta: { ...e.meta } }] : [e]))),
+  apply: (ctx) =>
+    copyCapture(
+      ctx.perfect,
+      ctx.perfect.events.flatMap((e): SimEvent[] => (e.kind === 'packet' ? [e, { ...e, meta: { ...e.meta } }] : [e])),
+    ),
 };
 
 export const zeroTimestamps: EventFault = {
   kind: 'events',
   name: 'zero-timestamps',
-  models: 'A sensor that never fills in the time: every live record is stamped 0 on the monotonic clock (the boot moment, once the PCAP-NG adds the boot time).',
+  models:
+    'A sensor that never fills in the time: every live record is stamped 0 on the monotonic clock (the boot moment, once the PCAP-NG adds the boot time).',
   appliesWhen: 'the capture has live records',
   notApplicable: always,
   expect: /out of its step's time|comes before its send|comes before .* began/,
@@ -36,7 +42,8 @@ export const zeroTimestamps: EventFault = {
 export const backwardsTimestamps: EventFault = {
   kind: 'events',
   name: 'backwards-timestamps',
-  models: 'Timestamps taken from a clock running the wrong way (a sign error in a per-CPU offset): every live record\'s time mirrored about the middle of the section, so later records carry earlier times.',
+  models:
+    "Timestamps taken from a clock running the wrong way (a sign error in a per-CPU offset): every live record's time mirrored about the middle of the section, so later records carry earlier times.",
   appliesWhen: 'the capture has live records',
   notApplicable: always,
   expect: /out of its step's time|comes (before|after) .* (began|ended)/,
@@ -53,9 +60,11 @@ export const backwardsTimestamps: EventFault = {
 export const widenedReads: EventFault = {
   kind: 'events',
   name: 'widened-reads',
-  models: 'A read hook that reports what was queued instead of what was read: the sequence range of every stream read block widened to 2 GiB and its byte count wrong (1), so any read block "covers" any byte.',
+  models:
+    'A read hook that reports what was queued instead of what was read: the sequence range of every stream read block widened to 2 GiB and its byte count wrong (1), so any read block "covers" any byte.',
   appliesWhen: 'a stream socket is read after the capture started',
-  notApplicable: ({ perfect }) => (perfect.events.some((e) => e.kind === 'use' && e.what === 'read' && e.seq) ? undefined : 'no stream reads'),
+  notApplicable: ({ perfect }) =>
+    perfect.events.some((e) => e.kind === 'use' && e.what === 'read' && e.seq) ? undefined : 'no stream reads',
   expect: /^read block of .*(bytes \(option 263\), the runner read|sequence range)/,
   apply: (ctx) => {
     const c = copyCapture(ctx.perfect);
@@ -71,7 +80,8 @@ export const widenedReads: EventFault = {
 export const noStartTimes: EventFault = {
   kind: 'events',
   name: 'no-start-times',
-  models: 'A sensor that leaves out the process start times (process option 259, EPB option 262, read/gain/lose option 259), so a pid no longer names one process across pid reuse.',
+  models:
+    'A sensor that leaves out the process start times (process option 259, EPB option 262, read/gain/lose option 259), so a pid no longer names one process across pid reuse.',
   appliesWhen: 'the capture has events of scenario processes',
   notApplicable: always,
   expect: /no start time/,
@@ -90,7 +100,8 @@ export const noStartTimes: EventFault = {
 export const noNetns: EventFault = {
   kind: 'events',
   name: 'no-netns',
-  models: 'A sensor that leaves out the network namespace of packets and sockets (EPB option 260, connection option 261): a packet in another namespace looks like loopback traffic of this one.',
+  models:
+    'A sensor that leaves out the network namespace of packets and sockets (EPB option 260, connection option 261): a packet in another namespace looks like loopback traffic of this one.',
   appliesWhen: 'the capture has packets',
   notApplicable: always,
   expect: /no network namespace/,
@@ -106,7 +117,8 @@ export const noInode: EventFault = {
   name: 'no-inode',
   models: 'A sensor that leaves out the socket inode (connection option 260), the one id of a socket that user space sees in /proc/PID/fd.',
   appliesWhen: 'a scenario socket is opened or closed',
-  notApplicable: ({ perfect }) => (perfect.events.some((e) => e.kind === 'socket' && e.meta.scenario) ? undefined : 'no scenario socket events'),
+  notApplicable: ({ perfect }) =>
+    perfect.events.some((e) => e.kind === 'socket' && e.meta.scenario) ? undefined : 'no scenario socket events',
   expect: /no inode \(option 260/,
   apply: (ctx) => {
     const c = copyCapture(ctx.perfect);
@@ -118,9 +130,11 @@ export const noInode: EventFault = {
 export const wrongCloseFields: EventFault = {
   kind: 'events',
   name: 'wrong-close-fields',
-  models: 'A close hook that reads a socket being torn down: the close block carries a stale family/type/protocol and names the first process that ever held the socket as its closer, whoever let go last.',
+  models:
+    'A close hook that reads a socket being torn down: the close block carries a stale family/type/protocol and names the first process that ever held the socket as its closer, whoever let go last.',
   appliesWhen: 'a scenario socket is closed after the capture started',
-  notApplicable: ({ perfect }) => (perfect.events.some((e) => e.kind === 'socket' && e.event === 'close' && e.meta.scenario) ? undefined : 'no close'),
+  notApplicable: ({ perfect }) =>
+    perfect.events.some((e) => e.kind === 'socket' && e.event === 'close' && e.meta.scenario) ? undefined : 'no close',
   expect: /^close of socket .*: .*(family\/type\/proto|closed by)/,
   apply: (ctx) => {
     const c = copyCapture(ctx.perfect);
@@ -140,7 +154,8 @@ function someExit(c: SimCapture): ProcessEvent | undefined {
 export const bogusExec: EventFault = {
   kind: 'events',
   name: 'bogus-exec',
-  models: 'An exec hook that fires on a failed execve (or on a script interpreter\'s second pass): an EXEC block for a scenario process that never exec\'ed there.',
+  models:
+    "An exec hook that fires on a failed execve (or on a script interpreter's second pass): an EXEC block for a scenario process that never exec'ed there.",
   appliesWhen: 'a scenario process exits after the capture started',
   notApplicable: ({ perfect }) => (someExit(perfect) ? undefined : 'no exit'),
   expect: /exec block at offset \d+ of pid \d+ .*no such event/,
@@ -168,4 +183,3 @@ export const secondExit: EventFault = {
     return c;
   },
 };
-

@@ -6,7 +6,8 @@ import type { TextFault } from './types.ts';
 export const honetDisagrees: TextFault = {
   kind: 'text',
   name: 'honet-disagrees',
-  models: 'A text formatter that writes the wrong attribution word (by=) on one PAKT line and leaves out one READ, GAIN or LOSE line: the two streams of one sensor tell different stories.',
+  models:
+    'A text formatter that writes the wrong attribution word (by=) on one PAKT line and leaves out one READ, GAIN or LOSE line: the two streams of one sensor tell different stories.',
   appliesWhen: 'the capture has packets',
   notApplicable: ({ perfect }) => (perfect.events.some((e) => e.kind === 'packet') ? undefined : 'no packets'),
   expect: /^honet text and PCAP-NG disagree: /,

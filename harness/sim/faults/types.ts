@@ -107,11 +107,18 @@ export function holdersFromBlocks(c: SimCapture): void {
 
 /** A copy of a capture whose events can be edited without touching the original. */
 export function copyCapture(c: SimCapture, events: SimEvent[] = c.events): SimCapture {
-  return { ...c, events: events.map((e) => ('meta' in e ? { ...e, meta: { ...e.meta } } : { ...e, counters: { ...e.counters } })) as SimEvent[] };
+  return {
+    ...c,
+    events: events.map((e) => ('meta' in e ? { ...e, meta: { ...e.meta } } : { ...e, counters: { ...e.counters } })) as SimEvent[],
+  };
 }
 
 /** Make a packet say `who` sent it (pid options 258/8 and 262), as a sensor that labels packets would. */
-export function labelWith(e: PacketEvent, who: { pid: number; tid: number; startNs?: bigint }, attribution: PacketEvent['attribution']): void {
+export function labelWith(
+  e: PacketEvent,
+  who: { pid: number; tid: number; startNs?: bigint },
+  attribution: PacketEvent['attribution'],
+): void {
   e.pid = who.pid;
   e.tid = who.tid;
   if (who.startNs !== undefined) e.startNs = who.startNs;

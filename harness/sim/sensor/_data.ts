@@ -59,7 +59,9 @@ export function send(s: SensorState, st: TruthStepOf<'send' | 'sendto'>, who: Wh
     s.packet('out', bytes, so, 'sender', senderAttr(data), data);
     // one incoming appearance (FORMAT.md: the kernel gives it to every matching raw socket, Hone
     // names one): the socket that reads it, else the oldest matching one
-    const matching = [...s.socks.values()].filter((r) => r.type === 3 && r.proto === so.proto && r.netns === so.netns && !r.released && r.family === so.family);
+    const matching = [...s.socks.values()].filter(
+      (r) => r.type === 3 && r.proto === so.proto && r.netns === so.netns && !r.released && r.family === so.family,
+    );
     const readBy = (s.readerOf.get(st.tag) ?? []).map((x) => ('socket' in x ? x.socket.cookie : ''));
     const r = matching.find((x) => readBy.includes(x.cookie)) ?? matching[0];
     if (r) s.packet('in', bytes, r, 'reader', READER, data);
@@ -70,8 +72,12 @@ export function send(s: SensorState, st: TruthStepOf<'send' | 'sendto'>, who: Wh
   s.packet('out', bytes, so, 'sender', senderAttr(data), data);
   const readers = s.readerOf.get(st.tag) ?? [];
   const readSock = readers[0] && 'socket' in readers[0] ? readers[0].socket.cookie : '';
-  const dst = s.socks.get(readSock) ?? (st.kind === 'sendto' && st.toCookie ? s.socks.get(st.toCookie) : undefined) ??
-    [...s.socks.values()].find((r) => r.type === 2 && !r.released && r.netns === so.netns && r.family === so.family && r.local?.port === to.port && r !== so);
+  const dst =
+    s.socks.get(readSock) ??
+    (st.kind === 'sendto' && st.toCookie ? s.socks.get(st.toCookie) : undefined) ??
+    [...s.socks.values()].find(
+      (r) => r.type === 2 && !r.released && r.netns === so.netns && r.family === so.family && r.local?.port === to.port && r !== so,
+    );
   if (dst) s.packet('in', bytes, dst, 'reader', READER, data);
 }
 
@@ -81,7 +87,8 @@ export function dataOf(s: SensorState, parts: Part[], releaser: Who): Data {
   let offset = 0;
   for (const x of parts) {
     const last = runs[runs.length - 1];
-    if (!last || last.pid !== x.who.pid || last.tid !== x.who.tid) runs.push({ offset, pid: x.who.pid, tid: x.who.tid, startNs: x.startNs });
+    if (!last || last.pid !== x.who.pid || last.tid !== x.who.tid)
+      runs.push({ offset, pid: x.who.pid, tid: x.who.tid, startNs: x.startNs });
     offset += x.bytes;
   }
   const readers = parts.flatMap((x) => s.readerOf.get(x.tag) ?? []);
@@ -98,11 +105,13 @@ export function senderAttr(d: Data): Attr {
 
 /** The payload of consecutive sends: each starts with its tag, filler after it. */
 export function payloadOf(parts: Part[]): Buffer {
-  return Buffer.concat(parts.map((x) => {
-    const b = Buffer.alloc(x.bytes, 'x');
-    b.write(x.tag, 'latin1');
-    return b;
-  }));
+  return Buffer.concat(
+    parts.map((x) => {
+      const b = Buffer.alloc(x.bytes, 'x');
+      b.write(x.tag, 'latin1');
+      return b;
+    }),
+  );
 }
 
 // --- internal ---
@@ -115,9 +124,30 @@ function kernelSocket(s: SensorState, netns: number, v6: boolean): Sock {
     c = (s.nextKernelCookie++).toString(16).padStart(16, '0');
     s.kernelIcmp.set(key, c);
     s.socks.set(c, {
-      cookie: c, family: v6 ? AF.INET6 : AF.INET, type: 3, proto: v6 ? IPPROTO.ICMPV6 : IPPROTO.ICMP, ino: 0, netns, creator: { pid: 0, tid: 0 },
-      lastUser: { pid: 0, tid: 0 }, listening: false, hashed: false, pending: [], finSent: false, released: true, embryo: false, seq: 0, inflight: 0, helper: false,
-      holders: [], rcvBase: 0, sndBase: 0, received: 0, consumed: 0, held: [], reset: false,
+      cookie: c,
+      family: v6 ? AF.INET6 : AF.INET,
+      type: 3,
+      proto: v6 ? IPPROTO.ICMPV6 : IPPROTO.ICMP,
+      ino: 0,
+      netns,
+      creator: { pid: 0, tid: 0 },
+      lastUser: { pid: 0, tid: 0 },
+      listening: false,
+      hashed: false,
+      pending: [],
+      finSent: false,
+      released: true,
+      embryo: false,
+      seq: 0,
+      inflight: 0,
+      helper: false,
+      holders: [],
+      rcvBase: 0,
+      sndBase: 0,
+      received: 0,
+      consumed: 0,
+      held: [],
+      reset: false,
     });
   }
   return s.socks.get(c)!;

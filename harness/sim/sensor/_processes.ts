@@ -18,11 +18,18 @@ export function openSection(s: SensorState, at: bigint): void {
   s.clock = at;
   const system: ProcessEvent[] = [
     s.proc('exec', s.procs.get(1)!, 1, { snapshot: true, time: 180_000_000n, scenario: false }),
-    s.proc('kthread', { pid: 2, ppid: 0, startNs: 188_000_000n, nspid: 2, pidns: DEFAULT_PIDNS, alive: true, execed: false, exe: '[kthreadd]' }, 2, { snapshot: true, time: 188_000_000n, scenario: false }),
+    s.proc(
+      'kthread',
+      { pid: 2, ppid: 0, startNs: 188_000_000n, nspid: 2, pidns: DEFAULT_PIDNS, alive: true, execed: false, exe: '[kthreadd]' },
+      2,
+      { snapshot: true, time: 188_000_000n, scenario: false },
+    ),
   ];
   s.out.push(...system);
   const scenarioPids = new Set(s.truth.steps.flatMap((x) => (x.kind === 'fork' ? [x.childPid] : [])));
-  for (const p of [...s.procs.values()].filter((x) => x.alive && x.pid > 2).sort((a, b) => Number(a.startNs - b.startNs) || a.pid - b.pid)) {
+  for (const p of [...s.procs.values()]
+    .filter((x) => x.alive && x.pid > 2)
+    .sort((a, b) => Number(a.startNs - b.startNs) || a.pid - b.pid)) {
     s.out.push(s.proc(p.execed ? 'exec' : 'fork', p, p.pid, { snapshot: true, time: p.startNs, scenario: scenarioPids.has(p.pid) }));
     for (const cookie of s.held(p.pid)) {
       const so = s.socks.get(cookie);
@@ -33,7 +40,17 @@ export function openSection(s: SensorState, at: bigint): void {
   // the runner's two capture readers, forked just before the first read
   for (const pid of [s.truth.runnerPid + 1, s.truth.runnerPid + 2]) {
     if (scenarioPids.has(pid) || s.tids.has(pid)) continue;
-    const r: Proc = { pid, ppid: s.truth.runnerPid, startNs: at - 1_000_000n, nspid: pid, pidns: DEFAULT_PIDNS, alive: true, execed: false, exe: RUNNER_EXE, argv: s.procs.get(s.truth.runnerPid)!.argv! };
+    const r: Proc = {
+      pid,
+      ppid: s.truth.runnerPid,
+      startNs: at - 1_000_000n,
+      nspid: pid,
+      pidns: DEFAULT_PIDNS,
+      alive: true,
+      execed: false,
+      exe: RUNNER_EXE,
+      argv: s.procs.get(s.truth.runnerPid)!.argv!,
+    };
     s.out.push(s.proc('fork', r, pid, { snapshot: true, time: r.startNs, scenario: false }));
   }
 }
@@ -43,8 +60,13 @@ export function fork(s: SensorState, st: TruthStepOf<'fork'>): void {
   const first = s.truth.steps.find((x) => x.pid === st.childPid && x.step > st.step);
   // the child runs its parent's image (an exe and argv the snapshot would show) until it execs
   const child: Proc = {
-    pid: st.childPid, ppid: st.pid, startNs: BigInt(st.monoNs) + 40_000n, alive: true, execed: false,
-    nspid: first?.nspid ?? st.childNspid ?? st.childPid, pidns: first?.pidns ?? parent?.pidns ?? DEFAULT_PIDNS,
+    pid: st.childPid,
+    ppid: st.pid,
+    startNs: BigInt(st.monoNs) + 40_000n,
+    alive: true,
+    execed: false,
+    nspid: first?.nspid ?? st.childNspid ?? st.childPid,
+    pidns: first?.pidns ?? parent?.pidns ?? DEFAULT_PIDNS,
   };
   if (parent?.exe) {
     child.exe = parent.exe;

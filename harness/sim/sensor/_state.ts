@@ -127,9 +127,12 @@ export class SensorState {
     this.truth = truth;
     this.rng = makeRng(seed).fork(`sensor:${truth.scenario}:${truth.runId}`);
     for (const st of truth.steps) {
-      if (st.kind === 'recv' || st.kind === 'recvfrom') for (const t of st.tags) this.readerOf.set(t, [...(this.readerOf.get(t) ?? []), st]);
+      if (st.kind === 'recv' || st.kind === 'recvfrom')
+        for (const t of st.tags) this.readerOf.set(t, [...(this.readerOf.get(t) ?? []), st]);
     }
-    const cookies = truth.steps.flatMap((s) => [...Object.values(s)].filter((v): v is TruthSocket => typeof v === 'object' && v !== null && 'cookie' in v).map((v) => v.cookie));
+    const cookies = truth.steps.flatMap((s) =>
+      [...Object.values(s)].filter((v): v is TruthSocket => typeof v === 'object' && v !== null && 'cookie' in v).map((v) => v.cookie),
+    );
     this.nextKernelCookie = Math.max(0x10, ...cookies.map((c) => Number.parseInt(c, 16))) + 1;
     this.nextPacketId = BigInt(this.rng.int(1_000, 900_000));
   }
@@ -152,10 +155,21 @@ export class SensorState {
     this.out.push(e);
   }
 
-  use(what: UseEvent['what'], s: Sock, who: Who, o: { via?: UseEvent['via']; seq?: UseEvent['seq']; readPacketId?: bigint; bytes?: number; tags?: string[] }): void {
+  use(
+    what: UseEvent['what'],
+    s: Sock,
+    who: Who,
+    o: { via?: UseEvent['via']; seq?: UseEvent['seq']; readPacketId?: bigint; bytes?: number; tags?: string[] },
+  ): void {
     if (!this.live) return;
     const e: UseEvent = {
-      kind: 'use', what, timeNs: this.tick(), socketId: s.cookie, pid: who.pid, tid: who.tid, startNs: this.startOf(who.pid),
+      kind: 'use',
+      what,
+      timeNs: this.tick(),
+      socketId: s.cookie,
+      pid: who.pid,
+      tid: who.tid,
+      startNs: this.startOf(who.pid),
       meta: { step: this.step, scenario: !s.helper },
     };
     if (o.via !== undefined) e.via = o.via;
@@ -171,7 +185,13 @@ export class SensorState {
     if (data && s && direction === 'in') for (const t of data.tags) this.datagramIds.set(`${s.cookie} ${t}`, packetId);
     if (!this.live) return;
     const e: PacketEvent = {
-      kind: 'packet', timeNs: this.tick(), direction, data: bytes, attribution: a.attribution, netns: s?.netns ?? netns ?? SYSTEM_NETNS, packetId,
+      kind: 'packet',
+      timeNs: this.tick(),
+      direction,
+      data: bytes,
+      attribution: a.attribution,
+      netns: s?.netns ?? netns ?? SYSTEM_NETNS,
+      packetId,
       meta: { step: this.step, role },
     };
     if (s) {
@@ -196,7 +216,10 @@ export class SensorState {
       e.meta.tags = data.tags;
       e.meta.runs = data.runs;
       e.meta.releaser = data.releaser;
-      if (role === 'reader' && s) e.meta.readers = data.readSteps.filter((x) => 'socket' in x && x.socket.cookie === s.cookie).map((x) => ({ pid: x.pid, tid: x.tid }));
+      if (role === 'reader' && s)
+        e.meta.readers = data.readSteps
+          .filter((x) => 'socket' in x && x.socket.cookie === s.cookie)
+          .map((x) => ({ pid: x.pid, tid: x.tid }));
     }
     this.out.push(e);
   }
@@ -208,15 +231,41 @@ export class SensorState {
 
   sockEvent(event: 'open' | 'close', s: Sock, who: Who, o: { snapshot?: boolean; accepted?: boolean; time?: bigint } = {}): SocketEvent {
     return {
-      kind: 'socket', event, timeNs: o.time ?? this.tick(), socketId: s.cookie, pid: who.pid, ppid: who.pid ? this.procs.get(who.pid)?.ppid ?? 0 : 0, tid: who.tid,
-      inode: s.ino, family: s.family, type: s.type, protocol: s.proto, netns: s.netns, snapshot: !!o.snapshot, accepted: !!o.accepted,
+      kind: 'socket',
+      event,
+      timeNs: o.time ?? this.tick(),
+      socketId: s.cookie,
+      pid: who.pid,
+      ppid: who.pid ? (this.procs.get(who.pid)?.ppid ?? 0) : 0,
+      tid: who.tid,
+      inode: s.ino,
+      family: s.family,
+      type: s.type,
+      protocol: s.proto,
+      netns: s.netns,
+      snapshot: !!o.snapshot,
+      accepted: !!o.accepted,
       meta: { step: this.step, scenario: !s.helper },
     };
   }
 
-  proc(event: ProcessEvent['event'], p: Proc, tid: number, o: { snapshot?: boolean; time?: bigint; scenario: boolean; status?: number }): ProcessEvent {
+  proc(
+    event: ProcessEvent['event'],
+    p: Proc,
+    tid: number,
+    o: { snapshot?: boolean; time?: bigint; scenario: boolean; status?: number },
+  ): ProcessEvent {
     const e: ProcessEvent = {
-      kind: 'process', event, timeNs: o.time ?? this.tick(), pid: p.pid, ppid: p.ppid, tid, startNs: p.startNs, nspid: p.nspid, pidns: p.pidns, snapshot: !!o.snapshot,
+      kind: 'process',
+      event,
+      timeNs: o.time ?? this.tick(),
+      pid: p.pid,
+      ppid: p.ppid,
+      tid,
+      startNs: p.startNs,
+      nspid: p.nspid,
+      pidns: p.pidns,
+      snapshot: !!o.snapshot,
       meta: { step: this.step, scenario: o.scenario },
     };
     if (o.status !== undefined) e.exitStatus = o.status;
@@ -234,12 +283,23 @@ export class SensorState {
     // read, gain and lose blocks travel with the socket events
     const socks = n('socket', (e) => e.kind === 'socket' && !e.snapshot) + n('use');
     return {
-      kind: 'stats', timeNs: this.clock + 300_000_000n,
+      kind: 'stats',
+      timeNs: this.clock + 300_000_000n,
       counters: {
         [ISB_OPT.STARTTIME]: BigInt(this.truth.realMinusMonoUs) + 2_000_000n,
-        [ISB_OPT.PACKETS_RECEIVED]: packets, [ISB_OPT.PACKETS_DROPPED]: 0n, [ISB_OPT.PACKETS_FILTERED]: 0n, [ISB_OPT.PACKETS_RING_DROPPED]: 0n, [ISB_OPT.PACKETS_DELIVERED]: packets,
-        [ISB_OPT.PROCESS_RECEIVED]: procs, [ISB_OPT.PROCESS_DROPPED]: 0n, [ISB_OPT.PROCESS_RING_DROPPED]: 0n, [ISB_OPT.PROCESS_DELIVERED]: procs,
-        [ISB_OPT.SOCKET_RECEIVED]: socks, [ISB_OPT.SOCKET_DROPPED]: 0n, [ISB_OPT.SOCKET_RING_DROPPED]: 0n, [ISB_OPT.SOCKET_DELIVERED]: socks,
+        [ISB_OPT.PACKETS_RECEIVED]: packets,
+        [ISB_OPT.PACKETS_DROPPED]: 0n,
+        [ISB_OPT.PACKETS_FILTERED]: 0n,
+        [ISB_OPT.PACKETS_RING_DROPPED]: 0n,
+        [ISB_OPT.PACKETS_DELIVERED]: packets,
+        [ISB_OPT.PROCESS_RECEIVED]: procs,
+        [ISB_OPT.PROCESS_DROPPED]: 0n,
+        [ISB_OPT.PROCESS_RING_DROPPED]: 0n,
+        [ISB_OPT.PROCESS_DELIVERED]: procs,
+        [ISB_OPT.SOCKET_RECEIVED]: socks,
+        [ISB_OPT.SOCKET_DROPPED]: 0n,
+        [ISB_OPT.SOCKET_RING_DROPPED]: 0n,
+        [ISB_OPT.SOCKET_DELIVERED]: socks,
       },
     };
   }
@@ -248,9 +308,30 @@ export class SensorState {
 
   newSock(so: TruthSocket, st: TruthStep, who: Who): Sock {
     const s: Sock = {
-      cookie: so.cookie, family: so.family, type: so.type, proto: so.proto, ino: so.ino, netns: st.netns, creator: who, lastUser: who,
-      listening: false, hashed: false, pending: [], finSent: false, released: false, embryo: false, seq: this.rng.int(1, 0x7fffffff), inflight: 0, helper: false,
-      holders: inet(so) ? [who.pid] : [], rcvBase: 0, sndBase: 0, received: 0, consumed: 0, held: [], reset: false,
+      cookie: so.cookie,
+      family: so.family,
+      type: so.type,
+      proto: so.proto,
+      ino: so.ino,
+      netns: st.netns,
+      creator: who,
+      lastUser: who,
+      listening: false,
+      hashed: false,
+      pending: [],
+      finSent: false,
+      released: false,
+      embryo: false,
+      seq: this.rng.int(1, 0x7fffffff),
+      inflight: 0,
+      helper: false,
+      holders: inet(so) ? [who.pid] : [],
+      rcvBase: 0,
+      sndBase: 0,
+      received: 0,
+      consumed: 0,
+      held: [],
+      reset: false,
     };
     if (so.local) s.local = parseEndpoint(so.local);
     this.socks.set(s.cookie, s);

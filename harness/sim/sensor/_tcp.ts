@@ -21,7 +21,9 @@ export function connect(s: SensorState, st: TruthStepOf<'connect'>, who: Who): v
   if (st.socket.remote) c.remote = parseEndpoint(st.socket.remote);
   c.hashed = true;
   if (c.type !== 1 || !c.local || !c.remote) return;
-  const listeners = [...s.socks.values()].filter((x) => x.listening && !x.released && x.family === c.family && x.local?.port === c.remote!.port && receivesAt(x.local, c.remote!));
+  const listeners = [...s.socks.values()].filter(
+    (x) => x.listening && !x.released && x.family === c.family && x.local?.port === c.remote!.port && receivesAt(x.local, c.remote!),
+  );
   const l = (st.toCookie ? s.socks.get(st.toCookie) : undefined) ?? listeners.find((x) => x.netns === c.netns) ?? listeners[0];
   if (!l) return;
   const lseq = s.rng.int(1, 0x7fffffff);
@@ -60,10 +62,11 @@ export function accept(s: SensorState, st: TruthStepOf<'accept'>, who: Who): voi
     so = s.newSock(st.socket, st, who);
     so.local = st.socket.local ? parseEndpoint(st.socket.local) : undefined;
     so.remote = st.socket.remote ? parseEndpoint(st.socket.remote) : undefined;
-    const clientCookie = l?.pending.find((c) => {
-      const cs = s.socks.get(c)!;
-      return !!cs.local && !!so!.remote && cs.local.port === so!.remote.port;
-    }) ?? l?.pending[0];
+    const clientCookie =
+      l?.pending.find((c) => {
+        const cs = s.socks.get(c)!;
+        return !!cs.local && !!so!.remote && cs.local.port === so!.remote.port;
+      }) ?? l?.pending[0];
     if (l && clientCookie) {
       l.pending.splice(l.pending.indexOf(clientCookie), 1);
       const c = s.socks.get(clientCookie)!;
@@ -80,7 +83,13 @@ export function accept(s: SensorState, st: TruthStepOf<'accept'>, who: Who): voi
 }
 
 /** One segment from `from` to `to`: its outgoing then its incoming appearance (without data: by holder). */
-export function pair(s: SensorState, from: Sock, to: Sock | undefined, seg: Omit<Extract<Wire, { kind: 'tcp' }>, 'kind' | 'payload'> & { payload?: Buffer }, data?: Data): void {
+export function pair(
+  s: SensorState,
+  from: Sock,
+  to: Sock | undefined,
+  seg: Omit<Extract<Wire, { kind: 'tcp' }>, 'kind' | 'payload'> & { payload?: Buffer },
+  data?: Data,
+): void {
   const bytes = encode({ kind: 'tcp', payload: Buffer.alloc(0), ...seg });
   s.packet('out', bytes, from, data ? 'sender' : 'control', data ? senderAttr(data) : s.holder(from), data);
   if (to) s.packet('in', bytes, to, data ? 'reader' : 'control', data ? READER : s.holder(to), data);
@@ -91,7 +100,13 @@ export function segment(s: SensorState, so: Sock, parts: Part[], releaser: Who):
   const p = s.socks.get(so.peer ?? '');
   if (!so.local || !so.remote) return;
   const payload = payloadOf(parts);
-  pair(s, so, p, { src: so.local, dst: so.remote, flags: TCP_FLAG.PSH | TCP_FLAG.ACK, seq: so.seq, ack: p?.seq ?? 0, payload }, dataOf(s, parts, releaser));
+  pair(
+    s,
+    so,
+    p,
+    { src: so.local, dst: so.remote, flags: TCP_FLAG.PSH | TCP_FLAG.ACK, seq: so.seq, ack: p?.seq ?? 0, payload },
+    dataOf(s, parts, releaser),
+  );
   so.seq += payload.length;
   if (p) {
     p.received += payload.length;
@@ -130,7 +145,15 @@ export function release(s: SensorState, cookie: string, closer: Who): void {
       so.finSent = true;
       return;
     }
-    const fin = encode({ kind: 'tcp', src: so.local, dst: so.remote, flags: TCP_FLAG.FIN | TCP_FLAG.ACK, seq: so.seq, ack: p.seq, payload: Buffer.alloc(0) });
+    const fin = encode({
+      kind: 'tcp',
+      src: so.local,
+      dst: so.remote,
+      flags: TCP_FLAG.FIN | TCP_FLAG.ACK,
+      seq: so.seq,
+      ack: p.seq,
+      payload: Buffer.alloc(0),
+    });
     s.packet('out', fin, so, 'control', s.holder(so));
     so.seq++;
     const second = p.finSent;
@@ -178,7 +201,15 @@ function finArrives(s: SensorState, so: Sock, p: Sock, fin: Buffer, second: bool
     return;
   }
   if (!second) return;
-  const ack = encode({ kind: 'tcp', src: so.remote, dst: so.local, flags: TCP_FLAG.ACK, seq: p.seq, ack: so.seq, payload: Buffer.alloc(0) });
+  const ack = encode({
+    kind: 'tcp',
+    src: so.remote,
+    dst: so.local,
+    flags: TCP_FLAG.ACK,
+    seq: p.seq,
+    ack: so.seq,
+    payload: Buffer.alloc(0),
+  });
   s.packet('out', ack, p, 'control', s.holder(p));
   s.closeEvent(p, { pid: 0, tid: 0 });
   s.packet('in', ack, so, 'control', s.holder(so));
@@ -187,13 +218,18 @@ function finArrives(s: SensorState, so: Sock, p: Sock, fin: Buffer, second: bool
 
 /** Does a socket bound at `local` receive what is sent to `to` (its address, or the any-address)? */
 function receivesAt(local: Endpoint | undefined, to: Endpoint): boolean {
-  return !!local && (local.addr === to.addr || local.addr === '0.0.0.0' || local.addr === '::' || (to.addr === '127.0.0.1' && local.addr === '0.0.0.0'));
+  return (
+    !!local &&
+    (local.addr === to.addr || local.addr === '0.0.0.0' || local.addr === '::' || (to.addr === '127.0.0.1' && local.addr === '0.0.0.0'))
+  );
 }
 
 /** The truth's accept of this connection (its socket's remote is the client's address). */
 function acceptOf(s: SensorState, l: Sock, c: Sock): TruthStepOf<'accept'> | undefined {
   const local = c.local ? `${c.local.addr.includes(':') ? `[${c.local.addr}]` : c.local.addr}:${c.local.port}` : undefined;
-  return s.truth.steps.find((x): x is TruthStepOf<'accept'> => x.kind === 'accept' && x.listener.cookie === l.cookie && x.socket.remote === local);
+  return s.truth.steps.find(
+    (x): x is TruthStepOf<'accept'> => x.kind === 'accept' && x.listener.cookie === l.cookie && x.socket.remote === local,
+  );
 }
 
 /** The server's end of a connection before accept(): the kernel's socket, nobody's yet. */

@@ -57,13 +57,30 @@ export function simulateSensor(truth: Truth, seed = 1, o: SensorOptions = {}): S
 function run(s: SensorState, order: ExitOrder): SimCapture {
   const t = s.truth;
   const first = t.steps[0];
-  const startStep = t.captureStartStep < 0 ? first : t.steps.find((x) => x.step === t.captureStartStep) ?? first;
+  const startStep = t.captureStartStep < 0 ? first : (t.steps.find((x) => x.step === t.captureStartStep) ?? first);
   const openNs = BigInt(startStep?.monoNs ?? 5_000_000_000) - 1_500_000n;
   const runnerParent = t.steps.find((x) => x.pid === t.runnerPid)?.ppid ?? 1;
-  s.procs.set(1, { pid: 1, ppid: 0, startNs: 180_000_000n, nspid: 1, pidns: DEFAULT_PIDNS, exe: '/bin/busybox', argv: ['/bin/busybox', 'sh', '/init'], alive: true, execed: true });
+  s.procs.set(1, {
+    pid: 1,
+    ppid: 0,
+    startNs: 180_000_000n,
+    nspid: 1,
+    pidns: DEFAULT_PIDNS,
+    exe: '/bin/busybox',
+    argv: ['/bin/busybox', 'sh', '/init'],
+    alive: true,
+    execed: true,
+  });
   s.procs.set(t.runnerPid, {
-    pid: t.runnerPid, ppid: runnerParent, startNs: openNs - 20_000_000n, nspid: t.runnerPid, pidns: DEFAULT_PIDNS, exe: t.runnerExe || RUNNER_EXE,
-    argv: ['hone-runner', 'run', `/tmp/hone/${t.scenario}/script`, `/tmp/hone/${t.scenario}`], alive: true, execed: true,
+    pid: t.runnerPid,
+    ppid: runnerParent,
+    startNs: openNs - 20_000_000n,
+    nspid: t.runnerPid,
+    pidns: DEFAULT_PIDNS,
+    exe: t.runnerExe || RUNNER_EXE,
+    argv: ['hone-runner', 'run', `/tmp/hone/${t.scenario}/script`, `/tmp/hone/${t.scenario}`],
+    alive: true,
+    execed: true,
   });
   s.tids.set(t.runnerPid, t.runnerPid);
   if (t.captureStartStep < 0) openSection(s, openNs);
@@ -75,7 +92,8 @@ function run(s: SensorState, order: ExitOrder): SimCapture {
   };
   // the runner passes the turn on before _exit(): an exit's effects usually land after the next step's
   let exiting: Array<Extract<TruthStep, { kind: 'exit' }>> = [];
-  const late = (e: Extract<TruthStep, { kind: 'exit' }>) => at(e, () => (order === 'blocks-first' ? exitRelease(s, e, 'now') : perform(s, e, order)));
+  const late = (e: Extract<TruthStep, { kind: 'exit' }>) =>
+    at(e, () => (order === 'blocks-first' ? exitRelease(s, e, 'now') : perform(s, e, order)));
   // fin-late: the FINs of an exit's release arrive after the next step's effects
   const arrive = () => {
     const due = s.lateArrivals;
@@ -159,7 +177,8 @@ function perform(s: SensorState, st: TruthStep, order: ExitOrder): void {
       break;
     case 'socket':
     case 'socketpair': {
-      const made = st.kind === 'socket' ? [[st.sock, st.socket] as const] : [[st.sock, st.socket] as const, [st.peer, st.peerSocket] as const];
+      const made =
+        st.kind === 'socket' ? [[st.sock, st.socket] as const] : [[st.sock, st.socket] as const, [st.peer, st.peerSocket] as const];
       for (const [h, so] of made) {
         const x = s.newSock(so, st, who);
         s.fds.open(st.pid, h, x.cookie, !!so.cloexec);

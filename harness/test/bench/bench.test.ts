@@ -10,41 +10,88 @@ t.test('summaries: median of odd and even counts, min, max', async (t) => {
 });
 
 const s = (...runs: number[]) => summarize(runs);
-const modes = (none: number, loaded: number, hone96: number, hone: number, tcpdump96: number, tcpdump: number) =>
-  ({ none: s(none), loaded: s(loaded), hone96: s(hone96), hone: s(hone), tcpdump96: s(tcpdump96), tcpdump: s(tcpdump) });
-const ratios = (loaded: number, hone96: number, hone: number, tcpdump96: number, tcpdump: number) =>
-  ({ loaded: s(loaded), hone96: s(hone96), hone: s(hone), tcpdump96: s(tcpdump96), tcpdump: s(tcpdump) });
+const modes = (none: number, loaded: number, hone96: number, hone: number, tcpdump96: number, tcpdump: number) => ({
+  none: s(none),
+  loaded: s(loaded),
+  hone96: s(hone96),
+  hone: s(hone),
+  tcpdump96: s(tcpdump96),
+  tcpdump: s(tcpdump),
+});
+const ratios = (loaded: number, hone96: number, hone: number, tcpdump96: number, tcpdump: number) => ({
+  loaded: s(loaded),
+  hone96: s(hone96),
+  hone: s(hone),
+  tcpdump96: s(tcpdump96),
+  tcpdump: s(tcpdump),
+});
 const cap = (generated: number, delivered: number, dropped: number) => [{ generated, delivered, dropped }];
 const captures = () => ({ hone96: cap(200, 200, 0), hone: cap(200, 200, 0), tcpdump96: cap(200, 100, 0), tcpdump: cap(200, 100, 0) });
 const base = (): BenchResults => ({
-  startedAt: 'now', durationMs: 1000, quick: false,
-  machine: { cores: 2, memoryGiB: 24, node: 'v20', cpu: 'x' }, accel: 'tcg',
+  startedAt: 'now',
+  durationMs: 1000,
+  quick: false,
+  machine: { cores: 2, memoryGiB: 24, node: 'v20', cpu: 'x' },
+  accel: 'tcg',
   kernels: [{ id: 'k', release: 'r', version: 'v' }],
   boot: [{ kernel: 'k', accel: 'tcg', smp: 2, memoryMiB: 512, bareMs: s(4000), readyMs: s(4400), ratio: s(1.1, 1.12, 1.3) }],
-  overhead: [{
-    kernel: 'k', clock: 'icount', bulkBytes: 1 << 28, rrCount: 100,
-    bulkMiBps: modes(100, 100, 97, 80, 90, 78), rrPerSecond: modes(10, 10, 10, 9, 9, 9),
-    rrP50us: modes(1, 1, 1, 1, 1, 1), rrP99us: modes(2, 2, 2, 2, 2, 2),
-    bulkRatio: ratios(0.995, 0.97, 0.8, 0.9, 0.78), rrRatio: ratios(1, 1, 0.9, 0.9, 0.9),
-    captures: { bulk: captures(), rr: captures() }, qemuPeakRssMiB: 300,
-  }],
-  capacity: [{
-    kernel: 'k',
-    draining: { forks: 5000, datagrams: 50000, delivered: { packets: 10, process: 5, socket: 5 }, dropped: { packets: 0, process: 0, socket: 0 } },
-    drops: {
-      datagrams: 50000, forks: 100, generated: { packets: 100000, childEvents: 300 },
-      truth: { packets: 100000, otherPacketsInWindow: 4, ringDropped: 0, sawEnd: 1 },
-      stopped: { packets: 7870, packetsGot: 7874, childEvents: 300, packetsDropped: 92130, processDropped: 0, socketDropped: 0, lossRecords: 95, lossReported: 92134 },
-      seen: { stopped: [100004, 302, 412], draining: [100004, 302, 412] },
+  overhead: [
+    {
+      kernel: 'k',
+      clock: 'icount',
+      bulkBytes: 1 << 28,
+      rrCount: 100,
+      bulkMiBps: modes(100, 100, 97, 80, 90, 78),
+      rrPerSecond: modes(10, 10, 10, 9, 9, 9),
+      rrP50us: modes(1, 1, 1, 1, 1, 1),
+      rrP99us: modes(2, 2, 2, 2, 2, 2),
+      bulkRatio: ratios(0.995, 0.97, 0.8, 0.9, 0.78),
+      rrRatio: ratios(1, 1, 0.9, 0.9, 0.9),
+      captures: { bulk: captures(), rr: captures() },
+      qemuPeakRssMiB: 300,
     },
-  }],
+  ],
+  capacity: [
+    {
+      kernel: 'k',
+      draining: {
+        forks: 5000,
+        datagrams: 50000,
+        delivered: { packets: 10, process: 5, socket: 5 },
+        dropped: { packets: 0, process: 0, socket: 0 },
+      },
+      drops: {
+        datagrams: 50000,
+        forks: 100,
+        generated: { packets: 100000, childEvents: 300 },
+        truth: { packets: 100000, otherPacketsInWindow: 4, ringDropped: 0, sawEnd: 1 },
+        stopped: {
+          packets: 7870,
+          packetsGot: 7874,
+          childEvents: 300,
+          packetsDropped: 92130,
+          processDropped: 0,
+          socketDropped: 0,
+          lossRecords: 95,
+          lossReported: 92134,
+        },
+        seen: { stopped: [100004, 302, 412], draining: [100004, 302, 412] },
+      },
+    },
+  ],
   matrix: [{ cache: 'warm', kernels: 6, scenarios: 16, wallMs: 170000, phasesMs: { boot: 1 }, passed: true }],
   footprint: [],
 });
 
 t.test('targets are judged on the median and each names its figure', async (t) => {
   const all = targets(base());
-  t.ok(all.every((x) => x.met), all.filter((x) => !x.met).map((x) => x.what).join('; '));
+  t.ok(
+    all.every((x) => x.met),
+    all
+      .filter((x) => !x.met)
+      .map((x) => x.what)
+      .join('; '),
+  );
   const worse = base();
   worse.boot[0]!.ratio = s(1.2, 1.1, 1.3);
   worse.overhead[0]!.bulkRatio.hone96 = s(0.7);
@@ -56,7 +103,10 @@ t.test('targets are judged on the median and each names its figure', async (t) =
   worse.capacity[0]!.drops.stopped.processDropped = 1;
   worse.capacity[0]!.draining.dropped.socket = 1;
   worse.matrix[0]!.wallMs = 200000;
-  const missed = targets(worse).filter((x) => !x.met).map((x) => x.what).join('\n');
+  const missed = targets(worse)
+    .filter((x) => !x.met)
+    .map((x) => x.what)
+    .join('\n');
   t.match(missed, /boot to ready/);
   t.match(missed, /bulk TCP: Hone at snaplen 96/);
   t.match(missed, /request\/response: Hone at snaplen 96/, 'drops fail the snaplen-96 target even at a good ratio');

@@ -5,7 +5,10 @@ import { chooseToolchain } from '../../build/toolchain.ts';
 t.test('vermagic check', async (t) => {
   const kernel = '6.1.0-56-amd64 SMP preempt mod_unload modversions ';
   t.equal(vermagicMismatch('6.1.0-56-amd64 SMP preempt mod_unload modversions', kernel), undefined);
-  t.match(vermagicMismatch('6.1.0-55-amd64 SMP preempt mod_unload modversions', kernel), /built for release 6.1.0-55-amd64, kernel is 6.1.0-56-amd64/);
+  t.match(
+    vermagicMismatch('6.1.0-55-amd64 SMP preempt mod_unload modversions', kernel),
+    /built for release 6.1.0-55-amd64, kernel is 6.1.0-56-amd64/,
+  );
   t.match(vermagicMismatch('6.1.0-56-amd64 SMP mod_unload modversions', kernel), /module lacks: preempt/);
 });
 

@@ -28,7 +28,11 @@ t.test('the key is stable for the same inputs and changes with each of them', as
   const key = kernelBuildKey(inputs);
   t.match(key, /^[0-9a-f]{16}$/);
   t.equal(kernelBuildKey(structuredClone(inputs)), key, 'same inputs, same key');
-  t.equal(key, '8ffec9b606e71439', 'the key the adopted debian-6.12-debug tree carries (changing the key function rebuilds every cached kernel)');
+  t.equal(
+    key,
+    '8ffec9b606e71439',
+    'the key the adopted debian-6.12-debug tree carries (changing the key function rebuilds every cached kernel)',
+  );
   const variants: [string, KernelBuildInputs][] = [
     ['fragment', { ...inputs, fragment: { ...inputs.fragment, sha256: '0'.repeat(64) } }],
     ['source sha256', { ...inputs, source: { ...inputs.source, sha256: '1'.repeat(64) } }],
@@ -45,7 +49,11 @@ t.test('the key is stable for the same inputs and changes with each of them', as
     t.ok(changedInputs(inputs, v).length > 0);
   }
   t.equal(keys.size, variants.length + 1, 'all different');
-  t.equal(kernelBuildKey({ ...inputs, fragment: { ...inputs.fragment, name: 'renamed.config' } }), key, "the fragment's bytes count, not its name");
+  t.equal(
+    kernelBuildKey({ ...inputs, fragment: { ...inputs.fragment, name: 'renamed.config' } }),
+    key,
+    "the fragment's bytes count, not its name",
+  );
   t.same(changedInputs(inputs, variants[0]![1]), ['config fragment debug-6.12.config changed']);
   t.same(changedInputs(inputs, variants[3]![1]), ['compiler gcc-14 14.2.0-19 -> gcc-14 14.2.0-20']);
   t.same(changedInputs(undefined, inputs), ['no finished build in the cache']);
@@ -55,12 +63,26 @@ t.test('the kernel build root is the module build root plus what kbuild needs (i
   const list = kernelBuildRootPackages('trixie', 14);
   for (const p of ['gcc-14', 'make', 'flex', 'bison', 'bc', 'libelf-dev', 'libssl-dev']) t.ok(list.includes(p), p);
   const { createHash } = await import('node:crypto');
-  t.equal(createHash('sha256').update(list.join(',')).digest('hex').slice(0, 8), 'bcff95ab', 'the recipe hash of the cached trixie-kbuild-gcc14 root');
+  t.equal(
+    createHash('sha256').update(list.join(',')).digest('hex').slice(0, 8),
+    'bcff95ab',
+    'the recipe hash of the cached trixie-kbuild-gcc14 root',
+  );
 });
 
 t.test('config files are read as kconfig writes them', async (t) => {
   const c = parseConfig('CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_C="-x"\n  CONFIG_D=m\n# a comment\nCONFIG_E=0x10\nCONFIG_A=m\n');
-  t.same([...c], [['CONFIG_A', 'm'], ['CONFIG_B', 'n'], ['CONFIG_C', '"-x"'], ['CONFIG_D', 'm'], ['CONFIG_E', '0x10']], 'later lines win');
+  t.same(
+    [...c],
+    [
+      ['CONFIG_A', 'm'],
+      ['CONFIG_B', 'n'],
+      ['CONFIG_C', '"-x"'],
+      ['CONFIG_D', 'm'],
+      ['CONFIG_E', '0x10'],
+    ],
+    'later lines win',
+  );
   t.equal(composeAllconfig('CONFIG_KVM_GUEST=y', 'CONFIG_X=y\n'), 'CONFIG_KVM_GUEST=y\nCONFIG_X=y\n');
   t.equal(localVersion('CONFIG_LOCALVERSION="-hone-debug"\n'), '-hone-debug');
   t.equal(localVersion('CONFIG_X=y\n'), '');
@@ -72,12 +94,16 @@ t.test('an option kconfig dropped fails the build, by name', async (t) => {
   // what tinyconfig does to KASAN: its dependencies unmet, it is silently not set
   const fragment = 'CONFIG_KASAN=y\nCONFIG_KASAN_VMALLOC=y\nCONFIG_VETH=m\n# CONFIG_DRM is not set\nCONFIG_LOCALVERSION="-hone-debug"\n';
   const dotConfig = '# CONFIG_KASAN is not set\nCONFIG_VETH=y\nCONFIG_LOCALVERSION="-hone-debug"\nCONFIG_DRM=y\n';
-  t.same(droppedOptions(fragment, dotConfig), [
-    { option: 'CONFIG_KASAN', wanted: 'y', got: 'n' },
-    { option: 'CONFIG_KASAN_VMALLOC', wanted: 'y', got: 'n' },
-    { option: 'CONFIG_VETH', wanted: 'm', got: 'y' },
-    { option: 'CONFIG_DRM', wanted: 'n', got: 'y' },
-  ], 'missing, unset, y instead of m, set where the fragment unsets it');
+  t.same(
+    droppedOptions(fragment, dotConfig),
+    [
+      { option: 'CONFIG_KASAN', wanted: 'y', got: 'n' },
+      { option: 'CONFIG_KASAN_VMALLOC', wanted: 'y', got: 'n' },
+      { option: 'CONFIG_VETH', wanted: 'm', got: 'y' },
+      { option: 'CONFIG_DRM', wanted: 'n', got: 'y' },
+    ],
+    'missing, unset, y instead of m, set where the fragment unsets it',
+  );
   try {
     checkFragmentKept(fragment, dotConfig, { kernel: 'k', fragmentName: 'debug.config', configFile: '/x/.config' });
     t.fail('should throw');
@@ -89,7 +115,10 @@ t.test('an option kconfig dropped fails the build, by name', async (t) => {
     t.match(e.details[0], /CONFIG_KASAN: the fragment sets y, the final \.config has not set/);
     t.match(e.hint, /dependencies are unmet/);
   }
-  t.doesNotThrow(() => checkFragmentKept('CONFIG_A=y\n# CONFIG_B is not set\n', 'CONFIG_A=y\n', { kernel: 'k', fragmentName: 'f', configFile: 'c' }), 'an unset option may be absent');
+  t.doesNotThrow(
+    () => checkFragmentKept('CONFIG_A=y\n# CONFIG_B is not set\n', 'CONFIG_A=y\n', { kernel: 'k', fragmentName: 'f', configFile: 'c' }),
+    'an unset option may be absent',
+  );
 });
 
 t.test('the shipped fragment is kept whole by the cached debug kernel (when it is built here)', async (t) => {
@@ -100,7 +129,14 @@ t.test('the shipped fragment is kept whole by the cached debug kernel (when it i
     return;
   }
   t.same(droppedOptions(await readFile(k.source.fragmentFile, 'utf8'), await readFile(b.config, 'utf8')), []);
-  t.equal(b.resolved.built?.inputs.fragment.sha256, (await import('node:crypto')).createHash('sha256').update(await readFile(k.source.fragmentFile)).digest('hex'), 'built from this fragment');
+  t.equal(
+    b.resolved.built?.inputs.fragment.sha256,
+    (await import('node:crypto'))
+      .createHash('sha256')
+      .update(await readFile(k.source.fragmentFile))
+      .digest('hex'),
+    'built from this fragment',
+  );
 });
 
 t.test('progress: kbuild steps and elapsed time', async (t) => {
@@ -120,11 +156,22 @@ t.test('a built kernel is ready only when its build finished with the recorded k
   const mods = join(dir, 'tree', 'root', 'lib', 'modules', 'r');
   await mkdir(join(src, 'arch'), { recursive: true });
   await mkdir(mods, { recursive: true });
-  for (const f of [join(src, 'bzImage'), join(src, 'System.map'), join(src, '.config'), join(src, 'Makefile'), join(mods, 'modules.dep')]) await writeFile(f, 'x');
+  for (const f of [join(src, 'bzImage'), join(src, 'System.map'), join(src, '.config'), join(src, 'Makefile'), join(mods, 'modules.dep')])
+    await writeFile(f, 'x');
   const built = { key: 'aaaa', inputs } as unknown as NonNullable<KernelBundle['resolved']['built']>;
   const b: KernelBundle = {
-    id: 'k', release: 'r', version: 'v', dir, root: join(dir, 'tree', 'root'), vmlinuz: join(src, 'bzImage'), systemMap: join(src, 'System.map'),
-    config: join(src, '.config'), ksrc: src, modulesDir: mods, ccVersionText: 'gcc-14', resolved: { id: 'k', version: 'v', release: 'r', packages: [], resolvedAt: '', built },
+    id: 'k',
+    release: 'r',
+    version: 'v',
+    dir,
+    root: join(dir, 'tree', 'root'),
+    vmlinuz: join(src, 'bzImage'),
+    systemMap: join(src, 'System.map'),
+    config: join(src, '.config'),
+    ksrc: src,
+    modulesDir: mods,
+    ccVersionText: 'gcc-14',
+    resolved: { id: 'k', version: 'v', release: 'r', packages: [], resolvedAt: '', built },
   };
   t.notOk(await intact(b), 'every file there, but no .hone-built.json: an interrupted build');
   await writeFile(join(dir, 'tree', '.hone-built.json'), JSON.stringify({ key: 'bbbb' }));
@@ -138,11 +185,14 @@ t.test('a built kernel is ready only when its build finished with the recorded k
 t.test("a build root's compiler version is read from its dpkg database", async (t) => {
   const root = await mkdtemp(join(tmpdir(), 'hone-root-'));
   await mkdir(join(root, 'var', 'lib', 'dpkg'), { recursive: true });
-  await writeFile(join(root, 'var', 'lib', 'dpkg', 'status'), [
-    'Package: gcc-14-base\nStatus: install ok installed\nVersion: 14.2.0-19\n',
-    'Package: gcc-14\nStatus: deinstall ok config-files\nVersion: 14.1.0-1\n',
-    'Package: gcc-14\nStatus: install ok installed\nArchitecture: amd64\nVersion: 14.2.0-19\n',
-  ].join('\n'));
+  await writeFile(
+    join(root, 'var', 'lib', 'dpkg', 'status'),
+    [
+      'Package: gcc-14-base\nStatus: install ok installed\nVersion: 14.2.0-19\n',
+      'Package: gcc-14\nStatus: deinstall ok config-files\nVersion: 14.1.0-1\n',
+      'Package: gcc-14\nStatus: install ok installed\nArchitecture: amd64\nVersion: 14.2.0-19\n',
+    ].join('\n'),
+  );
   t.equal(await installedVersion(root, 'gcc-14'), '14.2.0-19');
   t.equal(await installedVersion(root, 'gcc-15'), undefined);
 });

@@ -54,18 +54,37 @@ t.test('a kernel built from source resolves to the newest linux-source in its su
     aptCache: async (args: string[]) => {
       asked.push(args);
       if (args[0] === 'madison') {
-        return { stdout: `linux-source-6.12 | 6.12.119-1 | http://deb.debian.org/debian sid/main all Packages
+        return {
+          stdout: `linux-source-6.12 | 6.12.119-1 | http://deb.debian.org/debian sid/main all Packages
 linux-source-6.12 | 6.12.117-1 | http://deb.debian.org/debian trixie/main all Packages
-linux-source-6.12 | 6.12.95-1~bpo12+1 | http://deb.debian.org/debian bookworm-backports/main all Packages` };
+linux-source-6.12 | 6.12.95-1~bpo12+1 | http://deb.debian.org/debian bookworm-backports/main all Packages`,
+        };
       }
-      return { stdout: 'Package: linux-source-6.12\nVersion: 6.12.117-1\nFilename: pool/main/l/linux/linux-source-6.12_6.12.117-1_all.deb\nSize: 153474904\nSHA256: 9141325315c7f1eca682113d185a8c77c82814aa6e32f7e127e61d6106403835\n' };
+      return {
+        stdout:
+          'Package: linux-source-6.12\nVersion: 6.12.117-1\nFilename: pool/main/l/linux/linux-source-6.12_6.12.117-1_all.deb\nSize: 153474904\nSHA256: 9141325315c7f1eca682113d185a8c77c82814aa6e32f7e127e61d6106403835\n',
+      };
     },
   };
   const r = await resolveSourceKernel(apt as never, k!, '-hone-debug');
-  t.equal(r.version, '6.12.117-1', 'trixie only: not sid\'s newer one');
+  t.equal(r.version, '6.12.117-1', "trixie only: not sid's newer one");
   t.equal(r.release, '6.12.117-hone-debug', 'upstream version + CONFIG_LOCALVERSION');
-  t.same(r.packages, [{ name: 'linux-source-6.12', version: '6.12.117-1', filename: 'pool/main/l/linux/linux-source-6.12_6.12.117-1_all.deb', size: 153474904, sha256: '9141325315c7f1eca682113d185a8c77c82814aa6e32f7e127e61d6106403835' }]);
-  t.same(asked, [['madison', 'linux-source-6.12'], ['show', 'linux-source-6.12=6.12.117-1']]);
+  t.same(r.packages, [
+    {
+      name: 'linux-source-6.12',
+      version: '6.12.117-1',
+      filename: 'pool/main/l/linux/linux-source-6.12_6.12.117-1_all.deb',
+      size: 153474904,
+      sha256: '9141325315c7f1eca682113d185a8c77c82814aa6e32f7e127e61d6106403835',
+    },
+  ]);
+  t.same(asked, [
+    ['madison', 'linux-source-6.12'],
+    ['show', 'linux-source-6.12=6.12.117-1'],
+  ]);
   const none = { aptCache: async () => ({ stdout: '' }) };
-  await t.rejects(resolveSourceKernel(none as never, k!, ''), { code: 'E_KERNEL_RESOLVE', message: /no linux-source-6\.12 found in suites trixie/ });
+  await t.rejects(resolveSourceKernel(none as never, k!, ''), {
+    code: 'E_KERNEL_RESOLVE',
+    message: /no linux-source-6\.12 found in suites trixie/,
+  });
 });

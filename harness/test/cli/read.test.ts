@@ -10,7 +10,15 @@ const capture = new PcapngWriter('be')
   .header()
   .process({ event: 'exec', pid: 100, ppid: 1, exe: '/usr/bin/curl', argv: ['curl', 'x'], timestampUs: 1_700_000_000_000_001n })
   .process({ event: 'fork', pid: 101, ppid: 100 })
-  .packet({ direction: 'out', data: ipPacket('127.0.0.1:5000', '127.0.0.1:80', 6, Buffer.from('GET'), 0x18), socketId: '00000000000000aa', pid: 101, tid: 102, attribution: 'sender', timestampUs: 1_700_000_000_000_002n })
+  .packet({
+    direction: 'out',
+    data: ipPacket('127.0.0.1:5000', '127.0.0.1:80', 6, Buffer.from('GET'), 0x18),
+    socketId: '00000000000000aa',
+    pid: 101,
+    tid: 102,
+    attribution: 'sender',
+    timestampUs: 1_700_000_000_000_002n,
+  })
   .packet({ direction: 'in', data: ipPacket('[::1]:53', '[::1]:4000', 17, Buffer.from('x')) })
   .block(0x7777, Buffer.alloc(4))
   .stats({ 4: 2n })
@@ -19,15 +27,26 @@ const capture = new PcapngWriter('be')
 t.test('pcapng: one line per block, packets with their process', async (t) => {
   const lines = pcapngLines(capture, false);
   t.match(lines[2], /EXEC pid 100 ppid 1 \/usr\/bin\/curl \[curl x\]/);
-  t.match(lines[4], /^22:13:20\.000002 OUT TCPv4 127\.0\.0\.1:5000 > 127\.0\.0\.1:80 \[P\.\] length 43 sock 00000000000000aa pid 101 tid 102 \(\/usr\/bin\/curl\) by sender$/);
+  t.match(
+    lines[4],
+    /^22:13:20\.000002 OUT TCPv4 127\.0\.0\.1:5000 > 127\.0\.0\.1:80 \[P\.\] length 43 sock 00000000000000aa pid 101 tid 102 \(\/usr\/bin\/curl\) by sender$/,
+  );
   t.match(lines[5], /IN  UDPv6 \[::1\]:53 > \[::1\]:4000 length 49 sock - pid \? \(no process\)/);
   t.match(lines[6], /unknown block type 0x7777/);
   const json = pcapngLines(capture, true).map((l) => JSON.parse(l));
-  t.match(json[4], { kind: 'packet', pid: 101, exe: '/usr/bin/curl', src: '127.0.0.1:5000', protocol: 'TCPv4', timestampUs: '1700000000000002' });
+  t.match(json[4], {
+    kind: 'packet',
+    pid: 101,
+    exe: '/usr/bin/curl',
+    src: '127.0.0.1:5000',
+    protocol: 'TCPv4',
+    timestampUs: '1700000000000002',
+  });
 });
 
 t.test('honet text', async (t) => {
-  const text = '1.0 HEAD 2.0\n2.0 EXEC 9 1 0 0 tid=9 "/bin/sh" sh -c x \n3.0 PAKT O 00000000000000aa 9 UDPv4 1.1.1.1:1 -> 2.2.2.2:2 30 tid=9 by=creator netns=1\n';
+  const text =
+    '1.0 HEAD 2.0\n2.0 EXEC 9 1 0 0 tid=9 "/bin/sh" sh -c x \n3.0 PAKT O 00000000000000aa 9 UDPv4 1.1.1.1:1 -> 2.2.2.2:2 30 tid=9 by=creator netns=1\n';
   const lines = honetLines(text, false);
   t.match(lines[2], /OUT UDPv4 1\.1\.1\.1:1 > 2\.2\.2\.2:2 length 30 sock 00000000000000aa pid 9 \(\/bin\/sh\) by creator/);
   t.match(JSON.parse(honetLines(text, true)[2]!), { kind: 'packet', exe: '/bin/sh', timeNs: '3000000000' });
@@ -75,8 +94,25 @@ t.test('who: sender runs, readers from read blocks, holders', async (t) => {
     .process({ event: 'exec', pid: 100, ppid: 1, exe: '/bin/parent', argv: ['parent'] })
     .process({ event: 'fork', pid: 101, ppid: 100 })
     .process({ event: 'exec', pid: 200, ppid: 1, exe: '/bin/server', argv: ['server'] })
-    .packet({ direction: 'out', data: ipPacket('127.0.0.1:5000', '127.0.0.1:80', 6, Buffer.alloc(0), 0x02), socketId: A, attribution: 'holder', holders: [100, 101] }) // 5
-    .packet({ direction: 'out', data: seg, socketId: A, pid: 100, tid: 100, attribution: 'sender', senders: [{ offset: 0, pid: 100, tid: 100 }, { offset: 40, pid: 101, tid: 101 }] }) // 6
+    .packet({
+      direction: 'out',
+      data: ipPacket('127.0.0.1:5000', '127.0.0.1:80', 6, Buffer.alloc(0), 0x02),
+      socketId: A,
+      attribution: 'holder',
+      holders: [100, 101],
+    }) // 5
+    .packet({
+      direction: 'out',
+      data: seg,
+      socketId: A,
+      pid: 100,
+      tid: 100,
+      attribution: 'sender',
+      senders: [
+        { offset: 0, pid: 100, tid: 100 },
+        { offset: 40, pid: 101, tid: 101 },
+      ],
+    }) // 6
     .packet({ direction: 'in', data: seg, socketId: B, attribution: 'reader', packetId: 7n }) // 7
     .use({ what: 'gain', socketId: B, pid: 201, tid: 201, via: 'fork' }) // 8
     .use({ what: 'read', socketId: B, pid: 200, tid: 202, seq: { first: 0xffffffe0, end: 8 }, bytes: 40 }) // 9: straddles 2^32
@@ -84,12 +120,20 @@ t.test('who: sender runs, readers from read blocks, holders', async (t) => {
     .packet({ direction: 'in', data: dgram, socketId: B, attribution: 'reader', packetId: 8n }) // 11
     .packet({ direction: 'in', data: dgram, socketId: B, attribution: 'reader', packetId: 9n }) // 12
     .use({ what: 'read', socketId: B, pid: 200, tid: 200, readPacketId: 8n, bytes: 1 }) // 13
-    .packet({ direction: 'out', data: ipPacket('127.0.0.1:5000', '127.0.0.1:80', 6, Buffer.alloc(0), 0x14), socketId: A, attribution: 'holder' }) // 14
+    .packet({
+      direction: 'out',
+      data: ipPacket('127.0.0.1:5000', '127.0.0.1:80', 6, Buffer.alloc(0), 0x14),
+      socketId: A,
+      attribution: 'holder',
+    }) // 14
     .use({ what: 'lose', socketId: A, pid: 101, tid: 101, via: 'exit' }) // 15
     .toBuffer();
   const lines = pcapngLines(buf, false);
   t.match(lines[5], /OUT TCPv4 .* \[S\] .* sock 00000000000000aa holders pid 100 \(\/bin\/parent\), pid 101 \(\/bin\/parent\) by holder$/);
-  t.match(lines[6], /OUT TCPv4 .* sock 00000000000000aa pid 100 \(\/bin\/parent\) runs 0:pid 100 \(\/bin\/parent\), 40:pid 101 \(\/bin\/parent\) by sender$/);
+  t.match(
+    lines[6],
+    /OUT TCPv4 .* sock 00000000000000aa pid 100 \(\/bin\/parent\) runs 0:pid 100 \(\/bin\/parent\), 40:pid 101 \(\/bin\/parent\) by sender$/,
+  );
   t.match(lines[7], /IN  TCPv4 .* sock 00000000000000bb read by pid 200 tid 202 \(\/bin\/server\), pid 201 \(\?\) by reader$/);
   t.match(lines[8], /GAIN sock 00000000000000bb pid 201 \(\?\) via fork$/);
   t.match(lines[9], /READ sock 00000000000000bb pid 200 tid 202 \(\/bin\/server\) seq 4294967264-8 length 40$/);
@@ -99,8 +143,21 @@ t.test('who: sender runs, readers from read blocks, holders', async (t) => {
   t.match(lines[14], /\[R\.\] .* holders none by holder$/);
   t.match(lines[15], /LOSE sock 00000000000000aa pid 101 \(\/bin\/parent\) via exit$/);
   const json = pcapngLines(buf, true).map((l) => JSON.parse(l) as Record<string, unknown>);
-  t.match(json[7], { kind: 'packet', attribution: 'reader', packetId: '7', readBy: [{ pid: 200, tid: 202, exe: '/bin/server' }, { pid: 201, tid: 201 }] });
-  t.match(json[6], { senders: [{ offset: 0, pid: 100 }, { offset: 40, pid: 101 }] });
+  t.match(json[7], {
+    kind: 'packet',
+    attribution: 'reader',
+    packetId: '7',
+    readBy: [
+      { pid: 200, tid: 202, exe: '/bin/server' },
+      { pid: 201, tid: 201 },
+    ],
+  });
+  t.match(json[6], {
+    senders: [
+      { offset: 0, pid: 100 },
+      { offset: 40, pid: 101 },
+    ],
+  });
   t.match(json[12], { readBy: [] });
   t.match(json[9], { kind: 'use', what: 'read', seq: { first: 4294967264, end: 8 }, exe: '/bin/server' });
 });

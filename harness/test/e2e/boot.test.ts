@@ -46,14 +46,22 @@ t.test(`boot ${kernelId}, exec, copy out, power off; a panic is a kernel crash`,
     t.equal(n, 100000, 'a binary file is copied out whole');
     const sum = (await guest.check('cat /tmp/blob.md5')).stdout.split(' ')[0];
     const { createHash } = await import('node:crypto');
-    t.equal(createHash('md5').update(await readFile(join(dir, 'blob'))).digest('hex'), sum, 'byte for byte');
+    t.equal(
+      createHash('md5')
+        .update(await readFile(join(dir, 'blob')))
+        .digest('hex'),
+      sum,
+      'byte for byte',
+    );
 
     // A reader blocked in read() with a SIGTERM handler (no SA_RESTART) gets
     // EINTR, even when the signal comes right after an event (the exit of
     // /bin/true): the read must not return that event and block again.
     await guest.writeFile('/tmp/read-signal', await fixture(dir, 'read-signal'), '0755');
     for (const dev of ['/dev/hone', '/dev/honet']) {
-      const r = await guest.exec(`/tmp/read-signal ${dev} > /tmp/rs.out 2>&1 & P=$!; sleep 1; /bin/true; kill -TERM $P; sleep 1; cat /tmp/rs.out; if [ -d /proc/$P ]; then echo still-running; kill -KILL $P; fi`);
+      const r = await guest.exec(
+        `/tmp/read-signal ${dev} > /tmp/rs.out 2>&1 & P=$!; sleep 1; /bin/true; kill -TERM $P; sleep 1; cat /tmp/rs.out; if [ -d /proc/$P ]; then echo still-running; kill -KILL $P; fi`,
+      );
       t.equal(r.stdout.trim(), 'read: EINTR', `${dev}: a signal ends a blocking read with EINTR`);
     }
 
@@ -61,10 +69,15 @@ t.test(`boot ${kernelId}, exec, copy out, power off; a panic is a kernel crash`,
     // ACK is sent by the kernel for its timewait socket: all of the client's
     // packets carry its socket id, also those after its close block.
     await guest.writeFile('/tmp/timewait-ack', await fixture(dir, 'timewait-ack'), '0755');
-    const tw = await guest.check('cat /dev/honet > /tmp/tw.cap & C=$!; sleep 1; /tmp/timewait-ack > /tmp/tw.out; sleep 0.5; kill $C; cat /tmp/tw.out; echo; cat /tmp/tw.cap');
+    const tw = await guest.check(
+      'cat /dev/honet > /tmp/tw.cap & C=$!; sleep 1; /tmp/timewait-ack > /tmp/tw.out; sleep 0.5; kill $C; cat /tmp/tw.out; echo; cat /tmp/tw.cap',
+    );
     const [ids, cap] = tw.stdout.split('\n\n');
     const lines = (cap ?? '').split('\n');
-    const conns = (ids ?? '').trim().split('\n').map((l) => l.split(' '));
+    const conns = (ids ?? '')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '));
     t.equal(conns.length, 2, `one connection per family: ${ids}`);
     for (const [family, cookie, port] of conns) {
       const at = (l: string) => l.split(' ');
@@ -75,8 +88,15 @@ t.test(`boot ${kernelId}, exec, copy out, power off; a panic is a kernel crash`,
       });
       const closed = lines.findIndex((l) => at(l)[1] === 'SOCK' && at(l)[2] === 'C' && at(l)[7] === cookie);
       const afterClose = own.filter((l) => at(l)[2] === 'O' && lines.indexOf(l) > closed);
-      t.ok(closed >= 0 && afterClose.length > 0, `${family}: the client sent a packet after its close block (timewait): ${afterClose.join(' | ')}`);
-      t.same(own.filter((l) => at(l)[3] !== cookie), [], `${family}: every packet of the client carries its socket id ${cookie}`);
+      t.ok(
+        closed >= 0 && afterClose.length > 0,
+        `${family}: the client sent a packet after its close block (timewait): ${afterClose.join(' | ')}`,
+      );
+      t.same(
+        own.filter((l) => at(l)[3] !== cookie),
+        [],
+        `${family}: every packet of the client carries its socket id ${cookie}`,
+      );
     }
   } finally {
     await guest.shutdown();
@@ -91,7 +111,10 @@ t.test(`boot ${kernelId}, exec, copy out, power off; a panic is a kernel crash`,
     const elapsed = Date.now() - started;
     t.ok(err instanceof HoneError && err.code === 'E_KERNEL_CRASH', `reported as a kernel crash: ${(err as Error).message}`);
     t.ok(elapsed < 10000, `within 10 s (${elapsed} ms)`);
-    t.ok((err as HoneError).details.some((l) => /sysrq triggered crash/.test(l)), 'the console lines are quoted');
+    t.ok(
+      (err as HoneError).details.some((l) => /sysrq triggered crash/.test(l)),
+      'the console lines are quoted',
+    );
   } finally {
     await crashing.shutdown();
   }

@@ -35,7 +35,9 @@ t.test('headers Makefile fix-up makes the tree relocatable', async (t) => {
 });
 
 t.test('mirror from apt sources, one-line and deb822', async (t) => {
-  t.same(parseSourceUris('deb [signed-by=/k.gpg] http://m.example/debian bookworm main\n# deb http://old/debian x y'), ['http://m.example/debian']);
+  t.same(parseSourceUris('deb [signed-by=/k.gpg] http://m.example/debian bookworm main\n# deb http://old/debian x y'), [
+    'http://m.example/debian',
+  ]);
   t.same(parseSourceUris('Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm\n'), ['http://deb.debian.org/debian']);
 });
 

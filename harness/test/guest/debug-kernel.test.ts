@@ -27,7 +27,11 @@ const kernelId = process.env.HONE_DEBUG_KERNEL ?? 'debian-6.12-debug';
 
 const [k] = pickKernels(await loadCatalog(), [kernelId]);
 const bundle = await loadBundle(kernelId);
-const skip = !bundle ? `${kernelId} is not built here (npx hone fetch ${kernelId})` : process.getuid?.() !== 0 ? 'needs root (build root, guest)' : false;
+const skip = !bundle
+  ? `${kernelId} is not built here (npx hone fetch ${kernelId})`
+  : process.getuid?.() !== 0
+    ? 'needs root (build root, guest)'
+    : false;
 
 /** kfault.ko built against the debug kernel, the way kmod/ is (build root when the host gcc is too old). */
 async function buildKfault(b: KernelBundle): Promise<Buffer> {
@@ -37,9 +41,10 @@ async function buildKfault(b: KernelBundle): Promise<Buffer> {
   await cp(join(here, '..', 'fixtures', 'kfault'), dir, { recursive: true });
   const tc = chooseToolchain(b.ccVersionText, k?.buildSuite ?? 'trixie', await hostGccMajor());
   const argv = ['make', '-C', b.ksrc, `M=${dir}`, 'modules'];
-  const r = tc.kind === 'host'
-    ? await run(argv[0] as string, argv.slice(1), { allowFail: true })
-    : await runInBuildRoot(await ensureBuildRoot(tc.suite, tc.major, quiet, kernelId), [cachePaths().root], argv, { kernel: kernelId });
+  const r =
+    tc.kind === 'host'
+      ? await run(argv[0] as string, argv.slice(1), { allowFail: true })
+      : await runInBuildRoot(await ensureBuildRoot(tc.suite, tc.major, quiet, kernelId), [cachePaths().root], argv, { kernel: kernelId });
   if (r.exitCode !== 0) throw new Error(`kfault did not build:\n${r.stdout}\n${r.stderr}`);
   return readFile(join(dir, 'kfault.ko'));
 }
@@ -63,7 +68,13 @@ async function withFault(fault: string): Promise<{ error?: HoneError; leak?: Hon
     // a report that does not stop the kernel reaches the console a little after insmod returns
     await Promise.race([guest.crashed, new Promise((res) => setTimeout(res, 5000))]);
     if (fault === 'leak' && !(await hasKmemleak(guest))) throw new Error('the debug kernel has no /sys/kernel/debug/kmemleak');
-    const leak = fault === 'leak' ? leakCrash(await scanKmemleak(guest, { kernel: kernelId, sinceMs: Date.now() }), { kernel: kernelId, when: 'after insmod kfault.ko fault=leak' }) : undefined;
+    const leak =
+      fault === 'leak'
+        ? leakCrash(await scanKmemleak(guest, { kernel: kernelId, sinceMs: Date.now() }), {
+            kernel: kernelId,
+            when: 'after insmod kfault.ko fault=leak',
+          })
+        : undefined;
     return { insmod: r.code, leak, console: await readFile(consoleFile, 'utf8') };
   } catch (err) {
     if (!(err instanceof HoneError)) throw err;

@@ -39,7 +39,8 @@ t.test('KASAN, lockdep, atomic-sleep and kmemleak lines are crashes', async (t) 
     '[    0.000000] ... MAX_LOCKDEP_SUBCLASSES:  8',
     '[   40.496309] kmemleak: Kernel memory leak detector initialized (mem pool available: 15255)',
     '[   40.5] Lock dependency validator: Copyright (c) 2006 Red Hat, Inc., Ingo Molnar',
-  ]) t.notOk(isSplat(l), `not a report: ${l}`);
+  ])
+    t.notOk(isSplat(l), `not a report: ${l}`);
 });
 
 t.test('a real kmemleak report (kmemleak-test.ko on debian-6.12-debug) names every object and who allocated it', async (t) => {
@@ -47,8 +48,12 @@ t.test('a real kmemleak report (kmemleak-test.ko on debian-6.12-debug) names eve
   const objects = parseKmemleak(report);
   t.equal(objects.length, 26);
   t.same(objects[0], {
-    address: '0xffff888005546140', size: 32, comm: 'insmod', pid: 66,
-    backtrace: objects[0]?.backtrace, allocatedBy: '0xffffffffa00171db (code since freed: a module\'s init or an unloaded module), called from do_one_initcall+0xc2/0x380',
+    address: '0xffff888005546140',
+    size: 32,
+    comm: 'insmod',
+    pid: 66,
+    backtrace: objects[0]?.backtrace,
+    allocatedBy: "0xffffffffa00171db (code since freed: a module's init or an unloaded module), called from do_one_initcall+0xc2/0x380",
   });
   t.equal(objects[0]?.backtrace[0], '__kmalloc_cache_noprof+0x1a3/0x340');
   t.ok(objects.every((o) => o.comm === 'insmod' && o.allocatedBy !== '?'));
@@ -57,18 +62,29 @@ t.test('a real kmemleak report (kmemleak-test.ko on debian-6.12-debug) names eve
   t.ok(crash instanceof HoneError);
   t.equal(crash?.code, 'E_KERNEL_CRASH', 'a leak is a kernel crash');
   t.match(crash?.message, /^kmemleak: 26 unreferenced object\(s\) after scenario x: /);
-  t.ok(crash?.details.some((d) => d.startsWith('unreferenced object 0xffff888005546140 (size 32):')), 'the report itself is quoted');
+  t.ok(
+    crash?.details.some((d) => d.startsWith('unreferenced object 0xffff888005546140 (size 32):')),
+    'the report itself is quoted',
+  );
   t.equal(leakCrash('', { kernel: 'k', when: 'w' }), undefined, 'an empty report is no crash');
   t.equal(leakCrash('\n', { kernel: 'k', when: 'w' }), undefined);
 });
 
 t.test('a named allocator frame is the one reported', async (t) => {
-  const [o] = parseKmemleak('unreferenced object 0xffff8880 (size 64):\n  comm "hone-runner", pid 12, jiffies 1\n  backtrace (crc 0):\n    [<ffffffff81000000>] __kmalloc_noprof+0x1/0x2\n    [<ffffffffa0000000>] hone_socket_new+0x10/0x80 [socket_notify]\n    security_sk_alloc+0x1/0x2\n');
+  const [o] = parseKmemleak(
+    'unreferenced object 0xffff8880 (size 64):\n  comm "hone-runner", pid 12, jiffies 1\n  backtrace (crc 0):\n    [<ffffffff81000000>] __kmalloc_noprof+0x1/0x2\n    [<ffffffffa0000000>] hone_socket_new+0x10/0x80 [socket_notify]\n    security_sk_alloc+0x1/0x2\n',
+  );
   t.equal(o?.allocatedBy, 'hone_socket_new+0x10/0x80 [socket_notify]', 'old-style [<addr>] frames too');
-  t.match(leakCrash('unreferenced object 0xffff8880 (size 64):\n  comm "x", pid 1, jiffies 1\n  backtrace (crc 0):\n    kmalloc_trace+0x1/0x2\n    hone_socket_new+0x10/0x80 [socket_notify]\n', { kernel: 'k', when: 'after unloading the modules' })?.message, /after unloading the modules: hone_socket_new \[socket_notify\]$/);
+  t.match(
+    leakCrash(
+      'unreferenced object 0xffff8880 (size 64):\n  comm "x", pid 1, jiffies 1\n  backtrace (crc 0):\n    kmalloc_trace+0x1/0x2\n    hone_socket_new+0x10/0x80 [socket_notify]\n',
+      { kernel: 'k', when: 'after unloading the modules' },
+    )?.message,
+    /after unloading the modules: hone_socket_new \[socket_notify\]$/,
+  );
 });
 
-t.test('the scan waits out kmemleak\'s minimum age, scans twice, reads and clears; a failed scan is an error', async (t) => {
+t.test("the scan waits out kmemleak's minimum age, scans twice, reads and clears; a failed scan is an error", async (t) => {
   const calls: string[] = [];
   const guest = (code: number, stdout: string): ShellRunner => ({
     exec: async (c) => {
@@ -77,7 +93,10 @@ t.test('the scan waits out kmemleak\'s minimum age, scans twice, reads and clear
     },
   });
   t.equal(await scanKmemleak(guest(0, ''), { kernel: 'k', sinceMs: Date.now() - 60000 }), '');
-  t.match(calls.at(-1), /^echo scan > \/sys\/kernel\/debug\/kmemleak && echo scan > \/sys\/kernel\/debug\/kmemleak && cat \/sys\/kernel\/debug\/kmemleak && echo clear > \/sys\/kernel\/debug\/kmemleak$/);
+  t.match(
+    calls.at(-1),
+    /^echo scan > \/sys\/kernel\/debug\/kmemleak && echo scan > \/sys\/kernel\/debug\/kmemleak && cat \/sys\/kernel\/debug\/kmemleak && echo clear > \/sys\/kernel\/debug\/kmemleak$/,
+  );
   const t0 = Date.now();
   await scanKmemleak(guest(0, 'unreferenced object 0x1 (size 1):\n'), { kernel: 'k', sinceMs: Date.now() - 4000 });
   t.ok(Date.now() - t0 >= 1400, 'an allocation 4 s old: waits until it is past the 5 s minimum age');
@@ -86,7 +105,7 @@ t.test('the scan waits out kmemleak\'s minimum age, scans twice, reads and clear
   t.equal(await hasKmemleak(guest(0, '')), true);
 });
 
-t.test('debug kernels: recognised by their config, booted with the catalog entry\'s cmdline', async (t) => {
+t.test("debug kernels: recognised by their config, booted with the catalog entry's cmdline", async (t) => {
   t.ok(isDebugConfig('CONFIG_X=y\nCONFIG_KASAN=y\n'));
   t.ok(isDebugConfig('CONFIG_PROVE_LOCKING=y\n'));
   t.notOk(isDebugConfig('# CONFIG_KASAN is not set\nCONFIG_KASAN_SHADOW_OFFSET=0x1\n'));
@@ -97,8 +116,16 @@ t.test('debug kernels: recognised by their config, booted with the catalog entry
 });
 
 t.test('real reports of debian-6.12-debug (fixtures/kfault in a guest): the first splat line names the bug', async (t) => {
-  const first = async (file: string) => (await readFile(join(fixtures, file), 'utf8')).split('\n').find((l) => classifyLine(l).kind === 'splat')?.replace(/\r$/, ''); // the serial console's CRLF kept
-  t.match(await first('kasan-uaf-6.12.txt'), /\] BUG: KASAN: slab-use-after-free in kfault_uaf\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kfault\]$/, 'KASAN');
+  const first = async (file: string) =>
+    (await readFile(join(fixtures, file), 'utf8'))
+      .split('\n')
+      .find((l) => classifyLine(l).kind === 'splat')
+      ?.replace(/\r$/, ''); // the serial console's CRLF kept
+  t.match(
+    await first('kasan-uaf-6.12.txt'),
+    /\] BUG: KASAN: slab-use-after-free in kfault_uaf\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kfault\]$/,
+    'KASAN',
+  );
   t.match(await first('lockdep-circular-6.12.txt'), /\] WARNING: possible circular locking dependency detected$/, 'lockdep');
   const kasan = await readFile(join(fixtures, 'kasan-uaf-6.12.txt'), 'utf8');
   t.match(kasan, /Read of size 1 at addr [0-9a-f]+ by task insmod/);

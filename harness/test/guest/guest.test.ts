@@ -16,7 +16,8 @@ t.test('console splats are recognised, ordinary lines are not', async (t) => {
     '[    4.0] WARNING: CPU: 0 PID: 1 at kernel/x.c:10 f+0x1/0x2',
     '[    4.1] Call Trace:',
     '[    5.0] general protection fault, probably for non-canonical address',
-  ]) t.ok(isSplat(l), l);
+  ])
+    t.ok(isSplat(l), l);
   for (const l of ['[    1.0] Run /init as init process', 'HONE-READY 2.3', 'warning: nothing', 'DEBUG: fine']) t.notOk(isSplat(l), l);
   t.same(classifyLine('HONE-READY 4.52\r'), { kind: 'ready', uptime: 4.52 });
   t.same(classifyLine('HONE-MODULE-FAIL /lib/x.ko insmod: bad'), { kind: 'module-fail', detail: '/lib/x.ko insmod: bad' });
@@ -25,11 +26,14 @@ t.test('console splats are recognised, ordinary lines are not', async (t) => {
 t.test('cpio newc output is read back by cpio(1)', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'hone-cpio-'));
   const file = join(dir, 'x.cpio');
-  await writeFile(file, writeCpio([
-    { kind: 'dir', path: 'etc' },
-    { kind: 'file', path: 'etc/hello', data: Buffer.from('hi\n'), mode: 0o600 },
-    { kind: 'symlink', path: 'lib', target: 'usr/lib' },
-  ]));
+  await writeFile(
+    file,
+    writeCpio([
+      { kind: 'dir', path: 'etc' },
+      { kind: 'file', path: 'etc/hello', data: Buffer.from('hi\n'), mode: 0o600 },
+      { kind: 'symlink', path: 'lib', target: 'usr/lib' },
+    ]),
+  );
   const r = await execa('cpio', ['-itv', '-F', file], { reject: false });
   t.equal(r.exitCode, 0, String(r.stderr));
   t.match(String(r.stdout), /drwxr-xr-x.*etc\n.*-rw-------.*etc\/hello\n.*lrwxrwxrwx.*lib -> usr\/lib/);
@@ -68,5 +72,8 @@ t.test('a console excerpt starts at the splat, however long the trace after it',
   const ex = tail.excerpt(mark, 2, 10);
   t.same(ex.slice(0, 3), ['boot 8', 'boot 9', 'Kernel panic - not syncing: sysrq triggered crash']);
   t.equal(ex.length, 10);
-  t.notOk(tail.last(40).some((l) => l.includes('Kernel panic')), 'the plain tail would have lost it');
+  t.notOk(
+    tail.last(40).some((l) => l.includes('Kernel panic')),
+    'the plain tail would have lost it',
+  );
 });

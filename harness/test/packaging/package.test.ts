@@ -24,17 +24,31 @@ t.test('hone-dkms and hone-tools: install, DKMS, modprobe, the recorder service 
   if (!k) throw new Error('unreachable');
   const r = await runPackageTest(k, quiet, await mkdtemp(join(tmpdir(), 'hone-pkg-')));
   t.same(r.steps, [
-    'dpkg -i hone-dkms', 'modprobe honeevent', 'read /dev/honet', 'modprobe -r honeevent',
-    'dpkg -i hone-tools', 'systemctl enable --now hone', 'logrotate -f (1)', 'logrotate -f (2)', 'logrotate -f (3)', 'systemctl stop hone',
+    'dpkg -i hone-dkms',
+    'modprobe honeevent',
+    'read /dev/honet',
+    'modprobe -r honeevent',
+    'dpkg -i hone-tools',
+    'systemctl enable --now hone',
+    'logrotate -f (1)',
+    'logrotate -f (2)',
+    'logrotate -f (3)',
+    'systemctl stop hone',
   ]);
   t.match(r.deb, /hone-dkms_[\d.]+_all\.deb$/);
   t.match(r.toolsDeb, /hone-tools_[\d.]+_amd64\.deb$/);
-  t.same(r.files.map((f) => f.name), ['hone.pcapng.3.gz', 'hone.pcapng.2.gz', 'hone.pcapng.1', 'hone.pcapng'], 'three rotations (delaycompress: .1 stays plain)');
+  t.same(
+    r.files.map((f) => f.name),
+    ['hone.pcapng.3.gz', 'hone.pcapng.2.gz', 'hone.pcapng.1', 'hone.pcapng'],
+    'three rotations (delaycompress: .1 stays plain)',
+  );
   for (const f of r.files) t.ok(f.frames > 0, `${f.name}: ${f.frames} frames in tshark`);
   t.same(r.recording.problems, [], 'every packet once, every live event once, drops 0');
   t.equal(r.recording.sections, 4, 'one section per file');
   t.ok((r.recording.window?.reference ?? 0) > 1000, `${r.recording.window?.reference} live events of the traffic compared`);
   t.equal(r.guestModes['/var/log/hone'], '750 root:hone', 'the log folder');
   for (const f of r.files) t.equal(r.guestModes[`/var/log/hone/${f.name}`], '640 root:hone', `${f.name}: readable by group hone only`);
-  t.comment(`${(r.durationMs / 1000).toFixed(0)} s, guest ${(r.guestMs / 1000).toFixed(0)} s; guest uptime at each step: ${r.stepTimes.map((x) => `${x.uptime.toFixed(0)} ${x.step}`).join(', ')}`);
+  t.comment(
+    `${(r.durationMs / 1000).toFixed(0)} s, guest ${(r.guestMs / 1000).toFixed(0)} s; guest uptime at each step: ${r.stepTimes.map((x) => `${x.uptime.toFixed(0)} ${x.step}`).join(', ')}`,
+  );
 });

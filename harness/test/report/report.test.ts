@@ -6,16 +6,45 @@ import { flakeReport, textTable, markdownTable } from '../../report/table.ts';
 import { matrixMarkdown } from '../../report/write.ts';
 
 const counts = (total: number, correct: number) => ({ total, correct, wrong: total - correct, missing: 0 });
-const result = (kernel: string, scenario: string, status: ScenarioResult['status'], extra: Partial<ScenarioResult> = {}): ScenarioResult => ({
-  kernel, scenario, status, packets: counts(4, status === 'pass' ? 4 : 2), events: counts(3, 3), durationMs: 1200, reasons: status === 'pass' ? [] : [`why ${scenario} <&>`], ...extra,
+const result = (
+  kernel: string,
+  scenario: string,
+  status: ScenarioResult['status'],
+  extra: Partial<ScenarioResult> = {},
+): ScenarioResult => ({
+  kernel,
+  scenario,
+  status,
+  packets: counts(4, status === 'pass' ? 4 : 2),
+  events: counts(3, 3),
+  durationMs: 1200,
+  reasons: status === 'pass' ? [] : [`why ${scenario} <&>`],
+  ...extra,
 });
-const kernel = (id: string) => ({ id, release: `${id}-rel`, version: '1', accel: 'tcg', accelReason: 'test', toolchain: 'host gcc-12', buildWarnings: 0, buildMs: 3000, bootMs: 5000, bootRetries: 0, packages: [], phasesMs: { fetch: 0, build: 3000, boot: 5000, scenarios: 9000, check: 100 } });
+const kernel = (id: string) => ({
+  id,
+  release: `${id}-rel`,
+  version: '1',
+  accel: 'tcg',
+  accelReason: 'test',
+  toolchain: 'host gcc-12',
+  buildWarnings: 0,
+  buildMs: 3000,
+  bootMs: 5000,
+  bootRetries: 0,
+  packages: [],
+  phasesMs: { fetch: 0, build: 3000, boot: 5000, scenarios: 9000, check: 100 },
+});
 const report: MatrixReport = {
-  startedAt: '2026-11-27T00:00:00.000Z', durationMs: 60000, host: { node: 'v20', cores: 2 },
+  startedAt: '2026-11-27T00:00:00.000Z',
+  durationMs: 60000,
+  host: { node: 'v20', cores: 2 },
   kernels: [kernel('k1'), kernel('k2')],
   results: [
-    result('k1', 'tcp', 'pass'), result('k1', 'fork', 'todo', { knownGap: 'creator attribution' }),
-    result('k2', 'tcp', 'fail', { repro: 'npx hone repro k2 tcp' }), result('k2', 'fork', 'crash'),
+    result('k1', 'tcp', 'pass'),
+    result('k1', 'fork', 'todo', { knownGap: 'creator attribution' }),
+    result('k2', 'tcp', 'fail', { repro: 'npx hone repro k2 tcp' }),
+    result('k2', 'fork', 'crash'),
   ],
 };
 
@@ -47,18 +76,30 @@ t.test('tables: scenarios down, kernels across, with accuracy', async (t) => {
 });
 
 t.test('repeated runs: a case cell counts its passes, the flake report names each case that did not pass every run', async (t) => {
-  const runs = (kernelId: string, scenario: string, statuses: Array<ScenarioResult['status']>) => statuses.map((s, i) => result(kernelId, scenario, s, { attempt: i + 1 }));
+  const runs = (kernelId: string, scenario: string, statuses: Array<ScenarioResult['status']>) =>
+    statuses.map((s, i) => result(kernelId, scenario, s, { attempt: i + 1 }));
   const repeated: MatrixReport = {
-    ...report, repeat: 3,
-    results: [...runs('k1', 'tcp', ['pass', 'pass', 'pass']), ...runs('k1', 'udp', ['pass', 'fail', 'pass']), ...runs('k2', 'tcp', ['pass', 'pass', 'pass']), ...runs('k2', 'udp', ['crash', 'pass', 'pass'])],
+    ...report,
+    repeat: 3,
+    results: [
+      ...runs('k1', 'tcp', ['pass', 'pass', 'pass']),
+      ...runs('k1', 'udp', ['pass', 'fail', 'pass']),
+      ...runs('k2', 'tcp', ['pass', 'pass', 'pass']),
+      ...runs('k2', 'udp', ['crash', 'pass', 'pass']),
+    ],
   };
   const text = textTable(repeated);
   t.match(text, /tcp\s+pass 3\/3\s+pass 3\/3/);
   t.match(text, /udp\s+FAIL 2\/3\s+CRASH 2\/3/);
   const flakes = flakeReport(repeated);
-  t.equal(flakes[0], 'repeat: 4 cases x 3 runs = 12 results: 10 passed, 2 not passed; 2 cases with a non-pass (flake rate over all runs 16.7%)');
+  t.equal(
+    flakes[0],
+    'repeat: 4 cases x 3 runs = 12 results: 10 passed, 2 not passed; 2 cases with a non-pass (flake rate over all runs 16.7%)',
+  );
   t.match(flakes[1], /^  k1 udp: 1 of 3 runs not passed \(33%\), first: fail why udp/);
   t.match(flakes[2], /^  k2 udp: 1 of 3 runs not passed \(33%\), first: crash/);
   const clean = flakeReport({ ...repeated, results: repeated.results.map((r) => ({ ...r, status: 'pass' as const })) });
-  t.same(clean, ['repeat: 4 cases x 3 runs = 12 results: 12 passed, 0 not passed; 0 cases with a non-pass (flake rate over all runs 0.0%)']);
+  t.same(clean, [
+    'repeat: 4 cases x 3 runs = 12 results: 12 passed, 0 not passed; 0 cases with a non-pass (flake rate over all runs 0.0%)',
+  ]);
 });

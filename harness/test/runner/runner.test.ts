@@ -33,7 +33,14 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
     return { status: r.status, stderr: r.stderr.toString(), out };
   };
 
-  const needsRoot = new Set(['netns-second-namespace', 'raw-socket-v4', 'icmp-ping-v4', 'icmp-ping-v6', 'pid-namespace', 'veth-two-namespaces']);
+  const needsRoot = new Set([
+    'netns-second-namespace',
+    'raw-socket-v4',
+    'icmp-ping-v4',
+    'icmp-ping-v6',
+    'pid-namespace',
+    'veth-two-namespaces',
+  ]);
   for (const s of await loadScenarios()) {
     if (needsRoot.has(s.name) && !root) continue;
     const r = run(compileScenario(s), s.name, '--no-capture');
@@ -50,7 +57,10 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
     }
     if (s.name === 'two-threads-one-socket') {
       const sends = truth.steps.filter((x) => x.kind === 'send' && x.actor.startsWith('t'));
-      t.ok(sends.every((x) => x.tid !== x.pid), 'thread sends carry their own tid');
+      t.ok(
+        sends.every((x) => x.tid !== x.pid),
+        'thread sends carry their own tid',
+      );
       t.ok(new Set(sends.map((x) => x.tid)).size === 2, 'two distinct threads');
     }
     if (s.name === 'cork-released-by-later-write') {
@@ -65,7 +75,11 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
     if (s.name === 'reply-read-by-forked-worker') {
       const reader = stepsOf(truth, 'recv').at(-1)!;
       t.equal(reader.actor, 'worker');
-      t.equal(reader.pid, stepsOf(truth, 'fork').find((x) => x.child === 'worker')?.childPid, 'the worker (the forked child) reads the reply');
+      t.equal(
+        reader.pid,
+        stepsOf(truth, 'fork').find((x) => x.child === 'worker')?.childPid,
+        'the worker (the forked child) reads the reply',
+      );
       t.equal(reader.tags?.length, 1, 'and records the tag it read');
     }
     if (s.name === 'sendfile-splice') {
@@ -74,22 +88,29 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
       const childPid = stepsOf(truth, 'fork').find((x) => x.child === 'child')?.childPid;
       const client = stepsOf(truth, 'socket').find((x) => x.actor === 'client')!;
       const server = stepsOf(truth, 'socket').find((x) => x.actor === 'server')!;
-      t.same([request!.via, serverRead!.via, reply!.via, parentRead!.via], ['sendfile', 'splice', 'sendfile', 'splice'], 'truth records via on every send and recv');
+      t.same(
+        [request!.via, serverRead!.via, reply!.via, parentRead!.via],
+        ['sendfile', 'splice', 'sendfile', 'splice'],
+        'truth records via on every send and recv',
+      );
       t.equal(request!.actor, 'child');
       t.equal(request!.pid, childPid, 'the forked child sends the request');
-      t.not(request!.pid, client.pid, 'not the socket\'s creator');
+      t.not(request!.pid, client.pid, "not the socket's creator");
       t.equal(request!.socket?.cookie, client.socket?.cookie, 'on the socket the parent created');
       t.equal(serverRead!.pid, server.pid, 'the server reads the request');
-      t.same(serverRead!.tags, [request!.tag], 'with the child\'s tag, read through the pipe');
+      t.same(serverRead!.tags, [request!.tag], "with the child's tag, read through the pipe");
       t.equal(serverRead!.bytes, request!.bytes);
       t.equal(parentRead!.actor, 'client');
       t.equal(parentRead!.pid, client.pid, 'the parent, not the child, reads the reply');
-      t.same(parentRead!.tags, [reply!.tag], 'with the server\'s tag');
+      t.same(parentRead!.tags, [reply!.tag], "with the server's tag");
       t.equal(parentRead!.bytes, reply!.bytes);
       t.equal(parentRead!.socket?.cookie, request!.socket?.cookie, 'on the shared socket');
       const childClose = stepsOf(truth, 'close').find((x) => x.actor === 'child')!;
       t.ok(childClose.step > parentRead!.step, 'the child still holds the socket when the reply is read');
-      t.notOk(readdirSync(r.out).some((f) => f.startsWith('.sendfile')), 'no sendfile source file left');
+      t.notOk(
+        readdirSync(r.out).some((f) => f.startsWith('.sendfile')),
+        'no sendfile source file left',
+      );
     }
     if (s.name === 'dup-and-close-on-exec') {
       const c = stepsOf(truth, 'socket').find((x) => x.actor === 'client' && x.sock === 'c')!;
@@ -105,25 +126,49 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
       t.equal(exec.pid, childPid, 'the child execs');
       t.equal(exec.exe, runner, 'the runner itself');
       const [first, second, reply] = stepsOf(truth, 'send');
-      t.same([first!.actor, first!.sock, second!.actor, second!.sock, reply!.actor], ['client', 'c2', 'child', 'c2', 'server'], 'the client sends on c2 after closing c; the child on c2 after its exec');
+      t.same(
+        [first!.actor, first!.sock, second!.actor, second!.sock, reply!.actor],
+        ['client', 'c2', 'child', 'c2', 'server'],
+        'the client sends on c2 after closing c; the child on c2 after its exec',
+      );
       t.equal(second!.pid, childPid);
       const reads = stepsOf(truth, 'recv');
-      t.same(reads.map((x) => x.tags), [[first!.tag], [second!.tag], [reply!.tag]], 'every tag read once, in order');
+      t.same(
+        reads.map((x) => x.tags),
+        [[first!.tag], [second!.tag], [reply!.tag]],
+        'every tag read once, in order',
+      );
       t.equal(reads[2]!.pid, childPid, 'the child reads the reply after its exec');
       const m = buildModel(truth);
       const loses = m.events.filter((x): x is Extract<ExpectedEvent, { kind: 'lose' }> => x.kind === 'lose');
       const closeC = stepsOf(truth, 'close').find((x) => x.actor === 'client' && x.sock === 'c')!;
-      t.notOk(loses.some((x) => x.step.step === closeC.step), 'closing c (c2 still open) is no lose');
-      t.same(loses.filter((x) => x.step.step === exec.step).map((x) => [x.pid, x.via, x.sock.cookie]), [[childPid, 'close', e.socket!.cookie]],
-        'the exec: the child loses e via close, and only e');
+      t.notOk(
+        loses.some((x) => x.step.step === closeC.step),
+        'closing c (c2 still open) is no lose',
+      );
+      t.same(
+        loses.filter((x) => x.step.step === exec.step).map((x) => [x.pid, x.via, x.sock.cookie]),
+        [[childPid, 'close', e.socket!.cookie]],
+        'the exec: the child loses e via close, and only e',
+      );
       const closeE = stepsOf(truth, 'close').find((x) => x.actor === 'client' && x.sock === 'e')!;
-      t.ok(m.events.some((x) => x.kind === 'close' && x.sock.cookie === e.socket!.cookie && x.step.step === closeE.step), 'e is released by the client\'s close, not by the exec');
-      t.ok(loses.some((x) => x.step.step === closeE.step && x.pid === c.pid && x.via === 'close'), 'where the client loses it');
+      t.ok(
+        m.events.some((x) => x.kind === 'close' && x.sock.cookie === e.socket!.cookie && x.step.step === closeE.step),
+        "e is released by the client's close, not by the exec",
+      );
+      t.ok(
+        loses.some((x) => x.step.step === closeE.step && x.pid === c.pid && x.via === 'close'),
+        'where the client loses it',
+      );
     }
     if (s.name === 'udp-shared-two-receivers') {
       const reads = stepsOf(truth, 'recvfrom');
       const sends = stepsOf(truth, 'sendto');
-      t.same(reads.map((x) => x.tags), sends.map((x) => [x.tag]), 'each datagram read once, in order');
+      t.same(
+        reads.map((x) => x.tags),
+        sends.map((x) => [x.tag]),
+        'each datagram read once, in order',
+      );
       t.not(reads[0]!.pid, reads[1]!.pid, 'by two processes');
       t.equal(reads[0]!.socket?.cookie, reads[1]!.socket?.cookie, 'on one socket');
     }
@@ -131,7 +176,10 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
       const ns = stepsOf(truth, 'netns')[0]!;
       t.not(ns.netnsAfter, ns.netnsBefore, 'a new network namespace');
       const inside = stepsOf(truth, 'send');
-      t.ok(inside.every((x) => x.netns === ns.netnsAfter), 'traffic happens inside it');
+      t.ok(
+        inside.every((x) => x.netns === ns.netnsAfter),
+        'traffic happens inside it',
+      );
     }
   }
 
@@ -168,8 +216,17 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
   });
 
   t.test('a failing step exits nonzero and names the step', async (t) => {
-    const script = ['hone-runner-script 1', 'scenario broken', 'steps 4', 'step 0 runner fork child=a',
-      'step 1 a socket sock=c family=inet type=stream', 'step 2 a connect sock=c addr=127.0.0.1 port=1', 'step 3 a exit code=0', 'end', ''].join('\n');
+    const script = [
+      'hone-runner-script 1',
+      'scenario broken',
+      'steps 4',
+      'step 0 runner fork child=a',
+      'step 1 a socket sock=c family=inet type=stream',
+      'step 2 a connect sock=c addr=127.0.0.1 port=1',
+      'step 3 a exit code=0',
+      'end',
+      '',
+    ].join('\n');
     const r = run(script, 'broken', '--no-capture');
     t.equal(r.status, 1);
     t.match(r.stderr, /hone-runner: step 2 \(a connect\): connect: Connection refused/);
@@ -179,8 +236,19 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
   });
 
   t.test('sendfile and splice need a stream socket', async (t) => {
-    const script = (kind: string) => ['hone-runner-script 1', 'scenario x', 'steps 5', 'step 0 runner fork child=a',
-      'step 1 a socket sock=u family=inet type=dgram', 'step 2 a connect sock=u addr=127.0.0.1 port=9', `step 3 a ${kind}`, 'step 4 a exit code=0', 'end', ''].join('\n');
+    const script = (kind: string) =>
+      [
+        'hone-runner-script 1',
+        'scenario x',
+        'steps 5',
+        'step 0 runner fork child=a',
+        'step 1 a socket sock=u family=inet type=dgram',
+        'step 2 a connect sock=u addr=127.0.0.1 port=9',
+        `step 3 a ${kind}`,
+        'step 4 a exit code=0',
+        'end',
+        '',
+      ].join('\n');
     const s = run(script('send sock=u via=sendfile'), 'udp-sendfile', '--no-capture');
     t.equal(s.status, 1);
     t.match(s.stderr, /hone-runner: step 3 \(a send\): via=sendfile needs a stream socket/);
@@ -195,7 +263,11 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
     t.match(r.stderr, /truncated script \(1 of 2 steps/);
     const r2 = run('not a script\n', 'foreign', '--no-capture');
     t.match(r2.stderr, /not a hone-runner script/);
-    const r3 = run('hone-runner-script 1\nscenario x\nsteps 1\nstep 0 runner fork child=a more=true\nend\n', 'more-on-fork', '--no-capture');
+    const r3 = run(
+      'hone-runner-script 1\nscenario x\nsteps 1\nstep 0 runner fork child=a more=true\nend\n',
+      'more-on-fork',
+      '--no-capture',
+    );
     t.match(r3.stderr, /step 0: more= is only for send steps, not fork/);
     const r4 = run('hone-runner-script 1\nscenario x\nsteps 1\nstep 0 a send sock=c more=yes\nend\n', 'more-yes', '--no-capture');
     t.match(r4.stderr, /step 0: more=yes: expected true or false/);
@@ -240,17 +312,29 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
     t.notOk(b!.cloexec || b!.socket?.cloexec, 'a plain accept is not close-on-exec');
     const exec = stepsOf(truth, 'exec')[0]!;
     const m = buildModel(truth);
-    t.ok(m.events.some((x) => x.kind === 'lose' && x.step.step === exec.step && x.via === 'close' && x.sock.cookie === a!.socket!.cookie), 'the model: the exec is a lose via close of a');
-    t.ok(m.events.some((x) => x.kind === 'close' && x.step.step === exec.step && x.sock.cookie === a!.socket!.cookie), 'and its close (the last reference)');
+    t.ok(
+      m.events.some((x) => x.kind === 'lose' && x.step.step === exec.step && x.via === 'close' && x.sock.cookie === a!.socket!.cookie),
+      'the model: the exec is a lose via close of a',
+    );
+    t.ok(
+      m.events.some((x) => x.kind === 'close' && x.step.step === exec.step && x.sock.cookie === a!.socket!.cookie),
+      'and its close (the last reference)',
+    );
     const v = checkScenario({ scenario: s, truth, capture: readPcapng(writeBlocks(synthBlocks(truth, 'ideal'))) });
     t.equal(v.status, 'pass', v.mismatches.join('\n'));
     // the validator refuses a step on `a` after the exec; by hand, the runner fails that step
     const script = compileScenario({ ...s, steps: s.steps.slice(0, 7) }).split('\n');
     const at = script.findIndex((l) => / exit code=0$/.test(l));
     script.splice(at, 0, `step ${at - 3} srv close sock=a`);
-    const renumbered = script.map((l, i) => (i > at && l.startsWith('step ') ? l.replace(/^step \d+/, `step ${i - 3}`) : l.startsWith('steps ') ? `steps ${Number(l.slice(6)) + 1}` : l));
+    const renumbered = script.map((l, i) =>
+      i > at && l.startsWith('step ')
+        ? l.replace(/^step \d+/, `step ${i - 3}`)
+        : l.startsWith('steps ')
+          ? `steps ${Number(l.slice(6)) + 1}`
+          : l,
+    );
     const after = run(renumbered.join('\n'), 'gone', '--no-capture');
-    t.match(after.stderr, /this process holds no handle "a"/, 'the exec\'d runner has no handle for the closed descriptor');
+    t.match(after.stderr, /this process holds no handle "a"/, "the exec'd runner has no handle for the closed descriptor");
   });
 
   t.test('without the module, capture fails clearly', { skip: existsSync('/dev/hone') ? '/dev/hone exists here' : false }, async (t) => {

@@ -5,11 +5,28 @@ t.test('the shipped scenario set', async (t) => {
   const all = await loadScenarios();
   const names = all.map((s) => s.name);
   for (const n of [
-    'tcp-loopback-v4', 'tcp-loopback-v6', 'udp-any-v4', 'udp-any-v6', 'icmp-ping-v4', 'raw-socket-v4',
-    'fork-child-sends', 'fork-shared-turns', 'exec-inherited-socket', 'scm-rights-passed', 'two-threads-one-socket',
-    'short-lived-sender', 'thousand-connections', 'netns-second-namespace', 'socket-before-reader',
-    'reply-read-by-forked-worker', 'cork-released-by-later-write', 'accepted-socket-to-child', 'udp-shared-two-receivers', 'kernel-sent-ack-rst',
-    'sendfile-splice', 'dup-and-close-on-exec',
+    'tcp-loopback-v4',
+    'tcp-loopback-v6',
+    'udp-any-v4',
+    'udp-any-v6',
+    'icmp-ping-v4',
+    'raw-socket-v4',
+    'fork-child-sends',
+    'fork-shared-turns',
+    'exec-inherited-socket',
+    'scm-rights-passed',
+    'two-threads-one-socket',
+    'short-lived-sender',
+    'thousand-connections',
+    'netns-second-namespace',
+    'socket-before-reader',
+    'reply-read-by-forked-worker',
+    'cork-released-by-later-write',
+    'accepted-socket-to-child',
+    'udp-shared-two-receivers',
+    'kernel-sent-ack-rst',
+    'sendfile-splice',
+    'dup-and-close-on-exec',
   ]) {
     t.ok(names.includes(n), `has ${n}`);
   }
@@ -34,29 +51,32 @@ t.test('script format: runner forks first, implicit exits last', async (t) => {
       { kind: 'exit', by: 'k', code: 4 },
     ],
   });
-  t.equal(script, [
-    'hone-runner-script 1',
-    'scenario mini',
-    'steps 7',
-    'step 0 runner fork child=a',
-    'step 1 a socket sock=s family=inet6 type=dgram',
-    'step 2 a fork child=k',
-    'step 3 k sendto sock=s addr=::1 port=9 size=30',
-    'step 4 runner capture-start',
-    'step 5 k exit code=4',
-    'step 6 a exit code=0',
-    'end',
-    '',
-  ].join('\n'));
+  t.equal(
+    script,
+    [
+      'hone-runner-script 1',
+      'scenario mini',
+      'steps 7',
+      'step 0 runner fork child=a',
+      'step 1 a socket sock=s family=inet6 type=dgram',
+      'step 2 a fork child=k',
+      'step 3 k sendto sock=s addr=::1 port=9 size=30',
+      'step 4 runner capture-start',
+      'step 5 k exit code=4',
+      'step 6 a exit code=0',
+      'end',
+      '',
+    ].join('\n'),
+  );
 });
 
 /** a listens on l and connects c to it (steps 2-6 once compiled). */
 const connected = [
-    { kind: 'socket', by: 'a', sock: 'l', family: 'inet', type: 'stream' },
-    { kind: 'bind', by: 'a', sock: 'l', addr: '127.0.0.1' },
-    { kind: 'listen', by: 'a', sock: 'l' },
-    { kind: 'socket', by: 'a', sock: 'c', family: 'inet', type: 'stream' },
-    { kind: 'connect', by: 'a', sock: 'c', to: { sock: 'l' } },
+  { kind: 'socket', by: 'a', sock: 'l', family: 'inet', type: 'stream' },
+  { kind: 'bind', by: 'a', sock: 'l', addr: '127.0.0.1' },
+  { kind: 'listen', by: 'a', sock: 'l' },
+  { kind: 'socket', by: 'a', sock: 'c', family: 'inet', type: 'stream' },
+  { kind: 'connect', by: 'a', sock: 'c', to: { sock: 'l' } },
 ] as const;
 
 t.test('send with more: true compiles to more=true; more: false is left out', async (t) => {

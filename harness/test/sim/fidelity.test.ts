@@ -15,7 +15,16 @@ import { gunzipSync } from 'node:zlib';
 import { readPcapng, parseHonet } from '../../capture/index.ts';
 import { checkScenario, parseTruth, type Truth, stepsOf } from '../../check/index.ts';
 import { loadScenarios } from '../../scenario/index.ts';
-import { compareTraces, describeDifference, fidelity, hasPacketIds, lineShape, namesOf, project, sensorModelOf } from '../../sim/fidelity.ts';
+import {
+  compareTraces,
+  describeDifference,
+  fidelity,
+  hasPacketIds,
+  lineShape,
+  namesOf,
+  project,
+  sensorModelOf,
+} from '../../sim/fidelity.ts';
 import { EXIT_ORDERS, simulateSensor, type ExitOrder } from '../../sim/sensor/index.ts';
 import { deriveTruth } from '../../sim/runner-model.ts';
 import { simulate, withFault } from '../../sim/simulate.ts';
@@ -56,7 +65,10 @@ t.test('fixtures come from at least two kernels', async (t) => {
   for (const k of kernels) {
     const have = readdirSync(join(root, k));
     t.ok(have.length >= 10, `${k}: ${have.length} scenarios`);
-    t.ok(have.every((n) => scenarios.has(n)), `${k}: every fixture is a scenario of the set`);
+    t.ok(
+      have.every((n) => scenarios.has(n)),
+      `${k}: every fixture is a scenario of the set`,
+    );
   }
 });
 
@@ -67,9 +79,15 @@ for (const kernel of kernels) {
       t.equal(truth.scenario, name);
       const recorded =
         t.ok(hasPacketIds(real.blocks), 'recorded by the Hone 26.11 sensor (packets carry packet ids, EPB option 261)') &&
-        t.equal(sensorModelOf(real.blocks), undefined, 'recorded by a sensor with sender/reader attribution: compared with the perfect model');
+        t.equal(
+          sensorModelOf(real.blocks),
+          undefined,
+          'recorded by a sensor with sender/reader attribution: compared with the perfect model',
+        );
       if (!recorded) {
-        t.fail(`${kernel}/${name} looks recorded by the sensor before the [attribution] work (no packet ids or no sender/reader labels): re-record it (hone matrix, then hone sim --trim, gzip -9 -n)`);
+        t.fail(
+          `${kernel}/${name} looks recorded by the sensor before the [attribution] work (no packet ids or no sender/reader labels): re-record it (hone matrix, then hone sim --trim, gzip -9 -n)`,
+        );
         return;
       }
       const r = fidelity({ blocks: real.blocks, truth }, simRun(truth, undefined));
@@ -77,9 +95,15 @@ for (const kernel of kernels) {
       t.same(r.differences.map(describeDifference), [], `same chains, attribution included (exit race resolved: ${r.exitOrder})`);
       // where the race shows, exactly one resolution matches
       const projected = project(real.blocks, truth);
-      const matching = EXIT_ORDERS.filter((order) => compareTraces(projected, project(simBlocks(truth, undefined, order), truth)).length === 0);
+      const matching = EXIT_ORDERS.filter(
+        (order) => compareTraces(projected, project(simBlocks(truth, undefined, order), truth)).length === 0,
+      );
       const shown = RACE_SHOWN[`${kernel}/${name}`];
-      t.same(matching, shown ? [shown] : EXIT_ORDERS, shown ? `the exit race shows: only ${shown} matches` : 'the exit race does not show: every resolution matches');
+      t.same(
+        matching,
+        shown ? [shown] : EXIT_ORDERS,
+        shown ? `the exit race shows: only ${shown} matches` : 'the exit race does not show: every resolution matches',
+      );
       const vr = checkScenario({ scenario, truth, capture: real });
       const vs = checkScenario({ scenario, truth, capture: readPcapng(simulate({ scenario, truth }).pcapng) });
       t.equal(vs.status, vr.status, `same verdict (${vr.status})`);
@@ -93,18 +117,30 @@ for (const kernel of kernels) {
       const { procs, socks } = namesOf(truth);
       const scoped = (text: string) =>
         new Set(
-          text.split('\n').filter((l) => {
-            const w = l.split(' ');
-            if (['FORK', 'EXEC', 'EXIT'].includes(w[1] ?? '')) return procs.has(Number(w[2]));
-            if (w[1] === 'SOCK') return socks.has(w[7] ?? '');
-            if (w[1] === 'PAKT' || w[1] === 'READ' || w[1] === 'GAIN' || w[1] === 'LOSE') return socks.has((w[1] === 'PAKT' ? w[3] : w[2]) ?? '');
-            return w[1] === 'HEAD' || w[1] === 'TAIL';
-          }).map(lineShape),
+          text
+            .split('\n')
+            .filter((l) => {
+              const w = l.split(' ');
+              if (['FORK', 'EXEC', 'EXIT'].includes(w[1] ?? '')) return procs.has(Number(w[2]));
+              if (w[1] === 'SOCK') return socks.has(w[7] ?? '');
+              if (w[1] === 'PAKT' || w[1] === 'READ' || w[1] === 'GAIN' || w[1] === 'LOSE')
+                return socks.has((w[1] === 'PAKT' ? w[3] : w[2]) ?? '');
+              return w[1] === 'HEAD' || w[1] === 'TAIL';
+            })
+            .map(lineShape),
         );
       const realShapes = scoped(honet);
       const simShapes = scoped(sim);
-      t.same([...simShapes].filter((s) => !realShapes.has(s)), [], 'every simulated line shape is a real one');
-      t.same([...realShapes].filter((s) => !simShapes.has(s)), [], 'every real line shape is simulated');
+      t.same(
+        [...simShapes].filter((s) => !realShapes.has(s)),
+        [],
+        'every simulated line shape is a real one',
+      );
+      t.same(
+        [...realShapes].filter((s) => !simShapes.has(s)),
+        [],
+        'every real line shape is simulated',
+      );
       t.ok(parseHonet(sim).length > 5, 'the simulated text parses');
     });
   }
@@ -115,12 +151,45 @@ t.test('the comparison is not blind (on simulations): a missing packet, another 
   const truth = deriveTruth(s, 3);
   const perfect = project(simBlocks(truth, undefined, 'after'), truth);
   const again = deriveTruth(s, 8);
-  t.same(compareTraces(perfect, project(simBlocks(again, undefined, 'after'), again)).map(describeDifference), [], 'another run of the same scenario (other ids, ports, times) has the same chains');
+  t.same(
+    compareTraces(perfect, project(simBlocks(again, undefined, 'after'), again)).map(describeDifference),
+    [],
+    'another run of the same scenario (other ids, ports, times) has the same chains',
+  );
   const blocks = simBlocks(truth, undefined, 'after');
   const tagged = blocks.findIndex((b) => b.kind === 'packet' && b.attribution === 'sender');
-  t.ok(compareTraces(project(blocks.filter((_, i) => i !== tagged), truth), perfect).length > 0, 'one packet fewer differs');
-  t.ok(compareTraces(project(blocks.filter((b) => b.kind !== 'use' || b.what !== 'read'), truth), perfect).length > 0, 'no read blocks differs');
-  t.same(compareTraces(project(blocks.filter((b) => b.kind !== 'use'), truth, { attribution: false }), project(blocks, truth, { attribution: false })), [], 'without attribution, read/gain/lose blocks are not compared');
+  t.ok(
+    compareTraces(
+      project(
+        blocks.filter((_, i) => i !== tagged),
+        truth,
+      ),
+      perfect,
+    ).length > 0,
+    'one packet fewer differs',
+  );
+  t.ok(
+    compareTraces(
+      project(
+        blocks.filter((b) => b.kind !== 'use' || b.what !== 'read'),
+        truth,
+      ),
+      perfect,
+    ).length > 0,
+    'no read blocks differs',
+  );
+  t.same(
+    compareTraces(
+      project(
+        blocks.filter((b) => b.kind !== 'use'),
+        truth,
+        { attribution: false },
+      ),
+      project(blocks, truth, { attribution: false }),
+    ),
+    [],
+    'without attribution, read/gain/lose blocks are not compared',
+  );
   for (const fault of ['reader-is-current', 'no-holder-events', 'control-as-sender', 'last-user', 'creator-only']) {
     const d = compareTraces(perfect, project(simBlocks(truth, fault, 'after'), truth));
     t.ok(d.length > 0, `${fault}: told apart from the perfect sensor (${d[0] ? describeDifference(d[0]) : 'no difference'})`);
@@ -136,14 +205,23 @@ t.test('the comparison is not blind (on simulations): a missing packet, another 
   for (const [i, a] of EXIT_ORDERS.entries()) {
     if (a === 'after') continue;
     for (const b of EXIT_ORDERS.slice(i + 1)) {
-      t.ok(compareTraces(project(simBlocks(ft, undefined, a), ft), project(simBlocks(ft, undefined, b), ft)).length > 0, `${a} and ${b} differ too`);
+      t.ok(
+        compareTraces(project(simBlocks(ft, undefined, a), ft), project(simBlocks(ft, undefined, b), ft)).length > 0,
+        `${a} and ${b} differ too`,
+      );
     }
   }
   // fin-late: the child's FIN reaches the server after the server's own FIN left (a simultaneous
   // close, as the debian-7.2 capture shows), and the checker still passes it
-  const late = readPcapng(withFault({ truth: ft, derived: true, perfect: simulateSensor(ft, 1, { exitOrder: 'fin-late' }), seed: 1, order: 'le' }).pcapng);
+  const late = readPcapng(
+    withFault({ truth: ft, derived: true, perfect: simulateSensor(ft, 1, { exitOrder: 'fin-late' }), seed: 1, order: 'le' }).pcapng,
+  );
   const lateServer = project(late.blocks, ft).get('socket server:conn#1') ?? [];
-  t.match(lateServer.slice(-6).join('\n'), /^lose by=server tid=server via=close\nout tcp \[F\.\] .*\nin tcp \[F\.\] .*\nout tcp \[\.\] .*\nin tcp \[\.\] .*\nclose 2\/1\/6$/, 'fin-late: the FINs cross, each side ACKs the other\'s');
+  t.match(
+    lateServer.slice(-6).join('\n'),
+    /^lose by=server tid=server via=close\nout tcp \[F\.\] .*\nin tcp \[F\.\] .*\nout tcp \[\.\] .*\nin tcp \[\.\] .*\nclose 2\/1\/6$/,
+    "fin-late: the FINs cross, each side ACKs the other's",
+  );
   const lv = checkScenario({ scenario: fc, truth: ft, capture: late });
   t.same([lv.status, lv.mismatches], ['pass', []], 'fin-late: the checker passes the simulation');
   const cork = scenarios.get('cork-released-by-later-write')!;
@@ -163,10 +241,23 @@ t.test('lose via exit: any thread of the exiting process is the same item, nothi
   const rewrite = (f: (b: Extract<(typeof blocks)[number], { kind: 'use' }>) => boolean, tid: number) =>
     blocks.map((b) => (b.kind === 'use' && f(b) ? { ...b, tid } : b));
   const exitLose = (b: { what: string; via?: string; pid: number }) => b.what === 'lose' && b.via === 'exit' && b.pid === worker;
-  t.ok(blocks.some((b) => b.kind === 'use' && exitLose(b)), 'the worker loses its socket by exit');
-  t.same(compareTraces(project(rewrite(exitLose, t2), truth), perfect).map(describeDifference), [], 'lose by exit named by thread t2 instead of the main thread: the same');
-  t.ok(compareTraces(project(rewrite(exitLose, server), truth), perfect).length > 0, 'lose by exit named by a thread of another process: a difference');
+  t.ok(
+    blocks.some((b) => b.kind === 'use' && exitLose(b)),
+    'the worker loses its socket by exit',
+  );
+  t.same(
+    compareTraces(project(rewrite(exitLose, t2), truth), perfect).map(describeDifference),
+    [],
+    'lose by exit named by thread t2 instead of the main thread: the same',
+  );
+  t.ok(
+    compareTraces(project(rewrite(exitLose, server), truth), perfect).length > 0,
+    'lose by exit named by a thread of another process: a difference',
+  );
   t.ok(compareTraces(project(rewrite(exitLose, 0), truth), perfect).length > 0, 'lose by exit without a thread: a difference');
   const reads = (b: { what: string; pid: number }) => b.what === 'read' && b.pid === worker;
-  t.ok(compareTraces(project(rewrite(reads, worker), truth), perfect).length > 0, 'a read block of t2 named by the main thread: still a difference');
+  t.ok(
+    compareTraces(project(rewrite(reads, worker), truth), perfect).length > 0,
+    'a read block of t2 named by the main thread: still a difference',
+  );
 });

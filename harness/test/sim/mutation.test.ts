@@ -21,7 +21,10 @@ const byName = new Map(scenarios.map((s) => [s.name, s]));
 
 t.test('every scenario: perfect capture passes, every applicable fault is caught with its reason (seed 1)', async (t) => {
   const started = Date.now();
-  const report = runMutations(scenarios.map((s) => ({ scenario: s, truth: deriveTruth(s, 1) })), 1);
+  const report = runMutations(
+    scenarios.map((s) => ({ scenario: s, truth: deriveTruth(s, 1) })),
+    1,
+  );
   t.comment(`\n${renderTable(report)}\n(${Date.now() - started} ms)`);
   t.equal(report.perfect.length, scenarios.length, 'every scenario was simulated');
   for (const p of report.perfect) t.equal(p.status, 'pass', `perfect ${p.scenario}: ${p.detail}`);
@@ -37,7 +40,10 @@ t.test('every scenario: perfect capture passes, every applicable fault is caught
   t.same(report.uncaughtFaults, [], 'every fault is caught (or tolerated) by at least one scenario');
   t.match(renderTable(report), /^every fault is caught by at least one scenario$/m);
   t.ok(report.ok);
-  t.ok(report.cells.some((c) => c.outcome === 'n/a'), 'applicability is decided per scenario, not assumed');
+  t.ok(
+    report.cells.some((c) => c.outcome === 'n/a'),
+    'applicability is decided per scenario, not assumed',
+  );
 });
 
 t.test('the suite itself fails when the checker misses a fault', async (t) => {
@@ -52,8 +58,17 @@ t.test('the suite itself fails when the checker misses a fault', async (t) => {
 
 t.test('another seed: small scenarios still catch every applicable fault', async (t) => {
   const small = scenarios.filter((s) => s.name !== 'thousand-connections');
-  const r = runMutations(small.map((s) => ({ scenario: s, truth: deriveTruth(s, 7) })), 7);
-  t.ok(r.ok, renderTable(r).split('\n').filter((l) => /MISSED|PERFECT|NO SCENARIO/.test(l)).join('\n') || 'ok');
+  const r = runMutations(
+    small.map((s) => ({ scenario: s, truth: deriveTruth(s, 7) })),
+    7,
+  );
+  t.ok(
+    r.ok,
+    renderTable(r)
+      .split('\n')
+      .filter((l) => /MISSED|PERFECT|NO SCENARIO/.test(l))
+      .join('\n') || 'ok',
+  );
 });
 
 /** Truths recorded by the real runner: in guests (fixtures/truth), and with --no-capture on a host for the scenarios of the [attribution] work (fixtures/truth-attribution) and of the proof work (fixtures/truth-proof, as root: pid and network namespaces). */
@@ -80,7 +95,13 @@ t.test('the fault table on truths recorded by the real runner: every applicable 
   const r = runMutations(inputs, 1);
   t.ok(inputs.length >= 19, `${inputs.length} recorded truths`);
   t.same(r.uncaughtFaults, [], 'every fault is caught by some recorded truth');
-  t.ok(r.ok, renderTable(r).split('\n').filter((l) => /MISSED|PERFECT/.test(l)).join('\n') || 'ok');
+  t.ok(
+    r.ok,
+    renderTable(r)
+      .split('\n')
+      .filter((l) => /MISSED|PERFECT/.test(l))
+      .join('\n') || 'ok',
+  );
 });
 
 t.test('perfect captures pass in big-endian too', async (t) => {
@@ -90,26 +111,37 @@ t.test('perfect captures pass in big-endian too', async (t) => {
   }
 });
 
-t.test('every record the truth requires is judged: dropping any single one fails the capture (all but the kernel\'s pure ACKs)', async (t) => {
-  let dropped = 0;
-  for (const s of scenarios.filter((x) => x.name !== 'thousand-connections')) {
-    const truth = deriveTruth(s, 1);
-    const perfect = simulateSensor(truth, 1);
-    const base = { truth, derived: true, perfect, seed: 1, order: 'le' as const };
-    const must = perfect.events.filter(required);
-    t.ok(must.length > 5, `${s.name}: ${must.length} required records`);
-    const missed: string[] = [];
-    for (const e of must) {
-      const one: EventFault = {
-        kind: 'events', name: 'drop-this', models: '', appliesWhen: '', notApplicable: () => undefined, expect: /./,
-        apply: (ctx) => ({ ...ctx.perfect, events: ctx.perfect.events.filter((x) => x !== e) }),
-      };
-      const r = withFault({ ...base, fault: one });
-      const v = judge(s, truth, r.pcapng, r.honet);
-      dropped++;
-      if (v.status === 'pass') missed.push(`${e.kind}${'event' in e ? ` ${e.event}` : ''}${'what' in e ? ` ${e.what}` : ''}${e.kind === 'packet' ? ` ${e.meta.role} ${e.direction}` : ''} at step ${'meta' in e ? e.meta.step : '?'}`);
+t.test(
+  "every record the truth requires is judged: dropping any single one fails the capture (all but the kernel's pure ACKs)",
+  async (t) => {
+    let dropped = 0;
+    for (const s of scenarios.filter((x) => x.name !== 'thousand-connections')) {
+      const truth = deriveTruth(s, 1);
+      const perfect = simulateSensor(truth, 1);
+      const base = { truth, derived: true, perfect, seed: 1, order: 'le' as const };
+      const must = perfect.events.filter(required);
+      t.ok(must.length > 5, `${s.name}: ${must.length} required records`);
+      const missed: string[] = [];
+      for (const e of must) {
+        const one: EventFault = {
+          kind: 'events',
+          name: 'drop-this',
+          models: '',
+          appliesWhen: '',
+          notApplicable: () => undefined,
+          expect: /./,
+          apply: (ctx) => ({ ...ctx.perfect, events: ctx.perfect.events.filter((x) => x !== e) }),
+        };
+        const r = withFault({ ...base, fault: one });
+        const v = judge(s, truth, r.pcapng, r.honet);
+        dropped++;
+        if (v.status === 'pass')
+          missed.push(
+            `${e.kind}${'event' in e ? ` ${e.event}` : ''}${'what' in e ? ` ${e.what}` : ''}${e.kind === 'packet' ? ` ${e.meta.role} ${e.direction}` : ''} at step ${'meta' in e ? e.meta.step : '?'}`,
+          );
+      }
+      t.same(missed, [], `${s.name}: no single lost record passes`);
     }
-    t.same(missed, [], `${s.name}: no single lost record passes`);
-  }
-  t.comment(`${dropped} captures, each with one record lost, all failed`);
-});
+    t.comment(`${dropped} captures, each with one record lost, all failed`);
+  },
+);

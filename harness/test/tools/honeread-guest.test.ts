@@ -71,8 +71,15 @@ t.test(`honeread: ${HUPS} SIGHUPs during traffic on ${kernelId}, nothing lost or
   // a second SIGHUP during a rotation adds a section to the next file (unless both came before honeread looked)
   t.ok(v.sections >= v.files && v.sections <= v.files + Math.floor(HUPS / 10), `${v.sections} sections in ${v.files} files`);
   t.ok(v.packets > 1000, `${v.packets} packets, ids ${v.packetIds?.first}..${v.packetIds?.last}, each in exactly one file`);
-  t.ok(v.window && v.window.reference > 1000, `between the markers: ${v.window?.reference} live events in the reference, ${v.window?.recorded} in the files (+${v.window?.snapshotOrLive} snapshot-or-live process blocks)`);
-  t.same(Object.values(v.drops).filter((n) => n > 0n), [], 'drop counters all 0');
+  t.ok(
+    v.window && v.window.reference > 1000,
+    `between the markers: ${v.window?.reference} live events in the reference, ${v.window?.recorded} in the files (+${v.window?.snapshotOrLive} snapshot-or-live process blocks)`,
+  );
+  t.same(
+    Object.values(v.drops).filter((n) => n > 0n),
+    [],
+    'drop counters all 0',
+  );
   const refCheck = checkRecording([reference]);
   t.same(refCheck.problems, [], 'the reference itself is whole, without gaps or drops');
 
@@ -92,10 +99,21 @@ t.test(`honeread: ${HUPS} SIGHUPs during traffic on ${kernelId}, nothing lost or
   const firstLiveProc = firstBlock(files[mid + 1]!.buf, (b) => b.kind === 'process' && !b.snapshot);
   const noProc = checkRecording(doctored(mid + 1, cut(files[mid + 1]!.buf, firstLiveProc)), { reference });
   t.match(noProc.problems.join('\n'), /missing from the recording: process/, 'a lost process event is missing');
-  const lastLiveProc = ranges(files[mid]!.buf).filter((r) => r.b.kind === 'process' && !r.b.snapshot).at(-1)!;
-  const afterSnapshot = firstBlock(files[mid + 1]!.buf, (b) => !['section', 'interface'].includes(b.kind) && !('snapshot' in b && b.snapshot));
-  const procTwice = checkRecording(doctored(mid + 1, insertAt(files[mid + 1]!.buf, afterSnapshot.start, files[mid]!.buf, lastLiveProc)), { reference });
-  t.match(procTwice.problems.join('\n'), /recorded more often than the reference saw them: process/, 'a process event repeated right after the next snapshot is a duplicate');
+  const lastLiveProc = ranges(files[mid]!.buf)
+    .filter((r) => r.b.kind === 'process' && !r.b.snapshot)
+    .at(-1)!;
+  const afterSnapshot = firstBlock(
+    files[mid + 1]!.buf,
+    (b) => !['section', 'interface'].includes(b.kind) && !('snapshot' in b && b.snapshot),
+  );
+  const procTwice = checkRecording(doctored(mid + 1, insertAt(files[mid + 1]!.buf, afterSnapshot.start, files[mid]!.buf, lastLiveProc)), {
+    reference,
+  });
+  t.match(
+    procTwice.problems.join('\n'),
+    /recorded more often than the reference saw them: process/,
+    'a process event repeated right after the next snapshot is a duplicate',
+  );
   const truncated = checkRecording(doctored(mid, files[mid]!.buf.subarray(0, files[mid]!.buf.length - 100)), { reference });
   t.match(truncated.problems.join('\n'), /not a valid PCAP-NG file/, 'a cut file is not valid');
 });
@@ -110,7 +128,9 @@ function ranges(buf: Buffer) {
 }
 
 function lastBlock(buf: Buffer, kind: string): Range {
-  return ranges(buf).filter((r) => r.b.kind === kind).at(-1)!;
+  return ranges(buf)
+    .filter((r) => r.b.kind === kind)
+    .at(-1)!;
 }
 
 function firstBlock(buf: Buffer, pick: (b: ReturnType<typeof readPcapng>['blocks'][number]) => boolean): Range {

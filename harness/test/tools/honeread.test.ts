@@ -16,11 +16,17 @@ const dir = mkdtempSync(join(tmpdir(), 'hone-honeread-host-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 const honeread = await buildHonereadStatic();
 const input = join(dir, 'in.pcapng');
-const capture = gunzipSync(readFileSync(join(repoRoot, 'harness', 'test', 'fixtures', 'sim', 'debian-6.1', 'fork-shared-turns', 'capture.pcapng.gz')));
+const capture = gunzipSync(
+  readFileSync(join(repoRoot, 'harness', 'test', 'fixtures', 'sim', 'debian-6.1', 'fork-shared-turns', 'capture.pcapng.gz')),
+);
 writeFileSync(input, capture);
 
 t.test('copies a file through each backend', async (t) => {
-  for (const [how, flags] of [['splice', []], ['read', ['-n']], ['read, 100-byte transfers', ['-l', '100']]] as const) {
+  for (const [how, flags] of [
+    ['splice', []],
+    ['read', ['-n']],
+    ['read, 100-byte transfers', ['-l', '100']],
+  ] as const) {
     const out = join(dir, `out-${flags.join('')}.pcapng`);
     const r = await run(honeread, ['-v', ...flags, '-d', input, out]);
     t.ok(readFileSync(out).equals(capture), `${how}: byte for byte`);

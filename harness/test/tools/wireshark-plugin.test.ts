@@ -44,17 +44,29 @@ function load(kernel: string, name: string, from = root): Fixture {
   const gz = (f: string) => gunzipSync(readFileSync(join(dir, `${f}.gz`)));
   const buf = gz('capture.pcapng');
   const blocks = readPcapng(buf).blocks;
-  const verdict = checkScenario({ scenario: scenarios.get(name)!, truth: parseTruth(gz('truth.json').toString('utf8')), capture: { blocks } });
+  const verdict = checkScenario({
+    scenario: scenarios.get(name)!,
+    truth: parseTruth(gz('truth.json').toString('utf8')),
+    capture: { blocks },
+  });
   if (verdict.status !== 'pass') throw new Error(`${kernel}/${name} does not pass the checker: ${verdict.mismatches.join('; ')}`);
   const file = join(work, `${from === root ? '' : 'holders-'}${kernel}-${name}.pcapng`);
   writeFileSync(file, buf);
   const parties = packetParties(blocks);
   const frames: Fixture['frames'] = [{ role: '', pids: new Set() }];
-  for (const [i, b] of blocks.entries()) if (b.kind === 'packet') frames.push({ role: parties.get(i)!.role, pids: partyPids(parties.get(i)!) });
+  for (const [i, b] of blocks.entries())
+    if (b.kind === 'packet') frames.push({ role: parties.get(i)!.role, pids: partyPids(parties.get(i)!) });
   return { id: `${kernel}/${name}`, file, blocks, frames };
 }
 
-const loadAll = (from: string): Fixture[] => readdirSync(from).sort().flatMap((k) => readdirSync(join(from, k)).sort().map((n) => load(k, n, from)));
+const loadAll = (from: string): Fixture[] =>
+  readdirSync(from)
+    .sort()
+    .flatMap((k) =>
+      readdirSync(join(from, k))
+        .sort()
+        .map((n) => load(k, n, from)),
+    );
 const fixtures = loadAll(root);
 const holderFixtures = loadAll(holdersRoot);
 
@@ -69,7 +81,8 @@ function compare(f: Fixture, rows: string[][][], source: string | ((frame: numbe
     if (!want) continue;
     if (luaError && luaError.length > 0) diffs.push(`frame ${n}: Lua error`);
     if ((role ?? [])[0] !== want.role) diffs.push(`frame ${n}: role ${role?.[0]}, expected ${want.role}`);
-    if (got.size !== want.pids.size || [...got].some((p) => !want.pids.has(p))) diffs.push(`frame ${n}: pids ${[...got].join(',') || '-'}, expected ${[...want.pids].join(',') || '-'}`);
+    if (got.size !== want.pids.size || [...got].some((p) => !want.pids.has(p)))
+      diffs.push(`frame ${n}: pids ${[...got].join(',') || '-'}, expected ${[...want.pids].join(',') || '-'}`);
     const wantSource = typeof source === 'string' ? source : source(n);
     if ((src ?? [])[0] !== wantSource) diffs.push(`frame ${n}: source ${src?.[0]}, expected ${wantSource}`);
   }
@@ -93,7 +106,14 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T) => Promise<R
 const FIELDS = ['frame.number', 'hone.role', 'hone.pid', 'hone.source', '_ws.lua.error'];
 
 t.test('the fixtures hold every role', async (t) => {
-  const roles = new Set(fixtures.flatMap((f) => f.frames.slice(1).filter((x) => x.pids.size > 0).map((x) => x.role)));
+  const roles = new Set(
+    fixtures.flatMap((f) =>
+      f.frames
+        .slice(1)
+        .filter((x) => x.pids.size > 0)
+        .map((x) => x.role),
+    ),
+  );
   t.same([...roles].sort(), ['holder', 'reader', 'sender'], `${fixtures.length} captures; attributed roles: ${[...roles].join(', ')}`);
 });
 
@@ -103,13 +123,19 @@ t.test('raw captures: the plugin reads the file and attributes every frame as th
 });
 
 t.test("-Y 'hone.pid == P' lists exactly P's packets (sender, reader or holder)", async (t) => {
-  const picked = fixtures.filter((f) => /fork-shared-turns|udp-shared-two-receivers|scm-rights-passed|reply-read-by-forked-worker|two-threads-one-socket/.test(f.id));
+  const picked = fixtures.filter((f) =>
+    /fork-shared-turns|udp-shared-two-receivers|scm-rights-passed|reply-read-by-forked-worker|two-threads-one-socket/.test(f.id),
+  );
   t.ok(picked.length >= 5, `${picked.length} captures`);
   const cases = picked.flatMap((f) => [...new Set(f.frames.flatMap((x) => [...x.pids]))].sort((a, b) => a - b).map((p) => ({ f, p })));
   const got = await mapLimit(cases, 2, ({ f, p }) => tsharkFields(f.file, ['frame.number'], { plugin: true, filter: `hone.pid == ${p}` }));
   for (const [i, { f, p }] of cases.entries()) {
     const want = f.frames.flatMap((x, n) => (x.pids.has(p) ? [n] : []));
-    t.same(got[i]!.map((r) => Number(r[0]![0])), want, `${f.id}: pid ${p}: frames ${want.join(',')}`);
+    t.same(
+      got[i]!.map((r) => Number(r[0]![0])),
+      want,
+      `${f.id}: pid ${p}: frames ${want.join(',')}`,
+    );
   }
 });
 
@@ -128,7 +154,9 @@ t.test('annotated copies: the plugin reads the comments; plain tshark filters on
     if (!/fork-shared-turns|udp-shared-two-receivers/.test(f.id)) continue;
     for (const p of new Set(f.frames.flatMap((x) => [...x.pids]))) {
       const want = f.frames.flatMap((x, n) => (x.pids.has(p) ? [n] : []));
-      const got = (await tsharkFields(file, ['frame.number'], { filter: `frame.comment contains "pid ${p} "` })).map((r) => Number(r[0]![0]));
+      const got = (await tsharkFields(file, ['frame.number'], { filter: `frame.comment contains "pid ${p} "` })).map((r) =>
+        Number(r[0]![0]),
+      );
       t.same(got, want, `${f.id}: plain tshark, comment names pid ${p}`);
     }
   }
@@ -137,42 +165,73 @@ t.test('annotated copies: the plugin reads the comments; plain tshark filters on
 t.test('without -r the plugin finds the capture file it has open; a pipe it cannot read', async (t) => {
   const f = fixtures.find((x) => x.id.endsWith('/udp-shared-two-receivers'))!;
   const fields = FIELDS.flatMap((x) => ['-e', x]);
-  const tshark = (input: string) => run('sh', ['-c', `${input} | tshark -X lua_script:${honeLuaPlugin} -r - -T fields -E occurrence=a -E aggregator='|' ${fields.join(' ')}`]);
-  const parse = (out: string) => out.split('\n').filter(Boolean).map((l) => l.split('\t').map((v) => (v === '' ? [] : v.split('|'))));
+  const tshark = (input: string) =>
+    run('sh', [
+      '-c',
+      `${input} | tshark -X lua_script:${honeLuaPlugin} -r - -T fields -E occurrence=a -E aggregator='|' ${fields.join(' ')}`,
+    ]);
+  const parse = (out: string) =>
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t').map((v) => (v === '' ? [] : v.split('|'))));
   // stdin redirected from the file: found through /proc/self/fd (as Wireshark's GUI, which opens files without -r)
-  const redirected = await run('sh', ['-c', `tshark -X lua_script:${honeLuaPlugin} -r - -T fields -E occurrence=a -E aggregator='|' ${fields.join(' ')} < ${f.file}`]);
+  const redirected = await run('sh', [
+    '-c',
+    `tshark -X lua_script:${honeLuaPlugin} -r - -T fields -E occurrence=a -E aggregator='|' ${fields.join(' ')} < ${f.file}`,
+  ]);
   t.same(compare(f, parse(redirected.stdout), 'file'), [], 'stdin redirected from the capture: source file, every frame right');
   const piped = parse((await tshark(`cat ${f.file}`)).stdout);
-  t.ok(piped.length > 0 && piped.every((r) => r[3]?.[0] === 'comment'), 'piped: only the sensor\'s comment (a documented limit)');
+  t.ok(piped.length > 0 && piped.every((r) => r[3]?.[0] === 'comment'), "piped: only the sensor's comment (a documented limit)");
 });
 
 t.test('the comparison fails when the plugin cannot resolve readers and holders', async (t) => {
   const f = fixtures.find((x) => x.id.endsWith('/fork-shared-turns'))!;
   const noFile = compare(f, await tsharkFields(f.file, FIELDS, { plugin: true, prefs: { 'hone.file_pass': 'FALSE' } }), 'comment');
-  t.ok(noFile.some((d) => /pids -, expected/.test(d)), `without the file pass, readers and holders are missing (${noFile.length} differences)`);
+  t.ok(
+    noFile.some((d) => /pids -, expected/.test(d)),
+    `without the file pass, readers and holders are missing (${noFile.length} differences)`,
+  );
   const other = fixtures.find((x) => x.id.endsWith('/udp-any-v4'))!;
-  const wrong = await tsharkFields(f.file, FIELDS, { plugin: true, prefs: { 'hone.capture_file': other.file }, env: { HONE_CAPTURE: other.file } });
+  const wrong = await tsharkFields(f.file, FIELDS, {
+    plugin: true,
+    prefs: { 'hone.capture_file': other.file },
+    env: { HONE_CAPTURE: other.file },
+  });
   t.same(compare(f, wrong, 'file'), [], 'another capture named first is skipped (its frames do not match these), the -r file is used');
 });
 
 t.test('a sensor that lists holders in its comments: holder packets resolved from the comment', async (t) => {
   const holderFrames = (f: Fixture) => f.frames.flatMap((x, n) => (x.role === 'holder' && x.pids.size > 0 ? [n] : []));
-  t.ok(holderFixtures.length >= 4 && holderFixtures.every((f) => holderFrames(f).length > 0 || f.id.endsWith('udp-shared-two-receivers')), `${holderFixtures.length} captures with holder packets`);
+  t.ok(
+    holderFixtures.length >= 4 && holderFixtures.every((f) => holderFrames(f).length > 0 || f.id.endsWith('udp-shared-two-receivers')),
+    `${holderFixtures.length} captures with holder packets`,
+  );
   const comments = (f: Fixture) => f.blocks.flatMap((b) => (b.kind === 'packet' ? [b.comment ?? ''] : []));
   for (const f of holderFixtures) {
     for (const n of holderFrames(f)) {
       const want = [...f.frames[n]!.pids].sort((a, b) => a - b).join(',');
-      t.match(comments(f)[n - 1], new RegExp(` by holder holders ${want}$`), `${f.id}: frame ${n}: the sensor's comment lists holders ${want}`);
+      t.match(
+        comments(f)[n - 1],
+        new RegExp(` by holder holders ${want}$`),
+        `${f.id}: frame ${n}: the sensor's comment lists holders ${want}`,
+      );
     }
   }
   // with the file: holders from the comment, everything else from the file; every frame as the checker says
   const rows = await mapLimit(holderFixtures, 2, (f) => tsharkFields(f.file, FIELDS, { plugin: true }));
   for (const [i, f] of holderFixtures.entries()) {
     const listed = new Set(holderFrames(f));
-    t.same(compare(f, rows[i]!, (n) => (listed.has(n) ? 'comment' : 'file')), [], `${f.id}: file pass`);
+    t.same(
+      compare(f, rows[i]!, (n) => (listed.has(n) ? 'comment' : 'file')),
+      [],
+      `${f.id}: file pass`,
+    );
   }
   // without the file: every holder packet that had holders is still resolved (readers are not: they are in read blocks)
-  const bare = await mapLimit(holderFixtures, 2, (f) => tsharkFields(f.file, FIELDS, { plugin: true, prefs: { 'hone.file_pass': 'FALSE' } }));
+  const bare = await mapLimit(holderFixtures, 2, (f) =>
+    tsharkFields(f.file, FIELDS, { plugin: true, prefs: { 'hone.file_pass': 'FALSE' } }),
+  );
   for (const [i, f] of holderFixtures.entries()) {
     const byFrame = new Map(bare[i]!.map((r) => [Number(r[0]![0]), r]));
     const wrong = holderFrames(f).filter((n) => {
