@@ -209,16 +209,21 @@ static int set_ring_order(struct hone_reader *r, int order)
 
 	if (order < HONE_MIN_PAGEORDER || order > HONE_MAX_PAGEORDER)
 		return -EINVAL;
-	if (r->attached || r->mmapped)
+	mutex_lock(&r->map_lock);
+	if (r->attached || r->mmapped) {
+		mutex_unlock(&r->map_lock);
 		return -EBUSY;
+	}
 	old = r->rings;
 	old_order = r->order;
 	r->rings = NULL;
 	if (alloc_rings(r, order)) {
 		r->rings = old;
 		r->order = old_order;
+		mutex_unlock(&r->map_lock);
 		return -ENOMEM;
 	}
+	mutex_unlock(&r->map_lock);
 	free_ring_array(old);
 	set_caplen(r);
 	return 0;
@@ -273,7 +278,7 @@ static int ring_consume(struct hone_reader *r, const void __user *arg)
 
 	if (copy_from_user(&c, arg, sizeof(c)))
 		return -EFAULT;
-	if (!r->mmapped || c.ring >= nr_cpu_ids || !cpu_possible(c.ring))
+	if (!READ_ONCE(r->mmapped) || c.ring >= nr_cpu_ids || !cpu_possible(c.ring))
 		return -EINVAL;
 	err = hone_ring_set_cons(r->rings[c.ring], c.pos);
 	if (err)
@@ -378,7 +383,7 @@ static int hone_mmap(struct file *file, struct vm_area_struct *vma)
 	if (vma->vm_flags & VM_WRITE)
 		return -EPERM;
 	hone_vma_no_write(vma);
-	mutex_lock(&r->lock);
+	mutex_lock(&r->map_lock);
 	per = hone_ring_map_pages(r->rings[cpumask_first(cpu_possible_mask)]);
 	if (first + n < first || first + n > nr_cpu_ids * per) {
 		err = -EINVAL;
@@ -392,9 +397,9 @@ static int hone_mmap(struct file *file, struct vm_area_struct *vma)
 		      -EINVAL;
 	}
 	if (!err)
-		r->mmapped = true;
+		WRITE_ONCE(r->mmapped, true);
 out:
-	mutex_unlock(&r->lock);
+	mutex_unlock(&r->map_lock);
 	return err;
 }
 
@@ -415,6 +420,7 @@ static struct hone_reader *reader_new(unsigned int minor)
 	r->text = minor == 1;
 	r->sink.deliver = hone_reader_deliver;
 	mutex_init(&r->lock);
+	mutex_init(&r->map_lock);
 	init_waitqueue_head(&r->wq);
 	init_irq_work(&r->wake, hone_reader_wake);
 	INIT_DELAYED_WORK(&r->flush, hone_reader_flush);

@@ -71,7 +71,14 @@ enum hone_mark {
 struct hone_reader {
 	struct hone_sink sink;
 	bool text;			/* /dev/honet */
-	struct mutex lock;		/* read, ioctl, mmap and state */
+	struct mutex lock;		/* read, ioctl and state */
+	/*
+	 * The ring set and mmapped: mmap() and the ring-size ioctl. mmap()
+	 * runs under the caller's mmap_lock, and read() holds lock across
+	 * copy_to_user() and access_process_vm() (mmap_lock): mmap() taking
+	 * lock would invert that order. Order: lock, then map_lock.
+	 */
+	struct mutex map_lock;
 	wait_queue_head_t wq;
 	struct irq_work wake;		/* wakeups from hook context */
 	struct delayed_work flush;	/* the flush timeout */

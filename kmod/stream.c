@@ -389,7 +389,7 @@ static int next_live(struct hone_reader *r, char __user *buf, size_t count,
 	const struct hone_rec *rec;
 	int cpu, err;
 
-	if (r->mmapped)
+	if (READ_ONCE(r->mmapped))
 		return r->mark ? at_mark(r) : 1;
 	cpu = oldest_waiting(r, &rec);
 	if (cpu == -ENODATA)
