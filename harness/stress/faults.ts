@@ -92,6 +92,12 @@ export const faults: readonly Fault[] = [
     args: none,
     timeoutMs: 180 * s,
   },
+  {
+    name: 'names',
+    what: 'an exe path and argv with quotes, backslashes, newlines and a forged event line: one EXEC line, the path one quoted field',
+    args: none,
+    timeoutMs: 180 * s,
+  },
 ];
 
 export function pickFaults(names: string[] | undefined): Fault[] {

@@ -21,6 +21,7 @@
  *   wrap4g         one TCP connection past 4 GiB: sender attribution
  *   threads-exit   64 threads calling exit_group at once: one EXIT
  *   access         who may open the devices (caps, group, netns, mode)
+ *   names          an exe path and argv made to break a text line
  *
  * The modules come from the list in /etc/hone/hone.load (paths in load
  * order), or from the list named by HONE_LOAD_LIST.
@@ -2606,6 +2607,119 @@ static int fault_access(void)
 	return verdict(ok, "%d of %d cases as specified:%s log: \"%s\", \"%s\"", good, n, detail, line_ns, line_cap);
 }
 
+/* === 13. names: an exe path and argv made to break a text line === */
+
+/*
+ * A quote would end the quoted path early and let the rest pass for fields,
+ * a newline would start a forged event line: /dev/honet must turn each
+ * quote or backslash of the path, and each control character of either,
+ * into '?', so the line keeps one path and one event.
+ */
+#define NAMES_DIR "/tmp/hone-names"
+static const char names_path[] = NAMES_DIR "/x\" fake=1 \\y\n9.000000000 EXIT 1 0 0 0\t\x7fz";
+static const char names_arg[] = "a\"b\nc\\d\te";
+
+struct names_seen {
+	pid_t pid;
+	int exec_lines, forged;
+	char quoted[256], tail[256], line[512];
+	int path_ok, argv_ok;
+};
+
+/* What the text device makes of @in: '?' for control characters, and for quotes and backslashes if @quoted. */
+static void names_clean(const char *in, int quoted, char *out)
+{
+	for (; *in; in++, out++)
+		*out = (unsigned char)*in < 0x20 || *in == 0x7f || (quoted && (*in == '"' || *in == '\\')) ? '?' : *in;
+	*out = 0;
+}
+
+static void names_line(struct tv *tv, char *line)
+{
+	struct names_seen *s = tv->ctx;
+	const char *p = strstr(line, " EXEC ");
+	size_t n = strlen(line), m = strlen(s->tail);
+	int pid;
+
+	if (!strncmp(line, "9.000000000 ", 12))
+		s->forged++;
+	if (!p || sscanf(p, " EXEC %d", &pid) != 1 || pid != s->pid)
+		return;
+	s->exec_lines++;
+	snprintf(s->line, sizeof(s->line), "%s", line);
+	s->argv_ok = n >= m && !strcmp(line + n - m, s->tail);
+	/* the first quote opens the path, and the one that closes it is followed by argv */
+	p = strchr(line, '"');
+	s->path_ok = s->argv_ok && p && !strncmp(p, s->quoted, strlen(s->quoted)) &&
+		     p + strlen(s->quoted) == line + n - m;
+}
+
+/* Copies this program to @path (any binary that exits will do). */
+static void names_copy_self(const char *path)
+{
+	char buf[1 << 16];
+	int in = open("/proc/self/exe", O_RDONLY), out;
+	ssize_t n;
+
+	mkdir(NAMES_DIR, 0755);
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	if (in < 0 || out < 0)
+		broken("copying /proc/self/exe to %s", NAMES_DIR);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			broken("writing %s", NAMES_DIR);
+	close(in);
+	close(out);
+}
+
+static int fault_names(void)
+{
+	static char buf[1 << 16];
+	struct names_seen seen = { 0 };
+	char path[128], arg[64];
+	struct tv tv;
+	int fd, finished, ok;
+	pid_t pid;
+
+	names_copy_self(names_path);
+	names_clean(names_path, 1, path);
+	names_clean(names_arg, 0, arg);
+	snprintf(seen.quoted, sizeof(seen.quoted), "\"%s\"", path);
+	snprintf(seen.tail, sizeof(seen.tail), " names-child %s", arg);
+	need_loaded();
+	fd = open_reader(DEV_TEXT);
+	tv_init(&tv);
+	tv.on_line = names_line;
+	tv.ctx = &seen;
+	text_drain(fd, &tv, buf, sizeof(buf), 100);
+	pid = fork();
+	if (pid < 0)
+		broken("fork");
+	if (!pid) {
+		char *const argv[] = { "names-child", (char *)names_arg, NULL };
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		execv(names_path, argv);
+		_exit(127);
+	}
+	seen.pid = pid;
+	waitpid(pid, NULL, 0);
+	msleep(300);
+	finished = text_finish(fd, &tv, buf, sizeof(buf));
+	close(fd);
+	unlink(names_path);
+	rmdir(NAMES_DIR);
+	ok = seen.exec_lines == 1 && seen.path_ok && seen.argv_ok && !seen.forged && finished && !tv.err[0];
+	if (!ok)
+		note("EXEC line: %s", seen.line);
+	return verdict(ok, "exe path with a quote, a backslash, a newline and a forged event line, argv with the same: %d EXEC line(s) for pid %d, path %s, argv %s, forged lines %d; text stream %s",
+		       seen.exec_lines, pid, seen.path_ok ? "one quoted field with '?' in place" : "NOT as expected",
+		       seen.argv_ok ? "cleaned" : "NOT as expected", seen.forged,
+		       tv.err[0] ? tv.err : finished ? "valid to its TAIL" : "did not reach its end");
+}
+
 /* --- main --- */
 
 static int arg_int(int argc, char **argv, int i, int dflt)
@@ -2616,7 +2730,7 @@ static int arg_int(int argc, char **argv, int i, int dflt)
 int main(int argc, char **argv)
 {
 	static const char *const names[] = { "readers", "kill", "readsizes", "ioctl", "params", "rmmod", "soak",
-					      "sockets", "blocked", "wrap4g", "threads-exit", "access" };
+					      "sockets", "blocked", "wrap4g", "threads-exit", "access", "names" };
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: hone-stress FAULT [N]\nfaults:");
@@ -2652,6 +2766,8 @@ int main(int argc, char **argv)
 		return fault_threads_exit(arg_int(argc, argv, 2, 64));
 	if (!strcmp(fault, "access"))
 		return fault_access();
+	if (!strcmp(fault, "names"))
+		return fault_names();
 	fprintf(stderr, "hone-stress: unknown fault \"%s\"\n", fault);
 	return 2;
 }

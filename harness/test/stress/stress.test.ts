@@ -103,7 +103,7 @@ t.test("a FAIL line from the guest fails the command's verdict", async (t) => {
 t.test('faults: every one listed, picked by name, unknown names refused', async (t) => {
   t.same(
     faults.map((f) => f.name),
-    ['readers', 'kill', 'readsizes', 'ioctl', 'params', 'rmmod', 'soak', 'sockets', 'blocked', 'wrap4g', 'threads-exit', 'access'],
+    ['readers', 'kill', 'readsizes', 'ioctl', 'params', 'rmmod', 'soak', 'sockets', 'blocked', 'wrap4g', 'threads-exit', 'access', 'names'],
   );
   t.same(
     pickFaults(['ioctl', 'kill']).map((f) => f.name),
