@@ -6,7 +6,7 @@ import { HoneError } from '../util/errors.ts';
 import type { IsolatedApt } from '../fetch/apt.ts';
 import type { CatalogKernel } from './catalog.ts';
 import { compareDebVersions } from './debversion.ts';
-import type { BuiltKernel } from '../build/kernel-key.ts';
+import type { BuiltKernel } from '../kbuild/kernel-key.ts';
 
 export interface ResolvedPackage {
   name: string;

@@ -1,7 +1,7 @@
 // hone build <kernel...|--all>: compile kmod/ for each kernel, print the
 // toolchain, the warnings and the vermagic check.
-import type { ModuleBuild } from '../build/modules.ts';
-import { buildModules } from '../build/modules.ts';
+import type { ModuleBuild } from '../kbuild/modules.ts';
+import { buildModules } from '../kbuild/modules.ts';
 import { bundleFor } from '../fetch/bundle.ts';
 import { kernelFromDir } from '../fetch/kernel-dir.ts';
 import { log, prefixed } from '../util/log.ts';

@@ -13,7 +13,7 @@ import { IsolatedApt } from './apt.ts';
 import { findMirror } from './mirror.ts';
 import { ensureDebs } from './download.ts';
 import { keepLockFresh, tryLock } from '../util/lock.ts';
-import type { BuiltKernel } from '../build/kernel-key.ts';
+import type { BuiltKernel } from '../kbuild/kernel-key.ts';
 import { extractDebs, fixHeaders, runDepmod, findFirst, findHeadersDir } from './extract.ts';
 
 export interface KernelBundle {

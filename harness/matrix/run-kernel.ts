@@ -12,7 +12,7 @@ import { loadBundle, fetchKernel } from '../fetch/bundle.ts';
 import { prepareKernel, startGuest, type PreparedKernel } from '../guest/prepare.ts';
 import type { Guest } from '../guest/guest.ts';
 import { compileScenario, type Scenario } from '../scenario/index.ts';
-import { moduleStack } from '../build/modules.ts';
+import { moduleStack } from '../kbuild/modules.ts';
 import { hasKmemleak, leakCrash, scanKmemleak } from '../guest/kmemleak.ts';
 import { judgeRun } from './judge-run.ts';
 import { HoneError } from '../util/errors.ts';

@@ -22,7 +22,7 @@ import { createWriteStream } from 'node:fs';
 import { execa } from '../vendor.ts';
 import type { CatalogKernel } from '../catalog/catalog.ts';
 import { bundleFor } from '../fetch/bundle.ts';
-import { ensureDebianRoot, runInBuildRoot } from '../build/buildroot.ts';
+import { ensureDebianRoot, runInBuildRoot } from '../kbuild/buildroot.ts';
 import { chooseAccel } from '../guest/accel.ts';
 import { Files } from '../guest/initramfs.ts';
 import { gzipCpio } from '../guest/cpio.ts';

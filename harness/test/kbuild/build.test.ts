@@ -1,6 +1,6 @@
 import t from 'tap';
-import { vermagicMismatch } from '../../build/vermagic.ts';
-import { chooseToolchain } from '../../build/toolchain.ts';
+import { vermagicMismatch } from '../../kbuild/vermagic.ts';
+import { chooseToolchain } from '../../kbuild/toolchain.ts';
 
 t.test('vermagic check', async (t) => {
   const kernel = '6.1.0-56-amd64 SMP preempt mod_unload modversions ';
