@@ -1,9 +1,8 @@
 // hone matrix: every catalog kernel times every scenario; reports in --out.
 import { cpus } from 'node:os';
-import { defaultKernels, loadCatalog, pickKernels } from '../catalog/catalog.ts';
 import { loadScenarios, type Scenario } from '../scenario/index.ts';
 import { runMatrix } from '../matrix/run.ts';
-import { kernelFromDir } from '../fetch/kernel-dir.ts';
+import { namedOrDefault } from './select.ts';
 import { failing, type KernelRun, type ScenarioResult } from '../matrix/types.ts';
 import { writeReports } from '../report/write.ts';
 import { flakeReport, textTable } from '../report/table.ts';
@@ -32,9 +31,7 @@ export const matrixCommand = defineCommand(
   async ({ flags, positional }) => {
     if (positional.length)
       throw new HoneError('E_USAGE', `matrix: unexpected argument ${positional[0]}`, { hint: 'use --kernel and --scenario' });
-    const catalog = await loadCatalog();
-    const own = (flags['kernel-dir'] ?? []).map(kernelFromDir);
-    const kernels = flags.kernel || own.length ? [...pickKernels(catalog, flags.kernel ?? []), ...own] : defaultKernels(catalog);
+    const kernels = await namedOrDefault(flags.kernel ?? [], flags['kernel-dir']);
     const scenarios = pickScenarios(await loadScenarios(), flags.scenario);
     const jobs = flags.jobs === undefined ? Math.min(2, cpus().length) : Number(flags.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) throw new HoneError('E_USAGE', `matrix: --jobs takes a positive integer, got ${flags.jobs}`);

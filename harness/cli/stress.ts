@@ -3,8 +3,7 @@
 // (stress.json, stress.md). Exit 0 only when every fault passed everywhere.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadCatalog, pickKernels } from '../catalog/catalog.ts';
-import { kernelFromDir } from '../fetch/kernel-dir.ts';
+import { namedOrDefault } from './select.ts';
 import { faults, pickFaults, UnknownFault } from '../stress/faults.ts';
 import { buildStressPrograms, runStressKernel } from '../stress/run.ts';
 import { stressMarkdown, stressPassed, stressSummary, stressTable, type StressReport } from '../stress/report.ts';
@@ -25,9 +24,7 @@ export const stressCommand = defineCommand(
   '[kernel...] [--kernel-dir DIR]... [--fault NAME]... [--out DIR]',
   spec,
   async ({ flags, positional }) => {
-    const catalog = await loadCatalog();
-    const own = (flags['kernel-dir'] ?? []).map(kernelFromDir);
-    const kernels = positional.length || own.length ? [...pickKernels(catalog, positional), ...own] : catalog;
+    const kernels = await namedOrDefault(positional, flags['kernel-dir']);
     let chosen;
     try {
       chosen = pickFaults(flags.fault);
