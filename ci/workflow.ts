@@ -145,9 +145,9 @@ function optInJob(k: CatalogKernel): string {
       - name: the debug kernel's reports are caught (KASAN, lockdep, atomic sleep, kmemleak)
         if: always() && steps.fetch.outcome == 'success'
         run: sudo env PATH="$PATH" HONE_DEBUG_KERNEL=${k.id} npx tap harness/test/guest/debug-kernel.test.ts
-      - name: load/unload soak on ${k.id}
+      - name: stress suite on ${k.id} (with the 100-cycle load/unload soak)
         if: always() && steps.fetch.outcome == 'success'
-        run: make -C harness/bench/guest && ${hone} shell ${k.id} --no-load --out results/soak --put harness/bench/guest/hone-bench:/tmp/hone-bench --put images/load-unload-soak.sh:/tmp/soak.sh -c 'FIRST_LINES_WAIT=100 sh /tmp/soak.sh 100'
+        run: ${hone} stress ${k.id} --out results/stress
       - name: summary
         if: always()
         run: test -f results/matrix.md && cat results/matrix.md >> "$GITHUB_STEP_SUMMARY" || echo "no matrix report (setup failed)" >> "$GITHUB_STEP_SUMMARY"

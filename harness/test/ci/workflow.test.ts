@@ -57,6 +57,6 @@ t.test('an opt-in kernel built from source: its own nightly job, cached on its f
     'saved once built, whatever the matrix says',
   );
   t.match(job, /matrix --kernel a-debug --out results/);
-  t.match(job, /soak\.sh 100/);
+  t.match(job, /hone\.js stress a-debug --out results\/stress/, 'the stress suite (with the soak) runs on it');
   t.notMatch(y.slice(0, y.indexOf('\n  a-debug:\n')), /a-debug/, 'no other job names it');
 });
