@@ -64,7 +64,7 @@ export const faults: readonly Fault[] = [
   },
   {
     name: 'sockets',
-    what: '100,000 UDP sockets in one process, fork, child and parent exit: wall times without and with Hone; preemptoff tracer where the kernel has it',
+    what: "100,000 UDP sockets in one process, fork, child and parent exit: wall times without and with Hone; the longest preemption off (preemptoff tracer, judged < 1 ms) where the kernel has it, else Hone's hook calls over 100 us (function_graph, reported)",
     args: () => ['100000'],
     timeoutMs: 1200 * s,
   },
