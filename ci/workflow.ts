@@ -47,6 +47,19 @@ ${jobs}`;
 
 // --- internal ---
 
+/** The matrix table in the job's summary, and the results as an artifact. */
+function reportSteps(k: CatalogKernel): string {
+  return `      - name: summary
+        if: always()
+        run: test -f results/matrix.md && cat results/matrix.md >> "$GITHUB_STEP_SUMMARY" || echo "no matrix report (setup failed)" >> "$GITHUB_STEP_SUMMARY"
+      - uses: actions/upload-artifact@v4
+        if: always()
+        with:
+          name: results-${k.id}
+          path: results/
+`;
+}
+
 function setup(k: CatalogKernel): string {
   return `      - uses: actions/checkout@v4
       - uses: actions/setup-node@v4
@@ -99,9 +112,9 @@ function stressJob(kernels: CatalogKernel[]): string {
 
 /**
  * An opt-in kernel (the debug kernel): nightly and by hand; its own cache;
- * matrix, then the load/unload soak, whose reader may take 10 s to get its
- * first lines (a KASAN guest under TCG was seen to leave a new reader
- * runnable but unscheduled for 3.4 s; it then read 222 KB in 5 s).
+ * matrix, the kfault test, then the stress suite, whose soak gives a
+ * reader 10 s to get its first lines on such a kernel (a KASAN guest under
+ * TCG was seen to leave a new reader runnable but unscheduled for 3.4 s).
  */
 function optInJob(k: CatalogKernel): string {
   const key = k.id.replace(/[^A-Za-z0-9_-]/g, '_');
@@ -148,15 +161,7 @@ function optInJob(k: CatalogKernel): string {
       - name: stress suite on ${k.id} (with the 100-cycle load/unload soak)
         if: always() && steps.fetch.outcome == 'success'
         run: ${hone} stress ${k.id} --out results/stress
-      - name: summary
-        if: always()
-        run: test -f results/matrix.md && cat results/matrix.md >> "$GITHUB_STEP_SUMMARY" || echo "no matrix report (setup failed)" >> "$GITHUB_STEP_SUMMARY"
-      - uses: actions/upload-artifact@v4
-        if: always()
-        with:
-          name: results-${k.id}
-          path: results/
-`;
+${reportSteps(k)}`;
 }
 
 function testJob(k: CatalogKernel): string {
@@ -179,13 +184,5 @@ function job(k: CatalogKernel): string {
     steps:
 ${setup(k)}      - name: matrix on ${k.id}
         run: sudo env PATH="$PATH" node harness/bin/hone.js matrix --kernel ${k.id} --out results
-      - name: summary
-        if: always()
-        run: test -f results/matrix.md && cat results/matrix.md >> "$GITHUB_STEP_SUMMARY" || echo "no matrix report (setup failed)" >> "$GITHUB_STEP_SUMMARY"
-      - uses: actions/upload-artifact@v4
-        if: always()
-        with:
-          name: results-${k.id}
-          path: results/
-`;
+${reportSteps(k)}`;
 }
