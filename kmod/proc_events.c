@@ -70,10 +70,14 @@ static bool proc_wanted(unsigned long action, const struct hone_proc_info *i)
  * preemptible, HONE_SCAN_CHUNK at a time, before it first returns to user
  * space (or at its exit), so its gain blocks still come before anything
  * it does with them. 1,024 in the hook took 14 ms of -icount guest time
- * with 100,000 sockets (stress fault sockets), the longest hook call.
+ * with 100,000 sockets (stress fault sockets), the longest hook call. A
+ * chunk is one RCU read section with no resched point: on a kernel with
+ * voluntary preemption, 1,024 held a SCHED_FIFO task off the CPU for
+ * about 1.5 ms (a million and a half instructions), so chunks are as
+ * small as the hook's share.
  */
 #define HONE_SCAN_INLINE	128
-#define HONE_SCAN_CHUNK		1024
+#define HONE_SCAN_CHUNK		128
 
 struct fork_scan {
 	struct callback_head work;

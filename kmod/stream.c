@@ -443,7 +443,12 @@ static bool interrupted(struct file *file, size_t done)
 	       signal_pending(current);
 }
 
-/* Called with r->lock held; returns with it released. */
+/*
+ * Called with r->lock held; returns with it released. A read of a
+ * megabyte encodes thousands of records: it offers the CPU between them,
+ * or on a kernel with voluntary preemption a real-time task waits for
+ * the whole read (milliseconds, stress fault sockets).
+ */
 ssize_t hone_stream_read(struct hone_reader *r, struct file *file,
 			 char __user *buf, size_t count)
 {
@@ -451,6 +456,7 @@ ssize_t hone_stream_read(struct hone_reader *r, struct file *file,
 	int err = 0;
 
 	while (done < count) {
+		cond_resched();
 		if (interrupted(file, done)) {
 			err = -ERESTARTSYS;
 			break;
