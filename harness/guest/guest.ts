@@ -22,6 +22,7 @@ export interface BootOptions {
   cmdline?: string;
   /** Deterministic guest time (see QemuConfig.icount). */
   icount?: boolean;
+  icountShift?: number;
   consoleFile: string;
   privateKey: string;
   logger: Logger;
@@ -84,6 +85,7 @@ async function bootOnce(o: BootOptions, attempt: number): Promise<Omit<Guest, 'r
     sshPort,
     gdb: o.gdb,
     icount: o.icount,
+    icountShift: o.icountShift,
     extraAppend: o.cmdline,
   });
   const log = createWriteStream(o.consoleFile, { flags: attempt === 0 ? 'w' : 'a' });

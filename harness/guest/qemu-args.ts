@@ -25,6 +25,8 @@ export interface QemuConfig {
    * one thread for all vCPUs.
    */
   icount?: boolean;
+  /** With icount: 2^shift ns of guest time per instruction (default 3, the bench's 8 ns; 0 reads a duration as instructions). */
+  icountShift?: number;
 }
 
 /**
@@ -66,6 +68,6 @@ export function qemuArgs(c: QemuConfig): string[] {
     ...net,
     ...(c.drives ?? []).flatMap((d) => ['-drive', `file=${d},format=raw,if=virtio`]),
     ...(c.gdb ? ['-s'] : []),
-    ...(c.icount && c.accel === 'tcg' ? ['-icount', 'shift=3,sleep=off'] : []),
+    ...(c.icount && c.accel === 'tcg' ? ['-icount', `shift=${c.icountShift ?? 3},sleep=off`] : []),
   ];
 }

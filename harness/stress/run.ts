@@ -41,9 +41,8 @@ export async function runStressKernel(k: CatalogKernel, o: StressOptions): Promi
   await mkdir(dir, { recursive: true });
   const kernel: StressKernel = { id: k.id, boots: 0 };
   const results: FaultResult[] = [];
-  const infraAll = (from: number, why: string) => {
-    for (const f of o.faults.slice(from))
-      results.push({ kernel: k.id, fault: f.name, status: 'infra', detail: why, durationMs: 0, splats: [], notes: [] });
+  const infraAll = (left: readonly Fault[], why: string) => {
+    for (const f of left) results.push({ kernel: k.id, fault: f.name, status: 'infra', detail: why, durationMs: 0, splats: [], notes: [] });
   };
   let prepared: PreparedKernel;
   try {
@@ -74,7 +73,7 @@ export async function runStressKernel(k: CatalogKernel, o: StressOptions): Promi
     });
   } catch (err) {
     if (err instanceof HoneError && (err.code === 'E_MISSING_TOOL' || err.code === 'E_USAGE')) throw err;
-    infraAll(0, firstLine(err));
+    infraAll(o.faults, firstLine(err));
     o.logger(formatError(err));
     return { kernel, results };
   }
@@ -87,15 +86,23 @@ export async function runStressKernel(k: CatalogKernel, o: StressOptions): Promi
   kernel.accel = prepared.accel.accel;
 
   let guest: Guest | undefined;
-  const boot = async (): Promise<Guest> => {
+  let guestIcount = false;
+  const boot = async (icount: boolean): Promise<Guest> => {
     kernel.boots++;
     const consoleFile = join(dir, kernel.boots === 1 ? 'console.log' : `console-${kernel.boots}.log`);
+    if (icount)
+      o.logger('a guest with one vCPU and -icount shift=0 (guest time = instructions, one per ns) for the faults that judge time');
     const g = await bootGuest({
+      icount,
+      icountShift: icount ? 0 : undefined,
       kernel: prepared.kernel.id,
       vmlinuz: prepared.bundle.vmlinuz,
       initrd: prepared.initrd,
       accel: prepared.accel.accel,
-      smp: prepared.kernel.smp ?? 2,
+      // one vCPU under -icount: with two, a vCPU spinning on a lock the
+      // other holds spins until the round robin's next switch (a timer
+      // tick of guest time), which would be counted as the spinner's work
+      smp: icount ? 1 : (prepared.kernel.smp ?? 2),
       memoryMiB: o.memoryMiB,
       consoleFile,
       privateKey: prepared.keys.clientPrivate,
@@ -107,13 +114,20 @@ export async function runStressKernel(k: CatalogKernel, o: StressOptions): Promi
     return g;
   };
   try {
-    for (const [i, f] of o.faults.entries()) {
+    // the faults that judge time run last, in their own -icount guest
+    const order = [...o.faults.filter((f) => !f.icount), ...o.faults.filter((f) => f.icount)];
+    for (const [i, f] of order.entries()) {
+      if (guest && guestIcount !== Boolean(f.icount)) {
+        await guest.shutdown().catch(() => undefined);
+        guest = undefined;
+      }
       if (!guest) {
         try {
-          guest = await boot();
+          guestIcount = Boolean(f.icount);
+          guest = await boot(guestIcount);
         } catch (err) {
           o.logger(formatError(err));
-          infraAll(i, `guest boot: ${firstLine(err)}`);
+          infraAll(order.slice(i), `guest boot: ${firstLine(err)}`);
           break;
         }
       }
