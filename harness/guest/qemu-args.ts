@@ -43,6 +43,11 @@ export function tcgThreadMode(env: NodeJS.ProcessEnv = process.env): 'single' | 
 /** The test guests' kernel command line: serial console, and any oops ends the guest at once. */
 export const defaultAppend = 'console=ttyS0 panic=-1 loglevel=5 oops=panic';
 
+/** The QEMU program that runs a config (one per guest architecture; x86-64 only so far). */
+export function qemuBinary(_c: QemuConfig): string {
+  return 'qemu-system-x86_64';
+}
+
 export function qemuArgs(c: QemuConfig): string[] {
   const tcg = c.icount || (c.tcgThread ?? tcgThreadMode()) === 'single' ? 'tcg,thread=single' : 'tcg';
   const accel = c.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', tcg, '-cpu', 'max'];

@@ -10,7 +10,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPcapng } from '../../capture/index.ts';
 import { checkScenario, parseTruth, stepsOf } from '../../check/index.ts';
-import { buildModel, type ExpectedEvent } from '../../check/_model.ts';
+import { buildModel } from '../../check/_expect.ts';
+import type { ExpectedEvent } from '../../check/_model.ts';
 import { compileScenario, loadScenarios, type Scenario } from '../../scenario/index.ts';
 import { synthBlocks, writeBlocks } from '../fixtures/synth.ts';
 
