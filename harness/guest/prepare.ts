@@ -1,11 +1,11 @@
-// From a catalog kernel to a bootable guest: the fetched bundle, Hone's
-// modules built for it (unless asked not to), the scenario runner, the
-// initramfs, the accelerator. Shared by shell, matrix and repro.
+// The last two stages of the pipeline (harness/README.md): from a fetched
+// kernel to a prepared guest image (Hone's modules built for it unless
+// asked not to, the scenario runner, the initramfs, the accelerator), and
+// from that to a booted guest, with vCPUs and memory as boot options.
+// Shared by shell, matrix, repro, stress and the bench.
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CatalogKernel } from '../catalog/catalog.ts';
-import type { KernelBundle } from '../fetch/bundle.ts';
-import { bundleFor } from '../fetch/fetch.ts';
+import type { FetchedKernel } from '../fetch/fetch.ts';
 import { buildModules, type ModuleBuild } from '../kbuild/modules.ts';
 import type { Logger } from '../util/log.ts';
 import { run } from '../util/run.ts';
@@ -15,9 +15,7 @@ import { makeInitramfs, type ImageInputs } from './initramfs.ts';
 import { chooseAccel, type AccelChoice } from './accel.ts';
 import { bootGuest, type Guest } from './guest.ts';
 
-export interface PreparedKernel {
-  kernel: CatalogKernel;
-  bundle: KernelBundle;
+export interface PreparedKernel extends FetchedKernel {
   build?: ModuleBuild;
   initrd: string;
   keys: GuestKeys;
@@ -38,16 +36,16 @@ export function isDebugConfig(config: string): boolean {
 }
 
 export async function prepareKernel(
-  k: CatalogKernel,
+  fetched: FetchedKernel,
   logger: Logger,
   opts: { modules: boolean; autoload?: boolean; extraPrograms?: ImageInputs['extraPrograms']; imageName?: string },
 ): Promise<PreparedKernel> {
-  const bundle = await bundleFor(k);
-  const build = opts.modules ? await buildModules(k, bundle, logger) : undefined;
+  const { source, bundle } = fetched;
+  const build = opts.modules ? await buildModules(fetched, logger) : undefined;
   const runner = await buildRunner();
   const keys = await ensureKeys();
   const initrd = await makeInitramfs({
-    kernel: k.id,
+    kernel: source.kernelId,
     bundle,
     keys,
     honeModules: build?.modules,
@@ -59,7 +57,7 @@ export async function prepareKernel(
   const accel = await chooseAccel(bundle.vmlinuz, logger);
   const debug = isDebugConfig(await readFile(bundle.config, 'utf8').catch(() => ''));
   return {
-    kernel: k,
+    source,
     bundle,
     build,
     initrd,
@@ -71,19 +69,27 @@ export async function prepareKernel(
   };
 }
 
-export async function startGuest(
-  p: PreparedKernel,
-  logger: Logger,
-  opts: { consoleFile: string; gdb?: boolean; memoryMiB?: number; icount?: boolean },
-): Promise<Guest> {
+export interface BootChoices {
+  consoleFile: string;
+  /** vCPUs (default: the source's, i.e. the catalog entry's "smp" or 2). */
+  smp?: number;
+  /** Guest memory (default 512 MiB). */
+  memoryMiB?: number;
+  gdb?: boolean;
+  /** Guest time from the instruction count (see QemuConfig.icount), 2^icountShift ns per instruction. */
+  icount?: boolean;
+  icountShift?: number;
+}
+
+export async function startGuest(p: PreparedKernel, logger: Logger, opts: BootChoices): Promise<Guest> {
   return bootGuest({
-    kernel: p.kernel.id,
+    kernel: p.source.kernelId,
     vmlinuz: p.bundle.vmlinuz,
     initrd: p.initrd,
     accel: p.accel.accel,
-    smp: p.kernel.smp ?? 2,
+    smp: opts.smp ?? p.source.smp,
     memoryMiB: opts.memoryMiB,
-    cmdline: p.kernel.cmdline,
+    cmdline: p.source.cmdline,
     consoleFile: opts.consoleFile,
     privateKey: p.keys.clientPrivate,
     logger,
@@ -91,6 +97,7 @@ export async function startGuest(
     bootTimeoutMs: p.bootTimeoutMs,
     gdb: opts.gdb,
     icount: opts.icount,
+    icountShift: opts.icountShift,
   });
 }
 

@@ -72,6 +72,7 @@ t.test('spawnQemu: kill after a grace time, and a timeout', async (t) => {
   const slow = spawnQemu(config, join(dir, 'b.log'), { binary, timeoutMs: 300 });
   t.equal((await slow.exited).timedOut, true);
   const again = spawnQemu(config, join(dir, 'b.log'), { binary, append: true });
+  await again.waitFor((l) => l.text === 'up');
   await again.kill();
   t.equal((await readFile(join(dir, 'b.log'), 'utf8')).split('\n').filter((l) => l === 'up').length, 2, 'append keeps the first run');
 });
