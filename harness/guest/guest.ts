@@ -10,9 +10,12 @@ import { SshChannel, type ExecOptions, type ExecResult } from '../channel/ssh.ts
 import { classifyLine, ConsoleTail } from './console.ts';
 import { freePort } from './ports.ts';
 import { qemuArgs, type Accel } from './qemu-args.ts';
+import { arches, type Arch } from '../catalog/arch.ts';
 
 export interface BootOptions {
   kernel: string;
+  /** The guest's architecture (default amd64): QEMU binary, machine, console. */
+  arch?: Arch;
   vmlinuz: string;
   initrd: string;
   accel: Accel;
@@ -76,7 +79,9 @@ export async function bootGuest(o: BootOptions): Promise<Guest> {
 async function bootOnce(o: BootOptions, attempt: number): Promise<Omit<Guest, 'retries'>> {
   const started = Date.now();
   const sshPort = await freePort();
+  const qemuBinary = (o.arch ?? arches.amd64).qemu;
   const args = qemuArgs({
+    arch: o.arch,
     kernel: o.vmlinuz,
     initrd: o.initrd,
     accel: o.accel,
@@ -89,8 +94,8 @@ async function bootOnce(o: BootOptions, attempt: number): Promise<Omit<Guest, 'r
     extraAppend: o.cmdline,
   });
   const log = createWriteStream(o.consoleFile, { flags: attempt === 0 ? 'w' : 'a' });
-  log.write(`# qemu-system-x86_64 ${args.join(' ')}\n`);
-  const qemu = execa('qemu-system-x86_64', args, { reject: false, stdin: 'ignore', buffer: false });
+  log.write(`# ${qemuBinary} ${args.join(' ')}\n`);
+  const qemu = execa(qemuBinary, args, { reject: false, stdin: 'ignore', buffer: false });
   const tail = new ConsoleTail(200);
   const watcher = watchConsole(qemu, log, tail, o);
   try {

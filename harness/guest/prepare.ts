@@ -7,12 +7,13 @@ import type { CatalogKernel } from '../catalog/catalog.ts';
 import { bundleFor, type KernelBundle } from '../fetch/bundle.ts';
 import { buildModules, type ModuleBuild } from '../kbuild/modules.ts';
 import type { Logger } from '../util/log.ts';
-import { run } from '../util/run.ts';
 import { repoRoot } from '../util/paths.ts';
 import { ensureKeys, type GuestKeys } from './keys.ts';
 import { makeInitramfs, type ImageInputs } from './initramfs.ts';
 import { chooseAccel, type AccelChoice } from './accel.ts';
 import { bootGuest, type Guest } from './guest.ts';
+import { buildGuestProgram } from './programs.ts';
+import { archOf, arches, crossPrefix, hostArch, type Arch } from '../catalog/arch.ts';
 
 export interface PreparedKernel {
   kernel: CatalogKernel;
@@ -43,7 +44,7 @@ export async function prepareKernel(
 ): Promise<PreparedKernel> {
   const bundle = await bundleFor(k);
   const build = opts.modules ? await buildModules(k, bundle, logger) : undefined;
-  const runner = await buildRunner();
+  const runner = await buildRunner(archOf(k));
   const keys = await ensureKeys();
   const initrd = await makeInitramfs({
     kernel: k.id,
@@ -54,8 +55,14 @@ export async function prepareKernel(
     autoload: opts.autoload,
     extraPrograms: opts.extraPrograms,
     imageName: opts.imageName,
+    arch: archOf(k),
+    logger,
   });
-  const accel = await chooseAccel(bundle.vmlinuz, logger);
+  const target = archOf(k);
+  // KVM runs only the host's own architecture
+  const accel: AccelChoice = crossPrefix(target)
+    ? { accel: 'tcg', reason: `${target.debian} guest on a ${hostArch()?.debian ?? process.arch} host: TCG` }
+    : await chooseAccel(bundle.vmlinuz, logger);
   const debug = isDebugConfig(await readFile(bundle.config, 'utf8').catch(() => ''));
   return {
     kernel: k,
@@ -77,6 +84,7 @@ export async function startGuest(
 ): Promise<Guest> {
   return bootGuest({
     kernel: p.kernel.id,
+    arch: archOf(p.kernel),
     vmlinuz: p.bundle.vmlinuz,
     initrd: p.initrd,
     accel: p.accel.accel,
@@ -93,17 +101,13 @@ export async function startGuest(
   });
 }
 
-/** Builds the static scenario runner if its sources exist; returns its path. */
-export async function buildRunner(): Promise<string | undefined> {
+/** Builds the static scenario runner for the guest's architecture if its sources exist; returns its path. */
+export async function buildRunner(target: Arch = arches.amd64): Promise<string | undefined> {
   const dir = join(repoRoot, 'harness', 'runner');
   try {
     await stat(join(dir, 'Makefile'));
   } catch {
     return undefined;
   }
-  await run('make', ['-s', '-C', dir], {
-    code: 'E_IMAGE',
-    hint: 'the scenario runner (harness/runner) does not compile; see the compiler output above',
-  });
-  return join(dir, 'hone-runner');
+  return buildGuestProgram(dir, 'hone-runner', target);
 }

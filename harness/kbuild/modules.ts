@@ -13,6 +13,7 @@ import type { KernelBundle } from '../fetch/bundle.ts';
 import { chooseToolchain, hostGccMajor, type Toolchain } from './toolchain.ts';
 import { ensureBuildRoot, runInBuildRoot } from './buildroot.ts';
 import { kernelVermagic, moduleVermagic, vermagicMismatch } from './vermagic.ts';
+import { archOf, crossPrefix, elfMachineName, elfMachineOfFile, type Arch } from '../catalog/arch.ts';
 
 export interface ModuleBuild {
   kernel: string;
@@ -30,7 +31,9 @@ export interface ModuleBuild {
 export const moduleStack = ['process_notify', 'socket_notify', 'packet_notify', 'hone_notify', 'honeevent'];
 
 export async function buildModules(k: CatalogKernel, bundle: KernelBundle, logger: Logger): Promise<ModuleBuild> {
-  const toolchain = chooseToolchain(bundle.ccVersionText, k.buildSuite, await hostGccMajor());
+  const target = archOf(k);
+  const cross = crossPrefix(target);
+  const toolchain = chooseToolchain(bundle.ccVersionText, k.buildSuite, await hostGccMajor(cross), cross);
   logger(`toolchain: ${toolchain.reason}`);
   // a fresh folder per build: several hone processes may build the same kernel at once
   await mkdir(cachePaths().builds(k.id), { recursive: true });
@@ -40,7 +43,7 @@ export async function buildModules(k: CatalogKernel, bundle: KernelBundle, logge
     recursive: true,
     filter: (src) => !/\.(o|ko|mod|mod\.c|cmd)$|\/\.tmp|\/pkg-build(\/|$)/.test(src),
   });
-  const vars = [`KVER=${bundle.release}`, `KSRC=${bundle.ksrc}`, `SYSMAP=${bundle.systemMap}`, 'W=1'];
+  const vars = [`KVER=${bundle.release}`, `KSRC=${bundle.ksrc}`, `SYSMAP=${bundle.systemMap}`, 'W=1', ...crossVars(target, toolchain)];
   let r: RunResult;
   let started: number;
   if (toolchain.kind === 'host') {
@@ -48,7 +51,7 @@ export async function buildModules(k: CatalogKernel, bundle: KernelBundle, logge
     started = Date.now();
     r = await run('make', ['-C', out, ...vars, `CC=${toolchain.gcc}`, ...extra], { allowFail: true, kernel: k.id });
   } else {
-    const root = await ensureBuildRoot(toolchain.suite, toolchain.major, logger, k.id);
+    const root = await ensureBuildRoot(toolchain.suite, toolchain.major, logger, k.id, cross ? target.gnu : undefined);
     started = Date.now();
     r = await runInBuildRoot(root, [cachePaths().root], ['make', '-C', out, ...vars], { kernel: k.id });
   }
@@ -70,8 +73,34 @@ export async function buildModules(k: CatalogKernel, bundle: KernelBundle, logge
     });
   }
   const modules = await findModules(out, k.id);
+  await checkElfMachine(modules, target, k.id);
   const vermagic = await checkVermagic(modules, bundle, k.id);
   return { kernel: k.id, release: bundle.release, toolchain, modules, vermagic, warnings, logFile, durationMs };
+}
+
+/** make's variables for a module build across architectures (none natively). */
+export function crossVars(target: Arch, toolchain: Toolchain): string[] {
+  if (!toolchain.cross) return [];
+  // the host's CC is passed for every host build; a build root's cross gcc has only its versioned name
+  const cc = toolchain.kind === 'buildroot' ? [`CC=${toolchain.cross}gcc-${toolchain.major}`] : [];
+  return [`ARCH=${target.kernelArch}`, `CROSS_COMPILE=${toolchain.cross}`, ...cc];
+}
+
+/** Every file is an ELF object of the target's machine: a module built for the wrong one would only fail in the guest. */
+export async function checkElfMachine(files: string[], target: Arch, kernel: string): Promise<void> {
+  for (const f of files) {
+    const got = await elfMachineOfFile(f);
+    if (got !== target.elfMachine) {
+      throw new HoneError(
+        'E_MODULE_BUILD',
+        `${f.replace(/^.*\//, '')} is built for ${elfMachineName(got)}, the kernel is ${target.elfName}`,
+        {
+          kernel,
+          hint: `build with ARCH=${target.kernelArch} CROSS_COMPILE=${target.gnu}- (see README, "arm64 guests")`,
+        },
+      );
+    }
+  }
 }
 
 // --- internal ---
