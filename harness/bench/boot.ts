@@ -1,15 +1,13 @@
 // Boot overhead: a bare `qemu -kernel -initrd` boot of the same kernel to a
 // busybox prompt against the harness's boot to ready (modules loaded, SSH
 // up), same accelerator, memory and vCPUs, interleaved run by run.
-import { createWriteStream } from 'node:fs';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from '../vendor.ts';
 import type { PreparedKernel } from '../guest/prepare.ts';
 import { startGuest } from '../guest/prepare.ts';
 import { Files } from '../guest/initramfs.ts';
 import { gzipCpio } from '../guest/cpio.ts';
-import { qemuArgs } from '../guest/qemu-args.ts';
+import { spawnQemu } from '../guest/qemu.ts';
 import type { Logger } from '../util/log.ts';
 import { HoneError } from '../util/errors.ts';
 import { summarize, type Summary } from './stats.ts';
@@ -66,20 +64,12 @@ async function bareInitramfs(): Promise<Buffer> {
 
 /** Milliseconds from QEMU's start to the busybox shell's first line. */
 async function bareBoot(p: PreparedKernel, initrd: string, smp: number, consoleFile: string): Promise<number> {
-  const args = qemuArgs({ kernel: p.bundle.vmlinuz, initrd, accel: p.accel.accel, smp, memoryMiB });
-  const log = createWriteStream(consoleFile);
   const started = Date.now();
-  const qemu = execa('qemu-system-x86_64', args, { reject: false, stdin: 'ignore', buffer: false, timeout: 120000 });
-  let at: number | undefined;
-  let seen = '';
-  qemu.stdout?.on('data', (d: Buffer) => {
-    log.write(d);
-    seen = (seen + d.toString()).slice(-64); // the marker may arrive split across chunks
-    if (at === undefined && seen.includes('BARE-PROMPT')) at = Date.now() - started;
-  });
-  await qemu;
-  await new Promise<void>((r) => log.end(r));
-  if (at === undefined)
+  const qemu = spawnQemu({ kernel: p.bundle.vmlinuz, initrd, accel: p.accel.accel, smp, memoryMiB }, consoleFile, { timeoutMs: 120000 });
+  const prompt = await qemu.waitFor((l) => l.from === 'console' && l.text.includes('BARE-PROMPT'));
+  const at = Date.now() - started;
+  await qemu.exited;
+  if (!prompt)
     throw new HoneError('E_GUEST_BOOT', 'the bare boot never reached its busybox prompt', {
       kernel: p.kernel.id,
       hint: `console: ${consoleFile}`,

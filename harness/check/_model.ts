@@ -155,8 +155,6 @@ export interface Model {
   truthProblems: string[];
 }
 
-export { buildModel } from './_expect.ts';
-
 export function isInet(s: { family: number }): boolean {
   return s.family === AF.INET || s.family === AF.INET6;
 }

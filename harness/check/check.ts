@@ -18,7 +18,7 @@ import { judgeControl } from './_control.ts';
 import { judgeEvents } from './_events.ts';
 import { judgeHonet } from './_honet.ts';
 import { judgeIncoming } from './_incoming.ts';
-import { buildModel } from './_model.ts';
+import { buildModel } from './_expect.ts';
 import { judgeOutgoing } from './_outgoing.ts';
 import { judgeStream } from './_stream.ts';
 import { Tally } from './_tally.ts';

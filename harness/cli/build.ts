@@ -2,7 +2,7 @@
 // toolchain, the warnings and the vermagic check.
 import type { ModuleBuild } from '../kbuild/modules.ts';
 import { buildModules } from '../kbuild/modules.ts';
-import { bundleFor } from '../fetch/bundle.ts';
+import { bundleFor } from '../fetch/fetch.ts';
 import { kernelFromDir } from '../fetch/kernel-dir.ts';
 import { log, prefixed } from '../util/log.ts';
 import { formatError } from '../util/errors.ts';

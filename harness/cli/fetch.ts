@@ -1,5 +1,5 @@
 // hone fetch <kernel...|--all> [--refresh]
-import { fetchKernel } from '../fetch/bundle.ts';
+import { fetchKernel } from '../fetch/fetch.ts';
 import { prefixed, log } from '../util/log.ts';
 import { defineCommand } from './args.ts';
 import { selectKernels } from './select.ts';

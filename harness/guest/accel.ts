@@ -4,10 +4,10 @@
 // TCG otherwise. The answer is kept per host boot. HONE_ACCEL=kvm|tcg forces.
 import { access, constants, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from '../vendor.ts';
 import { cachePaths } from '../util/paths.ts';
 import type { Logger } from '../util/log.ts';
-import { qemuArgs, type Accel } from './qemu-args.ts';
+import type { Accel } from './qemu-args.ts';
+import { spawnQemu } from './qemu.ts';
 
 export interface AccelChoice {
   accel: Accel;
@@ -29,38 +29,38 @@ export async function chooseAccel(probeKernel: string, logger: Logger, env = pro
     .catch(() => undefined);
   if (cached && cached.bootId === bootId) return { accel: cached.accel, reason: `${cached.reason} (probed earlier this host boot)` };
   logger('probing KVM by booting a kernel under it (once per host boot)');
+  await mkdir(cachePaths().root, { recursive: true });
   const probe = await kvmBoots(probeKernel);
   const choice: AccelChoice = probe.ok
     ? { accel: 'kvm', reason: 'KVM booted a test kernel' }
     : { accel: 'tcg', reason: `/dev/kvm exists but cannot run a guest (${probe.why}): using TCG` };
-  await mkdir(cachePaths().root, { recursive: true });
   await writeFile(cacheFile, JSON.stringify({ ...choice, bootId }));
   return choice;
 }
 
-async function kvmBoots(kernel: string): Promise<{ ok: boolean; why: string }> {
-  const args = qemuArgs({ kernel, accel: 'kvm', smp: 1, memoryMiB: 256, append: 'console=ttyS0 panic=-1 loglevel=7' });
-  const child = execa('qemu-system-x86_64', args, { reject: false, stdin: 'ignore', timeout: 15000 });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      if (/Linux version|Kernel panic|VFS:/.test(d.toString())) {
-        child.kill('SIGKILL');
-        resolve({ ok: true, why: '' });
-      }
-    });
-    void child.then((r) => {
-      const first = stderr
-        .split('\n')
-        .find((l) => l.trim())
-        ?.replace(/^qemu-system-x86_64:\s*/, '');
-      resolve({
-        ok: false,
-        why: r.timedOut
-          ? 'a kernel booted under KVM printed nothing in 15 s (nested KVM?)'
-          : `QEMU with KVM failed: ${first ?? `exit code ${r.exitCode}`}`,
-      });
-    });
+async function kvmBoots(vmlinuz: string): Promise<{ ok: boolean; why: string }> {
+  const consoleFile = join(cachePaths().root, 'accel-probe.log');
+  const qemu = spawnQemu(
+    { kernel: vmlinuz, accel: 'kvm', smp: 1, memoryMiB: 256, append: 'console=ttyS0 panic=-1 loglevel=7' },
+    consoleFile,
+    {
+      timeoutMs: 15000,
+    },
+  );
+  let complaint: string | undefined;
+  qemu.onLine((l) => {
+    if (l.from === 'qemu' && l.text.trim()) complaint ??= l.text.replace(/^qemu-system-\S+:\s*/, '');
   });
+  const first = await qemu.waitFor((l) => l.from === 'console' && /Linux version|Kernel panic|VFS:/.test(l.text));
+  if (first) {
+    await qemu.kill();
+    return { ok: true, why: '' };
+  }
+  const r = await qemu.exited;
+  return {
+    ok: false,
+    why: r.timedOut
+      ? 'a kernel booted under KVM printed nothing in 15 s (nested KVM?)'
+      : `QEMU with KVM failed: ${complaint ?? `exit code ${r.code}`}`,
+  };
 }

@@ -2,15 +2,14 @@
 // It resolves once the guest's /init says it is ready and SSH answers; a
 // kernel splat at any time fails whatever is in flight as a kernel crash,
 // quoting the console, within a second or two of it appearing.
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { execa, type ResultPromise } from '../vendor.ts';
 import { HoneError } from '../util/errors.ts';
 import type { Logger } from '../util/log.ts';
 import { SshChannel, type ExecOptions, type ExecResult } from '../channel/ssh.ts';
 import { classifyLine, ConsoleTail } from './console.ts';
 import { freePort } from './ports.ts';
-import { qemuArgs, type Accel } from './qemu-args.ts';
-import { arches, type Arch } from '../catalog/arch.ts';
+import type { Accel } from './qemu-args.ts';
+import { spawnQemu, type Qemu } from './qemu.ts';
+import type { Arch } from '../catalog/arch.ts';
 
 export interface BootOptions {
   kernel: string;
@@ -79,25 +78,25 @@ export async function bootGuest(o: BootOptions): Promise<Guest> {
 async function bootOnce(o: BootOptions, attempt: number): Promise<Omit<Guest, 'retries'>> {
   const started = Date.now();
   const sshPort = await freePort();
-  const qemuBinary = (o.arch ?? arches.amd64).qemu;
-  const args = qemuArgs({
-    arch: o.arch,
-    kernel: o.vmlinuz,
-    initrd: o.initrd,
-    accel: o.accel,
-    smp: o.smp,
-    memoryMiB: o.memoryMiB ?? 512,
-    sshPort,
-    gdb: o.gdb,
-    icount: o.icount,
-    icountShift: o.icountShift,
-    extraAppend: o.cmdline,
-  });
-  const log = createWriteStream(o.consoleFile, { flags: attempt === 0 ? 'w' : 'a' });
-  log.write(`# ${qemuBinary} ${args.join(' ')}\n`);
-  const qemu = execa(qemuBinary, args, { reject: false, stdin: 'ignore', buffer: false });
+  const qemu = spawnQemu(
+    {
+      arch: o.arch,
+      kernel: o.vmlinuz,
+      initrd: o.initrd,
+      accel: o.accel,
+      smp: o.smp,
+      memoryMiB: o.memoryMiB ?? 512,
+      sshPort,
+      gdb: o.gdb,
+      icount: o.icount,
+      icountShift: o.icountShift,
+      extraAppend: o.cmdline,
+    },
+    o.consoleFile,
+    { append: attempt > 0 },
+  );
   const tail = new ConsoleTail(200);
-  const watcher = watchConsole(qemu, log, tail, o);
+  const watcher = watchConsole(qemu, tail, o);
   try {
     const deadline = timeout(o.bootTimeoutMs ?? 240000, o, tail);
     const ready = await Promise.race([watcher.ready, watcher.crashed, deadline.expired]).finally(deadline.cancel);
@@ -133,11 +132,11 @@ async function bootOnce(o: BootOptions, attempt: number): Promise<Omit<Guest, 'r
       shutdown: async () => {
         await Promise.race([ssh.exec('sync; poweroff -f').catch(() => undefined), sleep(3000)]);
         ssh.close();
-        await stop(qemu, log);
+        await qemu.kill(2000);
       },
     };
   } catch (err) {
-    await stop(qemu, log);
+    await qemu.kill(2000);
     throw err;
   }
 }
@@ -147,7 +146,7 @@ interface Watcher {
   crashed: Promise<never>;
 }
 
-function watchConsole(qemu: ResultPromise, log: WriteStream, tail: ConsoleTail, o: BootOptions): Watcher {
+function watchConsole(qemu: Qemu, tail: ConsoleTail, o: BootOptions): Watcher {
   let resolveReady: (uptime: number) => void = () => {};
   let rejectCrash: (e: HoneError) => void = () => {};
   const ready = new Promise<number>((res) => (resolveReady = res));
@@ -156,7 +155,6 @@ function watchConsole(qemu: ResultPromise, log: WriteStream, tail: ConsoleTail, 
   let sawInit = false;
   let modulesLoaded = false;
   let failing = false;
-  let partial = '';
   const fail = (e: HoneError, delayMs: number) => {
     if (failing) return;
     failing = true;
@@ -167,38 +165,30 @@ function watchConsole(qemu: ResultPromise, log: WriteStream, tail: ConsoleTail, 
       delayMs,
     );
   };
-  qemu.stdout?.on('data', (chunk: Buffer) => {
-    log.write(chunk);
-    const lines = (partial + chunk.toString('utf8')).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      tail.push(line);
-      const ev = classifyLine(line);
-      if (ev.kind === 'init') sawInit = true;
-      else if (ev.kind === 'modules-loaded') modulesLoaded = true;
-      else if (ev.kind === 'module-fail') {
-        fail(
-          new HoneError('E_MODULE_LOAD', `a module would not load in the guest: ${ev.detail}`, {
-            hint: 'see the console log; `npx hone shell KERNEL --no-modules` boots without them to investigate',
-          }),
-          500,
-        );
-      } else if (ev.kind === 'splat') {
-        const when = sawInit ? '' : ' before /init';
-        fail(new HoneError('E_KERNEL_CRASH', `kernel crash${when}: ${ev.line.trim()}`, { hint: `console log: ${o.consoleFile}` }), 1500);
-      } else if (ev.kind === 'ready') {
-        if (o.expectModules && !modulesLoaded) {
-          fail(new HoneError('E_MODULE_LOAD', 'the guest came up without /dev/hone and /dev/honet', { hint: 'see the console log' }), 0);
-        } else resolveReady(ev.uptime);
-      }
+  qemu.onLine(({ text: line, from }) => {
+    if (from === 'qemu') return tail.push(`[qemu] ${line}`);
+    tail.push(line);
+    const ev = classifyLine(line);
+    if (ev.kind === 'init') sawInit = true;
+    else if (ev.kind === 'modules-loaded') modulesLoaded = true;
+    else if (ev.kind === 'module-fail') {
+      fail(
+        new HoneError('E_MODULE_LOAD', `a module would not load in the guest: ${ev.detail}`, {
+          hint: 'see the console log; `npx hone shell KERNEL --no-modules` boots without them to investigate',
+        }),
+        500,
+      );
+    } else if (ev.kind === 'splat') {
+      const when = sawInit ? '' : ' before /init';
+      fail(new HoneError('E_KERNEL_CRASH', `kernel crash${when}: ${ev.line.trim()}`, { hint: `console log: ${o.consoleFile}` }), 1500);
+    } else if (ev.kind === 'ready') {
+      if (o.expectModules && !modulesLoaded) {
+        fail(new HoneError('E_MODULE_LOAD', 'the guest came up without /dev/hone and /dev/honet', { hint: 'see the console log' }), 0);
+      } else resolveReady(ev.uptime);
     }
   });
-  qemu.stderr?.on('data', (chunk: Buffer) => {
-    log.write(chunk);
-    for (const line of chunk.toString().split('\n').filter(Boolean)) tail.push(`[qemu] ${line}`);
-  });
-  void qemu.then((r) => {
-    const why = r.exitCode === 0 ? 'powered off' : `exited with code ${r.exitCode ?? r.signal}`;
+  void qemu.exited.then((r) => {
+    const why = r.code === 0 ? 'powered off' : `exited with code ${r.code ?? r.signal}`;
     fail(new HoneError('E_GUEST_BOOT', `QEMU ${why}`, { hint: `console log: ${o.consoleFile}` }), 0);
   });
   return { ready, crashed };
@@ -218,19 +208,6 @@ function timeout(ms: number, o: BootOptions, tail: ConsoleTail): { expired: Prom
     }, ms);
   });
   return { expired, cancel: () => clearTimeout(timer) };
-}
-
-async function stop(qemu: ResultPromise, log: WriteStream): Promise<void> {
-  const exited = qemu.then(
-    () => undefined,
-    () => undefined,
-  );
-  if (qemu.exitCode === undefined || qemu.exitCode === null) {
-    const killed = await Promise.race([exited.then(() => true), sleep(2000).then(() => false)]);
-    if (!killed) qemu.kill('SIGKILL');
-  }
-  await exited;
-  await new Promise<void>((res) => log.end(res));
 }
 
 function sleep(ms: number): Promise<void> {

@@ -4,7 +4,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CatalogKernel } from '../catalog/catalog.ts';
-import { bundleFor, type KernelBundle } from '../fetch/bundle.ts';
+import type { KernelBundle } from '../fetch/bundle.ts';
+import { bundleFor } from '../fetch/fetch.ts';
 import { buildModules, type ModuleBuild } from '../kbuild/modules.ts';
 import type { Logger } from '../util/log.ts';
 import { repoRoot } from '../util/paths.ts';

@@ -52,6 +52,11 @@ export function appendFor(a: Arch): string {
 /** The amd64 guests' command line. */
 export const defaultAppend = appendFor(arches.amd64);
 
+/** The QEMU program that runs a config (one per guest architecture; x86-64 only so far). */
+export function qemuBinary(c: QemuConfig): string {
+  return (c.arch ?? arches.amd64).qemu;
+}
+
 export function qemuArgs(c: QemuConfig): string[] {
   const a = c.arch ?? arches.amd64;
   const tcg = c.icount || (c.tcgThread ?? tcgThreadMode()) === 'single' ? 'tcg,thread=single' : 'tcg';

@@ -8,7 +8,8 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CatalogKernel } from '../catalog/catalog.ts';
-import { loadBundle, fetchKernel } from '../fetch/bundle.ts';
+import { loadBundle } from '../fetch/bundle.ts';
+import { fetchKernel } from '../fetch/fetch.ts';
 import { prepareKernel, startGuest, type PreparedKernel } from '../guest/prepare.ts';
 import type { Guest } from '../guest/guest.ts';
 import { compileScenario, type Scenario } from '../scenario/index.ts';

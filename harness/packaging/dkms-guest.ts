@@ -18,16 +18,14 @@
 import { cp, mkdir, readFile, readdir, rm, stat, symlink, writeFile, chmod } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { basename, join } from 'node:path';
-import { createWriteStream } from 'node:fs';
-import { execa } from '../vendor.ts';
 import type { CatalogKernel } from '../catalog/catalog.ts';
-import { bundleFor } from '../fetch/bundle.ts';
+import { bundleFor } from '../fetch/fetch.ts';
 import { ensureDebianRoot, runInBuildRoot } from '../kbuild/buildroot.ts';
 import { chooseAccel } from '../guest/accel.ts';
 import { Files } from '../guest/initramfs.ts';
 import { gzipCpio } from '../guest/cpio.ts';
 import { loadModuleIndex, loadOrder, readModule } from '../guest/kernel-modules.ts';
-import { qemuArgs } from '../guest/qemu-args.ts';
+import { spawnQemu } from '../guest/qemu.ts';
 import { classifyLine, ConsoleTail } from '../guest/console.ts';
 import { HoneError } from '../util/errors.ts';
 import type { Logger } from '../util/log.ts';
@@ -227,40 +225,35 @@ async function boot(
 ): Promise<{ steps: string[]; guestModes: Record<string, string>; stepTimes: PackageTestResult['stepTimes'] }> {
   const guestModes: Record<string, string> = {};
   const stepTimes: PackageTestResult['stepTimes'] = [];
-  const args = qemuArgs({ kernel: o.vmlinuz, initrd: o.initrd, accel: o.accel, smp: 2, memoryMiB: 1024, drives: [o.image] });
-  const log = createWriteStream(o.consoleFile);
+  const qemu = spawnQemu(
+    { kernel: o.vmlinuz, initrd: o.initrd, accel: o.accel, smp: 2, memoryMiB: 1024, drives: [o.image] },
+    o.consoleFile,
+    { timeoutMs: 20 * 60 * 1000 },
+  );
   const tail = new ConsoleTail(80);
   const steps: string[] = [];
-  const qemu = execa('qemu-system-x86_64', args, { reject: false, stdin: 'ignore', buffer: false, timeout: 20 * 60 * 1000 });
   let verdict: { ok: true } | { ok: false; why: string; code: 'E_KERNEL_CRASH' | 'E_MODULE_LOAD' } | undefined;
-  let partial = '';
-  qemu.stdout?.on('data', (chunk: Buffer) => {
-    log.write(chunk);
-    const lines = (partial + chunk.toString()).split('\n');
-    partial = lines.pop() ?? '';
-    for (const raw of lines) {
-      const line = raw.replace(/\r$/, '');
-      tail.push(line);
-      const step = /^HONE-DKMS-STEP ([\d.]+) (.*)$/.exec(line);
-      if (step) {
-        steps.push(step[2]!);
-        stepTimes.push({ uptime: Number(step[1]), step: step[2]! });
-        o.logger(`guest: ${step[2]} (uptime ${step[1]} s)`);
-      }
-      const file = /^HONE-DKMS-FILE (\S+) (\d+ \S+)$/.exec(line);
-      if (file) guestModes[file[1]!] = file[2]!;
-      const ok = /^HONE-DKMS-OK ([\d.]+)/.exec(line);
-      if (ok) {
-        stepTimes.push({ uptime: Number(ok[1]), step: 'done' });
-        verdict ??= { ok: true };
-      }
-      const failed = /^HONE-DKMS-FAIL (.*)$/.exec(line)?.[1];
-      if (failed) verdict ??= { ok: false, why: failed, code: 'E_MODULE_LOAD' };
-      if (classifyLine(line).kind === 'splat') verdict ??= { ok: false, why: `kernel crash: ${line.trim()}`, code: 'E_KERNEL_CRASH' };
+  qemu.onLine(({ text: line, from }) => {
+    if (from === 'qemu') return tail.push(`[qemu] ${line}`);
+    tail.push(line);
+    const step = /^HONE-DKMS-STEP ([\d.]+) (.*)$/.exec(line);
+    if (step) {
+      steps.push(step[2]!);
+      stepTimes.push({ uptime: Number(step[1]), step: step[2]! });
+      o.logger(`guest: ${step[2]} (uptime ${step[1]} s)`);
     }
+    const file = /^HONE-DKMS-FILE (\S+) (\d+ \S+)$/.exec(line);
+    if (file) guestModes[file[1]!] = file[2]!;
+    const ok = /^HONE-DKMS-OK ([\d.]+)/.exec(line);
+    if (ok) {
+      stepTimes.push({ uptime: Number(ok[1]), step: 'done' });
+      verdict ??= { ok: true };
+    }
+    const failed = /^HONE-DKMS-FAIL (.*)$/.exec(line)?.[1];
+    if (failed) verdict ??= { ok: false, why: failed, code: 'E_MODULE_LOAD' };
+    if (classifyLine(line).kind === 'splat') verdict ??= { ok: false, why: `kernel crash: ${line.trim()}`, code: 'E_KERNEL_CRASH' };
   });
-  const r = await qemu;
-  await new Promise<void>((res) => log.end(res));
+  const r = await qemu.exited;
   if (verdict?.ok) return { steps, guestModes, stepTimes };
   const why = verdict
     ? verdict.why

@@ -129,7 +129,7 @@ static void if_up(const struct step *st, struct jbuf *j, const char *key, const 
 	close(fd);
 }
 
-void veth_step(const struct step *st, struct jbuf *j)
+void step_veth(const struct step *st, struct jbuf *j)
 {
 	const char *peer = step_arg(st, "peer"), *addr = step_arg(st, "addr"), *peer_addr = step_arg(st, "peerAddr");
 	char name[IFNAMSIZ], peer_name[IFNAMSIZ], path[64];

@@ -29,10 +29,39 @@ struct kv {
 	char val[MAX_VAL];
 };
 
+/* The step kinds a script may name; script.c parses a kind once into one. */
+enum step_kind {
+	STEP_FORK,
+	STEP_THREAD,
+	STEP_EXEC,
+	STEP_EXIT,
+	STEP_SOCKET,
+	STEP_SOCKETPAIR,
+	STEP_BIND,
+	STEP_LISTEN,
+	STEP_CONNECT,
+	STEP_ACCEPT,
+	STEP_SEND,
+	STEP_SENDTO,
+	STEP_RECV,
+	STEP_RECVFROM,
+	STEP_SHUTDOWN,
+	STEP_CLOSE,
+	STEP_DUP,
+	STEP_SENDFD,
+	STEP_RECVFD,
+	STEP_NETNS,
+	STEP_PIDNS,
+	STEP_VETH,
+	STEP_SLEEP,
+	STEP_CAPTURE_START,
+	STEP_NKINDS
+};
+
 struct step {
 	int index;
+	enum step_kind kind;
 	char actor[MAX_NAME];
-	char kind[16];
 	int nargs;
 	struct kv args[MAX_ARGS];
 };
@@ -108,15 +137,28 @@ struct runner {
 
 extern struct runner R;
 
-/* script.c */
-int script_load(struct script *s, const char *path, char *err, size_t errlen);
-const char *step_arg(const struct step *st, const char *key);
+struct jbuf {
+	char *p;
+	size_t len, cap;
+};
 
-/* sync.c */
+/* script.c: the script, parsed once; a step's arguments */
+int script_load(struct script *s, const char *path, char *err, size_t errlen);
+const char *step_kind_name(enum step_kind kind);
+const char *step_arg(const struct step *st, const char *key);
+const char *need_arg(const struct step *st, const char *key);
+int bool_arg(const struct step *st, const char *key);
+size_t size_arg(const struct step *st);
+
+/* sync.c: lockstep and failure */
 int shared_open(const char *outdir, int create);
+void sync_on_controller_failure(void (*leave)(void));
 void turn_wait(int index);
 void turn_advance(int index);
-void fail_step(const struct step *st, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+void fail_step(const struct step *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+/* registry.c: the run's processes, their liveness, the exit watcher */
 void register_pid(pid_t pid);
 void register_actor(const char *name, pid_t pid);
 pid_t actor_pid(const char *name);
@@ -125,49 +167,78 @@ void watch_exit(int step, pid_t pid);
 int exit_watcher_start(void);
 void exit_watcher_stop(void);
 
+/* controller.c: the controller's setup and its end (capture stopped, truth written) */
+void ping_allow(void);
+int reap_actors(int *killed_by_signal);
+void controller_finish(void) __attribute__((noreturn));
+
 /* actor.c */
 void run_actor(const char *me, int from);
 void actor_resume(const char *me, int step_index);
-int handle_fd(const char *name);
 
-/* main.c: the controller's way out after a failure (stops capture, writes truth.json) */
-void controller_finish(void) __attribute__((noreturn));
+/* steps.c: one step, dispatched on its kind */
+void do_step(const struct step *st);
+
+/* handles.c */
+int handle_fd(const char *name);
+void handle_add(const struct step *st, const char *name, int fd);
+void handle_del(const char *name);
+int need_fd(const struct step *st, const char *key);
+
+/* addr.c: addresses, the table of bound handles, SO_REUSEPORT steering */
+void addr_format(const struct sockaddr *sa, socklen_t len, char *out, size_t outlen);
+struct bound *bound_set(const char *name, int fd);
+const struct bound *bound_find(const char *name);
+socklen_t target(const struct step *st, struct sockaddr_storage *ss);
+void steer_reuseport(const struct step *st, int fd);
+void j_to_cookie(struct jbuf *j, const struct bound *b);
+
+/* the steps, one function per kind (steps.c dispatches) */
+typedef void step_fn(const struct step *st, struct jbuf *j);
+step_fn step_fork, step_thread, step_exec, step_exit;			/* process.c */
+step_fn step_socket, step_socketpair, step_bind, step_listen;		/* sock.c */
+step_fn step_connect, step_accept, step_shutdown, step_close, step_dup;
+step_fn step_send, step_sendto, step_recv, step_recvfrom;		/* data.c */
+step_fn step_sendfd, step_recvfd;					/* fdpass.c */
+step_fn step_netns, step_pidns;						/* ns.c */
+step_fn step_veth;							/* netdev.c */
 
 /* capture.c */
 int capture_start(char *err, size_t errlen);
 int capture_stop(char *err, size_t errlen);
 
-/* truth.c */
-struct jbuf {
-	char *p;
-	size_t len, cap;
-};
-void j_open(struct jbuf *j, const struct step *st);
+/* jbuf.c: a growing JSON text */
+void j_put(struct jbuf *j, const char *s);
+void j_key(struct jbuf *j, const char *key);
 void j_str(struct jbuf *j, const char *key, const char *val);
 void j_int(struct jbuf *j, const char *key, long long v);
 void j_raw(struct jbuf *j, const char *key, const char *json);
-void j_strlist_begin(struct jbuf *j, const char *key);
-void j_strlist_item(struct jbuf *j, const char *val);
-void j_strlist_end(struct jbuf *j);
-void j_socket(struct jbuf *j, const char *key, int fd);
-void j_close_write(struct jbuf *j);
-void addr_format(const struct sockaddr *sa, socklen_t len, char *out, size_t outlen);
+void j_begin_list(struct jbuf *j, const char *key);
+void j_end_list(struct jbuf *j);
+void j_int_item(struct jbuf *j, long long v);
+void j_str_item(struct jbuf *j, const char *val);
+void j_obj_item_begin(struct jbuf *j);
+void j_obj_item_end(struct jbuf *j);
+
+/* clock.c */
 long long mono_ns(void);
 long long real_us(void);
+
+/* ids.c: process, thread and namespace ids as the sensor sees them */
 pid_t my_tid(void);
 pid_t global_pid(void);
 pid_t global_tid(void);
 pid_t global_ppid(void);
 unsigned long netns_ino(void);
 unsigned long ns_ino(const char *which);
-void j_begin_list(struct jbuf *j, const char *key);
-void j_end_list(struct jbuf *j);
-void j_int_item(struct jbuf *j, long long v);
-void j_obj_item_begin(struct jbuf *j);
-void j_obj_item_end(struct jbuf *j);
-int truth_write(int ok, const char *error, int fail_step_index, long long settled_ns, long long capture_stop_ns);
 
-/* netdev.c */
-void veth_step(const struct step *st, struct jbuf *j);
+/* record.c: a step's truth record, one line of steps.jsonl */
+void j_open(struct jbuf *j, const struct step *st);
+void j_socket(struct jbuf *j, const char *key, int fd);
+void j_close_write(struct jbuf *j);
+
+/* truth.c */
+int truth_write(int ok, const char *error, int fail_step_index, long long settled_ns,
+		long long capture_stop_ns);
 
 #endif

@@ -3,6 +3,7 @@
 // and the tail of what it printed.
 import { execa, type ExecaOptions as Options } from '../vendor.ts';
 import { HoneError, type HoneErrorCode } from './errors.ts';
+import { eachLine } from './lines.ts';
 
 export interface RunResult {
   command: string;
@@ -43,19 +44,10 @@ export async function run(file: string, args: string[], opts: RunOptions = {}): 
     ...(opts.onLine ? { lines: false } : {}),
   };
   const child = execa(file, args, execOpts);
-  if (opts.onLine) {
-    const onLine = opts.onLine;
-    for (const stream of [child.stdout, child.stderr]) {
-      let partial = '';
-      stream?.on('data', (chunk: Buffer) => {
-        const text = partial + chunk.toString('utf8');
-        const lines = text.split('\n');
-        partial = lines.pop() ?? '';
-        for (const line of lines) onLine(line);
-      });
-    }
-  }
+  const onLine = opts.onLine;
+  const lines = onLine ? Promise.all([child.stdout, child.stderr].map((stream) => eachLine(stream, onLine))) : undefined;
   const r = await child;
+  await lines;
   const result: RunResult = {
     command: [file, ...args].join(' '),
     exitCode: typeof r.exitCode === 'number' ? r.exitCode : -1,

@@ -11,8 +11,9 @@ import type { TruthStepOf } from '../../check/types.ts';
 import type { Who } from '../events.ts';
 import { loopbackIfAny } from '../runner-model.ts';
 import { encode, parseEndpoint } from '../wire.ts';
+import { dataOf, payloadOf, senderAttr } from './_payload.ts';
 import { segment } from './_tcp.ts';
-import { NONE, READER, type Attr, type Data, type Part, type SensorState, type Sock } from './_state.ts';
+import { NONE, READER, type Part, type SensorState, type Sock } from './_state.ts';
 
 export function send(s: SensorState, st: TruthStepOf<'send' | 'sendto'>, who: Who): void {
   const so = s.socks.get(st.socket.cookie);
@@ -79,39 +80,6 @@ export function send(s: SensorState, st: TruthStepOf<'send' | 'sendto'>, who: Wh
       (r) => r.type === 2 && !r.released && r.netns === so.netns && r.family === so.family && r.local?.port === to.port && r !== so,
     );
   if (dst) s.packet('in', bytes, dst, 'reader', READER, data);
-}
-
-/** What a data packet carries: its tags, the byte runs of its writers, who made it leave, who read it. */
-export function dataOf(s: SensorState, parts: Part[], releaser: Who): Data {
-  const runs: Data['runs'] = [];
-  let offset = 0;
-  for (const x of parts) {
-    const last = runs[runs.length - 1];
-    if (!last || last.pid !== x.who.pid || last.tid !== x.who.tid)
-      runs.push({ offset, pid: x.who.pid, tid: x.who.tid, startNs: x.startNs });
-    offset += x.bytes;
-  }
-  const readers = parts.flatMap((x) => s.readerOf.get(x.tag) ?? []);
-  return { tags: parts.map((x) => x.tag), runs, releaser: { ...releaser, startNs: s.startOf(releaser.pid) }, readSteps: readers };
-}
-
-/** Outgoing data: the thread of the first byte, and the runs when several threads wrote it. */
-export function senderAttr(d: Data): Attr {
-  const first = d.runs[0]!;
-  const a: Attr = { pid: first.pid, tid: first.tid, startNs: first.startNs, attribution: 'sender' };
-  if (d.runs.length > 1) a.senders = d.runs.map(({ offset, pid, tid }) => ({ offset, pid, tid }));
-  return a;
-}
-
-/** The payload of consecutive sends: each starts with its tag, filler after it. */
-export function payloadOf(parts: Part[]): Buffer {
-  return Buffer.concat(
-    parts.map((x) => {
-      const b = Buffer.alloc(x.bytes, 'x');
-      b.write(x.tag, 'latin1');
-      return b;
-    }),
-  );
 }
 
 // --- internal ---

@@ -9,7 +9,7 @@
 import type { TruthStep, TruthStepOf } from '../../check/types.ts';
 import type { Who } from '../events.ts';
 import { encode, parseEndpoint, TCP_FLAG, type Endpoint, type Wire } from '../wire.ts';
-import { dataOf, senderAttr, payloadOf } from './_data.ts';
+import { dataOf, senderAttr, payloadOf } from './_payload.ts';
 import { inet, READER, type Data, type Part, type SensorState, type Sock } from './_state.ts';
 
 /** connect(): the handshake, and the server's end of the connection made now (accept() gives it out later). */

@@ -10,7 +10,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPcapng } from '../../capture/index.ts';
 import { checkScenario, parseTruth, stepsOf } from '../../check/index.ts';
-import { buildModel, type ExpectedEvent } from '../../check/_model.ts';
+import { buildModel } from '../../check/_expect.ts';
+import type { ExpectedEvent } from '../../check/_model.ts';
 import { compileScenario, loadScenarios, type Scenario } from '../../scenario/index.ts';
 import { synthBlocks, writeBlocks } from '../fixtures/synth.ts';
 
@@ -278,6 +279,12 @@ t.test('the runner', { skip: hasGcc ? false : 'gcc not installed' }, async (t) =
     t.match(bad('step 0 a send sock=c more=true via=sendfile'), /step 0: more=true cannot be combined with via=sendfile/);
     t.match(bad('step 0 a close sock=c cloexec=true'), /step 0: cloexec= is only for socket and accept steps, not close/);
     t.match(bad('step 0 a socket sock=c family=inet type=stream cloexec=yes'), /step 0: cloexec=yes: expected true or false/);
+    t.match(
+      bad('step 0 a frobnicate sock=c'),
+      /hone-runner: \S+via\.script:4: step 0: unknown step kind "frobnicate"/,
+      'an unknown kind is a parse error naming SCRIPT:LINE',
+    );
+    t.match(bad('# a comment\nstep 0 a send sock=c more=yes'), /via\.script:5: step 0: more=yes/, 'the line counts comments');
   });
 
   t.test('accept with cloexec: accept4(SOCK_CLOEXEC); an exec closes it, the listener survives', async (t) => {

@@ -1,0 +1,146 @@
+// Fetching a kernel: a Debian image's packages resolved, downloaded and
+// extracted into the cache (a kernel built from source goes to
+// source-bundle.ts, a user's folder to kernel-dir.ts); the result is a
+// bundle (bundle.ts), written to bundle.json.
+import { readFile, writeFile, mkdir, rm } from 'node:fs/promises';
+import { join, basename } from 'node:path';
+import { HoneError } from '../util/errors.ts';
+import type { Logger } from '../util/log.ts';
+import { cachePaths } from '../util/paths.ts';
+import type { CatalogKernel } from '../catalog/catalog.ts';
+import { resolveKernel, type ResolvedKernel } from '../catalog/resolve.ts';
+import { IsolatedApt } from './apt.ts';
+import { findMirror } from './mirror.ts';
+import { ensureDebs } from './download.ts';
+import { keepLockFresh, tryLock } from '../util/lock.ts';
+import { archOf, hostArch } from '../catalog/arch.ts';
+import { extractDebs, fixHeaders, runDepmod, findFirst, findHeadersDir } from './extract.ts';
+import { bundleFormat, intact, readJson, requireBundle, type FetchReport, type KernelBundle } from './bundle.ts';
+import { fetchSourceKernel } from './source-bundle.ts';
+import { bundleFromDir } from './kernel-dir.ts';
+
+export async function fetchKernel(
+  k: CatalogKernel,
+  logger: Logger,
+  opts: { refresh?: boolean; cache?: string } = {},
+): Promise<FetchReport> {
+  // one fetcher per kernel at a time: another hone process may be extracting
+  // (or building) it; a build holds the lock for an hour, so it is kept fresh
+  const lock = `${cachePaths(opts.cache).kernel(k.id)}.lock`;
+  while (!(await tryLock(lock))) {
+    logger(`waiting for another hone process fetching ${k.id} (${lock})`);
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+  const stop = keepLockFresh(lock);
+  try {
+    return await fetchLocked(k, logger, opts);
+  } finally {
+    stop();
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+async function fetchLocked(k: CatalogKernel, logger: Logger, opts: { refresh?: boolean; cache?: string }): Promise<FetchReport> {
+  const paths = cachePaths(opts.cache);
+  const mirror = await findMirror();
+  const target = archOf(k);
+  const apt = new IsolatedApt(paths.aptFor(target.debian), mirror, target.debian);
+  await apt.prepare();
+  // a kernel of another architecture: kbuild's tools come from the host's apt
+  const host = hostArch();
+  const toolsApt = host && host.debian !== target.debian ? new IsolatedApt(paths.aptFor(host.debian), mirror, host.debian) : undefined;
+  await toolsApt?.prepare();
+  const dir = paths.kernel(k.id);
+  await mkdir(dir, { recursive: true });
+  if (k.source) return fetchSourceKernel(k, apt, logger, opts);
+
+  let resolved = opts.refresh ? undefined : await readJson<ResolvedKernel>(join(dir, 'resolved.json'));
+  if (!resolved) {
+    for (const a of [apt, toolsApt]) {
+      if (a && (opts.refresh || !(await a.hasLists()))) {
+        logger(`updating package lists (isolated apt, ${a.arch})`);
+        await a.update();
+      }
+    }
+    resolved = await resolveKernel(apt, k, toolsApt);
+    logger(`resolved to ${resolved.release} (${resolved.version})`);
+    await writeFile(join(dir, 'resolved.json'), `${JSON.stringify(resolved, null, 2)}\n`);
+  }
+  const own = resolved.packages.filter((p) => !p.arch || p.arch === apt.arch);
+  const tools = resolved.packages.filter((p) => !own.includes(p));
+  if (tools.length && !toolsApt) {
+    throw new HoneError('E_KERNEL_FETCH', `the pinned packages name host tools (${tools.map((p) => p.name).join(', ')}) of another host`, {
+      kernel: k.id,
+      hint: `run \`npx hone fetch --refresh ${k.id}\` to resolve it for this host`,
+    });
+  }
+  let downloaded = await ensureDebs(apt, paths.debs, own, logger, k.id);
+  if (toolsApt && tools.length) downloaded += await ensureDebs(toolsApt, paths.debs, tools, logger, k.id);
+
+  const existing = await readJson<KernelBundle & { format: number }>(join(dir, 'bundle.json'));
+  if (
+    existing &&
+    existing.format === bundleFormat &&
+    downloaded === 0 &&
+    sameVersion(existing.resolved, resolved) &&
+    (await intact(existing))
+  ) {
+    return { bundle: existing, downloaded, extracted: false };
+  }
+  logger(`extracting ${resolved.packages.length} packages`);
+  await rm(join(dir, 'bundle.json'), { force: true });
+  const root = join(dir, 'root');
+  await extractDebs(
+    resolved.packages.map((p) => join(paths.debs, basename(p.filename))),
+    root,
+    k.id,
+  );
+  const bundle = await describe(k, resolved, dir, root);
+  await fixHeaders(bundle.ksrc, k.id);
+  await runDepmod(root, resolved.release, k.id);
+  await writeFile(join(dir, 'bundle.json'), `${JSON.stringify({ format: bundleFormat, ...bundle }, null, 2)}\n`);
+  return { bundle, downloaded, extracted: true };
+}
+
+/** The bundle of a catalog kernel (fetched) or of a user's --kernel-dir. */
+export async function bundleFor(k: CatalogKernel): Promise<KernelBundle> {
+  if (k.kernelDir) return bundleFromDir(k);
+  return requireBundle(k.id);
+}
+
+// --- internal ---
+
+async function describe(k: CatalogKernel, r: ResolvedKernel, dir: string, root: string): Promise<KernelBundle> {
+  const rel = r.release;
+  const inBoot = (name: string) => [`boot/${name}-${rel}`, `usr/lib/modules/${rel}/${name}`, `lib/modules/${rel}/${name}`];
+  const vmlinuz = await findFirst(root, inBoot('vmlinuz'));
+  const systemMap = await findFirst(root, inBoot('System.map'));
+  const config = await findFirst(root, inBoot('config'));
+  if (!vmlinuz || !systemMap || !config) {
+    throw new HoneError(
+      'E_KERNEL_FETCH',
+      `the packages of ${rel} lack ${[!vmlinuz && 'vmlinuz', !systemMap && 'System.map', !config && 'config'].filter(Boolean).join(', ')}`,
+      { kernel: k.id },
+    );
+  }
+  const ksrc = await findHeadersDir(root, rel);
+  const cc = /^CONFIG_CC_VERSION_TEXT="(.*)"$/m.exec(await readFile(config, 'utf8'))?.[1] ?? '';
+  return {
+    id: k.id,
+    release: rel,
+    version: r.version,
+    dir,
+    root,
+    vmlinuz,
+    systemMap,
+    config,
+    ksrc,
+    modulesDir: join(root, 'lib', 'modules', rel),
+    ccVersionText: cc,
+    resolved: r,
+  };
+}
+
+function sameVersion(a: ResolvedKernel, b: ResolvedKernel): boolean {
+  return a.packages.map((p) => p.sha256).join() === b.packages.map((p) => p.sha256).join();
+}
