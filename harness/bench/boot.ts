@@ -26,15 +26,16 @@ const memoryMiB = 512;
 
 export async function measureBoot(p: PreparedKernel, runs: number, out: string, logger: Logger): Promise<BootMeasure> {
   await mkdir(out, { recursive: true });
-  const bareImage = join(out, `${p.kernel.id}-bare.cpio.gz`);
+  const bareImage = join(out, `${p.source.kernelId}-bare.cpio.gz`);
   await writeFile(bareImage, await bareInitramfs());
-  const smp = p.kernel.smp ?? 2;
+  const smp = p.source.smp;
   const bare: number[] = [];
   const ready: number[] = [];
   for (let i = 0; i < runs; i++) {
-    bare.push(await bareBoot(p, bareImage, smp, join(out, `${p.kernel.id}-bare-${i}.log`)));
-    const g = await startGuest({ ...p, kernel: { ...p.kernel, smp } }, logger, {
-      consoleFile: join(out, `${p.kernel.id}-ready-${i}.log`),
+    bare.push(await bareBoot(p, bareImage, smp, join(out, `${p.source.kernelId}-bare-${i}.log`)));
+    const g = await startGuest(p, logger, {
+      smp,
+      consoleFile: join(out, `${p.source.kernelId}-ready-${i}.log`),
       memoryMiB,
     });
     ready.push(g.readyMs);
@@ -42,7 +43,7 @@ export async function measureBoot(p: PreparedKernel, runs: number, out: string, 
     logger(`boot run ${i + 1}/${runs}: bare ${bare.at(-1)} ms, harness ready ${ready.at(-1)} ms`);
   }
   return {
-    kernel: p.kernel.id,
+    kernel: p.source.kernelId,
     accel: p.accel.accel,
     smp,
     memoryMiB,
@@ -71,7 +72,7 @@ async function bareBoot(p: PreparedKernel, initrd: string, smp: number, consoleF
   await qemu.exited;
   if (!prompt)
     throw new HoneError('E_GUEST_BOOT', 'the bare boot never reached its busybox prompt', {
-      kernel: p.kernel.id,
+      kernel: p.source.kernelId,
       hint: `console: ${consoleFile}`,
     });
   return at;

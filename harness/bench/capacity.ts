@@ -50,7 +50,12 @@ export async function measureCapacity(
   p: PreparedKernel,
   o: { forks: number; datagrams: number; out: string; logger: Logger },
 ): Promise<CapacityMeasure> {
-  const guest = await startGuest(p, o.logger, { consoleFile: join(o.out, `${p.kernel.id}-capacity-console.log`), icount: true });
+  // one vCPU, as the overhead (overhead.ts)
+  const guest = await startGuest(p, o.logger, {
+    consoleFile: join(o.out, `${p.source.kernelId}-capacity-console.log`),
+    smp: 1,
+    icount: true,
+  });
   try {
     await guest.check('while read ko; do insmod "$ko"; done < /etc/hone/hone.load');
     const draining = await drainingBurst(guest, o.forks, o.datagrams);
@@ -61,7 +66,7 @@ export async function measureCapacity(
     o.logger(
       `capacity: stopped reader counted ${drops.stopped.packetsDropped} packet drops; reached it ${drops.seen.stopped.join('/')}, reached the draining one ${drops.seen.draining.join('/')}`,
     );
-    return { kernel: p.kernel.id, draining, drops };
+    return { kernel: p.source.kernelId, draining, drops };
   } finally {
     await guest.shutdown();
   }

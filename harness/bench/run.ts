@@ -3,7 +3,8 @@
 import { cpus, totalmem } from 'node:os';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CatalogKernel } from '../catalog/catalog.ts';
+import type { KernelSource } from '../catalog/source.ts';
+import { requireFetched } from '../fetch/fetch.ts';
 import { prepareKernel } from '../guest/prepare.ts';
 import { runMatrix } from '../matrix/run.ts';
 import type { MatrixReport } from '../matrix/types.ts';
@@ -16,7 +17,7 @@ import { measureOverhead, type Clock, type OverheadMeasure } from './overhead.ts
 import { measureCapacity, type CapacityMeasure } from './capacity.ts';
 
 export interface BenchOptions {
-  kernels: CatalogKernel[];
+  kernels: KernelSource[];
   scenarios: Scenario[];
   quick: boolean;
   cold: boolean;
@@ -88,13 +89,14 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     footprint: [],
   };
   for (const k of o.kernels) {
-    const logger = prefixed(k.id, o.logger);
-    const ready = await prepareKernel(k, logger, { modules: true });
+    const logger = prefixed(k.kernelId, o.logger);
+    const fetched = await requireFetched(k);
+    const ready = await prepareKernel(fetched, logger, { modules: true });
     results.accel = ready.accel.accel;
-    results.kernels.push({ id: k.id, release: ready.bundle.release, version: ready.bundle.version });
+    results.kernels.push({ id: k.kernelId, release: ready.bundle.release, version: ready.bundle.version });
     logger('boot overhead');
     results.boot.push(await measureBoot(ready, runs, o.out, logger));
-    const bench = await prepareKernel(k, logger, {
+    const bench = await prepareKernel(fetched, logger, {
       modules: true,
       autoload: false,
       imageName: 'bench-initramfs.cpio.gz',
@@ -108,21 +110,19 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
         { path: '/usr/bin/tcpdump', dynamic: true, pkg: 'tcpdump' },
       ],
     });
-    // One vCPU: under TCG a cross-vCPU wakeup costs more than the work itself,
-    // which would drown the sensor's cost in noise (and -icount needs it).
-    // Capacity is measured on the first kernel only (the same code on every
+    // Both in a guest with one vCPU (overhead.ts says why). Capacity is
+    // measured on the first kernel only (the same code on every
     // kernel, and the slowest part).
     const first = results.capacity.length === 0;
-    const one = { ...bench, kernel: { ...k, smp: 1 } };
     for (const clock of clocks(first)) {
       logger(`sensor overhead (${clock === 'icount' ? 'guest time from the instruction count' : 'wall clock'})`);
       results.overhead.push(
-        await measureOverhead(one, { runs, bulkBytes: sizes.bulkBytes, rrCount: sizes.rrCount, clock, out: o.out, logger }),
+        await measureOverhead(bench, { runs, bulkBytes: sizes.bulkBytes, rrCount: sizes.rrCount, clock, out: o.out, logger }),
       );
     }
     if (first) {
       logger('event capacity and exact drops');
-      results.capacity.push(await measureCapacity(one, { forks: sizes.forks, datagrams: sizes.datagrams, out: o.out, logger }));
+      results.capacity.push(await measureCapacity(bench, { forks: sizes.forks, datagrams: sizes.datagrams, out: o.out, logger }));
     }
   }
   o.logger('matrix wall time, warm cache');
@@ -158,7 +158,7 @@ function toTime(cache: 'warm' | 'cold', r: MatrixReport, scenarios: number): Mat
 
 async function matrixTime(
   cache: 'warm' | 'cold',
-  kernels: CatalogKernel[],
+  kernels: KernelSource[],
   scenarios: Scenario[],
   out: string,
   logger: Logger,
@@ -169,7 +169,7 @@ async function matrixTime(
   return t;
 }
 
-async function coldMatrixTime(kernels: CatalogKernel[], scenarios: Scenario[], out: string, logger: Logger): Promise<MatrixTime> {
+async function coldMatrixTime(kernels: KernelSource[], scenarios: Scenario[], out: string, logger: Logger): Promise<MatrixTime> {
   const saved = process.env.HONE_CACHE;
   const fresh = await mkdtemp(join(out, 'cold-cache-'));
   process.env.HONE_CACHE = fresh;
@@ -182,7 +182,7 @@ async function coldMatrixTime(kernels: CatalogKernel[], scenarios: Scenario[], o
   }
 }
 
-async function footprint(k: CatalogKernel, scenarios: Scenario[], sizes: number[], out: string, logger: Logger): Promise<FootprintMeasure> {
+async function footprint(k: KernelSource, scenarios: Scenario[], sizes: number[], out: string, logger: Logger): Promise<FootprintMeasure> {
   const tried: FootprintMeasure['tried'] = [];
   for (const memoryMiB of sizes) {
     const r = await runMatrix([k], scenarios, {
@@ -202,7 +202,7 @@ async function footprint(k: CatalogKernel, scenarios: Scenario[], sizes: number[
   }
   const passing = tried.filter((t) => t.passed).map((t) => t.memoryMiB);
   return {
-    kernel: k.id,
+    kernel: k.kernelId,
     smallestPassingMiB: passing.length ? Math.min(...passing) : null,
     tried,
     qemuPeakRssMiB: null,

@@ -35,8 +35,6 @@ export interface CatalogKernel {
   optIn?: boolean;
   /** Appended to the guest's kernel command line, e.g. "panic_on_warn=1 kmemleak=on". */
   cmdline?: string;
-  /** A user's own kernel folder (--kernel-dir), used instead of the cache. */
-  kernelDir?: string;
 }
 
 export interface SourceKernel {

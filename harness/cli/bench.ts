@@ -1,6 +1,7 @@
 // hone bench [--quick] [--cold]: benchmarks, written to bench/results.{json,md}.
 import { join } from 'node:path';
 import { defaultKernels, loadCatalog, pickKernels } from '../catalog/catalog.ts';
+import { catalogSource } from '../catalog/source.ts';
 import { loadScenarios } from '../scenario/index.ts';
 import { runBench } from '../bench/run.ts';
 import { benchMarkdown, writeBenchResults } from '../bench/report.ts';
@@ -17,11 +18,9 @@ const spec = {
 
 export const benchCommand = defineCommand('bench', '[--quick] [--cold] [--kernel K]...', spec, async ({ flags }) => {
   const catalog = await loadCatalog();
-  const kernels = flags.kernel
-    ? pickKernels(catalog, flags.kernel)
-    : flags.quick
-      ? pickKernels(catalog, ['debian-6.1'])
-      : defaultKernels(catalog);
+  const kernels = (
+    flags.kernel ? pickKernels(catalog, flags.kernel) : flags.quick ? pickKernels(catalog, ['debian-6.1']) : defaultKernels(catalog)
+  ).map(catalogSource);
   const out = flags.out ?? join(repoRoot, 'bench');
   const results = await runBench({
     kernels,

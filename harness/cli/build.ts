@@ -2,10 +2,10 @@
 // toolchain, the warnings and the vermagic check.
 import type { ModuleBuild } from '../kbuild/modules.ts';
 import { buildModules } from '../kbuild/modules.ts';
-import { bundleFor } from '../fetch/fetch.ts';
-import { kernelFromDir } from '../fetch/kernel-dir.ts';
+import { requireFetched } from '../fetch/fetch.ts';
+import { dirSource } from '../catalog/source.ts';
 import { log, prefixed } from '../util/log.ts';
-import { formatError } from '../util/errors.ts';
+import { formatError, withKernel } from '../util/errors.ts';
 import { defineCommand } from './args.ts';
 import { selectKernels } from './select.ts';
 
@@ -16,13 +16,13 @@ const spec = {
 } as const;
 
 export const buildCommand = defineCommand('build', '<kernel...|--all>', spec, async ({ flags, positional }) => {
-  const kernels = flags['kernel-dir'] ? [kernelFromDir(flags['kernel-dir'])] : await selectKernels(positional, flags.all, 'build');
+  const kernels = flags['kernel-dir'] ? [dirSource(flags['kernel-dir'])] : await selectKernels(positional, flags.all, 'build');
   const results: ModuleBuild[] = [];
   let failed = 0;
   for (const k of kernels) {
-    const logger = prefixed(k.id);
+    const logger = prefixed(k.kernelId);
     try {
-      const b = await buildModules(k, await bundleFor(k), logger);
+      const b = await withKernel(k.kernelId, async () => buildModules(await requireFetched(k), logger));
       results.push(b);
       for (const w of b.warnings) logger(`warning: ${w}`);
       logger(

@@ -1,6 +1,7 @@
 // hone fetch <kernel...|--all> [--refresh]
 import { fetchKernel } from '../fetch/fetch.ts';
 import { prefixed, log } from '../util/log.ts';
+import { withKernel } from '../util/errors.ts';
 import { defineCommand } from './args.ts';
 import { selectKernels } from './select.ts';
 
@@ -14,7 +15,7 @@ export const fetchCommand = defineCommand('fetch', '<kernel...|--all>', spec, as
   let total = 0;
   for (const k of kernels) {
     const started = Date.now();
-    const r = await fetchKernel(k, prefixed(k.id), { refresh: flags.refresh });
+    const r = await withKernel(k.kernelId, () => fetchKernel(k, prefixed(k.kernelId), { refresh: flags.refresh }));
     total += r.downloaded;
     const what = r.downloaded ? `downloaded ${r.downloaded} package(s)` : 'nothing downloaded';
     const done = r.built
@@ -22,7 +23,9 @@ export const fetchCommand = defineCommand('fetch', '<kernel...|--all>', spec, as
       : r.extracted
         ? ', extracted'
         : '';
-    log(`${k.id}: ${r.bundle.release} (${r.bundle.version}) ready; ${what}${done} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    log(
+      `${k.kernelId}: ${r.bundle.release} (${r.bundle.version}) ready; ${what}${done} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
   }
   log(`fetch: ${kernels.length} kernel(s), ${total} package(s) downloaded`);
   return 0;

@@ -3,21 +3,21 @@
 // check DKMS builds and modprobe loads the modules, then run the recorder
 // as a service through three logrotate rotations and check its files.
 import { join } from 'node:path';
-import { loadCatalog, pickKernels } from '../catalog/catalog.ts';
 import { runPackageTest } from '../packaging/dkms-guest.ts';
-import { HoneError } from '../util/errors.ts';
+import { HoneError, withKernel } from '../util/errors.ts';
 import { log, prefixed } from '../util/log.ts';
 import { defineCommand } from './args.ts';
+import { selectKernels } from './select.ts';
 
 const spec = {
   out: { type: 'string', help: "folder for the console log and the recorder's files (default results/package-test/<kernel>)" },
 } as const;
 
 export const packageTestCommand = defineCommand('package-test', '[kernel (default debian-6.1)]', spec, async ({ flags, positional }) => {
-  const [k] = pickKernels(await loadCatalog(), [positional[0] ?? 'debian-6.1']);
-  if (!k) return 2;
+  const [source] = await selectKernels([positional[0] ?? 'debian-6.1'], false, 'package-test');
+  const k = { id: source!.kernelId };
   const out = flags.out ?? join('results', 'package-test', k.id);
-  const r = await runPackageTest(k, prefixed(k.id), out);
+  const r = await withKernel(k.id, () => runPackageTest(source!, prefixed(k.id), out));
   const v = r.recording;
   log(`steps (guest uptime in s): ${r.stepTimes.map((x) => `${x.uptime.toFixed(0)} ${x.step}`).join(' -> ')}`);
   for (const f of r.files) log(`  ${f.name}: ${f.bytes} bytes, mode ${f.mode}, ${f.frames} frames in tshark (with hone.lua)`);

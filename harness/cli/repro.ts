@@ -3,14 +3,16 @@
 // and open a shell in it (leaving the shell powers it off).
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadCatalog, pickKernels } from '../catalog/catalog.ts';
+import type { KernelSource } from '../catalog/source.ts';
+import { requireFetched } from '../fetch/fetch.ts';
 import type { ResolvedKernel } from '../catalog/resolve.ts';
 import { prepareKernel, startGuest } from '../guest/prepare.ts';
 import { runScenario } from '../matrix/run-kernel.ts';
-import { loadScenarios } from '../scenario/index.ts';
-import { HoneError } from '../util/errors.ts';
+import { loadScenarios, type Scenario } from '../scenario/index.ts';
+import { HoneError, withKernel } from '../util/errors.ts';
 import { log, prefixed } from '../util/log.ts';
-import { defineCommand } from './args.ts';
+import { defineCommand, type Parsed } from './args.ts';
+import { oneKernel } from './select.ts';
 
 const spec = {
   gdb: { type: 'boolean', help: "start QEMU's gdb stub (localhost:1234) and print the gdb command" },
@@ -24,12 +26,16 @@ export const reproCommand = defineCommand('repro', '<kernel> <scenario>', spec, 
     throw new HoneError('E_USAGE', 'repro: name a kernel and a scenario, as the matrix printed them', { hint: 'see `hone repro --help`' });
   }
   const [kernelId, scenarioName] = positional as [string, string];
-  const [k] = pickKernels(await loadCatalog(), [kernelId]);
+  const source = await oneKernel([kernelId], undefined, 'repro');
   const scenario = (await loadScenarios()).find((s) => s.name === scenarioName);
-  if (!k) return 2;
   if (!scenario) throw new HoneError('E_USAGE', `unknown scenario "${scenarioName}"`, { hint: 'see the files in scenarios/' });
+  return withKernel(kernelId, () => repro(source, scenario, flags));
+});
+
+async function repro(source: KernelSource, scenario: Scenario, flags: Parsed<typeof spec>['flags']): Promise<number> {
+  const k = { id: source.kernelId };
   const logger = prefixed(k.id);
-  const prepared = await prepareKernel(k, logger, { modules: true });
+  const prepared = await prepareKernel(await requireFetched(source), logger, { modules: true });
   await warnIfVersionDiffers(join(flags.results ?? 'results', k.id, 'manifest.json'), prepared.bundle.resolved, logger);
   const out = flags.out ?? join('results', 'repro');
   await mkdir(join(out, k.id), { recursive: true });
@@ -42,7 +48,7 @@ export const reproCommand = defineCommand('repro', '<kernel> <scenario>', spec, 
         `debug symbols: apt-get download linux-image-${prepared.bundle.release}-dbg=${prepared.bundle.version} (isolated apt in ~/.cache/hone/apt) and use its vmlinux; add nokaslr to the kernel command line for stable addresses`,
       );
     }
-    const r = await runScenario(guest, k, scenario, join(out, k.id), logger, 180000);
+    const r = await runScenario(guest, k.id, scenario, join(out, k.id), logger, 180000);
     log(`${k.id} ${scenario.name}: ${r.status}; packets ${JSON.stringify(r.packets)}; events ${JSON.stringify(r.events)}`);
     for (const reason of r.reasons) log(`  ${reason}`);
     log(
@@ -56,7 +62,7 @@ export const reproCommand = defineCommand('repro', '<kernel> <scenario>', spec, 
   } finally {
     await guest.shutdown();
   }
-});
+}
 
 async function warnIfVersionDiffers(manifest: string, current: ResolvedKernel, logger: (l: string) => void): Promise<void> {
   const text = await readFile(manifest, 'utf8').catch(() => undefined);

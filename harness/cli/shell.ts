@@ -4,13 +4,14 @@
 // a command is followed by a scan: leaks fail it as a kernel crash.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pickKernels, loadCatalog } from '../catalog/catalog.ts';
+import type { KernelSource } from '../catalog/source.ts';
+import { requireFetched } from '../fetch/fetch.ts';
 import { prepareKernel, startGuest } from '../guest/prepare.ts';
-import { kernelFromDir } from '../fetch/kernel-dir.ts';
-import { HoneError } from '../util/errors.ts';
+import { HoneError, withKernel } from '../util/errors.ts';
 import { hasKmemleak, leakCrash, scanKmemleak } from '../guest/kmemleak.ts';
 import { log, prefixed } from '../util/log.ts';
-import { defineCommand } from './args.ts';
+import { defineCommand, type Parsed } from './args.ts';
+import { oneKernel } from './select.ts';
 
 const spec = {
   'kernel-dir': { type: 'string', help: 'boot your own kernel build instead of a catalog id (see README)' },
@@ -27,22 +28,23 @@ const spec = {
 } as const;
 
 export const shellCommand = defineCommand('shell', '<kernel> | --kernel-dir DIR', spec, async ({ flags, positional }) => {
-  if (positional.length !== (flags['kernel-dir'] ? 0 : 1)) {
-    throw new HoneError('E_USAGE', 'shell: name exactly one kernel (or --kernel-dir DIR)', { hint: 'see `hone shell --help`' });
-  }
-  const [k] = flags['kernel-dir'] ? [kernelFromDir(flags['kernel-dir'])] : pickKernels(await loadCatalog(), positional);
-  if (!k) return 2;
-  const logger = prefixed(k.id);
-  const out = flags.out ?? join('results', 'shell', k.id);
+  const source = await oneKernel(positional, flags['kernel-dir'], 'shell');
+  return withKernel(source.kernelId, () => shell(source, flags));
+});
+
+async function shell(source: KernelSource, flags: Parsed<typeof spec>['flags']): Promise<number> {
+  const kernelId = source.kernelId;
+  const logger = prefixed(kernelId);
+  const out = flags.out ?? join('results', 'shell', kernelId);
   await mkdir(out, { recursive: true });
-  const prepared = await prepareKernel(k, logger, { modules: !flags['no-modules'], autoload: !flags['no-load'] });
+  const fetched = await requireFetched(source);
+  const prepared = await prepareKernel(fetched, logger, { modules: !flags['no-modules'], autoload: !flags['no-load'] });
   logger(`accelerator: ${prepared.accel.accel} (${prepared.accel.reason})`);
   const consoleFile = join(out, 'console.log');
   const smp = flags.smp === undefined ? undefined : Number(flags.smp);
   if (smp !== undefined && !(Number.isInteger(smp) && smp >= 1 && smp <= 64))
     throw new HoneError('E_USAGE', `shell: --smp takes 1-64, got ${flags.smp}`);
-  const booted = smp === undefined ? prepared : { ...prepared, kernel: { ...prepared.kernel, smp } };
-  const guest = await startGuest(booted, logger, { consoleFile, gdb: flags.gdb, icount: flags.icount });
+  const guest = await startGuest(prepared, logger, { consoleFile, smp, gdb: flags.gdb, icount: flags.icount });
   logger(`ready in ${(guest.readyMs / 1000).toFixed(1)} s (guest uptime ${guest.guestUptime.toFixed(1)} s); console log: ${consoleFile}`);
   if (flags.gdb) logger(`gdb: gdb -ex 'target remote localhost:1234' (symbols: a vmlinux with debug info for ${prepared.bundle.release})`);
   try {
@@ -59,10 +61,10 @@ export const shellCommand = defineCommand('shell', '<kernel> | --kernel-dir DIR'
       }
       if (!flags['no-kmemleak'] && (await hasKmemleak(guest))) {
         logger('kmemleak: scanning (what the command allocated must be 5 s old first)');
-        const report = await scanKmemleak(guest, { kernel: k.id, sinceMs: Date.now() });
+        const report = await scanKmemleak(guest, { kernel: kernelId, sinceMs: Date.now() });
         const file = join(out, 'kmemleak.txt');
         await writeFile(file, report ? `${report}\n` : '');
-        const crash = leakCrash(report, { kernel: k.id, when: 'since boot (after the command)', file });
+        const crash = leakCrash(report, { kernel: kernelId, when: 'since boot (after the command)', file });
         if (crash) throw crash;
         logger('kmemleak: no unreferenced objects');
       }
@@ -74,7 +76,7 @@ export const shellCommand = defineCommand('shell', '<kernel> | --kernel-dir DIR'
     await guest.shutdown();
     logger('guest powered off');
   }
-});
+}
 
 function splitPair(spec: string, flag: string): [string, string] {
   const i = spec.indexOf(':');

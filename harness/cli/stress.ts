@@ -53,7 +53,7 @@ export const stressCommand = defineCommand(
       await writeFile(join(out, 'stress.md'), `${stressMarkdown(report)}\n`);
     };
     for (const k of kernels) {
-      const r = await runStressKernel(k, { out, faults: chosen, soakCycles, memoryMiB, logger: prefixed(k.id) });
+      const r = await runStressKernel(k, { out, faults: chosen, soakCycles, memoryMiB, logger: prefixed(k.kernelId) });
       report.kernels.push(r.kernel);
       report.results.push(...r.results);
       await save();

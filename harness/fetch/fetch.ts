@@ -1,13 +1,15 @@
-// Fetching a kernel: a Debian image's packages resolved, downloaded and
-// extracted into the cache (a kernel built from source goes to
-// source-bundle.ts, a user's folder to kernel-dir.ts); the result is a
-// bundle (bundle.ts), written to bundle.json.
+// The fetch stage: from a KernelSource to a FetchedKernel (the source and
+// its bundle). A Debian image's packages are resolved, downloaded and
+// extracted into the cache here; a kernel built from source goes to
+// source-bundle.ts; a user's folder is read where it is (kernel-dir.ts).
+// A catalog kernel's bundle is written to bundle.json and read once.
 import { readFile, writeFile, mkdir, rm } from 'node:fs/promises';
 import { join, basename } from 'node:path';
 import { HoneError } from '../util/errors.ts';
 import type { Logger } from '../util/log.ts';
 import { cachePaths } from '../util/paths.ts';
 import type { CatalogKernel } from '../catalog/catalog.ts';
+import type { CatalogSource, KernelSource } from '../catalog/source.ts';
 import { resolveKernel, type ResolvedKernel } from '../catalog/resolve.ts';
 import { IsolatedApt } from './apt.ts';
 import { findMirror } from './mirror.ts';
@@ -15,15 +17,17 @@ import { ensureDebs } from './download.ts';
 import { keepLockFresh, tryLock } from '../util/lock.ts';
 import { archOf, hostArch } from '../catalog/arch.ts';
 import { extractDebs, fixHeaders, runDepmod, findFirst, findHeadersDir } from './extract.ts';
-import { bundleFormat, intact, readJson, requireBundle, type FetchReport, type KernelBundle } from './bundle.ts';
+import { bundleFormat, intact, loadBundle, readJson, requireBundle, type FetchReport, type KernelBundle } from './bundle.ts';
 import { fetchSourceKernel } from './source-bundle.ts';
 import { bundleFromDir } from './kernel-dir.ts';
 
+/** Resolves, downloads and extracts (or builds) a catalog kernel; a second run downloads nothing. */
 export async function fetchKernel(
-  k: CatalogKernel,
+  source: CatalogSource,
   logger: Logger,
   opts: { refresh?: boolean; cache?: string } = {},
 ): Promise<FetchReport> {
+  const k = source.entry;
   // one fetcher per kernel at a time: another hone process may be extracting
   // (or building) it; a build holds the lock for an hour, so it is kept fresh
   const lock = `${cachePaths(opts.cache).kernel(k.id)}.lock`;
@@ -102,10 +106,23 @@ async function fetchLocked(k: CatalogKernel, logger: Logger, opts: { refresh?: b
   return { bundle, downloaded, extracted: true };
 }
 
-/** The bundle of a catalog kernel (fetched) or of a user's --kernel-dir. */
-export async function bundleFor(k: CatalogKernel): Promise<KernelBundle> {
-  if (k.kernelDir) return bundleFromDir(k);
-  return requireBundle(k.id);
+/** A kernel whose files are on disk: where it came from and its bundle (bundle.json read once). */
+export interface FetchedKernel {
+  source: KernelSource;
+  bundle: KernelBundle;
+}
+
+/** The fetched kernel, fetching it first if the cache lacks it (the matrix, the bench). */
+export async function ensureFetched(source: KernelSource, logger: Logger): Promise<FetchedKernel> {
+  if (source.kind === 'dir') return { source, bundle: await bundleFromDir(source) };
+  const bundle = (await loadBundle(source.kernelId)) ?? (await fetchKernel(source, logger)).bundle;
+  return { source, bundle };
+}
+
+/** The fetched kernel; a kernel not fetched yet is an error that says how (shell, build, repro, package test). */
+export async function requireFetched(source: KernelSource): Promise<FetchedKernel> {
+  if (source.kind === 'dir') return { source, bundle: await bundleFromDir(source) };
+  return { source, bundle: await requireBundle(source.kernelId) };
 }
 
 // --- internal ---

@@ -1,34 +1,20 @@
 // Bring your own kernel: a folder holding a kernel image (bzImage or
 // vmlinuz), its build tree or headers (KSRC: configured and prepared),
 // System.map, and lib/modules/<release>/ with the modules it needs. It is
-// used in place of a catalog entry (`--kernel-dir DIR`).
+// used in place of a catalog entry (`--kernel-dir DIR`): its bundle is read
+// from the folder each time, nothing is copied into the cache.
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { HoneError } from '../util/errors.ts';
-import type { CatalogKernel } from '../catalog/catalog.ts';
+import type { DirSource } from '../catalog/source.ts';
 import type { KernelBundle } from './bundle.ts';
 import { runDepmod } from './extract.ts';
 
-export function kernelFromDir(dir: string): CatalogKernel {
-  const abs = resolve(dir);
-  return {
-    id: `local-${basename(abs)
-      .replace(/[^a-z0-9.+-]/gi, '-')
-      .toLowerCase()}`,
-    suite: 'local',
-    suites: ['local'],
-    flavour: 'local',
-    buildSuite: 'sid',
-    kernelDir: abs,
-  };
-}
-
-export async function bundleFromDir(k: CatalogKernel): Promise<KernelBundle> {
-  const dir = k.kernelDir as string;
+export async function bundleFromDir(source: DirSource): Promise<KernelBundle> {
+  const { dir, kernelId } = source;
   const need = (what: string, found: string | undefined, looked: string[]): string => {
     if (found) return found;
     throw new HoneError('E_KERNEL_FETCH', `--kernel-dir ${dir} has no ${what} (looked for ${looked.join(', ')})`, {
-      kernel: k.id,
       hint: 'see README.md, "Bring your own kernel", for the expected layout',
     });
   };
@@ -47,10 +33,10 @@ export async function bundleFromDir(k: CatalogKernel): Promise<KernelBundle> {
   const configs = ['config', `boot/config-${release}`, join(ksrc, '.config')];
   const config = need('kernel config', await first(dir, configs, isFile), configs);
   const modulesDir = join(dir, 'lib', 'modules', release);
-  if (!(await isFile(join(modulesDir, 'modules.dep')))) await runDepmod(dir, release, k.id);
+  if (!(await isFile(join(modulesDir, 'modules.dep')))) await runDepmod(dir, release, kernelId);
   const cc = /^CONFIG_CC_VERSION_TEXT="(.*)"$/m.exec(await readFile(config, 'utf8'))?.[1] ?? '';
   return {
-    id: k.id,
+    id: kernelId,
     release,
     version: 'local',
     dir,
@@ -61,7 +47,7 @@ export async function bundleFromDir(k: CatalogKernel): Promise<KernelBundle> {
     ksrc,
     modulesDir,
     ccVersionText: cc,
-    resolved: { id: k.id, version: 'local', release, packages: [], resolvedAt: new Date().toISOString() },
+    resolved: { id: kernelId, version: 'local', release, packages: [], resolvedAt: new Date().toISOString() },
   };
 }
 

@@ -1,11 +1,11 @@
-// From a catalog kernel to a bootable guest: the fetched bundle, Hone's
-// modules built for it (unless asked not to), the scenario runner, the
-// initramfs, the accelerator. Shared by shell, matrix and repro.
+// The last two stages of the pipeline (harness/README.md): from a fetched
+// kernel to a prepared guest image (Hone's modules built for it unless
+// asked not to, the scenario runner, the initramfs, the accelerator), and
+// from that to a booted guest, with vCPUs and memory as boot options.
+// Shared by shell, matrix, repro, stress and the bench.
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CatalogKernel } from '../catalog/catalog.ts';
-import type { KernelBundle } from '../fetch/bundle.ts';
-import { bundleFor } from '../fetch/fetch.ts';
+import type { FetchedKernel } from '../fetch/fetch.ts';
 import { buildModules, type ModuleBuild } from '../kbuild/modules.ts';
 import type { Logger } from '../util/log.ts';
 import { repoRoot } from '../util/paths.ts';
@@ -16,9 +16,7 @@ import { bootGuest, type Guest } from './guest.ts';
 import { buildGuestProgram } from './programs.ts';
 import { archOf, arches, crossPrefix, hostArch, type Arch } from '../catalog/arch.ts';
 
-export interface PreparedKernel {
-  kernel: CatalogKernel;
-  bundle: KernelBundle;
+export interface PreparedKernel extends FetchedKernel {
   build?: ModuleBuild;
   initrd: string;
   keys: GuestKeys;
@@ -39,16 +37,17 @@ export function isDebugConfig(config: string): boolean {
 }
 
 export async function prepareKernel(
-  k: CatalogKernel,
+  fetched: FetchedKernel,
   logger: Logger,
   opts: { modules: boolean; autoload?: boolean; extraPrograms?: ImageInputs['extraPrograms']; imageName?: string },
 ): Promise<PreparedKernel> {
-  const bundle = await bundleFor(k);
-  const build = opts.modules ? await buildModules(k, bundle, logger) : undefined;
-  const runner = await buildRunner(archOf(k));
+  const { source, bundle } = fetched;
+  const target = archOf(source);
+  const build = opts.modules ? await buildModules(fetched, logger) : undefined;
+  const runner = await buildRunner(target);
   const keys = await ensureKeys();
   const initrd = await makeInitramfs({
-    kernel: k.id,
+    kernel: source.kernelId,
     bundle,
     keys,
     honeModules: build?.modules,
@@ -56,17 +55,16 @@ export async function prepareKernel(
     autoload: opts.autoload,
     extraPrograms: opts.extraPrograms,
     imageName: opts.imageName,
-    arch: archOf(k),
+    arch: target,
     logger,
   });
-  const target = archOf(k);
   // KVM runs only the host's own architecture
   const accel: AccelChoice = crossPrefix(target)
     ? { accel: 'tcg', reason: `${target.debian} guest on a ${hostArch()?.debian ?? process.arch} host: TCG` }
     : await chooseAccel(bundle.vmlinuz, logger);
   const debug = isDebugConfig(await readFile(bundle.config, 'utf8').catch(() => ''));
   return {
-    kernel: k,
+    source,
     bundle,
     build,
     initrd,
@@ -78,20 +76,28 @@ export async function prepareKernel(
   };
 }
 
-export async function startGuest(
-  p: PreparedKernel,
-  logger: Logger,
-  opts: { consoleFile: string; gdb?: boolean; memoryMiB?: number; icount?: boolean },
-): Promise<Guest> {
+export interface BootChoices {
+  consoleFile: string;
+  /** vCPUs (default: the source's, i.e. the catalog entry's "smp" or 2). */
+  smp?: number;
+  /** Guest memory (default 512 MiB). */
+  memoryMiB?: number;
+  gdb?: boolean;
+  /** Guest time from the instruction count (see QemuConfig.icount), 2^icountShift ns per instruction. */
+  icount?: boolean;
+  icountShift?: number;
+}
+
+export async function startGuest(p: PreparedKernel, logger: Logger, opts: BootChoices): Promise<Guest> {
   return bootGuest({
-    kernel: p.kernel.id,
-    arch: archOf(p.kernel),
+    kernel: p.source.kernelId,
+    arch: archOf(p.source),
     vmlinuz: p.bundle.vmlinuz,
     initrd: p.initrd,
     accel: p.accel.accel,
-    smp: p.kernel.smp ?? 2,
+    smp: opts.smp ?? p.source.smp,
     memoryMiB: opts.memoryMiB,
-    cmdline: p.kernel.cmdline,
+    cmdline: p.source.cmdline,
     consoleFile: opts.consoleFile,
     privateKey: p.keys.clientPrivate,
     logger,
@@ -99,6 +105,7 @@ export async function startGuest(
     bootTimeoutMs: p.bootTimeoutMs,
     gdb: opts.gdb,
     icount: opts.icount,
+    icountShift: opts.icountShift,
   });
 }
 

@@ -8,8 +8,8 @@ import { HoneError } from '../util/errors.ts';
 import type { Logger } from '../util/log.ts';
 import { run, type RunResult } from '../util/run.ts';
 import { cachePaths, repoRoot } from '../util/paths.ts';
-import type { CatalogKernel } from '../catalog/catalog.ts';
 import type { KernelBundle } from '../fetch/bundle.ts';
+import type { FetchedKernel } from '../fetch/fetch.ts';
 import { chooseToolchain, hostGccMajor, type Toolchain } from './toolchain.ts';
 import { ensureBuildRoot, runInBuildRoot } from './buildroot.ts';
 import { kernelVermagic, moduleVermagic, vermagicMismatch } from './vermagic.ts';
@@ -30,15 +30,17 @@ export interface ModuleBuild {
 /** The load order of Hone's module stack (each needs the ones before it). */
 export const moduleStack = ['process_notify', 'socket_notify', 'packet_notify', 'hone_notify', 'honeevent'];
 
-export async function buildModules(k: CatalogKernel, bundle: KernelBundle, logger: Logger): Promise<ModuleBuild> {
-  const target = archOf(k);
+export async function buildModules(fetched: FetchedKernel, logger: Logger): Promise<ModuleBuild> {
+  const { source, bundle } = fetched;
+  const { kernelId } = source;
+  const target = archOf(source);
   const cross = crossPrefix(target);
-  const toolchain = chooseToolchain(bundle.ccVersionText, k.buildSuite, await hostGccMajor(cross), cross);
+  const toolchain = chooseToolchain(bundle.ccVersionText, source.buildSuite, await hostGccMajor(cross), cross);
   logger(`toolchain: ${toolchain.reason}`);
   // a fresh folder per build: several hone processes may build the same kernel at once
-  await mkdir(cachePaths().builds(k.id), { recursive: true });
-  await removeStale(cachePaths().builds(k.id));
-  const out = await mkdtemp(join(cachePaths().builds(k.id), 'kmod-'));
+  await mkdir(cachePaths().builds(kernelId), { recursive: true });
+  await removeStale(cachePaths().builds(kernelId));
+  const out = await mkdtemp(join(cachePaths().builds(kernelId), 'kmod-'));
   await cp(join(repoRoot, 'kmod'), out, {
     recursive: true,
     filter: (src) => !/\.(o|ko|mod|mod\.c|cmd)$|\/\.tmp|\/pkg-build(\/|$)/.test(src),
@@ -49,22 +51,22 @@ export async function buildModules(k: CatalogKernel, bundle: KernelBundle, logge
   if (toolchain.kind === 'host') {
     const extra = (await hasVmlinuxWithoutPahole(bundle.ksrc)) ? ['CONFIG_DEBUG_INFO_BTF_MODULES='] : [];
     started = Date.now();
-    r = await run('make', ['-C', out, ...vars, `CC=${toolchain.gcc}`, ...extra], { allowFail: true, kernel: k.id });
+    r = await run('make', ['-C', out, ...vars, `CC=${toolchain.gcc}`, ...extra], { allowFail: true });
   } else {
-    const root = await ensureBuildRoot(toolchain.suite, toolchain.major, logger, k.id, cross ? target.gnu : undefined);
+    const root = await ensureBuildRoot(toolchain.suite, toolchain.major, logger, kernelId, cross ? target.gnu : undefined);
     started = Date.now();
-    r = await runInBuildRoot(root, [cachePaths().root], ['make', '-C', out, ...vars], { kernel: k.id });
+    r = await runInBuildRoot(root, [cachePaths().root], ['make', '-C', out, ...vars], { kernel: kernelId });
   }
   const durationMs = Date.now() - started;
   const logFile = join(out, 'build.log');
   const text = `$ make ${vars.join(' ')} (${toolchain.reason})\n${r.stdout}\n${r.stderr}\n`;
   await writeFile(logFile, text);
   // the latest build's log, where `hone build` and the matrix point users
-  await writeFile(join(cachePaths().builds(k.id), 'build.log'), text);
+  await writeFile(join(cachePaths().builds(kernelId), 'build.log'), text);
   const warnings = text.split('\n').filter((l) => /\bwarning:/i.test(l));
   if (r.exitCode !== 0) {
     throw new HoneError('E_MODULE_BUILD', `building kmod/ failed (make exited ${r.exitCode})`, {
-      kernel: k.id,
+      kernel: kernelId,
       details: text
         .split('\n')
         .filter((l) => /error|warning/i.test(l))
@@ -72,10 +74,10 @@ export async function buildModules(k: CatalogKernel, bundle: KernelBundle, logge
       hint: `full compiler output in ${logFile}`,
     });
   }
-  const modules = await findModules(out, k.id);
-  await checkElfMachine(modules, target, k.id);
-  const vermagic = await checkVermagic(modules, bundle, k.id);
-  return { kernel: k.id, release: bundle.release, toolchain, modules, vermagic, warnings, logFile, durationMs };
+  const modules = await findModules(out, kernelId);
+  await checkElfMachine(modules, target, kernelId);
+  const vermagic = await checkVermagic(modules, bundle, kernelId);
+  return { kernel: kernelId, release: bundle.release, toolchain, modules, vermagic, warnings, logFile, durationMs };
 }
 
 /** make's variables for a module build across architectures (none natively). */

@@ -7,22 +7,22 @@
 // at the end after unloading the modules: a leak is a crash.
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CatalogKernel } from '../catalog/catalog.ts';
-import { loadBundle } from '../fetch/bundle.ts';
-import { fetchKernel } from '../fetch/fetch.ts';
+import type { KernelSource } from '../catalog/source.ts';
+import { ensureFetched } from '../fetch/fetch.ts';
 import { prepareKernel, startGuest, type PreparedKernel } from '../guest/prepare.ts';
 import type { Guest } from '../guest/guest.ts';
 import { compileScenario, type Scenario } from '../scenario/index.ts';
 import { moduleStack } from '../kbuild/modules.ts';
 import { hasKmemleak, leakCrash, scanKmemleak } from '../guest/kmemleak.ts';
 import { judgeRun } from './judge-run.ts';
-import { HoneError } from '../util/errors.ts';
+import { HoneError, tagKernel } from '../util/errors.ts';
 import type { Logger } from '../util/log.ts';
 import { cachePaths } from '../util/paths.ts';
 import { zeroCounts, type KernelRun, type ScenarioResult } from './types.ts';
 
 export interface KernelRunOptions {
   out: string;
+  /** The guests' vCPUs (default: the source's). */
   smp?: number;
   scenarioTimeoutMs?: number;
   onStep?: (what: string) => void;
@@ -34,11 +34,12 @@ export interface KernelRunOptions {
 }
 
 export async function runKernel(
-  k: CatalogKernel,
+  source: KernelSource,
   scenarios: Scenario[],
   logger: Logger,
   opts: KernelRunOptions,
 ): Promise<{ kernel: KernelRun; results: ScenarioResult[] }> {
+  const k = { id: source.kernelId };
   const dir = join(opts.out, k.id);
   await mkdir(dir, { recursive: true });
   const kernel: KernelRun = {
@@ -66,15 +67,13 @@ export async function runKernel(
   let prepared: PreparedKernel;
   try {
     opts.onStep?.('fetch');
-    await timed('fetch', async () => {
-      if (!k.kernelDir && !(await loadBundle(k.id))) await fetchKernel(k, logger);
-    });
+    const fetched = await timed('fetch', () => ensureFetched(source, logger));
     opts.onStep?.('build');
-    prepared = await timed('build', () => prepareKernel(k, logger, { modules: true }));
+    prepared = await timed('build', () => prepareKernel(fetched, logger, { modules: true }));
   } catch (err) {
     // nothing could run on this kernel: the repro is the step that failed
     const repro = `npx hone build ${k.id}`;
-    const results = scenarios.map((s) => ({ ...infra(k.id, s, err), repro }));
+    const results = scenarios.map((s) => ({ ...infra(k.id, s, tagKernel(err, k.id)), repro }));
     for (const r of results) opts.onResult?.(r);
     return { kernel, results };
   } finally {
@@ -97,9 +96,7 @@ export async function runKernel(
           const consoleFile = join(dir, boots === 0 ? 'console.log' : `console.${boots}.log`);
           boots++;
           opts.onStep?.('boot');
-          guest = await timed('boot', () =>
-            startGuest({ ...prepared, kernel: { ...k, smp: opts.smp ?? k.smp } }, logger, { consoleFile, memoryMiB: opts.memoryMiB }),
-          );
+          guest = await timed('boot', () => startGuest(prepared, logger, { consoleFile, smp: opts.smp, memoryMiB: opts.memoryMiB }));
           kernel.bootMs ??= guest.readyMs;
           kernel.bootRetries += guest.retries;
           logger(`guest ready in ${(guest.readyMs / 1000).toFixed(1)} s (${prepared.accel.accel})`);
@@ -127,7 +124,7 @@ export async function runKernel(
       let r: ScenarioResult = {
         ...(await runScenario(
           guest,
-          k,
+          k.id,
           s,
           dir,
           logger,
@@ -180,7 +177,7 @@ export async function runKernel(
 
 export async function runScenario(
   guest: Guest,
-  k: CatalogKernel,
+  kernelId: string,
   s: Scenario,
   kernelDir: string,
   logger: Logger,
@@ -189,6 +186,7 @@ export async function runScenario(
   runDir = s.name,
 ): Promise<ScenarioResult> {
   const started = Date.now();
+  const k = { id: kernelId };
   const dir = join(kernelDir, runDir);
   await mkdir(dir, { recursive: true });
   const remote = `/tmp/hone/${s.name}`;

@@ -1,7 +1,7 @@
 // The matrix: every selected kernel times every selected scenario, kernels
 // run in parallel up to --jobs guests at once.
 import { cpus } from 'node:os';
-import type { CatalogKernel } from '../catalog/catalog.ts';
+import type { KernelSource } from '../catalog/source.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { HoneError } from '../util/errors.ts';
 import { prefixed, type Logger } from '../util/log.ts';
@@ -20,7 +20,7 @@ export interface MatrixOptions {
   repeat?: number;
 }
 
-export async function runMatrix(kernels: CatalogKernel[], scenarios: Scenario[], opts: MatrixOptions): Promise<MatrixReport> {
+export async function runMatrix(kernels: KernelSource[], scenarios: Scenario[], opts: MatrixOptions): Promise<MatrixReport> {
   // an empty plan would report nothing and look like success
   if (kernels.length === 0)
     throw new HoneError('E_USAGE', 'matrix: no kernel to run (the catalog is empty, or --kernel matched none)', {
@@ -30,23 +30,22 @@ export async function runMatrix(kernels: CatalogKernel[], scenarios: Scenario[],
     throw new HoneError('E_USAGE', 'matrix: no scenario to run (scenarios/ has none)', { hint: 'see scenarios/README.md' });
   const started = Date.now();
   const runs: { kernel: KernelRun; results: ScenarioResult[] }[] = new Array(kernels.length);
-  // Parallel guests share the host's cores: give each one vCPU unless the
-  // catalog asks otherwise.
+  // Parallel guests share the host's cores: one vCPU each (else the catalog's default).
   const smp = opts.jobs > 1 ? 1 : undefined;
   let next = 0;
   const worker = async () => {
     while (next < kernels.length) {
       const i = next++;
-      const k = kernels[i] as CatalogKernel;
-      runs[i] = await runKernel(k, scenarios, prefixed(k.id, opts.logger), {
+      const k = kernels[i] as KernelSource;
+      runs[i] = await runKernel(k, scenarios, prefixed(k.kernelId, opts.logger), {
         out: opts.out,
-        smp: k.smp ?? smp,
-        onStep: (what) => opts.onStep?.(k.id, what),
+        smp,
+        onStep: (what) => opts.onStep?.(k.kernelId, what),
         onResult: opts.onResult,
         memoryMiB: opts.memoryMiB,
         repeat: opts.repeat ?? 1,
       });
-      opts.onStep?.(k.id, undefined);
+      opts.onStep?.(k.kernelId, undefined);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, kernels.length)) }, worker));

@@ -18,8 +18,8 @@
 import { cp, mkdir, readFile, readdir, rm, stat, symlink, writeFile, chmod } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { basename, join } from 'node:path';
-import type { CatalogKernel } from '../catalog/catalog.ts';
-import { bundleFor } from '../fetch/fetch.ts';
+import type { CatalogSource } from '../catalog/source.ts';
+import { requireFetched } from '../fetch/fetch.ts';
 import { ensureDebianRoot, runInBuildRoot } from '../kbuild/buildroot.ts';
 import { chooseAccel } from '../guest/accel.ts';
 import { Files } from '../guest/initramfs.ts';
@@ -54,9 +54,10 @@ export interface PackageTestResult {
   recording: RecordingVerdict;
 }
 
-export async function runPackageTest(k: CatalogKernel, logger: Logger, out: string): Promise<PackageTestResult> {
+export async function runPackageTest(source: CatalogSource, logger: Logger, out: string): Promise<PackageTestResult> {
   const started = Date.now();
-  const bundle = await bundleFor(k);
+  const k = source.entry;
+  const { bundle } = await requireFetched(source);
   await mkdir(out, { recursive: true });
   logger('building the hone-dkms deb (make -C kmod deb)');
   await run('make', ['-s', '-C', join(repoRoot, 'kmod'), 'deb'], { code: 'E_MODULE_BUILD', kernel: k.id });

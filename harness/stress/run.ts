@@ -4,10 +4,11 @@
 // caused. A crash or a hang reboots the guest for the faults after it.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CatalogKernel } from '../catalog/catalog.ts';
-import { prepareKernel, type PreparedKernel } from '../guest/prepare.ts';
-import { bootGuest, type Guest } from '../guest/guest.ts';
-import { HoneError, formatError } from '../util/errors.ts';
+import type { KernelSource } from '../catalog/source.ts';
+import { requireFetched } from '../fetch/fetch.ts';
+import { prepareKernel, startGuest, type PreparedKernel } from '../guest/prepare.ts';
+import type { Guest } from '../guest/guest.ts';
+import { HoneError, formatError, tagKernel } from '../util/errors.ts';
 import type { Logger } from '../util/log.ts';
 import { repoRoot } from '../util/paths.ts';
 import { run } from '../util/run.ts';
@@ -44,7 +45,8 @@ export async function buildStressPrograms(target: Arch = arches.amd64): Promise<
   };
 }
 
-export async function runStressKernel(k: CatalogKernel, o: StressOptions): Promise<{ kernel: StressKernel; results: FaultResult[] }> {
+export async function runStressKernel(source: KernelSource, o: StressOptions): Promise<{ kernel: StressKernel; results: FaultResult[] }> {
+  const k = { id: source.kernelId };
   const dir = join(o.out, k.id);
   await mkdir(dir, { recursive: true });
   const kernel: StressKernel = { id: k.id, boots: 0 };
@@ -54,8 +56,8 @@ export async function runStressKernel(k: CatalogKernel, o: StressOptions): Promi
   };
   let prepared: PreparedKernel;
   try {
-    const programs = await buildStressPrograms(archOf(k));
-    prepared = await prepareKernel(k, o.logger, {
+    const programs = await buildStressPrograms(archOf(source));
+    prepared = await prepareKernel(await requireFetched(source), o.logger, {
       modules: true,
       autoload: false,
       imageName: 'stress-initramfs.cpio.gz',
@@ -83,7 +85,7 @@ export async function runStressKernel(k: CatalogKernel, o: StressOptions): Promi
   } catch (err) {
     if (err instanceof HoneError && (err.code === 'E_MISSING_TOOL' || err.code === 'E_USAGE')) throw err;
     infraAll(o.faults, firstLine(err));
-    o.logger(formatError(err));
+    o.logger(formatError(tagKernel(err, k.id)));
     return { kernel, results };
   }
   // KASAN and lockdep kernels boot and run several times slower under TCG
@@ -101,24 +103,15 @@ export async function runStressKernel(k: CatalogKernel, o: StressOptions): Promi
     const consoleFile = join(dir, kernel.boots === 1 ? 'console.log' : `console-${kernel.boots}.log`);
     if (icount)
       o.logger('a guest with one vCPU and -icount shift=0 (guest time = instructions, one per ns) for the faults that judge time');
-    const g = await bootGuest({
-      arch: archOf(prepared.kernel),
+    const g = await startGuest(prepared, o.logger, {
+      consoleFile,
       icount,
       icountShift: icount ? 0 : undefined,
-      kernel: prepared.kernel.id,
-      vmlinuz: prepared.bundle.vmlinuz,
-      initrd: prepared.initrd,
-      accel: prepared.accel.accel,
       // one vCPU under -icount: with two, a vCPU spinning on a lock the
       // other holds spins until the round robin's next switch (a timer
       // tick of guest time), which would be counted as the spinner's work
-      smp: icount ? 1 : (prepared.kernel.smp ?? 2),
+      smp: icount ? 1 : undefined,
       memoryMiB: o.memoryMiB,
-      consoleFile,
-      privateKey: prepared.keys.clientPrivate,
-      logger: o.logger,
-      expectModules: false,
-      bootTimeoutMs: slow ? 12 * 60000 : undefined,
     });
     o.logger(`guest ready in ${(g.readyMs / 1000).toFixed(1)} s (console: ${consoleFile})`);
     return g;

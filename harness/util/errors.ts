@@ -52,3 +52,25 @@ export function formatError(err: unknown): string {
   if (err.hint) lines.push(`  next: ${err.hint}`);
   return lines.join('\n');
 }
+
+/**
+ * The error with the kernel it concerns: tagged once, where a kernel's run
+ * begins (a command for one kernel, the matrix's or the stress suite's part
+ * for it), so the modules below need not carry the id for their messages.
+ * An error that names a kernel already keeps it.
+ */
+export function tagKernel(err: unknown, kernelId: string): unknown {
+  if (!(err instanceof HoneError) || err.kernel) return err;
+  const tagged = new HoneError(err.code, err.message, { kernel: kernelId, hint: err.hint, details: err.details, cause: err.cause });
+  tagged.stack = err.stack;
+  return tagged;
+}
+
+/** Runs one kernel's part; a HoneError leaving it names the kernel. */
+export async function withKernel<T>(kernelId: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    throw tagKernel(err, kernelId);
+  }
+}

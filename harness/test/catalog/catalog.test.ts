@@ -134,10 +134,10 @@ t.test('opt-in kernels are out of the default set, and can still be picked by id
 
 t.test('--all (npm run setup: fetch --all, build --all) takes the six stock kernels, not the opt-in debug kernel', async (t) => {
   const { selectKernels } = await import('../../cli/select.ts');
-  const all = (await selectKernels([], true, 'fetch')).map((k) => k.id);
+  const all = (await selectKernels([], true, 'fetch')).map((k) => k.kernelId);
   t.same(all, ['debian-5.10', 'debian-6.1', 'debian-6.12', 'debian-6.12-rt', 'debian-7.2', 'debian-7.3']);
   t.same(
-    (await selectKernels(['debian-6.12-debug'], false, 'fetch')).map((k) => k.id),
+    (await selectKernels(['debian-6.12-debug'], false, 'fetch')).map((k) => k.kernelId),
     ['debian-6.12-debug'],
     'named, it is taken',
   );

@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCatalog, pickKernels } from '../../catalog/catalog.ts';
+import { catalogSource } from '../../catalog/source.ts';
+import { requireFetched } from '../../fetch/fetch.ts';
 import { prepareKernel, startGuest } from '../../guest/prepare.ts';
 import { HoneError } from '../../util/errors.ts';
 import { quiet } from '../../util/log.ts';
@@ -30,7 +32,7 @@ t.test(`boot ${kernelId}, exec, copy out, power off; a panic is a kernel crash`,
   const [k] = pickKernels(await loadCatalog(), [kernelId]);
   if (!k) throw new Error('unreachable');
   const dir = await mkdtemp(join(tmpdir(), 'hone-e2e-'));
-  const prepared = await prepareKernel(k, quiet, { modules: true });
+  const prepared = await prepareKernel(await requireFetched(catalogSource(k)), quiet, { modules: true });
   t.match(prepared.accel.accel, /^(kvm|tcg)$/, `accelerator: ${prepared.accel.accel} (${prepared.accel.reason})`);
 
   const guest = await startGuest(prepared, quiet, { consoleFile: join(dir, 'console.log') });

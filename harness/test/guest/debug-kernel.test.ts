@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCatalog, pickKernels } from '../../catalog/catalog.ts';
 import { loadBundle, type KernelBundle } from '../../fetch/bundle.ts';
+import { catalogSource } from '../../catalog/source.ts';
 import { prepareKernel, startGuest, type PreparedKernel } from '../../guest/prepare.ts';
 import { hasKmemleak, leakCrash, scanKmemleak } from '../../guest/kmemleak.ts';
 import { chooseToolchain, hostGccMajor } from '../../kbuild/toolchain.ts';
@@ -58,7 +59,7 @@ t.teardown(() => (t.passing() ? rm(out, { recursive: true, force: true }) : unde
 /** Boots a guest without Hone, loads kfault with the fault, returns what happened. */
 async function withFault(fault: string): Promise<{ error?: HoneError; leak?: HoneError; insmod?: number; console: string }> {
   if (!k || !bundle) throw new Error('unreachable');
-  prepared ??= await prepareKernel(k, quiet, { modules: false });
+  prepared ??= await prepareKernel({ source: catalogSource(k), bundle }, quiet, { modules: false });
   ko ??= await buildKfault(bundle);
   const consoleFile = join(out, `console-${fault}.log`);
   const guest = await startGuest(prepared, quiet, { consoleFile });

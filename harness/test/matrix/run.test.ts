@@ -4,9 +4,98 @@ import t from 'tap';
 import { runMatrix } from '../../matrix/run.ts';
 import { loadScenarios } from '../../scenario/index.ts';
 import { loadCatalog } from '../../catalog/catalog.ts';
+import { catalogSource } from '../../catalog/source.ts';
 
 t.test('an empty catalog or scenario list is an error, before any guest', async (t) => {
   const opts = { out: '/nonexistent/hone-results', jobs: 1, logger: () => undefined };
   await t.rejects(runMatrix([], await loadScenarios(), opts), /matrix: no kernel to run/);
-  await t.rejects(runMatrix(await loadCatalog(), [], opts), /matrix: no scenario to run/);
+  await t.rejects(runMatrix((await loadCatalog()).map(catalogSource), [], opts), /matrix: no scenario to run/);
+});
+
+// Scheduling, with runKernel replaced (no guest): at most --jobs kernels at
+// once, every kernel once, reports in catalog order whatever finished first.
+t.test('runMatrix schedules kernels on --jobs workers and reports in catalog order', async (t) => {
+  let running = 0;
+  let peak = 0;
+  const calls: { id: string; smp: number | undefined; repeat: number }[] = [];
+  const delays: Record<string, number> = { a: 120, b: 10, c: 60, d: 5, e: 30 };
+  const { runMatrix: schedule } = await t.mockImport<typeof import('../../matrix/run.ts')>('../../matrix/run.ts', {
+    '../../matrix/run-kernel.ts': {
+      runKernel: async (k: { kernelId: string }, scenarios: { name: string }[], _log: unknown, o: { smp?: number; repeat: number }) => {
+        running++;
+        peak = Math.max(peak, running);
+        calls.push({ id: k.kernelId, smp: o.smp, repeat: o.repeat });
+        await new Promise((r) => setTimeout(r, delays[k.kernelId]));
+        running--;
+        return { kernel: { id: k.kernelId }, results: scenarios.map((s) => ({ kernel: k.kernelId, scenario: s.name })) };
+      },
+    },
+  });
+  const kernels = ['a', 'b', 'c', 'd', 'e'].map((kernelId) => ({ kernelId, smp: kernelId === 'c' ? 4 : 2 }));
+  const scenarios = [{ name: 's1' }, { name: 's2' }];
+  const steps: [string, string | undefined][] = [];
+  type K = Parameters<typeof schedule>[0];
+  type S = Parameters<typeof schedule>[1];
+  const report = await schedule(kernels as unknown as K, scenarios as unknown as S, {
+    out: '/nonexistent',
+    jobs: 2,
+    logger: () => undefined,
+    onStep: (k, what) => steps.push([k, what]),
+  });
+  t.equal(peak, 2, 'two kernels at once, never more');
+  t.same(calls.map((c) => c.id).sort(), ['a', 'b', 'c', 'd', 'e'], 'every kernel once');
+  t.same(
+    report.kernels.map((k) => k.id),
+    ['a', 'b', 'c', 'd', 'e'],
+    'in catalog order',
+  );
+  t.same(
+    report.results.map((r) => `${r.kernel}/${r.scenario}`),
+    ['a/s1', 'a/s2', 'b/s1', 'b/s2', 'c/s1', 'c/s2', 'd/s1', 'd/s2', 'e/s1', 'e/s2'],
+  );
+  t.same(
+    calls.map((c) => [c.id, c.smp]).sort(),
+    [
+      ['a', 1],
+      ['b', 1],
+      ['c', 1],
+      ['d', 1],
+      ['e', 1],
+    ],
+    'one vCPU each when guests share the host, whatever the catalog says',
+  );
+  t.ok(
+    calls.every((c) => c.repeat === 1),
+    'repeat 1 unless asked',
+  );
+  t.same(
+    steps
+      .filter(([, w]) => w === undefined)
+      .map(([k]) => k)
+      .sort(),
+    ['a', 'b', 'c', 'd', 'e'],
+    'each kernel reported done',
+  );
+  t.equal(report.repeat, 1);
+
+  calls.length = 0;
+  peak = 0;
+  const one = await schedule(kernels.slice(0, 2) as unknown as K, scenarios as unknown as S, {
+    out: '/nonexistent',
+    jobs: 8,
+    logger: () => undefined,
+    repeat: 3,
+  });
+  t.equal(peak, 2, 'no more workers than kernels');
+  t.same(
+    calls.map((c) => [c.smp, c.repeat]),
+    [
+      [1, 3],
+      [1, 3],
+    ],
+  );
+  t.equal(one.repeat, 3);
+  calls.length = 0;
+  await schedule(kernels.slice(0, 1) as unknown as K, scenarios as unknown as S, { out: '/x', jobs: 1, logger: () => undefined });
+  t.equal(calls[0]?.smp, undefined, 'one guest at a time: the kernel default');
 });

@@ -11,6 +11,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCatalog, pickKernels } from '../../catalog/catalog.ts';
+import { catalogSource } from '../../catalog/source.ts';
 import { runPackageTest } from '../../packaging/dkms-guest.ts';
 import { quiet } from '../../util/log.ts';
 
@@ -22,7 +23,7 @@ t.setTimeout(25 * 60_000);
 t.test('hone-dkms and hone-tools: install, DKMS, modprobe, the recorder service through logrotate', async (t) => {
   const [k] = pickKernels(await loadCatalog(), ['debian-6.1']);
   if (!k) throw new Error('unreachable');
-  const r = await runPackageTest(k, quiet, await mkdtemp(join(tmpdir(), 'hone-pkg-')));
+  const r = await runPackageTest(catalogSource(k), quiet, await mkdtemp(join(tmpdir(), 'hone-pkg-')));
   t.same(r.steps, [
     'dpkg -i hone-dkms',
     'modprobe honeevent',

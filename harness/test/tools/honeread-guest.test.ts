@@ -23,6 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { readPcapng } from '../../capture/index.ts';
 import { checkRecording, type RecordingFile } from '../../capture/recording.ts';
 import { loadCatalog, pickKernels } from '../../catalog/catalog.ts';
+import { catalogSource } from '../../catalog/source.ts';
+import { requireFetched } from '../../fetch/fetch.ts';
 import { prepareKernel, startGuest } from '../../guest/prepare.ts';
 import { buildHonereadStatic, buildTrafficStatic } from '../../packaging/tools.ts';
 import { quiet } from '../../util/log.ts';
@@ -37,7 +39,7 @@ t.test(`honeread: ${HUPS} SIGHUPs during traffic on ${kernelId}, nothing lost or
   if (!k) throw new Error('unreachable');
   const dir = await mkdtemp(join(tmpdir(), 'hone-honeread-'));
   const [honeread, traffic] = [await buildHonereadStatic(), await buildTrafficStatic(dir)];
-  const prepared = await prepareKernel(k, quiet, { modules: true });
+  const prepared = await prepareKernel(await requireFetched(catalogSource(k)), quiet, { modules: true });
   const guest = await startGuest(prepared, quiet, { consoleFile: join(dir, 'console.log') });
   const started = Date.now();
   try {

@@ -69,9 +69,13 @@ t.test('spawnQemu: kill after a grace time, and a timeout', async (t) => {
   const exit = await q.kill(300);
   t.equal(exit.signal, 'SIGKILL');
   t.ok(Date.now() - t0 >= 250 && Date.now() - t0 < 5000, 'waited the grace time, then killed');
-  const slow = spawnQemu(config, join(dir, 'b.log'), { binary, timeoutMs: 300 });
+  const slow = spawnQemu(config, join(dir, 'c.log'), { binary, timeoutMs: 300 });
   t.equal((await slow.exited).timedOut, true);
-  const again = spawnQemu(config, join(dir, 'b.log'), { binary, append: true });
-  await again.kill();
+  // each run waits for its own 'up' before it is killed: under load the stand-in may print late
+  for (const append of [false, true]) {
+    const run = spawnQemu(config, join(dir, 'b.log'), { binary, append });
+    await run.waitFor((l) => l.text === 'up');
+    await run.kill();
+  }
   t.equal((await readFile(join(dir, 'b.log'), 'utf8')).split('\n').filter((l) => l === 'up').length, 2, 'append keeps the first run');
 });
