@@ -44,6 +44,7 @@ export async function runKernel(
   await mkdir(dir, { recursive: true });
   const kernel: KernelRun = {
     id: k.id,
+    arch: source.arch,
     release: null,
     version: null,
     accel: null,
