@@ -12,7 +12,14 @@
 // and build-root recipe), restored from an older key when there is one (a
 // tree of the same source is rebuilt incrementally), and saved as soon as
 // the kernel is built, whatever the matrix says.
+//
+// An arm64 kernel (catalog "arch") runs under qemu-system-aarch64 with its
+// modules cross-built (doctor --fix installs the cross tools): a stock one
+// gets a job like any other and is in the stress job; an opt-in one gets the
+// nightly job without the debug kernel's test, which is for a debug kernel
+// built from source.
 import type { CatalogKernel } from '../harness/catalog/catalog.ts';
+import { archOf } from '../harness/catalog/arch.ts';
 
 export const workflowFile = 'ci/hone-matrix.yml';
 
@@ -22,8 +29,7 @@ export const TEST_KERNEL = 'debian-6.1';
 export function renderWorkflow(kernels: CatalogKernel[]): string {
   const e2e = kernels.find((k) => k.id === TEST_KERNEL) ?? kernels[0];
   const stock = kernels.filter((k) => !k.optIn);
-  // the opt-in job is the debug kernel's (kfault test, stress); arm64 entries have no job of their own yet
-  const optIn = kernels.filter((k) => k.optIn && !k.arch);
+  const optIn = kernels.filter((k) => k.optIn);
   const jobs = [
     ...(e2e ? [testJob(e2e)] : []),
     ...stock.map((k) => job(k)),
@@ -112,10 +118,11 @@ function stressJob(kernels: CatalogKernel[]): string {
 }
 
 /**
- * An opt-in kernel (the debug kernel): nightly and by hand; its own cache;
- * matrix, the kfault test, then the stress suite, whose soak gives a
- * reader 10 s to get its first lines on such a kernel (a KASAN guest under
- * TCG was seen to leave a new reader runnable but unscheduled for 3.4 s).
+ * An opt-in kernel (the debug kernel, the arm64 ones): nightly and by hand;
+ * its own cache; matrix, the debug kernel's test (a kernel built from
+ * source only), then the stress suite, whose soak gives a reader 10 s to get
+ * its first lines on a debug kernel (a KASAN guest under TCG was seen to
+ * leave a new reader runnable but unscheduled for 3.4 s).
  */
 function optInJob(k: CatalogKernel): string {
   const key = k.id.replace(/[^A-Za-z0-9_-]/g, '_');
@@ -127,8 +134,17 @@ function optInJob(k: CatalogKernel): string {
   ]
     .map((f) => `'${f}'`)
     .join(', ');
+  const arch = archOf(k).debian;
+  const what = [...(arch === 'amd64' ? [] : [arch]), 'opt-in', ...(k.source ? ['built from source'] : [])].join(', ');
+  // the debug kernel's test boots a kernel with KASAN, lockdep and kmemleak: only one built from source has them
+  const debugTest = k.source
+    ? `      - name: the debug kernel's reports are caught (KASAN, lockdep, atomic sleep, kmemleak)
+        if: always() && steps.fetch.outcome == 'success'
+        run: sudo env PATH="$PATH" HONE_DEBUG_KERNEL=${k.id} npx tap harness/test/guest/debug-kernel.test.ts
+`
+    : '';
   return `  ${key}:
-    name: ${k.id} (opt-in${k.source ? ', built from source' : ''})
+    name: ${k.id} (${what})
     if: github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'
     runs-on: ubuntu-24.04
     timeout-minutes: 300
@@ -156,10 +172,7 @@ function optInJob(k: CatalogKernel): string {
           key: hone-${k.id}-\${{ hashFiles(${keyed}) }}
       - name: matrix on ${k.id}
         run: ${hone} matrix --kernel ${k.id} --out results
-      - name: the debug kernel's reports are caught (KASAN, lockdep, atomic sleep, kmemleak)
-        if: always() && steps.fetch.outcome == 'success'
-        run: sudo env PATH="$PATH" HONE_DEBUG_KERNEL=${k.id} npx tap harness/test/guest/debug-kernel.test.ts
-      - name: stress suite on ${k.id} (with the 100-cycle load/unload soak)
+${debugTest}      - name: stress suite on ${k.id} (with the 100-cycle load/unload soak)
         if: always() && steps.fetch.outcome == 'success'
         run: ${hone} stress ${k.id} --out results/stress
 ${reportSteps(k)}`;
@@ -178,8 +191,9 @@ ${setup(k)}      - name: npm test
 
 function job(k: CatalogKernel): string {
   const key = k.id.replace(/[^A-Za-z0-9_-]/g, '_');
+  const arch = archOf(k).debian;
   return `  ${key}:
-    name: ${k.id}
+    name: ${k.id}${arch === 'amd64' ? '' : ` (${arch})`}
     runs-on: ubuntu-24.04
     timeout-minutes: 60
     steps:

@@ -118,3 +118,16 @@ export async function elfMachineOfFile(file: string): Promise<number> {
 export function elfMachineName(machine: number): string {
   return Object.values(arches).find((a) => a.elfMachine === machine)?.elfName ?? (machine ? `machine ${machine}` : 'not ELF');
 }
+
+/**
+ * For the commands that run amd64 guests only (bench, package-test): a
+ * kernel of another architecture is refused by name rather than booted
+ * with programs it cannot run.
+ */
+export function requireAmd64(k: { kernelId: string; arch: ArchName }, command: string, why: string): void {
+  if (k.arch === 'amd64') return;
+  throw new HoneError('E_ARCH', `${command} runs amd64 guests only: ${k.kernelId} is ${k.arch}`, {
+    kernel: k.kernelId,
+    hint: `${why}; the matrix, shell, repro and stress run ${k.arch} guests`,
+  });
+}

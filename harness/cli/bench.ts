@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { defaultKernels, loadCatalog, pickKernels } from '../catalog/catalog.ts';
 import { catalogSource } from '../catalog/source.ts';
+import { requireAmd64 } from '../catalog/arch.ts';
 import { loadScenarios } from '../scenario/index.ts';
 import { runBench } from '../bench/run.ts';
 import { benchMarkdown, writeBenchResults } from '../bench/report.ts';
@@ -21,6 +22,7 @@ export const benchCommand = defineCommand('bench', '[--quick] [--cold] [--kernel
   const kernels = (
     flags.kernel ? pickKernels(catalog, flags.kernel) : flags.quick ? pickKernels(catalog, ['debian-6.1']) : defaultKernels(catalog)
   ).map(catalogSource);
+  for (const k of kernels) requireAmd64(k, 'bench', "its guest programs and the bare boot's busybox are the host's");
   const out = flags.out ?? join(repoRoot, 'bench');
   const results = await runBench({
     kernels,

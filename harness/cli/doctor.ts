@@ -3,6 +3,7 @@
 // otherwise it prints the exact command.
 import { access, constants } from 'node:fs/promises';
 import { loadCatalog } from '../catalog/catalog.ts';
+import { archOf, crossPrefix } from '../catalog/arch.ts';
 import { loadBundle } from '../fetch/bundle.ts';
 import { chooseAccel } from '../guest/accel.ts';
 import { log } from '../util/log.ts';
@@ -40,6 +41,13 @@ export const requirements: Requirement[] = [
   { what: 'tcpdump (the benchmark runs it in the guest as the peer)', pkg: 'tcpdump', test: 'test -x /usr/bin/tcpdump' },
   { what: "Debian's archive keyring", pkg: 'debian-archive-keyring', test: 'test -f /usr/share/keyrings/debian-archive-keyring.gpg' },
   { what: 'apt', pkg: 'apt', test: 'command -v apt-get' },
+  // arm64 guests (catalog "arch": "arm64"): their QEMU, and the cross tools
+  // that build Hone's modules (6.1; newer kernels' in build roots), the
+  // runner and the stress and bench programs
+  { what: 'QEMU for arm64 guests (qemu-system-aarch64)', pkg: 'qemu-system-arm', test: 'command -v qemu-system-aarch64' },
+  { what: 'arm64 cross gcc (arm64 guests)', pkg: 'gcc-aarch64-linux-gnu', test: 'command -v aarch64-linux-gnu-gcc' },
+  { what: 'arm64 cross binutils (arm64 guests)', pkg: 'binutils-aarch64-linux-gnu', test: 'command -v aarch64-linux-gnu-ld' },
+  { what: 'arm64 static C library (arm64 guests)', pkg: 'libc6-dev-arm64-cross', test: 'test -f /usr/aarch64-linux-gnu/lib/libc.a' },
 ];
 
 const spec = {
@@ -87,6 +95,8 @@ async function reportKvm(): Promise<void> {
   }
   const catalog = await loadCatalog();
   for (const k of catalog) {
+    // KVM runs the host's own architecture only
+    if (crossPrefix(archOf(k))) continue;
     const b = await loadBundle(k.id);
     if (!b) continue;
     const c = await chooseAccel(b.vmlinuz, log);

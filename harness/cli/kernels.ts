@@ -1,5 +1,5 @@
-// hone kernels [--json]: the catalog, each kernel's resolved version and
-// whether it is in the cache.
+// hone kernels [--json]: the catalog, each kernel's architecture, resolved
+// version and whether it is in the cache.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadCatalog } from '../catalog/catalog.ts';
@@ -23,6 +23,7 @@ export const kernelsCommand = defineCommand('kernels', '', spec, async ({ flags 
     rows.push({
       id: k.id,
       suite: k.suite,
+      arch: k.arch ?? 'amd64',
       flavour: k.flavour,
       kind: k.source ? 'source' : 'image',
       source: k.source ? { package: k.source.package, fragment: k.source.fragment, gcc: k.source.gcc } : null,
@@ -41,8 +42,9 @@ export const kernelsCommand = defineCommand('kernels', '', spec, async ({ flags 
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return 0;
   }
-  const line = (c: string[]) => `${c[0]?.padEnd(19)}${c[1]?.padEnd(14)}${c[2]?.padEnd(28)}${c[3]?.padEnd(18)}${c[4]?.padEnd(13)}${c[5]}`;
-  process.stdout.write(`${line(['KERNEL', 'SUITE', 'RELEASE', 'VERSION', 'CACHE', 'NOTES'])}\n`);
+  const line = (c: string[]) =>
+    `${c[0]?.padEnd(19)}${c[1]?.padEnd(7)}${c[2]?.padEnd(14)}${c[3]?.padEnd(28)}${c[4]?.padEnd(18)}${c[5]?.padEnd(13)}${c[6]}`;
+  process.stdout.write(`${line(['KERNEL', 'ARCH', 'SUITE', 'RELEASE', 'VERSION', 'CACHE', 'NOTES'])}\n`);
   for (const r of rows) {
     const notes = [
       r.source ? `built from ${r.source.package} + ${r.source.fragment}` : '',
@@ -51,7 +53,7 @@ export const kernelsCommand = defineCommand('kernels', '', spec, async ({ flags 
       .filter(Boolean)
       .join('; ');
     process.stdout.write(
-      `${line([r.id, r.suite, r.release ?? '(unresolved)', r.version ?? '-', r.cached ? (r.source ? 'built' : 'fetched') : r.source ? 'not built' : 'not fetched', notes])}\n`,
+      `${line([r.id, r.arch, r.suite, r.release ?? '(unresolved)', r.version ?? '-', r.cached ? (r.source ? 'built' : 'fetched') : r.source ? 'not built' : 'not fetched', notes])}\n`,
     );
   }
   return 0;

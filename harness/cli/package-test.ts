@@ -8,6 +8,7 @@ import { HoneError, withKernel } from '../util/errors.ts';
 import { log, prefixed } from '../util/log.ts';
 import { defineCommand } from './args.ts';
 import { selectKernels } from './select.ts';
+import { requireAmd64 } from '../catalog/arch.ts';
 
 const spec = {
   out: { type: 'string', help: "folder for the console log and the recorder's files (default results/package-test/<kernel>)" },
@@ -16,6 +17,7 @@ const spec = {
 export const packageTestCommand = defineCommand('package-test', '[kernel (default debian-6.1)]', spec, async ({ flags, positional }) => {
   const [source] = await selectKernels([positional[0] ?? 'debian-6.1'], false, 'package-test');
   const k = { id: source!.kernelId };
+  requireAmd64(source!, 'package-test', 'its debs are built for the host and its guest is a debootstrapped amd64 Debian');
   const out = flags.out ?? join('results', 'package-test', k.id);
   const r = await withKernel(k.id, () => runPackageTest(source!, prefixed(k.id), out));
   const v = r.recording;

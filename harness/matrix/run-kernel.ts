@@ -47,6 +47,7 @@ export async function runKernel(source: KernelSource, scenarios: Scenario[], opt
   await mkdir(dir, { recursive: true });
   const kernel: KernelRun = {
     id: k.id,
+    arch: source.arch,
     release: null,
     version: null,
     accel: null,

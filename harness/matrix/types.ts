@@ -29,6 +29,8 @@ export interface ScenarioResult {
 
 export interface KernelRun {
   id: string;
+  /** Debian's name of the kernel's architecture (amd64, arm64). */
+  arch: string;
   release: string | null;
   version: string | null;
   accel: string | null;

@@ -1,4 +1,5 @@
-// The matrix as a table: scenarios down, kernels across.
+// The matrix as a table: scenarios down, kernels across (each kernel's
+// architecture in the row under their names).
 import { cases, type MatrixReport } from '../matrix/types.ts';
 import { caseCell } from './cells.ts';
 
@@ -7,7 +8,8 @@ export function matrixRows(report: MatrixReport): string[][] {
   const scenarios = [...new Set(report.results.map((r) => r.scenario))];
   const all = cases(report.results);
   const find = (k: string, s: string) => all.find((c) => c.kernel === k && c.scenario === s)?.runs ?? [];
-  return [['scenario', ...kernels], ...scenarios.map((s) => [s, ...kernels.map((k) => caseCell(find(k, s)))])];
+  const arch = report.kernels.map((k) => k.arch);
+  return [['scenario', ...kernels], ['(arch)', ...arch], ...scenarios.map((s) => [s, ...kernels.map((k) => caseCell(find(k, s)))])];
 }
 
 /**

@@ -51,7 +51,7 @@ export function matrixMarkdown(report: MatrixReport): string {
   const kernels = report.kernels
     .map(
       (k) =>
-        `| ${k.id} | ${k.release ?? '-'} | ${k.version ?? '-'} | ${k.accel ?? '-'} | ${k.toolchain ?? '-'} | ${k.buildWarnings ?? '-'} | ${k.bootMs === null ? '-' : (k.bootMs / 1000).toFixed(1)} |`,
+        `| ${k.id} | ${k.arch} | ${k.release ?? '-'} | ${k.version ?? '-'} | ${k.accel ?? '-'} | ${k.toolchain ?? '-'} | ${k.buildWarnings ?? '-'} | ${k.bootMs === null ? '-' : (k.bootMs / 1000).toFixed(1)} |`,
     )
     .join('\n');
   const problems = report.results.filter((r) => r.status !== 'pass');
@@ -61,8 +61,8 @@ export function matrixMarkdown(report: MatrixReport): string {
   return [
     `# Hone kernel matrix (${report.startedAt}, ${(report.durationMs / 1000).toFixed(0)} s)`,
     '',
-    '| kernel | release | version | accel | toolchain | warnings | boot s |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| kernel | arch | release | version | accel | toolchain | warnings | boot s |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     kernels,
     '',
     markdownTable(report),

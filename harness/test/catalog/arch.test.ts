@@ -1,5 +1,5 @@
 import t from 'tap';
-import { arch, arches, crossPrefix, elfMachineOf, hostArch } from '../../catalog/arch.ts';
+import { arch, arches, crossPrefix, elfMachineOf, hostArch, requireAmd64 } from '../../catalog/arch.ts';
 import { parseCatalog } from '../../catalog/catalog.ts';
 import { qemuArgs } from '../../guest/qemu-args.ts';
 import { chooseToolchain } from '../../kbuild/toolchain.ts';
@@ -58,4 +58,13 @@ t.test('apt-get download quotes an epoch into the file name', async (t) => {
   };
   t.equal(downloadedName(p), 'zlib1g_1%3a1.2.13.dfsg-1_arm64.deb');
   t.equal(downloadedName({ ...p, version: '1.2.13.dfsg-1' }), 'zlib1g_1.2.13.dfsg-1_arm64.deb');
+});
+
+t.test('bench and package-test refuse a foreign kernel by name', async (t) => {
+  t.doesNotThrow(() => requireAmd64({ kernelId: 'debian-6.1', arch: 'amd64' }, 'bench', 'x'));
+  t.throws(() => requireAmd64({ kernelId: 'debian-6.1-arm64', arch: 'arm64' }, 'bench', 'why'), {
+    code: 'E_ARCH',
+    kernel: 'debian-6.1-arm64',
+    message: 'bench runs amd64 guests only: debian-6.1-arm64 is arm64',
+  });
 });

@@ -60,3 +60,19 @@ t.test('an opt-in kernel built from source: its own nightly job, cached on its f
   t.match(job, /hone\.js stress a-debug --out results\/stress/, 'the stress suite (with the soak) runs on it');
   t.notMatch(y.slice(0, y.indexOf('\n  a-debug:\n')), /a-debug/, 'no other job names it');
 });
+
+t.test('an opt-in arm64 kernel: its own nightly job with matrix and stress, without the debug kernel test', async (t) => {
+  const stock = '{"id":"a","suite":"sid","flavour":"amd64"}';
+  const arm = '{"id":"a-arm64","suite":"sid","flavour":"arm64","arch":"arm64","optIn":true}';
+  const y = renderWorkflow(parseCatalog(`{"kernels":[${stock},${arm}]}`));
+  const job = y.slice(y.indexOf('\n  a-arm64:\n'));
+  t.match(job, /name: a-arm64 \(arm64, opt-in\)/);
+  t.match(job, /if: github\.event_name == 'schedule' \|\| github\.event_name == 'workflow_dispatch'/);
+  t.match(job, /doctor --fix/, 'the cross tools come from doctor --fix');
+  t.match(job, /matrix --kernel a-arm64 --out results/);
+  t.match(job, /hone\.js stress a-arm64 --out results\/stress/);
+  t.notMatch(job, /debug-kernel\.test/, 'the debug kernel test is for a debug kernel built from source');
+  const asStock = renderWorkflow(parseCatalog(`{"kernels":[${stock},${arm.replace(',"optIn":true', '')}]}`));
+  t.match(asStock, /\n  a-arm64:\n    name: a-arm64 \(arm64\)\n/, 'a stock arm64 kernel: a job per push, named with its architecture');
+  t.match(asStock, /hone\.js stress a a-arm64 --out results\/stress/, 'and in the stress job');
+});

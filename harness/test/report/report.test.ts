@@ -22,8 +22,9 @@ const result = (
   reasons: status === 'pass' ? [] : [`why ${scenario} <&>`],
   ...extra,
 });
-const kernel = (id: string) => ({
+const kernel = (id: string, arch = 'amd64') => ({
   id,
+  arch,
   release: `${id}-rel`,
   version: '1',
   accel: 'tcg',
@@ -40,7 +41,7 @@ const report: MatrixReport = {
   startedAt: '2026-11-27T00:00:00.000Z',
   durationMs: 60000,
   host: { node: 'v20', cores: 2 },
-  kernels: [kernel('k1'), kernel('k2')],
+  kernels: [kernel('k1'), kernel('k2', 'arm64')],
   results: [
     result('k1', 'tcp', 'pass'),
     result('k1', 'fork', 'todo', { knownGap: 'creator attribution' }),
@@ -91,12 +92,13 @@ t.test('JUnit: failures, crashes as errors, known gaps skipped, XML escaped', as
   t.match(x, /<error type="kernel-crash"/);
 });
 
-t.test('tables: scenarios down, kernels across, with accuracy', async (t) => {
+t.test('tables: scenarios down, kernels across (with their architecture), with accuracy', async (t) => {
   const text = textTable(report);
-  t.match(text, /^scenario\s+k1\s+k2\n/);
+  t.match(text, /^scenario\s+k1\s+k2\n\(arch\)\s+amd64\s+arm64\n/);
   t.match(text, /tcp\s+pass 100%\s+FAIL 50%/);
   t.match(text, /fork\s+todo 50%\s+CRASH/);
   t.match(markdownTable(report), /\| --- \| --- \| --- \|/);
+  t.match(matrixMarkdown(report), /\| k2 \| arm64 \| k2-rel \|/);
   t.match(matrixMarkdown(report), /## Not passing[\s\S]*k2 tcp\*\* \(fail\)[\s\S]*repro: `npx hone repro k2 tcp`/);
 });
 
