@@ -3,10 +3,15 @@
 // modules for (newer gcc flags, kbuild tools linked against a newer glibc).
 // Made once per suite with debootstrap from the same mirror, cached.
 
-/** Packages a build root of `suite` needs to build modules with gcc-<gccMajor>. */
-export function buildRootPackages(suite: string, gccMajor: number): string[] {
+/**
+ * Packages a build root of `suite` needs to build modules with gcc-<gccMajor>;
+ * `crossGnu` (e.g. aarch64-linux-gnu) adds Debian's cross compiler of that
+ * version for modules of another architecture (gcc-14-aarch64-linux-gnu).
+ */
+export function buildRootPackages(suite: string, gccMajor: number, crossGnu?: string): string[] {
   const t64 = suite !== 'bullseye' && suite !== 'bookworm';
   return [
+    ...(crossGnu ? [`gcc-${gccMajor}-${crossGnu}`] : []),
     'make',
     // W=1 runs scripts/kernel-doc, which needs perl's Pod::Usage
     'perl',

@@ -15,16 +15,18 @@
 #include "compat.h"
 
 /*
- * An insert into a table grown past its size allocates a new one on the
- * spot, in the hook. Where hooks cannot allocate (PREEMPT_RT), the table
- * is made big enough for the whole record pool at load and never shrinks,
- * so that never happens; elsewhere it grows and shrinks with the sockets.
+ * The table grows by a work item (process context) once it is 75% full.
+ * An insert into a table past 100%, its growth not done yet, allocates a
+ * new table on the spot, in the hook: where hooks cannot allocate
+ * (PREEMPT_RT), such an insert is refused instead (the socket gets no
+ * record, counted as lost), and the table never shrinks. nelem_hint is a
+ * u16: the pool's first chunk.
  */
 static const struct rhashtable_params params = {
 	.key_len = sizeof(const struct sock *),
 	.key_offset = offsetof(struct hone_sock_rec, sk),
 	.head_offset = offsetof(struct hone_sock_rec, node),
-	.nelem_hint = HONE_HOOKS_CANNOT_ALLOC ? HONE_REC_POOL_SIZE : 0,
+	.nelem_hint = HONE_HOOKS_CANNOT_ALLOC ? HONE_REC_CHUNK : 0,
 	.automatic_shrinking = !HONE_HOOKS_CANNOT_ALLOC,
 };
 
@@ -74,7 +76,11 @@ int hone_socktable_insert(struct hone_sock_rec *rec,
 
 	*stale = NULL;
 	rcu_read_lock();
-	err = rhashtable_lookup_insert_fast(&table, &rec->node, params);
+	if (HONE_HOOKS_CANNOT_ALLOC &&
+	    rht_grow_above_100(&table, rht_dereference_rcu(table.tbl, &table)))
+		err = -ENOSPC;
+	else
+		err = rhashtable_lookup_insert_fast(&table, &rec->node, params);
 	if (err == -EEXIST) {
 		old = rhashtable_lookup(&table, &rec->sk, params);
 		if (old && old->id != rec->id &&

@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { HoneError } from '../util/errors.ts';
+import { archNames, isArchName, type ArchName } from './arch.ts';
 import { repoRoot } from '../util/paths.ts';
 
 /**
@@ -20,8 +21,10 @@ export interface CatalogKernel {
   suite: string;
   /** Archive suites searched for the newest version, e.g. bookworm + bookworm-security. */
   suites: string[];
-  /** Debian kernel flavour: amd64, rt-amd64, cloud-amd64 (image kernels; "source" for built ones). */
+  /** Debian kernel flavour: amd64, rt-amd64, arm64 (image kernels; "source" for built ones). */
   flavour: string;
+  /** Debian architecture of the kernel (absent: amd64); see arch.ts. */
+  arch?: ArchName;
   /** Suite of the build root used when the host compiler cannot build for it (and that builds a source kernel). */
   buildSuite: string;
   /** vCPUs for the guest (default 2); 1 for kernels that oops under multi-threaded TCG. */
@@ -126,9 +129,19 @@ function parseEntry(entry: unknown, where: string, catalogDir: string): CatalogK
   // kernel parameters only: no quotes or shell characters reach QEMU's -append
   const cmdline = e.cmdline === undefined ? undefined : str('cmdline', /^[A-Za-z0-9_.,:=/+-]+( [A-Za-z0-9_.,:=/+-]+)*$/);
 
+  const arch = e.arch === undefined ? undefined : e.arch;
+  if (arch !== undefined && (typeof arch !== 'string' || !isArchName(arch))) {
+    throw new HoneError(
+      'E_CATALOG',
+      `${where}: "arch" must be one of ${archNames.join(', ')} (Debian's names), got ${JSON.stringify(arch)}`,
+    );
+  }
   const isSource = e.source !== undefined;
+  if (isSource && arch !== undefined && arch !== 'amd64') {
+    throw new HoneError('E_CATALOG', `${where}: a kernel built from "source" is built for amd64 only (its "arch" is ${arch})`);
+  }
   const kindFields = isSource ? ['source', 'fragment', 'gcc'] : ['flavour'];
-  const known = new Set(['id', 'suite', 'suites', 'buildSuite', 'smp', 'optIn', 'cmdline', ...kindFields]);
+  const known = new Set(['id', 'suite', 'suites', 'buildSuite', 'arch', 'smp', 'optIn', 'cmdline', ...kindFields]);
   const unknown = Object.keys(e).filter((key) => !known.has(key));
   if (unknown.length) {
     const other =
@@ -158,6 +171,7 @@ function parseEntry(entry: unknown, where: string, catalogDir: string): CatalogK
     suites: suites as string[],
     flavour,
     buildSuite,
+    ...(arch && arch !== 'amd64' ? { arch } : {}),
     ...(smp === undefined ? {} : { smp }),
     ...(source ? { source } : {}),
     ...(optIn ? { optIn } : {}),

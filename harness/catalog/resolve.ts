@@ -10,6 +10,8 @@ import type { BuiltKernel } from '../kbuild/kernel-key.ts';
 
 export interface ResolvedPackage {
   name: string;
+  /** Debian architecture when it is not the kernel's: kbuild's tools, which run on the host, for a cross-built kernel. */
+  arch?: string;
   version: string;
   filename: string;
   size: number;
@@ -79,7 +81,13 @@ export function newestInSuites(madison: string, suites: string[]): string | unde
   return versions.sort(compareDebVersions).at(-1);
 }
 
-export async function resolveKernel(apt: IsolatedApt, k: CatalogKernel): Promise<ResolvedKernel> {
+/**
+ * `toolsApt`: for a kernel of another architecture than the host's, the
+ * host's apt. kbuild's programs (fixdep, modpost, ...) run where modules are
+ * built, so linux-kbuild comes in the host's architecture, at the version the
+ * kernel's headers name (Debian's way of cross-building modules).
+ */
+export async function resolveKernel(apt: IsolatedApt, k: CatalogKernel, toolsApt?: IsolatedApt): Promise<ResolvedKernel> {
   if (k.source) throw new HoneError('E_KERNEL_RESOLVE', 'a kernel built from source resolves with resolveSourceKernel', { kernel: k.id });
   const meta = `linux-image-${k.flavour}`;
   const madison = await apt.aptCache(['madison', meta]);
@@ -111,7 +119,9 @@ export async function resolveKernel(apt: IsolatedApt, k: CatalogKernel): Promise
   for (const d of parseDepends(headerStanza.depends)) {
     if (!/^linux-(headers-.*-common|kbuild-)/.test(d.name)) continue;
     const v = d.op === '=' && d.version ? d.version : await newestSatisfying(apt, k, d);
-    pins.push(toPackage(await show(apt, k, `${d.name}=${v}`)));
+    if (toolsApt && d.name.startsWith('linux-kbuild-'))
+      pins.push({ ...toPackage(await show(toolsApt, k, `${d.name}=${v}`)), arch: toolsApt.arch });
+    else pins.push(toPackage(await show(apt, k, `${d.name}=${v}`)));
   }
   return { id: k.id, version, release, packages: pins, resolvedAt: new Date().toISOString() };
 }

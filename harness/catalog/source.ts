@@ -3,12 +3,16 @@
 // folder (--kernel-dir). It names what the later stages need and nothing
 // more: the id (paths, results, messages), the Debian suite whose build
 // root compiles modules when the host's gcc is too old, the guest's default
-// vCPUs and extra kernel parameters.
+// vCPUs and extra kernel parameters, and its architecture (arch.ts:
+// archOf(source)).
 import { basename, resolve } from 'node:path';
 import type { CatalogKernel } from './catalog.ts';
+import type { ArchName } from './arch.ts';
 
 interface SourceCommon {
   kernelId: string;
+  /** Debian's name of the kernel's architecture (the catalog's "arch"; amd64 when unset). */
+  arch: ArchName;
   buildSuite: string;
   /** The guest's vCPUs unless a boot asks otherwise (the catalog's "smp"; 2 when unset). */
   smp: number;
@@ -33,6 +37,7 @@ export function catalogSource(entry: CatalogKernel): CatalogSource {
   return {
     kind: 'catalog',
     kernelId: entry.id,
+    arch: entry.arch ?? 'amd64',
     buildSuite: entry.buildSuite,
     smp: entry.smp ?? 2,
     ...(entry.cmdline ? { cmdline: entry.cmdline } : {}),
@@ -40,11 +45,11 @@ export function catalogSource(entry: CatalogKernel): CatalogSource {
   };
 }
 
-/** A user's folder: id local-<folder name>; modules built with the newest compilers (sid) when the host's are too old. */
+/** A user's folder: id local-<folder name>, amd64; modules built with the newest compilers (sid) when the host's are too old. */
 export function dirSource(dir: string): DirSource {
   const abs = resolve(dir);
   const name = basename(abs)
     .replace(/[^a-z0-9.+-]/gi, '-')
     .toLowerCase();
-  return { kind: 'dir', kernelId: `local-${name}`, buildSuite: 'sid', smp: 2, dir: abs };
+  return { kind: 'dir', kernelId: `local-${name}`, arch: 'amd64', buildSuite: 'sid', smp: 2, dir: abs };
 }

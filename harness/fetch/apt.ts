@@ -16,6 +16,8 @@ export class IsolatedApt {
   constructor(
     readonly dir: string,
     readonly mirror: Mirror,
+    /** Debian architecture of the indexes (the mirror serves each). */
+    readonly arch = 'amd64',
   ) {}
 
   async prepare(): Promise<void> {
@@ -73,7 +75,8 @@ export class IsolatedApt {
       ...o('Dir::State::Lists', join(d, 'lists')),
       ...o('Dir::State::status', '/dev/null'),
       ...o('Dir::Cache', join(d, 'cache')),
-      ...o('APT::Architecture', 'amd64'),
+      ...o('APT::Architecture', this.arch),
+      ...o('APT::Architectures', this.arch),
       ...o('APT::Sandbox::User', 'root'),
       ...o('Acquire::Languages', 'none'),
       '-q',

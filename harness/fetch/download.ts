@@ -54,7 +54,7 @@ export async function ensureDebs(
     clearInterval(progress);
   }
   for (const p of todo) {
-    const got = join(tmp, basename(p.filename));
+    const got = join(tmp, downloadedName(p));
     const sum = await sha256File(got).catch(() => '');
     if (sum !== p.sha256) {
       throw new HoneError('E_KERNEL_FETCH', `downloaded ${p.name} ${p.version} does not match its sha256`, {
@@ -67,6 +67,13 @@ export async function ensureDebs(
   await rm(tmp, { recursive: true, force: true });
   logger(`downloaded ${mib(total)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return todo.length;
+}
+
+/** The name `apt-get download` gives a package's file: the pool's, with the version's epoch (1:) quoted in (1%3a). */
+export function downloadedName(p: ResolvedPackage): string {
+  const file = basename(p.filename);
+  const epoch = /^(\d+):/.exec(p.version)?.[1];
+  return epoch ? file.replace(`${p.name}_`, `${p.name}_${epoch}%3a`) : file;
 }
 
 // --- internal ---

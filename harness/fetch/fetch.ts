@@ -15,6 +15,7 @@ import { IsolatedApt } from './apt.ts';
 import { findMirror } from './mirror.ts';
 import { ensureDebs } from './download.ts';
 import { keepLockFresh, tryLock } from '../util/lock.ts';
+import { archOf, hostArch } from '../catalog/arch.ts';
 import { extractDebs, fixHeaders, runDepmod, findFirst, findHeadersDir } from './extract.ts';
 import { bundleFormat, intact, loadBundle, readJson, requireBundle, type FetchReport, type KernelBundle } from './bundle.ts';
 import { fetchSourceKernel } from './source-bundle.ts';
@@ -45,23 +46,40 @@ export async function fetchKernel(
 
 async function fetchLocked(k: CatalogKernel, logger: Logger, opts: { refresh?: boolean; cache?: string }): Promise<FetchReport> {
   const paths = cachePaths(opts.cache);
-  const apt = new IsolatedApt(paths.apt, await findMirror());
+  const mirror = await findMirror();
+  const target = archOf(k);
+  const apt = new IsolatedApt(paths.aptFor(target.debian), mirror, target.debian);
   await apt.prepare();
+  // a kernel of another architecture: kbuild's tools come from the host's apt
+  const host = hostArch();
+  const toolsApt = host && host.debian !== target.debian ? new IsolatedApt(paths.aptFor(host.debian), mirror, host.debian) : undefined;
+  await toolsApt?.prepare();
   const dir = paths.kernel(k.id);
   await mkdir(dir, { recursive: true });
   if (k.source) return fetchSourceKernel(k, apt, logger, opts);
 
   let resolved = opts.refresh ? undefined : await readJson<ResolvedKernel>(join(dir, 'resolved.json'));
   if (!resolved) {
-    if (opts.refresh || !(await apt.hasLists())) {
-      logger('updating package lists (isolated apt)');
-      await apt.update();
+    for (const a of [apt, toolsApt]) {
+      if (a && (opts.refresh || !(await a.hasLists()))) {
+        logger(`updating package lists (isolated apt, ${a.arch})`);
+        await a.update();
+      }
     }
-    resolved = await resolveKernel(apt, k);
+    resolved = await resolveKernel(apt, k, toolsApt);
     logger(`resolved to ${resolved.release} (${resolved.version})`);
     await writeFile(join(dir, 'resolved.json'), `${JSON.stringify(resolved, null, 2)}\n`);
   }
-  const downloaded = await ensureDebs(apt, paths.debs, resolved.packages, logger, k.id);
+  const own = resolved.packages.filter((p) => !p.arch || p.arch === apt.arch);
+  const tools = resolved.packages.filter((p) => !own.includes(p));
+  if (tools.length && !toolsApt) {
+    throw new HoneError('E_KERNEL_FETCH', `the pinned packages name host tools (${tools.map((p) => p.name).join(', ')}) of another host`, {
+      kernel: k.id,
+      hint: `run \`npx hone fetch --refresh ${k.id}\` to resolve it for this host`,
+    });
+  }
+  let downloaded = await ensureDebs(apt, paths.debs, own, logger, k.id);
+  if (toolsApt && tools.length) downloaded += await ensureDebs(toolsApt, paths.debs, tools, logger, k.id);
 
   const existing = await readJson<KernelBundle & { format: number }>(join(dir, 'bundle.json'));
   if (

@@ -9,9 +9,12 @@ import { classifyLine, ConsoleTail } from './console.ts';
 import { freePort } from './ports.ts';
 import type { Accel } from './qemu-args.ts';
 import { spawnQemu, type Qemu } from './qemu.ts';
+import type { Arch } from '../catalog/arch.ts';
 
 export interface BootOptions {
   kernel: string;
+  /** The guest's architecture (default amd64): QEMU binary, machine, console. */
+  arch?: Arch;
   vmlinuz: string;
   initrd: string;
   accel: Accel;
@@ -79,6 +82,7 @@ async function bootOnce(o: BootOptions, attempt: number): Promise<Omit<Guest, 'r
   const sshPort = await freePort();
   const qemu = spawnQemu(
     {
+      arch: o.arch,
       kernel: o.vmlinuz,
       initrd: o.initrd,
       accel: o.accel,

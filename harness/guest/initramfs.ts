@@ -11,6 +11,9 @@ import type { KernelBundle } from '../fetch/bundle.ts';
 import { gzipCpio, type CpioEntry } from './cpio.ts';
 import type { GuestKeys } from './keys.ts';
 import { loadModuleIndex, loadOrder, moduleDepends, moduleName, readModule } from './kernel-modules.ts';
+import { arches, crossPrefix, type Arch } from '../catalog/arch.ts';
+import type { Logger } from '../util/log.ts';
+import { foreignUserland } from './userland.ts';
 
 export interface ImageInputs {
   kernel: string;
@@ -26,6 +29,9 @@ export interface ImageInputs {
   extraPrograms?: { path: string; dynamic: boolean; pkg: string; guestPath?: string }[];
   /** File name of the image in the cache (default initramfs.cpio.gz). */
   imageName?: string;
+  /** The guest's architecture (default amd64); another than the host's takes busybox and dropbear from its Debian packages. */
+  arch?: Arch;
+  logger?: Logger;
 }
 
 // veth: the veth-two-namespaces scenario makes a pair between two network namespaces
@@ -38,14 +44,18 @@ export async function makeInitramfs(inputs: ImageInputs): Promise<string> {
     files.dir(d);
   files.dir('root', 0o700);
   files.dir('root/.ssh', 0o700);
-  files.file('bin/busybox', await hostFile('/bin/busybox', 'busybox-static'), 0o755);
+  const target = inputs.arch ?? arches.amd64;
+  const foreign = crossPrefix(target) !== '';
+  const userland = foreign ? await foreignUserland(target, inputs.logger ?? (() => {})) : undefined;
+  if (userland) for (const [guestPath, file] of userland.files) files.file(guestPath, await readFile(file), 0o755);
+  else files.file('bin/busybox', await hostFile('/bin/busybox', 'busybox-static'), 0o755);
   files.file('init', await readFile(join(repoRoot, 'images', 'guest-init.sh')), 0o755);
   files.file('etc/passwd', Buffer.from('root:x:0:0:root:/root:/bin/sh\n'));
   files.file('etc/group', Buffer.from('root:x:0:\nhone:x:100:\n'));
   files.file('etc/shells', Buffer.from('/bin/sh\n'));
   files.file('root/.ssh/authorized_keys', Buffer.from(`${inputs.keys.clientPublic.trim()}\n`), 0o600);
   files.file('etc/dropbear/host_key', await readFile(inputs.keys.hostKeyFile), 0o600);
-  await addDynamicProgram(files, '/usr/sbin/dropbear', 'dropbear-bin');
+  if (!userland) await addDynamicProgram(files, '/usr/sbin/dropbear', 'dropbear-bin');
 
   const index = await loadModuleIndex(bundle.modulesDir);
   const rel = `lib/modules/${bundle.release}`;
@@ -76,6 +86,12 @@ export async function makeInitramfs(inputs: ImageInputs): Promise<string> {
   }
   if (inputs.runner) files.file('usr/bin/hone-runner', await readFile(inputs.runner), 0o755);
   for (const p of inputs.extraPrograms ?? []) {
+    if (p.dynamic && foreign) {
+      throw new HoneError('E_ARCH', `${p.path} is a host program (${p.pkg}): a ${target.debian} guest cannot run it`, {
+        kernel,
+        hint: `only static programs built for ${target.debian} go into its guests`,
+      });
+    }
     if (p.dynamic) await addDynamicProgram(files, p.path, p.pkg);
     else files.file(p.guestPath ?? p.path, await hostFile(p.path, p.pkg), 0o755);
   }

@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import type { FetchedKernel } from '../fetch/fetch.ts';
 import { buildModules, type ModuleBuild } from '../kbuild/modules.ts';
 import type { Logger } from '../util/log.ts';
-import { run } from '../util/run.ts';
 import { repoRoot } from '../util/paths.ts';
 import { ensureKeys, type GuestKeys } from './keys.ts';
 import { makeInitramfs, type ImageInputs } from './initramfs.ts';
 import { chooseAccel, type AccelChoice } from './accel.ts';
 import { bootGuest, type Guest } from './guest.ts';
+import { buildGuestProgram } from './programs.ts';
+import { archOf, arches, crossPrefix, hostArch, type Arch } from '../catalog/arch.ts';
 
 export interface PreparedKernel extends FetchedKernel {
   build?: ModuleBuild;
@@ -41,8 +42,9 @@ export async function prepareKernel(
   opts: { modules: boolean; autoload?: boolean; extraPrograms?: ImageInputs['extraPrograms']; imageName?: string },
 ): Promise<PreparedKernel> {
   const { source, bundle } = fetched;
+  const target = archOf(source);
   const build = opts.modules ? await buildModules(fetched, logger) : undefined;
-  const runner = await buildRunner();
+  const runner = await buildRunner(target);
   const keys = await ensureKeys();
   const initrd = await makeInitramfs({
     kernel: source.kernelId,
@@ -53,8 +55,13 @@ export async function prepareKernel(
     autoload: opts.autoload,
     extraPrograms: opts.extraPrograms,
     imageName: opts.imageName,
+    arch: target,
+    logger,
   });
-  const accel = await chooseAccel(bundle.vmlinuz, logger);
+  // KVM runs only the host's own architecture
+  const accel: AccelChoice = crossPrefix(target)
+    ? { accel: 'tcg', reason: `${target.debian} guest on a ${hostArch()?.debian ?? process.arch} host: TCG` }
+    : await chooseAccel(bundle.vmlinuz, logger);
   const debug = isDebugConfig(await readFile(bundle.config, 'utf8').catch(() => ''));
   return {
     source,
@@ -86,6 +93,7 @@ export interface BootChoices {
 export async function startGuest(p: PreparedKernel, logger: Logger, opts: BootChoices): Promise<Guest> {
   return bootGuest({
     kernel: p.source.kernelId,
+    arch: archOf(p.source),
     vmlinuz: p.bundle.vmlinuz,
     initrd: p.initrd,
     accel: p.accel.accel,
@@ -104,17 +112,13 @@ export async function startGuest(p: PreparedKernel, logger: Logger, opts: BootCh
   });
 }
 
-/** Builds the static scenario runner if its sources exist; returns its path. */
-export async function buildRunner(): Promise<string | undefined> {
+/** Builds the static scenario runner for the guest's architecture if its sources exist; returns its path. */
+export async function buildRunner(target: Arch = arches.amd64): Promise<string | undefined> {
   const dir = join(repoRoot, 'harness', 'runner');
   try {
     await stat(join(dir, 'Makefile'));
   } catch {
     return undefined;
   }
-  await run('make', ['-s', '-C', dir], {
-    code: 'E_IMAGE',
-    hint: 'the scenario runner (harness/runner) does not compile; see the compiler output above',
-  });
-  return join(dir, 'hone-runner');
+  return buildGuestProgram(dir, 'hone-runner', target);
 }

@@ -1,9 +1,13 @@
 // The QEMU command line of a test guest. Networking is user-mode only, with
-// one host port forwarded to the guest's SSH, bound to 127.0.0.1.
+// one host port forwarded to the guest's SSH, bound to 127.0.0.1. What
+// differs per architecture (machine, CPU, console) comes from its Arch.
+import { arches, type Arch } from '../catalog/arch.ts';
 
 export type Accel = 'kvm' | 'tcg';
 
 export interface QemuConfig {
+  /** The guest's architecture (default amd64). */
+  arch?: Arch;
   kernel: string;
   initrd?: string;
   accel: Accel;
@@ -40,20 +44,27 @@ export function tcgThreadMode(env: NodeJS.ProcessEnv = process.env): 'single' | 
   return env.HONE_TCG_THREAD === 'multi' ? 'multi' : 'single';
 }
 
-/** The test guests' kernel command line: serial console, and any oops ends the guest at once. */
-export const defaultAppend = 'console=ttyS0 panic=-1 loglevel=5 oops=panic';
+/** The test guests' kernel command line on an architecture: serial console, and any oops ends the guest at once. */
+export function appendFor(a: Arch): string {
+  return `console=${a.console} panic=-1 loglevel=5 oops=panic`;
+}
+
+/** The amd64 guests' command line. */
+export const defaultAppend = appendFor(arches.amd64);
 
 /** The QEMU program that runs a config (one per guest architecture; x86-64 only so far). */
-export function qemuBinary(_c: QemuConfig): string {
-  return 'qemu-system-x86_64';
+export function qemuBinary(c: QemuConfig): string {
+  return (c.arch ?? arches.amd64).qemu;
 }
 
 export function qemuArgs(c: QemuConfig): string[] {
+  const a = c.arch ?? arches.amd64;
   const tcg = c.icount || (c.tcgThread ?? tcgThreadMode()) === 'single' ? 'tcg,thread=single' : 'tcg';
-  const accel = c.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', tcg, '-cpu', 'max'];
+  const accel = c.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', tcg, '-cpu', a.tcgCpu];
   const net =
     c.sshPort === undefined ? [] : ['-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${c.sshPort}-:22`, '-device', 'virtio-net-pci,netdev=n0'];
   return [
+    ...a.machine,
     ...accel,
     '-smp',
     String(c.smp),
@@ -69,7 +80,7 @@ export function qemuArgs(c: QemuConfig): string[] {
     c.kernel,
     ...(c.initrd ? ['-initrd', c.initrd] : []),
     '-append',
-    [c.append ?? defaultAppend, c.extraAppend].filter(Boolean).join(' '),
+    [c.append ?? appendFor(a), c.extraAppend].filter(Boolean).join(' '),
     ...net,
     ...(c.drives ?? []).flatMap((d) => ['-drive', `file=${d},format=raw,if=virtio`]),
     ...(c.gdb ? ['-s'] : []),

@@ -12,13 +12,14 @@ import { buildRootPackages, debootstrapArgs, kernelBuildRootPackages } from '../
 import { createHash } from 'node:crypto';
 import { tryLock } from '../util/lock.ts';
 
-export async function ensureBuildRoot(suite: string, gccMajor: number, logger: Logger, kernel: string): Promise<string> {
+/** The build root of `suite` with gcc-<gccMajor>; `crossGnu` adds that gcc's cross compiler for it (e.g. aarch64-linux-gnu). */
+export async function ensureBuildRoot(suite: string, gccMajor: number, logger: Logger, kernel: string, crossGnu?: string): Promise<string> {
   return ensureDebianRoot(
     {
-      name: `${suite}-gcc${gccMajor}`,
+      name: `${suite}-gcc${gccMajor}${crossGnu ? `-${crossGnu}` : ''}`,
       suite,
-      packages: buildRootPackages(suite, gccMajor),
-      what: `${suite} build root with gcc-${gccMajor}`,
+      packages: buildRootPackages(suite, gccMajor, crossGnu),
+      what: `${suite} build root with gcc-${gccMajor}${crossGnu ? ` and gcc-${gccMajor}-${crossGnu}` : ''}`,
     },
     logger,
     kernel,

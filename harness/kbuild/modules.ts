@@ -13,6 +13,7 @@ import type { FetchedKernel } from '../fetch/fetch.ts';
 import { chooseToolchain, hostGccMajor, type Toolchain } from './toolchain.ts';
 import { ensureBuildRoot, runInBuildRoot } from './buildroot.ts';
 import { kernelVermagic, moduleVermagic, vermagicMismatch } from './vermagic.ts';
+import { archOf, crossPrefix, elfMachineName, elfMachineOfFile, type Arch } from '../catalog/arch.ts';
 
 export interface ModuleBuild {
   kernel: string;
@@ -32,7 +33,9 @@ export const moduleStack = ['process_notify', 'socket_notify', 'packet_notify', 
 export async function buildModules(fetched: FetchedKernel, logger: Logger): Promise<ModuleBuild> {
   const { source, bundle } = fetched;
   const { kernelId } = source;
-  const toolchain = chooseToolchain(bundle.ccVersionText, source.buildSuite, await hostGccMajor());
+  const target = archOf(source);
+  const cross = crossPrefix(target);
+  const toolchain = chooseToolchain(bundle.ccVersionText, source.buildSuite, await hostGccMajor(cross), cross);
   logger(`toolchain: ${toolchain.reason}`);
   // a fresh folder per build: several hone processes may build the same kernel at once
   await mkdir(cachePaths().builds(kernelId), { recursive: true });
@@ -42,7 +45,7 @@ export async function buildModules(fetched: FetchedKernel, logger: Logger): Prom
     recursive: true,
     filter: (src) => !/\.(o|ko|mod|mod\.c|cmd)$|\/\.tmp|\/pkg-build(\/|$)/.test(src),
   });
-  const vars = [`KVER=${bundle.release}`, `KSRC=${bundle.ksrc}`, `SYSMAP=${bundle.systemMap}`, 'W=1'];
+  const vars = [`KVER=${bundle.release}`, `KSRC=${bundle.ksrc}`, `SYSMAP=${bundle.systemMap}`, 'W=1', ...crossVars(target, toolchain)];
   let r: RunResult;
   let started: number;
   if (toolchain.kind === 'host') {
@@ -50,7 +53,7 @@ export async function buildModules(fetched: FetchedKernel, logger: Logger): Prom
     started = Date.now();
     r = await run('make', ['-C', out, ...vars, `CC=${toolchain.gcc}`, ...extra], { allowFail: true });
   } else {
-    const root = await ensureBuildRoot(toolchain.suite, toolchain.major, logger, kernelId);
+    const root = await ensureBuildRoot(toolchain.suite, toolchain.major, logger, kernelId, cross ? target.gnu : undefined);
     started = Date.now();
     r = await runInBuildRoot(root, [cachePaths().root], ['make', '-C', out, ...vars], { kernel: kernelId });
   }
@@ -72,8 +75,34 @@ export async function buildModules(fetched: FetchedKernel, logger: Logger): Prom
     });
   }
   const modules = await findModules(out, kernelId);
+  await checkElfMachine(modules, target, kernelId);
   const vermagic = await checkVermagic(modules, bundle, kernelId);
   return { kernel: kernelId, release: bundle.release, toolchain, modules, vermagic, warnings, logFile, durationMs };
+}
+
+/** make's variables for a module build across architectures (none natively). */
+export function crossVars(target: Arch, toolchain: Toolchain): string[] {
+  if (!toolchain.cross) return [];
+  // the host's CC is passed for every host build; a build root's cross gcc has only its versioned name
+  const cc = toolchain.kind === 'buildroot' ? [`CC=${toolchain.cross}gcc-${toolchain.major}`] : [];
+  return [`ARCH=${target.kernelArch}`, `CROSS_COMPILE=${toolchain.cross}`, ...cc];
+}
+
+/** Every file is an ELF object of the target's machine: a module built for the wrong one would only fail in the guest. */
+export async function checkElfMachine(files: string[], target: Arch, kernel: string): Promise<void> {
+  for (const f of files) {
+    const got = await elfMachineOfFile(f);
+    if (got !== target.elfMachine) {
+      throw new HoneError(
+        'E_MODULE_BUILD',
+        `${f.replace(/^.*\//, '')} is built for ${elfMachineName(got)}, the kernel is ${target.elfName}`,
+        {
+          kernel,
+          hint: `build with ARCH=${target.kernelArch} CROSS_COMPILE=${target.gnu}- (see README, "arm64 guests")`,
+        },
+      );
+    }
+  }
 }
 
 // --- internal ---

@@ -4,34 +4,58 @@
 import { run } from '../util/run.ts';
 import { ccMajor } from '../fetch/bundle.ts';
 
-export type Toolchain =
-  { kind: 'host'; gcc: string; major: number; reason: string } | { kind: 'buildroot'; suite: string; major: number; reason: string };
+// For a kernel of another architecture, the same choice between the host's
+// cross compiler (gcc-aarch64-linux-gnu) and a build root's
+// (gcc-14-aarch64-linux-gnu); `cross` is then the CROSS_COMPILE prefix.
+export type Toolchain = (
+  { kind: 'host'; gcc: string; major: number; reason: string } | { kind: 'buildroot'; suite: string; major: number; reason: string }
+) & {
+  /** CROSS_COMPILE: '' for the host's own architecture, e.g. 'aarch64-linux-gnu-' across. */
+  cross?: string;
+};
 
-export async function hostGccMajor(): Promise<number | undefined> {
-  const r = await run('gcc', ['-dumpversion'], { allowFail: true });
+/** The major version of the host's gcc (`prefix`: a cross compiler's, e.g. aarch64-linux-gnu-). */
+export async function hostGccMajor(prefix = ''): Promise<number | undefined> {
+  const r = await run(`${prefix}gcc`, ['-dumpversion'], { allowFail: true });
   const n = Number.parseInt(r.stdout.trim(), 10);
   return r.exitCode === 0 && Number.isFinite(n) ? n : undefined;
 }
 
-export function chooseToolchain(ccVersionText: string, buildSuite: string, hostMajor: number | undefined): Toolchain {
+export function chooseToolchain(ccVersionText: string, buildSuite: string, hostMajor: number | undefined, cross = ''): Toolchain {
+  const gcc = `${cross}gcc`;
+  const across = cross ? { cross } : {};
   const want = ccMajor(ccVersionText);
   if (want === undefined) {
     return hostMajor === undefined
-      ? { kind: 'buildroot', suite: buildSuite, major: 0, reason: `kernel compiler unknown ("${ccVersionText}") and no host gcc` }
+      ? {
+          kind: 'buildroot',
+          suite: buildSuite,
+          major: 0,
+          reason: `kernel compiler unknown ("${ccVersionText}") and no host ${gcc}`,
+          ...across,
+        }
       : {
           kind: 'host',
-          gcc: 'gcc',
+          gcc,
           major: hostMajor,
-          reason: `kernel compiler unknown ("${ccVersionText}"): trying the host's gcc-${hostMajor}`,
+          reason: `kernel compiler unknown ("${ccVersionText}"): trying the host's ${gcc}-${hostMajor}`,
+          ...across,
         };
   }
   if (hostMajor !== undefined && want <= hostMajor) {
-    return { kind: 'host', gcc: 'gcc', major: hostMajor, reason: `kernel built with gcc-${want}; host gcc-${hostMajor} is new enough` };
+    return {
+      kind: 'host',
+      gcc,
+      major: hostMajor,
+      reason: `kernel built with gcc-${want}; host ${gcc}-${hostMajor} is new enough`,
+      ...across,
+    };
   }
   return {
     kind: 'buildroot',
     suite: buildSuite,
     major: want,
-    reason: `kernel built with gcc-${want}; host has ${hostMajor === undefined ? 'no gcc' : `gcc-${hostMajor}`}: using a ${buildSuite} build root`,
+    reason: `kernel built with gcc-${want}; host has ${hostMajor === undefined ? `no ${gcc}` : `${gcc}-${hostMajor}`}: using a ${buildSuite} build root${cross ? ` with ${gcc}-${want}` : ''}`,
+    ...across,
   };
 }

@@ -14,6 +14,8 @@ import { repoRoot } from '../util/paths.ts';
 import { run } from '../util/run.ts';
 import type { Fault, FaultOptions } from './faults.ts';
 import { judgeFault } from './lines.ts';
+import { buildGuestProgram } from '../guest/programs.ts';
+import { archOf, arches, type Arch } from '../catalog/arch.ts';
 import type { FaultResult, StressKernel } from './report.ts';
 
 export interface StressOptions extends FaultOptions {
@@ -26,15 +28,21 @@ export interface StressOptions extends FaultOptions {
 const guestDir = join(repoRoot, 'harness', 'stress', 'guest');
 const benchDir = join(repoRoot, 'harness', 'bench', 'guest');
 
-/** Builds the guest programs (make: rebuilt when missing or older than their sources). */
-export async function buildStressPrograms(): Promise<void> {
+export interface StressPrograms {
+  stress: string;
+  bench: string;
+}
+
+/** Builds the guest programs for an architecture (make: rebuilt when missing or older than their sources). */
+export async function buildStressPrograms(target: Arch = arches.amd64): Promise<StressPrograms> {
   await run('sh', ['-c', 'command -v make && command -v cc'], {
     code: 'E_MISSING_TOOL',
     hint: 'apt-get install make gcc libc6-dev (or `npx hone doctor --fix`)',
   });
-  for (const dir of [guestDir, benchDir]) {
-    await run('make', ['-s', '-C', dir], { code: 'E_IMAGE', hint: `${dir} does not compile; see the compiler output above` });
-  }
+  return {
+    stress: await buildGuestProgram(guestDir, 'hone-stress', target),
+    bench: await buildGuestProgram(benchDir, 'hone-bench', target),
+  };
 }
 
 export async function runStressKernel(source: KernelSource, o: StressOptions): Promise<{ kernel: StressKernel; results: FaultResult[] }> {
@@ -48,19 +56,20 @@ export async function runStressKernel(source: KernelSource, o: StressOptions): P
   };
   let prepared: PreparedKernel;
   try {
+    const programs = await buildStressPrograms(archOf(source));
     prepared = await prepareKernel(await requireFetched(source), o.logger, {
       modules: true,
       autoload: false,
       imageName: 'stress-initramfs.cpio.gz',
       extraPrograms: [
         {
-          path: join(guestDir, 'hone-stress'),
+          path: programs.stress,
           guestPath: '/usr/bin/hone-stress',
           dynamic: false,
           pkg: 'hone-stress (make -C harness/stress/guest)',
         },
         {
-          path: join(benchDir, 'hone-bench'),
+          path: programs.bench,
           guestPath: '/usr/bin/hone-bench',
           dynamic: false,
           pkg: 'hone-bench (make -C harness/bench/guest)',

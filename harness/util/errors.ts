@@ -22,7 +22,8 @@ export type HoneErrorCode =
   | 'E_CHANNEL'
   | 'E_SCENARIO'
   | 'E_CAPTURE'
-  | 'E_BENCH';
+  | 'E_BENCH'
+  | 'E_ARCH';
 
 export class HoneError extends Error {
   readonly code: HoneErrorCode;

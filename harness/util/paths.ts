@@ -16,6 +16,8 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 export const cachePaths = (root = cacheRoot()) => ({
   root,
   apt: join(root, 'apt'),
+  /** The isolated apt of one Debian architecture (amd64 keeps the original folder). */
+  aptFor: (arch: string) => join(root, arch === 'amd64' ? 'apt' : `apt-${arch}`),
   debs: join(root, 'debs'),
   kernels: join(root, 'kernels'),
   kernel: (id: string) => join(root, 'kernels', id),

@@ -19,7 +19,7 @@ t.test('a catalog entry and a folder as sources: id, build suite, default vCPUs,
   t.equal(s.entry, a);
   t.same([catalogSource(b!).smp, catalogSource(b!).cmdline], [2, 'kmemleak=on']);
   const d = dirSource('/tmp/My Kernel_6.9');
-  t.same(d, { kind: 'dir', kernelId: 'local-my-kernel-6.9', buildSuite: 'sid', smp: 2, dir: '/tmp/My Kernel_6.9' });
+  t.same(d, { kind: 'dir', kernelId: 'local-my-kernel-6.9', arch: 'amd64', buildSuite: 'sid', smp: 2, dir: '/tmp/My Kernel_6.9' });
 });
 
 t.test('tagKernel names the kernel once; an error that names one keeps it; other errors pass through', async (t) => {
