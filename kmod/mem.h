@@ -13,8 +13,12 @@
 /* Allocations made in tracepoint and kprobe handlers (preemption off). */
 #define HONE_GFP_HOOK	(GFP_ATOMIC | __GFP_NOWARN)
 
-/* Socket records preallocated where hooks cannot allocate (PREEMPT_RT). */
-#define HONE_REC_POOL_SIZE	16384
+/*
+ * Where hooks cannot allocate (PREEMPT_RT), socket records come from a
+ * pool of chunks this size, grown in process context up to the cap.
+ */
+#define HONE_REC_CHUNK		16384
+#define HONE_REC_CHUNKS		16
 
 int hone_mem_init(void);
 void hone_mem_uninit(void);

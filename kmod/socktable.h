@@ -5,7 +5,7 @@
 #ifndef _HONE_SOCKTABLE_H
 #define _HONE_SOCKTABLE_H
 
-#include <linux/rhashtable-types.h>
+#include <linux/types.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock_types.h>
 
@@ -36,7 +36,7 @@ struct hone_arrival {
  * written under it (any context, interrupts off: a few loads and stores).
  */
 struct hone_sock_rec {
-	struct rhash_head node;
+	struct hlist_node node;		/* in its table bucket */
 	const struct sock *sk;
 	u64 id;				/* socket cookie */
 	u64 ino;			/* inode of its struct socket */

@@ -9,7 +9,7 @@ import { prepareKernel } from '../guest/prepare.ts';
 import { runMatrix } from '../matrix/run.ts';
 import type { MatrixReport } from '../matrix/types.ts';
 import type { Scenario } from '../scenario/index.ts';
-import { prefixed, quiet, type Logger } from '../util/log.ts';
+import { prefixed, type Logger } from '../util/log.ts';
 import { repoRoot } from '../util/paths.ts';
 import { run } from '../util/run.ts';
 import { measureBoot, type BootMeasure } from './boot.ts';
@@ -163,7 +163,7 @@ async function matrixTime(
   out: string,
   logger: Logger,
 ): Promise<MatrixTime> {
-  const r = await runMatrix(kernels, scenarios, { out: join(out, `matrix-${cache}`), jobs: Math.min(2, cpus().length), logger: quiet });
+  const r = await runMatrix(kernels, scenarios, { out: join(out, `matrix-${cache}`), jobs: Math.min(2, cpus().length) });
   const t = toTime(cache, r, scenarios.length);
   logger(`matrix (${cache}): ${(t.wallMs / 1000).toFixed(0)} s wall`);
   return t;
@@ -188,9 +188,7 @@ async function footprint(k: KernelSource, scenarios: Scenario[], sizes: number[]
     const r = await runMatrix([k], scenarios, {
       out: join(out, `footprint-${memoryMiB}`),
       jobs: 1,
-      logger: quiet,
       memoryMiB,
-      onStep: () => void 0,
     });
     const bad = r.results.find((x) => x.status !== 'pass' && x.status !== 'todo');
     const passed = bad === undefined;

@@ -1,14 +1,16 @@
 // hone matrix: every catalog kernel times every scenario; reports in --out.
+// The run's events (matrix/events.ts) go to the progress on stderr and to
+// the report files; the summary on stdout is read from the collected report.
 import { cpus } from 'node:os';
 import { loadScenarios, type Scenario } from '../scenario/index.ts';
 import { runMatrix } from '../matrix/run.ts';
 import { namedOrDefault } from './select.ts';
 import { failing, type KernelRun, type ScenarioResult } from '../matrix/types.ts';
-import { writeReports } from '../report/write.ts';
+import { reportFiles } from '../report/write.ts';
 import { flakeReport, textTable } from '../report/table.ts';
 import { makeProgress } from '../report/progress.ts';
+import { fanOut } from '../matrix/events.ts';
 import { HoneError } from '../util/errors.ts';
-import { log } from '../util/log.ts';
 import { defineCommand } from './args.ts';
 
 const spec = {
@@ -39,19 +41,10 @@ export const matrixCommand = defineCommand(
     if (!Number.isInteger(repeat) || repeat < 1)
       throw new HoneError('E_USAGE', `matrix: --repeat takes a positive integer, got ${flags.repeat}`);
     const out = flags.out ?? 'results';
-    log(
-      `matrix: ${kernels.length} kernel(s) x ${scenarios.length} scenario(s)${repeat > 1 ? ` x ${repeat} runs` : ''}, ${jobs} guest(s) at once, results in ${out}/`,
-    );
-    const progress = makeProgress(kernels.length * scenarios.length * repeat);
-    const report = await runMatrix(kernels, scenarios, {
-      out,
-      jobs,
-      logger: progress.logger,
-      onStep: progress.doing,
-      onResult: (r) => progress.result(r.status),
-      repeat,
-    }).finally(progress.done);
-    await writeReports(report, out);
+    const progress = makeProgress(process.stderr);
+    const files = reportFiles(out);
+    const report = await runMatrix(kernels, scenarios, { out, jobs, emit: fanOut(progress.on, files.on), repeat }).finally(progress.close);
+    await files.write();
     process.stdout.write(`\n${textTable(report)}\n\n`);
     const bad = report.results.filter((r) => failing(r.status));
     for (const line of problemLines(bad)) process.stdout.write(`${line}\n`);
@@ -66,7 +59,7 @@ export const matrixCommand = defineCommand(
           `kmemleak on ${k.id}: ${k.kmemleakScans} scans (each boot, each scenario, after unloading) in ${((k.kmemleakMs ?? 0) / 1000).toFixed(0)} s, ${k.kmemleakReports ?? 0} found leaks\n`,
         );
     }
-    process.stdout.write(`reports: ${out}/matrix.{json,md,tap}, ${out}/junit.xml\n`);
+    process.stdout.write(`reports: ${out}/matrix.{json,md,tap}, ${out}/junit.xml, ${out}/events.jsonl\n`);
     if (repeat > 1) for (const line of flakeReport(report)) process.stdout.write(`${line}\n`);
     process.stdout.write(`matrix: ${count('pass')} passed, ${bad.length} failed, ${count('todo')} skipped\n`);
     if (report.results.length === 0) {

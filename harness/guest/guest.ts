@@ -34,6 +34,8 @@ export interface BootOptions {
   gdb?: boolean;
   /** Retries when the kernel crashes before /init runs (TCG boot races). */
   earlyCrashRetries?: number;
+  /** Told each line the guest prints on its console (not QEMU's own lines). */
+  onConsole?: (line: string) => void;
 }
 
 export interface Guest {
@@ -168,6 +170,7 @@ function watchConsole(qemu: Qemu, tail: ConsoleTail, o: BootOptions): Watcher {
   qemu.onLine(({ text: line, from }) => {
     if (from === 'qemu') return tail.push(`[qemu] ${line}`);
     tail.push(line);
+    o.onConsole?.(line);
     const ev = classifyLine(line);
     if (ev.kind === 'init') sawInit = true;
     else if (ev.kind === 'modules-loaded') modulesLoaded = true;

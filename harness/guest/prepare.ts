@@ -86,6 +86,8 @@ export interface BootChoices {
   /** Guest time from the instruction count (see QemuConfig.icount), 2^icountShift ns per instruction. */
   icount?: boolean;
   icountShift?: number;
+  /** Told each line the guest prints on its console (it is in consoleFile too). */
+  onConsole?: (line: string) => void;
 }
 
 export async function startGuest(p: PreparedKernel, logger: Logger, opts: BootChoices): Promise<Guest> {
@@ -106,6 +108,7 @@ export async function startGuest(p: PreparedKernel, logger: Logger, opts: BootCh
     gdb: opts.gdb,
     icount: opts.icount,
     icountShift: opts.icountShift,
+    onConsole: opts.onConsole,
   });
 }
 

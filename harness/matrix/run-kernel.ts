@@ -4,7 +4,9 @@
 // the rest; an infrastructure failure is reported against every scenario it
 // stopped. On a kernel with kmemleak, every guest is scanned once ready
 // (leaks of the boot and of the modules' init), after each scenario, and
-// at the end after unloading the modules: a leak is a crash.
+// at the end after unloading the modules: a leak is a crash. It tells what
+// it does as events (events.ts): phases, console lines, results, info and
+// warnings (the lower stages' log lines are info events).
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KernelSource } from '../catalog/source.ts';
@@ -18,6 +20,7 @@ import { judgeRun } from './judge-run.ts';
 import { HoneError, tagKernel } from '../util/errors.ts';
 import type { Logger } from '../util/log.ts';
 import { cachePaths } from '../util/paths.ts';
+import type { Emit, Phase } from './events.ts';
 import { zeroCounts, type KernelRun, type ScenarioResult } from './types.ts';
 
 export interface KernelRunOptions {
@@ -25,21 +28,21 @@ export interface KernelRunOptions {
   /** The guests' vCPUs (default: the source's). */
   smp?: number;
   scenarioTimeoutMs?: number;
-  onStep?: (what: string) => void;
-  onResult?: (r: ScenarioResult) => void;
+  /** Where the kernel's events go. */
+  emit: Emit;
   /** Guest memory (default 512 MiB). */
   memoryMiB?: number;
   /** Runs per scenario, in a row in the same guest (default 1); run i > 1... keeps its files in <scenario>/run-<i>. */
   repeat?: number;
 }
 
-export async function runKernel(
-  source: KernelSource,
-  scenarios: Scenario[],
-  logger: Logger,
-  opts: KernelRunOptions,
-): Promise<{ kernel: KernelRun; results: ScenarioResult[] }> {
+/** Runs the scenarios on one kernel; the results are result events, the kernel's record is returned. */
+export async function runKernel(source: KernelSource, scenarios: Scenario[], opts: KernelRunOptions): Promise<KernelRun> {
   const k = { id: source.kernelId };
+  const { emit } = opts;
+  const logger: Logger = (text) => emit({ kind: 'info', kernel: k.id, text });
+  const onConsole = (line: string) => emit({ kind: 'console', kernel: k.id, line });
+  const report = (r: ScenarioResult) => emit({ kind: 'result', result: r });
   const dir = join(opts.out, k.id);
   await mkdir(dir, { recursive: true });
   const kernel: KernelRun = {
@@ -57,49 +60,68 @@ export async function runKernel(
     packages: [],
     phasesMs: { fetch: 0, build: 0, boot: 0, scenarios: 0, check: 0 },
   };
-  const timed = async <T>(phase: keyof KernelRun['phasesMs'], f: () => Promise<T>): Promise<T> => {
+  /** A phase as events; `into`: the phasesMs entry its time adds to (a scenario's time is split inside runScenario). */
+  const phase = async <T>(
+    p: Phase,
+    into: keyof KernelRun['phasesMs'] | undefined,
+    f: () => Promise<T>,
+    scenario?: { scenario: string; n: number; of: number },
+  ): Promise<T> => {
     const t0 = Date.now();
+    emit({ kind: 'phase-start', kernel: k.id, phase: p, ...scenario });
     try {
       return await f();
     } finally {
-      kernel.phasesMs[phase] += Date.now() - t0;
+      const ms = Date.now() - t0;
+      if (into) kernel.phasesMs[into] += ms;
+      emit({ kind: 'phase-end', kernel: k.id, phase: p, ms });
     }
   };
   let prepared: PreparedKernel;
   try {
-    opts.onStep?.('fetch');
-    const fetched = await timed('fetch', () => ensureFetched(source, logger));
-    opts.onStep?.('build');
-    prepared = await timed('build', () => prepareKernel(fetched, logger, { modules: true }));
+    const fetched = await phase('fetch', 'fetch', () => ensureFetched(source, logger));
+    prepared = await phase('build', 'build', () => prepareKernel(fetched, logger, { modules: true }));
   } catch (err) {
     // nothing could run on this kernel: the repro is the step that failed
     const repro = `npx hone build ${k.id}`;
-    const results = scenarios.map((s) => ({ ...infra(k.id, s, tagKernel(err, k.id)), repro }));
-    for (const r of results) opts.onResult?.(r);
-    return { kernel, results };
+    for (const s of scenarios) report({ ...infra(k.id, s, tagKernel(err, k.id)), repro });
+    return kernel;
   } finally {
     await copyFile(join(cachePaths().builds(k.id), 'build.log'), join(dir, 'build.log')).catch(() => undefined);
   }
   describeKernel(kernel, prepared);
+  const warnings = prepared.build?.warnings ?? [];
+  if (warnings.length)
+    emit({
+      kind: 'warning',
+      kernel: k.id,
+      text: `the modules built with ${warnings.length} warning(s), the first: ${warnings[0]} (all in ${join(dir, 'build.log')})`,
+    });
   await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(prepared.bundle.resolved, null, 2)}\n`);
-  const results: ScenarioResult[] = [];
   let guest: Guest | undefined;
   let kmemleak = false;
   let boots = 0;
   const repeat = opts.repeat ?? 1;
   const plan = scenarios.flatMap((s) => Array.from({ length: repeat }, (_, i) => ({ s, attempt: i + 1 })));
   try {
-    for (const { s, attempt } of plan) {
+    for (const [i, { s, attempt }] of plan.entries()) {
       if (!guest || s.needsFreshGuest) {
         await guest?.shutdown();
         guest = undefined;
         try {
           const consoleFile = join(dir, boots === 0 ? 'console.log' : `console.${boots}.log`);
           boots++;
-          opts.onStep?.('boot');
-          guest = await timed('boot', () => startGuest(prepared, logger, { consoleFile, smp: opts.smp, memoryMiB: opts.memoryMiB }));
+          guest = await phase('boot', 'boot', () =>
+            startGuest(prepared, logger, { consoleFile, smp: opts.smp, memoryMiB: opts.memoryMiB, onConsole }),
+          );
           kernel.bootMs ??= guest.readyMs;
           kernel.bootRetries += guest.retries;
+          if (guest.retries)
+            emit({
+              kind: 'warning',
+              kernel: k.id,
+              text: `the guest booted after ${guest.retries} early crash(es) (a known TCG boot race)`,
+            });
           logger(`guest ready in ${(guest.readyMs / 1000).toFixed(1)} s (${prepared.accel.accel})`);
           kmemleak = await hasKmemleak(guest);
           if (kmemleak) {
@@ -114,64 +136,61 @@ export async function runKernel(
             await guest?.shutdown().catch(() => undefined);
             guest = undefined;
           }
-          const r = { ...classify(k.id, s, err, 0), ...(repeat > 1 ? { attempt } : {}) };
-          results.push(r);
-          opts.onResult?.(r);
+          report({ ...classify(k.id, s, err, 0), ...(repeat > 1 ? { attempt } : {}) });
           continue;
         }
       }
-      opts.onStep?.(repeat > 1 ? `${s.name} ${attempt}/${repeat}` : s.name);
+      const g = guest;
       const runDir = repeat > 1 ? join(s.name, `run-${attempt}`) : s.name;
-      let r: ScenarioResult = {
-        ...(await runScenario(
-          guest,
-          k.id,
-          s,
-          dir,
-          logger,
-          opts.scenarioTimeoutMs ?? (prepared.debug ? 3 : 1) * 180000,
-          kernel.phasesMs,
-          runDir,
-        )),
-        ...(repeat > 1 ? { attempt } : {}),
-      };
-      if (kmemleak && r.status !== 'crash' && r.status !== 'infra') {
-        const ended = Date.now();
-        const crash = await leakCheck(guest, k.id, `after scenario ${s.name}`, join(dir, runDir, 'kmemleak.txt'), ended, kernel).catch(
-          (err: unknown) => err,
-        );
-        if (crash) {
+      const r = await phase(
+        'scenario',
+        undefined,
+        async (): Promise<ScenarioResult> => {
+          const r: ScenarioResult = {
+            ...(await runScenario(
+              g,
+              k.id,
+              s,
+              dir,
+              logger,
+              opts.scenarioTimeoutMs ?? (prepared.debug ? 3 : 1) * 180000,
+              kernel.phasesMs,
+              runDir,
+            )),
+            ...(repeat > 1 ? { attempt } : {}),
+          };
+          if (!kmemleak || r.status === 'crash' || r.status === 'infra') return r;
+          const ended = Date.now();
+          const crash = await leakCheck(g, k.id, `after scenario ${s.name}`, join(dir, runDir, 'kmemleak.txt'), ended, kernel).catch(
+            (err: unknown) => err,
+          );
+          if (!crash) return r;
           const c = classify(k.id, s, crash, r.durationMs);
-          r = {
+          return {
             ...r,
             status: c.status,
             reasons: [...c.reasons, ...(r.status === 'pass' ? [] : [`(the capture's verdict: ${r.status}: ${r.reasons[0] ?? ''})`])],
             repro: reproCommand(k.id, s.name),
           };
-        }
-      }
-      results.push(r);
-      opts.onResult?.(r);
-      logger(
-        `${s.name}${repeat > 1 ? ` (run ${attempt}/${repeat})` : ''}: ${r.status}${r.status === 'pass' ? '' : ` (${r.reasons[0] ?? ''})`}`,
+        },
+        { scenario: s.name, n: i + 1, of: plan.length },
       );
+      report(r);
       if (r.status === 'crash' || r.status === 'infra') {
         await guest.shutdown().catch(() => undefined);
         guest = undefined;
       }
     }
     if (guest && kmemleak) {
-      const r = await unloadCheck(guest, k.id, dir, kernel);
-      if (r) {
-        results.push(r);
-        opts.onResult?.(r);
-      }
+      const g = guest;
+      const r = await phase('unload', undefined, () => unloadCheck(g, k.id, dir, kernel));
+      if (r) report(r);
       logger(`unload and kmemleak scan: ${r ? `${r.status} (${r.reasons[0] ?? ''})` : 'clean'}`);
     }
   } finally {
     await guest?.shutdown().catch(() => undefined);
   }
-  return { kernel, results };
+  return kernel;
 }
 
 // --- internal ---

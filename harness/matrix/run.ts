@@ -1,20 +1,22 @@
 // The matrix: every selected kernel times every selected scenario, kernels
-// run in parallel up to --jobs guests at once.
+// run in parallel up to --jobs guests at once. It tells what happens as a
+// stream of events (events.ts): the plan, each kernel's phases and results,
+// each kernel's record, the end; the report it returns is collected from
+// that same stream (collect.ts).
 import { cpus } from 'node:os';
 import type { KernelSource } from '../catalog/source.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { HoneError } from '../util/errors.ts';
-import { prefixed, type Logger } from '../util/log.ts';
+import { collectReport } from './collect.ts';
+import { fanOut, stamped, type EventSink } from './events.ts';
 import { runKernel } from './run-kernel.ts';
-import type { KernelRun, MatrixReport, ScenarioResult } from './types.ts';
+import type { MatrixReport } from './types.ts';
 
 export interface MatrixOptions {
   out: string;
   jobs: number;
-  logger: Logger;
-  /** Told what each kernel is doing and each result, for live progress. */
-  onStep?: (kernel: string, what: string | undefined) => void;
-  onResult?: (r: ScenarioResult) => void;
+  /** Every event of the run, in order (progress, report files). */
+  emit?: EventSink;
   memoryMiB?: number;
   /** Runs per case (default 1): each scenario N times in a row on each kernel, for flake rates. */
   repeat?: number;
@@ -28,33 +30,29 @@ export async function runMatrix(kernels: KernelSource[], scenarios: Scenario[], 
     });
   if (scenarios.length === 0)
     throw new HoneError('E_USAGE', 'matrix: no scenario to run (scenarios/ has none)', { hint: 'see scenarios/README.md' });
-  const started = Date.now();
-  const runs: { kernel: KernelRun; results: ScenarioResult[] }[] = new Array(kernels.length);
+  const repeat = opts.repeat ?? 1;
+  const report = collectReport();
+  const emit = stamped(fanOut(report.on, opts.emit ?? (() => {})));
+  emit({
+    kind: 'plan',
+    kernels: kernels.map((k) => k.kernelId),
+    scenarios: scenarios.map((s) => s.name),
+    repeat,
+    jobs: opts.jobs,
+    out: opts.out,
+    host: { node: process.version, cores: cpus().length },
+  });
   // Parallel guests share the host's cores: one vCPU each (else the catalog's default).
   const smp = opts.jobs > 1 ? 1 : undefined;
   let next = 0;
   const worker = async () => {
     while (next < kernels.length) {
-      const i = next++;
-      const k = kernels[i] as KernelSource;
-      runs[i] = await runKernel(k, scenarios, prefixed(k.kernelId, opts.logger), {
-        out: opts.out,
-        smp,
-        onStep: (what) => opts.onStep?.(k.kernelId, what),
-        onResult: opts.onResult,
-        memoryMiB: opts.memoryMiB,
-        repeat: opts.repeat ?? 1,
-      });
-      opts.onStep?.(k.kernelId, undefined);
+      const k = kernels[next++] as KernelSource;
+      const run = await runKernel(k, scenarios, { out: opts.out, smp, emit, memoryMiB: opts.memoryMiB, repeat });
+      emit({ kind: 'kernel', run });
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, kernels.length)) }, worker));
-  return {
-    startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
-    repeat: opts.repeat ?? 1,
-    host: { node: process.version, cores: cpus().length },
-    kernels: runs.map((r) => r.kernel),
-    results: runs.flatMap((r) => r.results),
-  };
+  emit({ kind: 'done' });
+  return report.value();
 }

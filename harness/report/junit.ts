@@ -1,17 +1,58 @@
-// JUnit XML for CI systems: a suite per kernel, a case per scenario; known
-// gaps are reported as skipped with their reason.
-import type { MatrixReport } from '../matrix/types.ts';
+// JUnit XML for CI systems, a consumer of the event stream
+// (matrix/events.ts): a suite per kernel (each kernel that finished, in the
+// plan's order), a case per scenario; known gaps are reported as skipped
+// with their reason.
+import { PlanOrder } from '../matrix/collect.ts';
+import { consumer, type Consumer, type Handlers } from '../matrix/events.ts';
+import type { ScenarioResult } from '../matrix/types.ts';
 
-export function matrixJunit(report: MatrixReport): string {
-  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="hone-matrix" time="${secs(report.durationMs)}">`];
-  for (const k of report.kernels) {
-    const rs = report.results.filter((r) => r.kernel === k.id);
+export function junitFormatter(): Consumer<string> {
+  const order = new PlanOrder();
+  const kernels: string[] = [];
+  const results: ScenarioResult[] = [];
+  let started = 0;
+  let ended = 0;
+  const h = {
+    plan: (e) => {
+      order.plan(e.kernels);
+      started = e.at;
+    },
+    'phase-start': () => {},
+    'phase-end': () => {},
+    console: () => {},
+    result: (e) => {
+      results.push(e.result);
+    },
+    kernel: (e) => {
+      kernels.push(e.run.id);
+    },
+    info: () => {},
+    warning: () => {},
+    done: (e) => {
+      ended = e.at;
+    },
+  } satisfies Handlers<void>;
+  return consumer(h, () =>
+    junitText(
+      order.sort(kernels, (k) => k),
+      results,
+      Math.max(0, ended - started),
+    ),
+  );
+}
+
+// --- internal ---
+
+function junitText(kernels: string[], results: ScenarioResult[], durationMs: number): string {
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="hone-matrix" time="${secs(durationMs)}">`];
+  for (const k of kernels) {
+    const rs = results.filter((r) => r.kernel === k);
     const failures = rs.filter((r) => r.status === 'fail').length;
     const errors = rs.filter((r) => r.status === 'crash' || r.status === 'infra').length;
     const skipped = rs.filter((r) => r.status === 'todo').length;
-    out.push(`  <testsuite name="${esc(k.id)}" tests="${rs.length}" failures="${failures}" errors="${errors}" skipped="${skipped}">`);
+    out.push(`  <testsuite name="${esc(k)}" tests="${rs.length}" failures="${failures}" errors="${errors}" skipped="${skipped}">`);
     for (const r of rs) {
-      out.push(`    <testcase classname="${esc(k.id)}" name="${esc(r.scenario)}" time="${secs(r.durationMs)}">`);
+      out.push(`    <testcase classname="${esc(k)}" name="${esc(r.scenario)}" time="${secs(r.durationMs)}">`);
       const body = esc(r.reasons.join('\n'));
       if (r.status === 'fail') out.push(`      <failure message="${esc(r.reasons[0] ?? 'wrong attribution')}">${body}</failure>`);
       if (r.status === 'crash')

@@ -1,11 +1,35 @@
-// TAP 14 for the matrix: one test point per kernel and scenario. A known gap
-// that still fails is `not ok ... # TODO <reason>`: visible, never counted as
-// a pass, and not failing the run.
-import type { MatrixReport } from '../matrix/types.ts';
+// TAP 14 for the matrix, a consumer of the event stream (matrix/events.ts):
+// one test point per kernel and scenario, in the plan's kernel order. A
+// known gap that still fails is `not ok ... # TODO <reason>`: visible, never
+// counted as a pass, and not failing the run.
+import { PlanOrder } from '../matrix/collect.ts';
+import { consumer, type Consumer, type Handlers } from '../matrix/events.ts';
+import type { ScenarioResult } from '../matrix/types.ts';
 
-export function matrixTap(report: MatrixReport): string {
-  const lines = ['TAP version 14', `1..${report.results.length}`];
-  report.results.forEach((r, i) => {
+export function tapFormatter(): Consumer<string> {
+  const order = new PlanOrder();
+  const results: ScenarioResult[] = [];
+  const h = {
+    plan: (e) => order.plan(e.kernels),
+    'phase-start': () => {},
+    'phase-end': () => {},
+    console: () => {},
+    result: (e) => {
+      results.push(e.result);
+    },
+    kernel: () => {},
+    info: () => {},
+    warning: () => {},
+    done: () => {},
+  } satisfies Handlers<void>;
+  return consumer(h, () => tapText(order.sort(results, (r) => r.kernel)));
+}
+
+// --- internal ---
+
+function tapText(results: ScenarioResult[]): string {
+  const lines = ['TAP version 14', `1..${results.length}`];
+  results.forEach((r, i) => {
     const name = `${r.kernel} ${r.scenario}`;
     const ok = r.status === 'pass';
     const directive = r.status === 'todo' ? ` # TODO ${r.knownGap ?? 'known gap'}` : '';

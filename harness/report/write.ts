@@ -1,21 +1,50 @@
-// Writing a matrix run's reports into the results folder.
-import { writeFile, mkdir } from 'node:fs/promises';
+// A matrix run's files in the results folder, all from its event stream
+// (matrix/events.ts): events.jsonl (the stream itself, one event a line,
+// written as it comes: `tail -f` it), matrix.json (the collected report),
+// matrix.md (rendered from that report), matrix.tap and junit.xml (their
+// own consumers).
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { collectReport } from '../matrix/collect.ts';
+import type { EventSink } from '../matrix/events.ts';
 import type { MatrixReport } from '../matrix/types.ts';
 import { markdownTable } from './table.ts';
-import { matrixTap } from './tap.ts';
-import { matrixJunit } from './junit.ts';
+import { tapFormatter } from './tap.ts';
+import { junitFormatter } from './junit.ts';
 
-export async function writeReports(report: MatrixReport, out: string): Promise<string[]> {
-  await mkdir(out, { recursive: true });
-  const files: [string, string][] = [
-    ['matrix.json', `${JSON.stringify(report, null, 2)}\n`],
-    ['matrix.md', matrixMarkdown(report)],
-    ['matrix.tap', matrixTap(report)],
-    ['junit.xml', matrixJunit(report)],
-  ];
-  for (const [name, text] of files) await writeFile(join(out, name), text);
-  return files.map(([name]) => join(out, name));
+export interface ReportFiles {
+  on: EventSink;
+  /** Writes the reports (after the done event) and closes events.jsonl; the files written. */
+  write(): Promise<string[]>;
+}
+
+export function reportFiles(out: string): ReportFiles {
+  mkdirSync(out, { recursive: true });
+  const jsonl = createWriteStream(join(out, 'events.jsonl'));
+  const report = collectReport();
+  const tap = tapFormatter();
+  const junit = junitFormatter();
+  return {
+    on: (e) => {
+      jsonl.write(`${JSON.stringify(e)}\n`);
+      report.on(e);
+      tap.on(e);
+      junit.on(e);
+    },
+    write: async () => {
+      await new Promise<void>((resolve, reject) => jsonl.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      const r = report.value();
+      const files: [string, string][] = [
+        ['matrix.json', `${JSON.stringify(r, null, 2)}\n`],
+        ['matrix.md', matrixMarkdown(r)],
+        ['matrix.tap', tap.value()],
+        ['junit.xml', junit.value()],
+      ];
+      for (const [name, text] of files) await writeFile(join(out, name), text);
+      return ['events.jsonl', ...files.map(([name]) => name)].map((name) => join(out, name));
+    },
+  };
 }
 
 export function matrixMarkdown(report: MatrixReport): string {

@@ -1,7 +1,8 @@
 import t from 'tap';
 import type { MatrixReport, ScenarioResult } from '../../matrix/types.ts';
-import { matrixTap } from '../../report/tap.ts';
-import { matrixJunit } from '../../report/junit.ts';
+import { replay, type MatrixEvent } from '../../matrix/events.ts';
+import { tapFormatter } from '../../report/tap.ts';
+import { junitFormatter } from '../../report/junit.ts';
 import { flakeReport, textTable, markdownTable } from '../../report/table.ts';
 import { matrixMarkdown } from '../../report/write.ts';
 
@@ -48,6 +49,30 @@ const report: MatrixReport = {
     result('k2', 'fork', 'crash'),
   ],
 };
+
+/** The events a run with this report would have emitted, results first (as they come before their kernel's record). */
+const events = (r: MatrixReport): MatrixEvent[] => {
+  const at = Date.parse(r.startedAt);
+  return [
+    {
+      kind: 'plan',
+      at,
+      kernels: r.kernels.map((k) => k.id),
+      scenarios: [...new Set(r.results.map((x) => x.scenario))],
+      repeat: 1,
+      jobs: 1,
+      out: 'results',
+      host: r.host,
+    },
+    ...r.kernels.flatMap((k): MatrixEvent[] => [
+      ...r.results.filter((x) => x.kernel === k.id).map((result): MatrixEvent => ({ kind: 'result', at, result })),
+      { kind: 'kernel', at, run: k },
+    ]),
+    { kind: 'done', at: at + r.durationMs },
+  ];
+};
+const matrixTap = (r: MatrixReport) => replay(tapFormatter(), events(r));
+const matrixJunit = (r: MatrixReport) => replay(junitFormatter(), events(r));
 
 t.test('TAP: pass is ok, a known gap is TODO, failures carry reasons and repro', async (t) => {
   const tap = matrixTap(report);
