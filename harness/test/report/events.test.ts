@@ -27,6 +27,7 @@ const result = (
 });
 const run = (id: string): KernelRun => ({
   id,
+  arch: 'amd64',
   release: `${id}-rel`,
   version: '1',
   accel: 'tcg',
