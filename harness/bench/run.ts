@@ -10,6 +10,7 @@ import { runMatrix } from '../matrix/run.ts';
 import type { MatrixReport } from '../matrix/types.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { prefixed, type Logger } from '../util/log.ts';
+import { withKernel } from '../util/errors.ts';
 import { repoRoot } from '../util/paths.ts';
 import { run } from '../util/run.ts';
 import { measureBoot, type BootMeasure } from './boot.ts';
@@ -89,41 +90,44 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     footprint: [],
   };
   for (const k of o.kernels) {
-    const logger = prefixed(k.kernelId, o.logger);
-    const fetched = await requireFetched(k);
-    const ready = await prepareKernel(fetched, logger, { modules: true });
-    results.accel = ready.accel.accel;
-    results.kernels.push({ id: k.kernelId, release: ready.bundle.release, version: ready.bundle.version });
-    logger('boot overhead');
-    results.boot.push(await measureBoot(ready, runs, o.out, logger));
-    const bench = await prepareKernel(fetched, logger, {
-      modules: true,
-      autoload: false,
-      imageName: 'bench-initramfs.cpio.gz',
-      extraPrograms: [
-        {
-          path: join(repoRoot, 'harness', 'bench', 'guest', 'hone-bench'),
-          guestPath: '/usr/bin/hone-bench',
-          dynamic: false,
-          pkg: 'hone-bench (make -C harness/bench/guest)',
-        },
-        { path: '/usr/bin/tcpdump', dynamic: true, pkg: 'tcpdump' },
-      ],
+    // one kernel's part: an error leaving it names the kernel
+    await withKernel(k.kernelId, async () => {
+      const logger = prefixed(k.kernelId, o.logger);
+      const fetched = await requireFetched(k);
+      const ready = await prepareKernel(fetched, logger, { modules: true });
+      results.accel = ready.accel.accel;
+      results.kernels.push({ id: k.kernelId, release: ready.bundle.release, version: ready.bundle.version });
+      logger('boot overhead');
+      results.boot.push(await measureBoot(ready, runs, o.out, logger));
+      const bench = await prepareKernel(fetched, logger, {
+        modules: true,
+        autoload: false,
+        imageName: 'bench-initramfs.cpio.gz',
+        extraPrograms: [
+          {
+            path: join(repoRoot, 'harness', 'bench', 'guest', 'hone-bench'),
+            guestPath: '/usr/bin/hone-bench',
+            dynamic: false,
+            pkg: 'hone-bench (make -C harness/bench/guest)',
+          },
+          { path: '/usr/bin/tcpdump', dynamic: true, pkg: 'tcpdump' },
+        ],
+      });
+      // Both in a guest with one vCPU (overhead.ts says why). Capacity is
+      // measured on the first kernel only (the same code on every
+      // kernel, and the slowest part).
+      const first = results.capacity.length === 0;
+      for (const clock of clocks(first)) {
+        logger(`sensor overhead (${clock === 'icount' ? 'guest time from the instruction count' : 'wall clock'})`);
+        results.overhead.push(
+          await measureOverhead(bench, { runs, bulkBytes: sizes.bulkBytes, rrCount: sizes.rrCount, clock, out: o.out, logger }),
+        );
+      }
+      if (first) {
+        logger('event capacity and exact drops');
+        results.capacity.push(await measureCapacity(bench, { forks: sizes.forks, datagrams: sizes.datagrams, out: o.out, logger }));
+      }
     });
-    // Both in a guest with one vCPU (overhead.ts says why). Capacity is
-    // measured on the first kernel only (the same code on every
-    // kernel, and the slowest part).
-    const first = results.capacity.length === 0;
-    for (const clock of clocks(first)) {
-      logger(`sensor overhead (${clock === 'icount' ? 'guest time from the instruction count' : 'wall clock'})`);
-      results.overhead.push(
-        await measureOverhead(bench, { runs, bulkBytes: sizes.bulkBytes, rrCount: sizes.rrCount, clock, out: o.out, logger }),
-      );
-    }
-    if (first) {
-      logger('event capacity and exact drops');
-      results.capacity.push(await measureCapacity(bench, { forks: sizes.forks, datagrams: sizes.datagrams, out: o.out, logger }));
-    }
   }
   o.logger('matrix wall time, warm cache');
   results.matrix.push(await matrixTime('warm', o.kernels, o.scenarios, o.out, o.logger));

@@ -1,7 +1,5 @@
 // hone bench [--quick] [--cold]: benchmarks, written to bench/results.{json,md}.
 import { join } from 'node:path';
-import { defaultKernels, loadCatalog, pickKernels } from '../catalog/catalog.ts';
-import { catalogSource } from '../catalog/source.ts';
 import { requireAmd64 } from '../catalog/arch.ts';
 import { loadScenarios } from '../scenario/index.ts';
 import { runBench } from '../bench/run.ts';
@@ -9,6 +7,7 @@ import { benchMarkdown, writeBenchResults } from '../bench/report.ts';
 import { log } from '../util/log.ts';
 import { repoRoot } from '../util/paths.ts';
 import { defineCommand } from './args.ts';
+import { namedOrDefault } from './select.ts';
 
 const spec = {
   quick: { type: 'boolean', help: 'one kernel (debian-6.1), smaller workloads: a few minutes' },
@@ -18,10 +17,8 @@ const spec = {
 } as const;
 
 export const benchCommand = defineCommand('bench', '[--quick] [--cold] [--kernel K]...', spec, async ({ flags }) => {
-  const catalog = await loadCatalog();
-  const kernels = (
-    flags.kernel ? pickKernels(catalog, flags.kernel) : flags.quick ? pickKernels(catalog, ['debian-6.1']) : defaultKernels(catalog)
-  ).map(catalogSource);
+  // --quick: one kernel unless named
+  const kernels = await namedOrDefault(flags.kernel ?? (flags.quick ? ['debian-6.1'] : []));
   for (const k of kernels) requireAmd64(k, 'bench', "its guest programs and the bare boot's busybox are the host's");
   const out = flags.out ?? join(repoRoot, 'bench');
   const results = await runBench({

@@ -3,11 +3,10 @@
 import type { ModuleBuild } from '../kbuild/modules.ts';
 import { buildModules } from '../kbuild/modules.ts';
 import { requireFetched } from '../fetch/fetch.ts';
-import { dirSource } from '../catalog/source.ts';
 import { log, prefixed } from '../util/log.ts';
 import { formatError, withKernel } from '../util/errors.ts';
 import { defineCommand } from './args.ts';
-import { selectKernels } from './select.ts';
+import { dirOrSelected } from './select.ts';
 
 const spec = {
   all: { type: 'boolean', help: 'every catalog kernel but the opt-in ones (name those)' },
@@ -16,7 +15,7 @@ const spec = {
 } as const;
 
 export const buildCommand = defineCommand('build', '<kernel...|--all>', spec, async ({ flags, positional }) => {
-  const kernels = flags['kernel-dir'] ? [dirSource(flags['kernel-dir'])] : await selectKernels(positional, flags.all, 'build');
+  const kernels = await dirOrSelected(positional, flags.all, flags['kernel-dir'], 'build');
   const results: ModuleBuild[] = [];
   let failed = 0;
   for (const k of kernels) {

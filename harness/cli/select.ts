@@ -16,6 +16,16 @@ export async function selectKernels(ids: string[], all: boolean | undefined, com
   return pickKernels(catalog, ids).map(catalogSource);
 }
 
+/** --kernel-dir DIR alone, else as selectKernels (ids or --all). */
+export async function dirOrSelected(
+  ids: string[],
+  all: boolean | undefined,
+  dir: string | undefined,
+  command: string,
+): Promise<KernelSource[]> {
+  return dir ? [dirSource(dir)] : selectKernels(ids, all, command);
+}
+
 /** Kernels named by id, then by --kernel-dir; none named: the default set (every kernel but the opt-in ones). */
 export async function namedOrDefault(ids: string[], dirs: string[] = []): Promise<KernelSource[]> {
   const catalog = await loadCatalog();

@@ -22,13 +22,7 @@ export async function debState(debsDir: string, p: ResolvedPackage): Promise<Deb
 }
 
 /** Makes sure every package is in debsDir and intact; returns how many were downloaded. */
-export async function ensureDebs(
-  apt: IsolatedApt,
-  debsDir: string,
-  packages: ResolvedPackage[],
-  logger: Logger,
-  kernel: string,
-): Promise<number> {
+export async function ensureDebs(apt: IsolatedApt, debsDir: string, packages: ResolvedPackage[], logger: Logger): Promise<number> {
   await mkdir(debsDir, { recursive: true });
   const todo: ResolvedPackage[] = [];
   for (const p of packages) {
@@ -58,7 +52,6 @@ export async function ensureDebs(
     const sum = await sha256File(got).catch(() => '');
     if (sum !== p.sha256) {
       throw new HoneError('E_KERNEL_FETCH', `downloaded ${p.name} ${p.version} does not match its sha256`, {
-        kernel,
         hint: 'the mirror may be mid-sync; retry later or set HONE_MIRROR',
       });
     }

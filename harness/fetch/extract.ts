@@ -8,13 +8,12 @@ import { join, basename } from 'node:path';
 import { run } from '../util/run.ts';
 import { HoneError } from '../util/errors.ts';
 
-export async function extractDebs(debs: string[], root: string, kernel: string): Promise<void> {
+export async function extractDebs(debs: string[], root: string): Promise<void> {
   await rm(root, { recursive: true, force: true });
   await mkdir(root, { recursive: true });
   for (const deb of debs) {
     await run('dpkg-deb', ['-x', deb, root], {
       code: 'E_KERNEL_FETCH',
-      kernel,
       hint: `the package ${basename(deb)} may be damaged; delete it from the cache and fetch again`,
     });
   }
@@ -46,22 +45,20 @@ export function relativiseHeadersMakefile(text: string): { text: string; changed
   return { text: out, changed };
 }
 
-export async function fixHeaders(ksrc: string, kernel: string): Promise<void> {
+export async function fixHeaders(ksrc: string): Promise<void> {
   const file = join(ksrc, 'Makefile');
   const { text, changed } = relativiseHeadersMakefile(await readFile(file, 'utf8'));
   if (changed === 0 && /\/usr\/src\//.test(text)) {
     throw new HoneError('E_KERNEL_FETCH', `the headers Makefile ${file} has an absolute path Hone does not know how to rewrite`, {
-      kernel,
       hint: 'report this with the Makefile attached; the catalog entry cannot be built until then',
     });
   }
   await writeFile(file, text);
 }
 
-export async function runDepmod(root: string, release: string, kernel: string): Promise<void> {
+export async function runDepmod(root: string, release: string): Promise<void> {
   await run('depmod', ['-b', root, release], {
     code: 'E_KERNEL_FETCH',
-    kernel,
     hint: 'install kmod on the host (apt-get install kmod)',
   });
 }

@@ -74,12 +74,11 @@ async function fetchLocked(k: CatalogKernel, logger: Logger, opts: { refresh?: b
   const tools = resolved.packages.filter((p) => !own.includes(p));
   if (tools.length && !toolsApt) {
     throw new HoneError('E_KERNEL_FETCH', `the pinned packages name host tools (${tools.map((p) => p.name).join(', ')}) of another host`, {
-      kernel: k.id,
       hint: `run \`npx hone fetch --refresh ${k.id}\` to resolve it for this host`,
     });
   }
-  let downloaded = await ensureDebs(apt, paths.debs, own, logger, k.id);
-  if (toolsApt && tools.length) downloaded += await ensureDebs(toolsApt, paths.debs, tools, logger, k.id);
+  let downloaded = await ensureDebs(apt, paths.debs, own, logger);
+  if (toolsApt && tools.length) downloaded += await ensureDebs(toolsApt, paths.debs, tools, logger);
 
   const existing = await readJson<KernelBundle & { format: number }>(join(dir, 'bundle.json'));
   if (
@@ -97,11 +96,10 @@ async function fetchLocked(k: CatalogKernel, logger: Logger, opts: { refresh?: b
   await extractDebs(
     resolved.packages.map((p) => join(paths.debs, basename(p.filename))),
     root,
-    k.id,
   );
   const bundle = await describe(k, resolved, dir, root);
-  await fixHeaders(bundle.ksrc, k.id);
-  await runDepmod(root, resolved.release, k.id);
+  await fixHeaders(bundle.ksrc);
+  await runDepmod(root, resolved.release);
   await writeFile(join(dir, 'bundle.json'), `${JSON.stringify({ format: bundleFormat, ...bundle }, null, 2)}\n`);
   return { bundle, downloaded, extracted: true };
 }
@@ -137,7 +135,6 @@ async function describe(k: CatalogKernel, r: ResolvedKernel, dir: string, root: 
     throw new HoneError(
       'E_KERNEL_FETCH',
       `the packages of ${rel} lack ${[!vmlinuz && 'vmlinuz', !systemMap && 'System.map', !config && 'config'].filter(Boolean).join(', ')}`,
-      { kernel: k.id },
     );
   }
   const ksrc = await findHeadersDir(root, rel);

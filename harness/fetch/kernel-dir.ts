@@ -33,7 +33,7 @@ export async function bundleFromDir(source: DirSource): Promise<KernelBundle> {
   const configs = ['config', `boot/config-${release}`, join(ksrc, '.config')];
   const config = need('kernel config', await first(dir, configs, isFile), configs);
   const modulesDir = join(dir, 'lib', 'modules', release);
-  if (!(await isFile(join(modulesDir, 'modules.dep')))) await runDepmod(dir, release, kernelId);
+  if (!(await isFile(join(modulesDir, 'modules.dep')))) await runDepmod(dir, release);
   const cc = /^CONFIG_CC_VERSION_TEXT="(.*)"$/m.exec(await readFile(config, 'utf8'))?.[1] ?? '';
   return {
     id: kernelId,

@@ -29,12 +29,11 @@ export async function fetchSourceKernel(
   opts: { refresh?: boolean; cache?: string },
 ): Promise<FetchReport> {
   const src = k.source;
-  if (!src) throw new HoneError('E_KERNEL_FETCH', 'not a kernel built from source', { kernel: k.id });
+  if (!src) throw new HoneError('E_KERNEL_FETCH', 'not a kernel built from source');
   const paths = cachePaths(opts.cache);
   const dir = paths.kernel(k.id);
   const fragmentText = await readFile(src.fragmentFile, 'utf8').catch(() => {
     throw new HoneError('E_CATALOG', `the config fragment ${src.fragmentFile} is missing`, {
-      kernel: k.id,
       hint: `"fragment" names a file next to harness/catalog/kernels.json`,
     });
   });
@@ -50,20 +49,18 @@ export async function fetchSourceKernel(
     logger(`resolved to ${src.package} ${resolved.version}`);
     await writeFile(join(dir, 'resolved.json'), `${JSON.stringify(resolved, null, 2)}\n`);
   }
-  const downloaded = await ensureDebs(apt, paths.debs, resolved.packages, logger, k.id);
+  const downloaded = await ensureDebs(apt, paths.debs, resolved.packages, logger);
   const pkg = resolved.packages[0];
   if (!pkg)
     throw new HoneError('E_KERNEL_FETCH', `resolved.json of ${k.id} pins no package`, {
-      kernel: k.id,
       hint: `run \`npx hone fetch ${k.id} --refresh\``,
     });
 
   const spec = kernelBuildRootSpec(k.buildSuite, src.gcc);
-  const root = await ensureDebianRoot(spec, logger, k.id);
+  const root = await ensureDebianRoot(spec, logger);
   const gccVersion = await installedVersion(root, `gcc-${src.gcc}`);
   if (!gccVersion) {
     throw new HoneError('E_BUILD_ROOT', `the ${spec.what} has no gcc-${src.gcc} installed`, {
-      kernel: k.id,
       hint: `delete ${root} and fetch again to make it anew`,
     });
   }
@@ -99,7 +96,6 @@ export async function fetchSourceKernel(
   const result = await oneBuilderAtATime(paths.kernels, logger, () =>
     buildSourceKernel(
       {
-        kernel: k.id,
         tree,
         deb: join(paths.debs, basename(pkg.filename)),
         fragment: { name: src.fragment, text: fragmentText },

@@ -70,11 +70,10 @@ async function prepare(target: Arch, dir: string, logger: Logger): Promise<Userl
   const stamp = join(dir, 'extracted.json');
   const key = pins.map((p) => p.sha256).join();
   const extracted = await readFile(stamp, 'utf8').catch(() => '');
-  if ((await ensureDebs(apt, paths.debs, pins, logger, `userland-${target.debian}`)) > 0 || extracted !== key) {
+  if ((await ensureDebs(apt, paths.debs, pins, logger)) > 0 || extracted !== key) {
     await extractDebs(
       pins.map((p) => join(paths.debs, basename(p.filename))),
       root,
-      `userland-${target.debian}`,
     );
     await writeFile(stamp, key);
   }

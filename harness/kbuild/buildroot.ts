@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { tryLock } from '../util/lock.ts';
 
 /** The build root of `suite` with gcc-<gccMajor>; `crossGnu` adds that gcc's cross compiler for it (e.g. aarch64-linux-gnu). */
-export async function ensureBuildRoot(suite: string, gccMajor: number, logger: Logger, kernel: string, crossGnu?: string): Promise<string> {
+export async function ensureBuildRoot(suite: string, gccMajor: number, logger: Logger, crossGnu?: string): Promise<string> {
   return ensureDebianRoot(
     {
       name: `${suite}-gcc${gccMajor}${crossGnu ? `-${crossGnu}` : ''}`,
@@ -22,7 +22,6 @@ export async function ensureBuildRoot(suite: string, gccMajor: number, logger: L
       what: `${suite} build root with gcc-${gccMajor}${crossGnu ? ` and gcc-${gccMajor}-${crossGnu}` : ''}`,
     },
     logger,
-    kernel,
   );
 }
 
@@ -60,13 +59,12 @@ export interface DebianRootSpec {
  * A minimal Debian root made once with debootstrap and cached, named after
  * its recipe (so a changed recipe makes a new root), one maker at a time.
  */
-export async function ensureDebianRoot(spec: DebianRootSpec, logger: Logger, kernel: string): Promise<string> {
+export async function ensureDebianRoot(spec: DebianRootSpec, logger: Logger): Promise<string> {
   const recipe = createHash('sha256').update(spec.packages.join(',')).digest('hex').slice(0, 8);
   const dir = cachePaths().buildRoot(`${spec.name}-${recipe}`);
   if (await exists(join(dir, '.hone-complete'))) return dir;
   if (process.getuid?.() !== 0) {
     throw new HoneError('E_NEED_ROOT', `a ${spec.what} is needed and making one needs root`, {
-      kernel,
       hint: 'run the command once as root (sudo); the root is cached for later runs',
     });
   }
@@ -80,13 +78,13 @@ export async function ensureDebianRoot(spec: DebianRootSpec, logger: Logger, ker
   }
   try {
     if (await exists(join(dir, '.hone-complete'))) return dir;
-    return await makeRoot(spec, dir, logger, kernel);
+    return await makeRoot(spec, dir, logger);
   } finally {
     await rm(lock, { recursive: true, force: true });
   }
 }
 
-async function makeRoot(spec: DebianRootSpec, dir: string, logger: Logger, kernel: string): Promise<string> {
+async function makeRoot(spec: DebianRootSpec, dir: string, logger: Logger): Promise<string> {
   const mirror = (await findMirror()).debian;
   const tmp = `${dir}.partial`;
   // a debootstrap that died mid-way can leave its /proc mounted in the partial root
@@ -97,7 +95,6 @@ async function makeRoot(spec: DebianRootSpec, dir: string, logger: Logger, kerne
   const started = Date.now();
   await run('debootstrap', debootstrapArgs(spec.suite, spec.packages, tmp, mirror), {
     code: 'E_BUILD_ROOT',
-    kernel,
     hint: `check that ${mirror} serves ${spec.suite}; the partial root is in ${tmp}`,
   });
   await writeFile(join(tmp, '.hone-complete'), `${new Date().toISOString()}\n`);
@@ -115,7 +112,7 @@ export async function runInBuildRoot(
   root: string,
   binds: string[],
   argv: string[],
-  opts: { kernel: string; timeoutMs?: number; onLine?: (line: string) => void },
+  opts: { timeoutMs?: number; onLine?: (line: string) => void } = {},
 ): Promise<RunResult> {
   const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
   const mounts = binds.map((b) => `mkdir -p ${q(root + b)} && mount --bind ${q(b)} ${q(root + b)}`);
@@ -127,7 +124,6 @@ export async function runInBuildRoot(
   ].join('\n');
   return run('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script], {
     allowFail: true,
-    kernel: opts.kernel,
     timeoutMs: opts.timeoutMs,
     onLine: opts.onLine,
   });

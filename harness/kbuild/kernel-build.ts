@@ -22,7 +22,6 @@ import { checkFragmentKept, composeAllconfig } from './kernel-config.ts';
 import type { BuiltKernel, KernelBuildInputs } from './kernel-key.ts';
 
 export interface SourceBuildPlan {
-  kernel: string;
   /** <kernel dir>/tree */
   tree: string;
   /** The linux-source .deb in the cache. */
@@ -77,7 +76,7 @@ export async function buildSourceKernel(plan: SourceBuildPlan, logger: Logger): 
   }
   const log = createWriteStream(join(plan.tree, treeFiles.log), { flags: cold ? 'w' : 'a' });
   try {
-    log.write(`# ${new Date().toISOString()} building ${plan.kernel}, key ${plan.key}: ${JSON.stringify(plan.inputs)}\n`);
+    log.write(`# ${new Date().toISOString()} building key ${plan.key}: ${JSON.stringify(plan.inputs)}\n`);
     if (cold) await extract(plan, src, log, logger);
     else
       logger(
@@ -86,7 +85,6 @@ export async function buildSourceKernel(plan: SourceBuildPlan, logger: Logger): 
 
     const kvmGuest = await readFile(join(src, 'kernel', 'configs', 'kvm_guest.config'), 'utf8').catch(() => {
       throw new HoneError('E_KERNEL_BUILD', `${plan.inputs.source.name} has no kernel/configs/kvm_guest.config`, {
-        kernel: plan.kernel,
         hint: 'this source is too old for a source kernel entry (kvm_guest.config came in Linux 5.10)',
       });
     });
@@ -97,7 +95,6 @@ export async function buildSourceKernel(plan: SourceBuildPlan, logger: Logger): 
     await make(plan, log, logger, [`KCONFIG_ALLCONFIG=${allconfig}`, 'allnoconfig'], 'configuring');
     const configFile = join(src, '.config');
     checkFragmentKept(plan.fragment.text, await readFile(configFile, 'utf8'), {
-      kernel: plan.kernel,
       fragmentName: plan.fragment.name,
       configFile,
     });
@@ -116,7 +113,7 @@ export async function buildSourceKernel(plan: SourceBuildPlan, logger: Logger): 
       throw new HoneError(
         'E_KERNEL_BUILD',
         `make finished but ${!imageBytes ? 'arch/x86/boot/bzImage' : `lib/modules/${release}/modules.dep`} is missing`,
-        { kernel: plan.kernel, hint: `see ${join(plan.tree, treeFiles.log)}` },
+        { hint: `see ${join(plan.tree, treeFiles.log)}` },
       );
     }
     const ccVersionText = /^CONFIG_CC_VERSION_TEXT="(.*)"$/m.exec(await readFile(configFile, 'utf8'))?.[1] ?? '';
@@ -183,7 +180,7 @@ async function extract(plan: SourceBuildPlan, src: string, log: WriteStream, log
         '-c',
         `set -o pipefail; dpkg-deb --fsys-tarfile ${q(plan.deb)} | tar -xO ${q(tarball)} | nice -n 19 tar -xJ --strip-components=1 -C ${q(src)}`,
       ],
-      { allowFail: true, kernel: plan.kernel },
+      { allowFail: true },
     );
   } finally {
     clearInterval(ticker);
@@ -191,7 +188,6 @@ async function extract(plan: SourceBuildPlan, src: string, log: WriteStream, log
   log.write(`$ extract ${tarball} from ${plan.deb}\n${r.stdout}${r.stderr}\n`);
   if (r.exitCode !== 0 || !(await stat(join(src, 'Makefile')).catch(() => undefined))) {
     throw new HoneError('E_KERNEL_BUILD', `extracting ${tarball} from ${plan.deb} failed`, {
-      kernel: plan.kernel,
       details: (r.stderr || r.stdout).split('\n').slice(-10),
       hint: "the package may be damaged (delete it from the cache's debs/ and fetch again) or the disk full",
     });
@@ -223,7 +219,6 @@ async function make(
   let r: RunResult;
   try {
     r = await runInBuildRoot(plan.root, plan.binds, argv, {
-      kernel: plan.kernel,
       onLine: (line) => {
         log.write(`${line}\n`);
         const step = kbuildStep(line);
@@ -243,7 +238,6 @@ async function make(
       'E_KERNEL_BUILD',
       `${what} failed: \`make ${args.join(' ')}\` exited ${r.exitCode} after ${elapsed(Date.now() - t0)}`,
       {
-        kernel: plan.kernel,
         details: (errors.length ? errors : text).slice(-20),
         hint: `full output in ${join(plan.tree, treeFiles.log)}; the tree is kept, so fetching again continues the build`,
       },

@@ -49,11 +49,7 @@ export function droppedOptions(fragment: string, dotConfig: string): DroppedOpti
 }
 
 /** Fails, naming each dropped option, when kconfig did not keep the fragment. */
-export function checkFragmentKept(
-  fragment: string,
-  dotConfig: string,
-  o: { kernel: string; fragmentName: string; configFile: string },
-): void {
+export function checkFragmentKept(fragment: string, dotConfig: string, o: { fragmentName: string; configFile: string }): void {
   const dropped = droppedOptions(fragment, dotConfig);
   if (dropped.length === 0) return;
   const show = (v: string) => (v === 'n' ? 'not set' : v);
@@ -62,7 +58,6 @@ export function checkFragmentKept(
     'E_KERNEL_BUILD',
     `kconfig dropped ${dropped.length === 1 ? 'an option' : `${dropped.length} options`} of ${o.fragmentName}: ${names}`,
     {
-      kernel: o.kernel,
       details: dropped.map((d) => `${d.option}: the fragment sets ${show(d.wanted)}, the final .config has ${show(d.got)}`),
       hint: `an option is dropped when its dependencies are unmet: set them in ${o.fragmentName} too (\`make menuconfig\`, then / and the option's name, shows what it depends on); the final config is ${o.configFile}`,
     },

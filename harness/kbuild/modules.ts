@@ -53,9 +53,9 @@ export async function buildModules(fetched: FetchedKernel, logger: Logger): Prom
     started = Date.now();
     r = await run('make', ['-C', out, ...vars, `CC=${toolchain.gcc}`, ...extra], { allowFail: true });
   } else {
-    const root = await ensureBuildRoot(toolchain.suite, toolchain.major, logger, kernelId, cross ? target.gnu : undefined);
+    const root = await ensureBuildRoot(toolchain.suite, toolchain.major, logger, cross ? target.gnu : undefined);
     started = Date.now();
-    r = await runInBuildRoot(root, [cachePaths().root], ['make', '-C', out, ...vars], { kernel: kernelId });
+    r = await runInBuildRoot(root, [cachePaths().root], ['make', '-C', out, ...vars]);
   }
   const durationMs = Date.now() - started;
   const logFile = join(out, 'build.log');
@@ -66,7 +66,6 @@ export async function buildModules(fetched: FetchedKernel, logger: Logger): Prom
   const warnings = text.split('\n').filter((l) => /\bwarning:/i.test(l));
   if (r.exitCode !== 0) {
     throw new HoneError('E_MODULE_BUILD', `building kmod/ failed (make exited ${r.exitCode})`, {
-      kernel: kernelId,
       details: text
         .split('\n')
         .filter((l) => /error|warning/i.test(l))
@@ -74,9 +73,9 @@ export async function buildModules(fetched: FetchedKernel, logger: Logger): Prom
       hint: `full compiler output in ${logFile}`,
     });
   }
-  const modules = await findModules(out, kernelId);
-  await checkElfMachine(modules, target, kernelId);
-  const vermagic = await checkVermagic(modules, bundle, kernelId);
+  const modules = await findModules(out);
+  await checkElfMachine(modules, target);
+  const vermagic = await checkVermagic(modules, bundle);
   return { kernel: kernelId, release: bundle.release, toolchain, modules, vermagic, warnings, logFile, durationMs };
 }
 
@@ -89,7 +88,7 @@ export function crossVars(target: Arch, toolchain: Toolchain): string[] {
 }
 
 /** Every file is an ELF object of the target's machine: a module built for the wrong one would only fail in the guest. */
-export async function checkElfMachine(files: string[], target: Arch, kernel: string): Promise<void> {
+export async function checkElfMachine(files: string[], target: Arch): Promise<void> {
   for (const f of files) {
     const got = await elfMachineOfFile(f);
     if (got !== target.elfMachine) {
@@ -97,7 +96,6 @@ export async function checkElfMachine(files: string[], target: Arch, kernel: str
         'E_MODULE_BUILD',
         `${f.replace(/^.*\//, '')} is built for ${elfMachineName(got)}, the kernel is ${target.elfName}`,
         {
-          kernel,
           hint: `build with ARCH=${target.kernelArch} CROSS_COMPILE=${target.gnu}- (see README, "arm64 guests")`,
         },
       );
@@ -119,24 +117,23 @@ async function removeStale(dir: string): Promise<void> {
   }
 }
 
-async function findModules(dir: string, kernel: string): Promise<string[]> {
+async function findModules(dir: string): Promise<string[]> {
   const kos = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.ko'));
   const byName = new Map(kos.map((f) => [f.replace(/^.*\//, '').replace(/\.ko$/, ''), join(dir, f)]));
   const missing = moduleStack.filter((m) => !byName.has(m));
   if (missing.length) {
-    throw new HoneError('E_MODULE_BUILD', `make succeeded but did not produce ${missing.map((m) => `${m}.ko`).join(', ')}`, { kernel });
+    throw new HoneError('E_MODULE_BUILD', `make succeeded but did not produce ${missing.map((m) => `${m}.ko`).join(', ')}`);
   }
   return moduleStack.map((m) => byName.get(m) as string);
 }
 
-async function checkVermagic(modules: string[], bundle: KernelBundle, kernel: string): Promise<string> {
+async function checkVermagic(modules: string[], bundle: KernelBundle): Promise<string> {
   const want = await kernelVermagic(bundle.modulesDir);
   for (const ko of modules) {
     const got = await moduleVermagic(ko);
     const why = vermagicMismatch(got, want);
     if (why) {
       throw new HoneError('E_VERMAGIC', `${ko.replace(/^.*\//, '')} vermagic "${got}" does not match the kernel's "${want}": ${why}`, {
-        kernel,
         hint: 'the module was built against other headers; run `npx hone fetch` then `npx hone build` again',
       });
     }

@@ -67,7 +67,6 @@ export async function runPackageTest(source: CatalogSource, logger: Logger, out:
   const root = await ensureDebianRoot(
     { name: `${k.suite}-dkms`, suite: k.suite, packages: debianRootPackages(k.suite), what: `${k.suite} root with dkms` },
     logger,
-    k.id,
   );
   const work = join(cachePaths().root, 'package-test', k.id);
   const staging = join(work, 'root');
@@ -80,7 +79,7 @@ export async function runPackageTest(source: CatalogSource, logger: Logger, out:
     .map((p) => join(cachePaths().debs, basename(p.filename)));
   await mkdir(join(staging, 'tmp', 'debs'), { recursive: true });
   for (const d of headerDebs) await cp(d, join(staging, 'tmp', 'debs', basename(d)));
-  const dpkg = await runInBuildRoot(staging, [], ['sh', '-c', 'dpkg -i /tmp/debs/*.deb && rm -rf /tmp/debs'], { kernel: k.id });
+  const dpkg = await runInBuildRoot(staging, [], ['sh', '-c', 'dpkg -i /tmp/debs/*.deb && rm -rf /tmp/debs']);
   if (dpkg.exitCode !== 0) {
     throw new HoneError('E_IMAGE', `installing the kernel headers in the Debian root failed`, {
       kernel: k.id,
@@ -138,15 +137,13 @@ export async function runPackageTest(source: CatalogSource, logger: Logger, out:
 /** hone-tools built in the guest's own root (its libc), as an operator of that release would. */
 async function buildToolsDeb(staging: string, version: string, kernel: string): Promise<string> {
   const out = '/tmp/hone-tools-build';
-  const r = await runInBuildRoot(staging, [repoRoot], ['make', '-s', '-C', join(repoRoot, 'kmod'), 'tools-deb', `PKG_OUT=${out}`], {
-    kernel,
-  });
+  const r = await runInBuildRoot(staging, [repoRoot], ['make', '-s', '-C', join(repoRoot, 'kmod'), 'tools-deb', `PKG_OUT=${out}`]);
   if (r.exitCode !== 0)
     throw new HoneError('E_IMAGE', 'make -C kmod tools-deb failed in the Debian root', {
       kernel,
       details: (r.stdout + r.stderr).split('\n').slice(-15),
     });
-  const arch = (await runInBuildRoot(staging, [], ['dpkg', '--print-architecture'], { kernel })).stdout.trim();
+  const arch = (await runInBuildRoot(staging, [], ['dpkg', '--print-architecture'])).stdout.trim();
   const deb = join(staging, out, `hone-tools_${version}_${arch}.deb`);
   const kept = join(staging, '..', basename(deb));
   await cp(deb, kept);

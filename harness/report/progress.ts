@@ -77,7 +77,8 @@ export function makeProgress(
   let planned = false;
   let closed = false;
   const clear = () => stream.write('\r\x1b[2K');
-  const draw = () => planned && !closed && stream.write(statusLine(s, now(), stream.columns ?? 120));
+  // a terminal of unknown size (a pty nobody sized says 0 columns) gets 120
+  const draw = () => planned && !closed && stream.write(statusLine(s, now(), stream.columns || 120));
   // the elapsed times move even when no event comes
   const timer = setInterval(() => {
     if (!planned || closed) return;

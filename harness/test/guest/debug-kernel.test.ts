@@ -45,7 +45,7 @@ async function buildKfault(b: KernelBundle): Promise<Buffer> {
   const r =
     tc.kind === 'host'
       ? await run(argv[0] as string, argv.slice(1), { allowFail: true })
-      : await runInBuildRoot(await ensureBuildRoot(tc.suite, tc.major, quiet, kernelId), [cachePaths().root], argv, { kernel: kernelId });
+      : await runInBuildRoot(await ensureBuildRoot(tc.suite, tc.major, quiet), [cachePaths().root], argv);
   if (r.exitCode !== 0) throw new Error(`kfault did not build:\n${r.stdout}\n${r.stderr}`);
   return readFile(join(dir, 'kfault.ko'));
 }

@@ -91,6 +91,8 @@ t.test('keepLockFresh touches the lock until stopped', async (t) => {
   const stop = keepLockFresh(lock, 20);
   await new Promise((r) => setTimeout(r, 150));
   stop();
+  // stop() cannot recall a touch already issued (utimes is async): let it land first
+  await new Promise((r) => setTimeout(r, 100));
   t.ok(Date.now() - statSync(lock).mtimeMs < 10_000, 'touched');
   utimesSync(lock, 1000, 1000);
   await new Promise((r) => setTimeout(r, 100));
