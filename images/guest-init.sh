@@ -1,12 +1,19 @@
 #!/bin/busybox sh
 # /init of Hone's test guests: a linear list of named steps, each reporting
 # on the serial console with a HONE- prefix that the harness watches for.
-#   mount filesystems -> network -> kernel modules -> hone modules -> ssh -> ready
+#   mount filesystems -> network (its kernel modules) -> ssh -> hone modules -> ready
+# dropbear starts before Hone's modules load so that the harness can open its
+# SSH connection while they load (guest/guest.ts: ready = HONE-READY and SSH
+# connected). Each step's marker carries the guest uptime in seconds, so the
+# console shows where boot time goes.
 # The harness reads /etc/hone/* (written when the image is made).
 
 /bin/busybox --install -s
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 echo "HONE-INIT"
+
+# mark NAME: "HONE-NAME <uptime s>" on the console
+mark() { echo "HONE-$1 $(cut -d' ' -f1 /proc/uptime)"; }
 
 mount_filesystems() {
 	mount -t proc proc /proc
@@ -43,7 +50,7 @@ load_hone() {
 	for dev in /dev/hone /dev/honet; do
 		[ -e "$dev" ] || { echo "HONE-MODULE-FAIL no $dev after loading the modules"; return 1; }
 	done
-	echo "HONE-MODULES-LOADED"
+	mark MODULES-LOADED
 }
 
 start_ssh() {
@@ -52,10 +59,11 @@ start_ssh() {
 }
 
 mount_filesystems
-bring_up_network || echo "HONE-NET-FAIL"
+mark MOUNTED
+if bring_up_network; then mark NET-UP; else echo "HONE-NET-FAIL"; fi
+if start_ssh; then mark SSH-UP; else echo "HONE-SSH-FAIL"; fi
 load_hone
-start_ssh || echo "HONE-SSH-FAIL"
-echo "HONE-READY $(cut -d' ' -f1 /proc/uptime)"
+mark READY
 
 # Stay alive; the harness powers the guest off over ssh (poweroff -f).
 while true; do sleep 3600; done

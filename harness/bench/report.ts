@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BenchResults } from './run.ts';
 import { fmt, summarize, type Summary, type Target } from './stats.ts';
+import type { BootMeasure } from './boot.ts';
 import type { CaptureCount, Capturing, OverheadMeasure } from './overhead.ts';
 import { MODES } from './overhead.ts';
 import { dropVerdicts } from './capacity.ts';
@@ -45,6 +46,54 @@ export function targets(r: BenchResults): Target[] {
   return t;
 }
 
+/** The detail row of one kernel's boot comparison, with where the harness's boot spent its time. */
+export function bootDetailRow(b: BootMeasure): string {
+  // older results.json files have no timeline
+  const steps = Object.entries(b.stepsS ?? {})
+    .map(([step, up]) => `${step} ${up.median.toFixed(2)}`)
+    .join(', ');
+  const bare = b.bareUptimeS ? `; bare prompt at uptime ${b.bareUptimeS.median.toFixed(2)} s` : '';
+  const where = steps ? `${bare}; guest uptime s (median): ${steps}; SSH ${b.sshAfterReadyMs.median.toFixed(0)} ms after HONE-READY` : '';
+  return `| boot ${b.kernel} | bare ${fmt(b.bareMs, 0, ' ms')} | ready ${fmt(b.readyMs, 0, ' ms')} | ${b.accel}, -smp ${b.smp}, -m ${b.memoryMiB}${where} |`;
+}
+
+/**
+ * `hone bench --only boot`: the new boot figures merged into earlier
+ * results, the other measures kept. results.json: the boot entries of the
+ * kernels measured now replace theirs. results.md: only those kernels' two
+ * boot rows (target and detail) are rewritten in place, so the notes written
+ * under the generated tables stay; a row not there yet is added after the
+ * last row of its kind (or the file is generated afresh if there is none).
+ */
+export function mergeBoot(earlier: BenchResults | undefined, now: BenchResults): BenchResults {
+  if (!earlier) return now;
+  const fresh = new Map(now.boot.map((b) => [b.kernel, b]));
+  const boot = earlier.boot.map((b) => fresh.get(b.kernel) ?? b);
+  for (const b of now.boot) if (!earlier.boot.some((e) => e.kernel === b.kernel)) boot.push(b);
+  return { ...earlier, boot };
+}
+
+/** undefined when a row has no place in md (no row of its kind). */
+export function replaceBootRows(md: string, now: BenchResults): string | undefined {
+  const lines = md.split('\n');
+  const targetRows = new Map(targets({ ...now, matrix: [], overhead: [], capacity: [] }).map((t) => [t.what, targetRow(t)]));
+  for (const b of now.boot) {
+    const target = `boot to ready / bare boot, ${b.kernel}`;
+    const kin = (l: string) => l.startsWith('| boot to ready / bare boot, ');
+    if (!upsert(lines, (l) => l.startsWith(`| ${target} |`), kin, targetRows.get(target) as string)) return undefined;
+    if (
+      !upsert(
+        lines,
+        (l) => l.startsWith(`| boot ${b.kernel} |`),
+        (l) => /^\| boot \S+ \| bare /.test(l),
+        bootDetailRow(b),
+      )
+    )
+      return undefined;
+  }
+  return lines.join('\n');
+}
+
 export async function writeBenchResults(r: BenchResults, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'results.json'), `${JSON.stringify(r, null, 2)}\n`);
@@ -52,14 +101,9 @@ export async function writeBenchResults(r: BenchResults, dir: string): Promise<v
 }
 
 export function benchMarkdown(r: BenchResults): string {
-  const rows = targets(r).map(
-    (x) => `| ${x.what} | ${x.value} | ${x.target} | ${x.met ? 'met' : 'NOT met'}${x.note ? ` (${x.note})` : ''} |`,
-  );
+  const rows = targets(r).map(targetRow);
   const detail = [
-    ...r.boot.map(
-      (b) =>
-        `| boot ${b.kernel} | bare ${fmt(b.bareMs, 0, ' ms')} | ready ${fmt(b.readyMs, 0, ' ms')} | ${b.accel}, -smp ${b.smp}, -m ${b.memoryMiB} |`,
-    ),
+    ...r.boot.map(bootDetailRow),
     ...r.matrix.map(
       (m) =>
         `| matrix ${m.cache} | ${(m.wallMs / 1000).toFixed(0)} s wall | ${Object.entries(m.phasesMs)
@@ -80,11 +124,15 @@ export function benchMarkdown(r: BenchResults): string {
     '| --- | --- | --- | --- |',
     ...rows,
     '',
-    '## Sensor overhead, per kernel',
-    '',
-    'Loopback TCP in a 1-vCPU guest. `icount`: guest time from the instruction count (deterministic: compares code paths); `wall`: the host clock (what a user would see, noisy under TCG). Ratios are each run over the no-module run beside it; captures are per run: what the workload put through the hooks (2 x the loopback packets), what the capturer delivered and dropped by its own counters (tcpdump keeps one copy of each loopback packet: its share is of half that).',
-    '',
-    ...r.overhead.flatMap(overheadTable),
+    ...(r.overhead.length
+      ? [
+          '## Sensor overhead, per kernel',
+          '',
+          'Loopback TCP in a 1-vCPU guest. `icount`: guest time from the instruction count (deterministic: compares code paths); `wall`: the host clock (what a user would see, noisy under TCG). Ratios are each run over the no-module run beside it; captures are per run: what the workload put through the hooks (2 x the loopback packets), what the capturer delivered and dropped by its own counters (tcpdump keeps one copy of each loopback packet: its share is of half that).',
+          '',
+          ...r.overhead.flatMap(overheadTable),
+        ]
+      : []),
     '## Details',
     '',
     '| | | | |',
@@ -95,6 +143,23 @@ export function benchMarkdown(r: BenchResults): string {
 }
 
 // --- internal ---
+
+function targetRow(x: Target): string {
+  return `| ${x.what} | ${x.value} | ${x.target} | ${x.met ? 'met' : 'NOT met'}${x.note ? ` (${x.note})` : ''} |`;
+}
+
+/** Replaces the line `is` matches, else inserts after the last line `kin` matches; neither: nothing. */
+function upsert(lines: string[], is: (l: string) => boolean, kin: (l: string) => boolean, row: string): boolean {
+  const at = lines.findIndex(is);
+  if (at >= 0) {
+    lines[at] = row;
+    return true;
+  }
+  const last = lines.findLastIndex(kin);
+  if (last < 0) return false;
+  lines.splice(last + 1, 0, row);
+  return true;
+}
 
 function overheadTargets(o: OverheadMeasure): Target[] {
   const k = o.kernel;

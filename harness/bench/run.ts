@@ -22,9 +22,16 @@ export interface BenchOptions {
   scenarios: Scenario[];
   quick: boolean;
   cold: boolean;
+  /** Only this part: 'boot' measures only the boot comparison (minutes, not the bench's hour). */
+  only?: BenchPart;
+  /** Runs of each side-by-side measure (default 3). */
+  runs?: number;
   out: string;
   logger: Logger;
 }
+
+export const benchParts = ['boot'] as const;
+export type BenchPart = (typeof benchParts)[number];
 
 export interface MatrixTime {
   cache: 'warm' | 'cold';
@@ -60,17 +67,20 @@ export interface BenchResults {
 
 export async function runBench(o: BenchOptions): Promise<BenchResults> {
   const started = Date.now();
-  const runs = 3;
+  const runs = o.runs ?? 3;
   const sizes = o.quick
     ? { bulkBytes: 64 << 20, rrCount: 2000, forks: 1000, datagrams: 50000 }
     : { bulkBytes: 128 << 20, rrCount: 3000, forks: 5000, datagrams: 50000 };
   // Deterministic guest time for every kernel; wall clock beside it on the first.
   const clocks = (first: boolean): Clock[] => (first && !o.quick ? ['icount', 'wall'] : ['icount']);
-  await run('make', ['-s', '-C', join(repoRoot, 'harness', 'bench', 'guest')], { code: 'E_IMAGE' });
-  await run('sh', ['-c', 'command -v tcpdump'], {
-    code: 'E_MISSING_TOOL',
-    hint: 'apt-get install tcpdump (the overhead comparison runs it in the guest)',
-  });
+  const onlyBoot = o.only === 'boot';
+  if (!onlyBoot) {
+    await run('make', ['-s', '-C', join(repoRoot, 'harness', 'bench', 'guest')], { code: 'E_IMAGE' });
+    await run('sh', ['-c', 'command -v tcpdump'], {
+      code: 'E_MISSING_TOOL',
+      hint: 'apt-get install tcpdump (the overhead comparison runs it in the guest)',
+    });
+  }
   const results: BenchResults = {
     startedAt: new Date(started).toISOString(),
     durationMs: 0,
@@ -98,7 +108,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       results.accel = ready.accel.accel;
       results.kernels.push({ id: k.kernelId, release: ready.bundle.release, version: ready.bundle.version });
       logger('boot overhead');
-      results.boot.push(await measureBoot(ready, runs, o.out, logger));
+      results.boot.push(await measureBoot(ready, { runs, out: o.out, logger }));
+      if (onlyBoot) return;
       const bench = await prepareKernel(fetched, logger, {
         modules: true,
         autoload: false,
@@ -128,6 +139,10 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
         results.capacity.push(await measureCapacity(bench, { forks: sizes.forks, datagrams: sizes.datagrams, out: o.out, logger }));
       }
     });
+  }
+  if (onlyBoot) {
+    results.durationMs = Date.now() - started;
+    return results;
   }
   o.logger('matrix wall time, warm cache');
   results.matrix.push(await matrixTime('warm', o.kernels, o.scenarios, o.out, o.logger));

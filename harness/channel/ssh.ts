@@ -26,15 +26,22 @@ export class SshChannel {
     readonly kernel: string,
   ) {}
 
-  static async connect(opts: { port: number; privateKey: string; kernel: string; timeoutMs: number }): Promise<SshChannel> {
+  /** Retries until timeoutMs (dropbear may not be listening yet); `signal` stops the retries. */
+  static async connect(opts: {
+    port: number;
+    privateKey: string;
+    kernel: string;
+    timeoutMs: number;
+    signal?: AbortSignal;
+  }): Promise<SshChannel> {
     const deadline = Date.now() + opts.timeoutMs;
     let lastError: unknown;
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !opts.signal?.aborted) {
       try {
         return new SshChannel(await connectOnce(opts.port, opts.privateKey), opts.kernel);
       } catch (err) {
         lastError = err;
-        await new Promise((r) => setTimeout(r, 300));
+        await new Promise((r) => setTimeout(r, 100));
       }
     }
     throw new HoneError(
@@ -42,7 +49,7 @@ export class SshChannel {
       `could not open SSH to the guest on 127.0.0.1:${opts.port} within ${opts.timeoutMs / 1000} s: ${(lastError as Error)?.message}`,
       {
         kernel: opts.kernel,
-        hint: 'the guest said it was ready; look at the console log for dropbear errors',
+        hint: 'dropbear said it had started; look at the console log for its errors',
       },
     );
   }

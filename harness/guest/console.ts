@@ -22,6 +22,9 @@ export type ConsoleEvent =
   | { kind: 'init' }
   | { kind: 'ready'; uptime: number }
   | { kind: 'modules-loaded' }
+  /** dropbear started: the harness connects while Hone's modules load. */
+  | { kind: 'ssh-up' }
+  | { kind: 'ssh-fail' }
   | { kind: 'module-fail'; detail: string }
   | { kind: 'splat'; line: string }
   | { kind: 'other' };
@@ -32,9 +35,23 @@ export function classifyLine(raw: string): ConsoleEvent {
   const ready = /^HONE-READY\s+([\d.]+)/.exec(line);
   if (ready) return { kind: 'ready', uptime: Number(ready[1]) };
   if (line.startsWith('HONE-MODULES-LOADED')) return { kind: 'modules-loaded' };
+  if (line.startsWith('HONE-SSH-UP')) return { kind: 'ssh-up' };
+  if (line.startsWith('HONE-SSH-FAIL')) return { kind: 'ssh-fail' };
   if (line.startsWith('HONE-MODULE-FAIL')) return { kind: 'module-fail', detail: line.slice('HONE-MODULE-FAIL'.length).trim() };
   if (isSplat(line)) return { kind: 'splat', line };
   return { kind: 'other' };
+}
+
+/** A step of the guest's /init done, with the guest uptime then. */
+export interface BootStep {
+  step: string;
+  uptime: number;
+}
+
+/** "HONE-<STEP> <uptime s>" (MOUNTED, NET-UP, SSH-UP, MODULES-LOADED, READY; images/guest-init.sh). */
+export function bootStep(raw: string): BootStep | undefined {
+  const m = /^HONE-([A-Z][A-Z-]*) (\d+(?:\.\d+)?)$/.exec(raw.replace(/\r$/, ''));
+  return m ? { step: (m[1] as string).toLowerCase(), uptime: Number(m[2]) } : undefined;
 }
 
 /** Keeps the last lines of the console for error messages. */

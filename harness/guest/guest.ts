@@ -1,11 +1,13 @@
 // bootGuest(): one QEMU guest with its console watched from the first byte.
-// It resolves once the guest's /init says it is ready and SSH answers; a
+// It resolves once the guest's /init says it is ready and SSH answers. The
+// SSH connection is opened as soon as /init says dropbear is up, while Hone's
+// modules are still loading, so its handshake costs no time of its own; a
 // kernel splat at any time fails whatever is in flight as a kernel crash,
 // quoting the console, within a second or two of it appearing.
 import { HoneError } from '../util/errors.ts';
 import type { Logger } from '../util/log.ts';
 import { SshChannel, type ExecOptions, type ExecResult } from '../channel/ssh.ts';
-import { classifyLine, ConsoleTail } from './console.ts';
+import { bootStep, classifyLine, ConsoleTail, type BootStep } from './console.ts';
 import { freePort } from './ports.ts';
 import type { Accel } from './qemu-args.ts';
 import { spawnQemu, type Qemu } from './qemu.ts';
@@ -46,6 +48,8 @@ export interface Guest {
   readyMs: number;
   /** Guest uptime when /init said ready. */
   guestUptime: number;
+  /** Where the boot's time went. */
+  timeline: BootTimeline;
   retries: number;
   /** QEMU's process id on the host (for footprint measurements). */
   qemuPid: number | undefined;
@@ -59,6 +63,16 @@ export interface Guest {
   crashed: Promise<never>;
   consoleTail(n?: number): string[];
   shutdown(): Promise<void>;
+}
+
+/** Where a boot's time went: guest uptime at each /init step, host time of the SSH connection. */
+export interface BootTimeline {
+  /** In the order /init reported them (images/guest-init.sh). */
+  steps: BootStep[];
+  /** Host ms from QEMU's start: dropbear reported up (the SSH connect starts), HONE-READY seen, SSH connected. */
+  sshUpMs?: number;
+  readyLineMs: number;
+  connectedMs: number;
 }
 
 export async function bootGuest(o: BootOptions): Promise<Guest> {
@@ -99,14 +113,27 @@ async function bootOnce(o: BootOptions, attempt: number): Promise<Omit<Guest, 'r
   );
   const tail = new ConsoleTail(200);
   const watcher = watchConsole(qemu, tail, o);
+  const since = () => Date.now() - started;
+  const abort = new AbortController();
+  let sshUpMs: number | undefined;
+  // connect once dropbear is up (at HONE-READY at the latest), while the modules load
+  const connecting = watcher.sshUp.then(() => {
+    sshUpMs = since();
+    return SshChannel.connect({ port: sshPort, privateKey: o.privateKey, kernel: o.kernel, timeoutMs: 30000, signal: abort.signal });
+  });
+  connecting.catch(() => {}); // raced below
   try {
     const deadline = timeout(o.bootTimeoutMs ?? 240000, o, tail);
     const ready = await Promise.race([watcher.ready, watcher.crashed, deadline.expired]).finally(deadline.cancel);
-    const ssh = await Promise.race([
-      SshChannel.connect({ port: sshPort, privateKey: o.privateKey, kernel: o.kernel, timeoutMs: 30000 }),
-      watcher.crashed,
-    ]);
-    const readyMs = Date.now() - started;
+    const readyLineMs = since();
+    const ssh = await Promise.race([connecting, watcher.crashed]);
+    const readyMs = since();
+    const timeline: BootTimeline = {
+      steps: watcher.steps,
+      ...(sshUpMs === undefined ? {} : { sshUpMs }),
+      readyLineMs,
+      connectedMs: readyMs,
+    };
     // A dying kernel usually drops the SSH connection before its splat has
     // reached the console: a channel error waits briefly for a crash report.
     const guard = async <T>(p: Promise<T>): Promise<T> => {
@@ -124,6 +151,7 @@ async function bootOnce(o: BootOptions, attempt: number): Promise<Omit<Guest, 'r
       qemuPid: qemu.pid,
       readyMs,
       guestUptime: ready,
+      timeline,
       exec: (c, e) => guard(ssh.exec(c, e)),
       check: (c, e) => guard(ssh.check(c, e)),
       copyOut: (r, l) => guard(ssh.copyOut(r, l)),
@@ -138,6 +166,11 @@ async function bootOnce(o: BootOptions, attempt: number): Promise<Omit<Guest, 'r
       },
     };
   } catch (err) {
+    abort.abort();
+    void connecting.then(
+      (ssh) => ssh.close(),
+      () => {},
+    );
     await qemu.kill(2000);
     throw err;
   }
@@ -145,13 +178,19 @@ async function bootOnce(o: BootOptions, attempt: number): Promise<Omit<Guest, 'r
 
 interface Watcher {
   ready: Promise<number>;
+  /** dropbear is up (HONE-SSH-UP, or HONE-READY from an /init without that marker). */
+  sshUp: Promise<void>;
   crashed: Promise<never>;
+  steps: BootStep[];
 }
 
 function watchConsole(qemu: Qemu, tail: ConsoleTail, o: BootOptions): Watcher {
   let resolveReady: (uptime: number) => void = () => {};
   let rejectCrash: (e: HoneError) => void = () => {};
   const ready = new Promise<number>((res) => (resolveReady = res));
+  let resolveSshUp: () => void = () => {};
+  const sshUp = new Promise<void>((res) => (resolveSshUp = res));
+  const steps: BootStep[] = [];
   const crashed = new Promise<never>((_, rej) => (rejectCrash = rej));
   crashed.catch(() => {}); // observed by whoever races it
   let sawInit = false;
@@ -171,10 +210,20 @@ function watchConsole(qemu: Qemu, tail: ConsoleTail, o: BootOptions): Watcher {
     if (from === 'qemu') return tail.push(`[qemu] ${line}`);
     tail.push(line);
     o.onConsole?.(line);
+    const step = bootStep(line);
+    if (step) steps.push(step);
     const ev = classifyLine(line);
     if (ev.kind === 'init') sawInit = true;
     else if (ev.kind === 'modules-loaded') modulesLoaded = true;
-    else if (ev.kind === 'module-fail') {
+    else if (ev.kind === 'ssh-up') resolveSshUp();
+    else if (ev.kind === 'ssh-fail') {
+      fail(
+        new HoneError('E_CHANNEL', 'dropbear (the SSH server) would not start in the guest', {
+          hint: 'see the console log; its errors are in /tmp/dropbear.log in the guest',
+        }),
+        0,
+      );
+    } else if (ev.kind === 'module-fail') {
       fail(
         new HoneError('E_MODULE_LOAD', `a module would not load in the guest: ${ev.detail}`, {
           hint: 'see the console log; `npx hone shell KERNEL --no-modules` boots without them to investigate',
@@ -187,14 +236,17 @@ function watchConsole(qemu: Qemu, tail: ConsoleTail, o: BootOptions): Watcher {
     } else if (ev.kind === 'ready') {
       if (o.expectModules && !modulesLoaded) {
         fail(new HoneError('E_MODULE_LOAD', 'the guest came up without /dev/hone and /dev/honet', { hint: 'see the console log' }), 0);
-      } else resolveReady(ev.uptime);
+      } else {
+        resolveSshUp();
+        resolveReady(ev.uptime);
+      }
     }
   });
   void qemu.exited.then((r) => {
     const why = r.code === 0 ? 'powered off' : `exited with code ${r.code ?? r.signal}`;
     fail(new HoneError('E_GUEST_BOOT', `QEMU ${why}`, { hint: `console log: ${o.consoleFile}` }), 0);
   });
-  return { ready, crashed };
+  return { ready, sshUp, crashed, steps };
 }
 
 function timeout(ms: number, o: BootOptions, tail: ConsoleTail): { expired: Promise<never>; cancel: () => void } {

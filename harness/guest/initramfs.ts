@@ -2,7 +2,14 @@
 // (dropbear and the host libraries it links), the kernel's own virtio-net
 // module closure, Hone's modules and their dependencies, the scenario runner,
 // and /init from images/guest-init.sh.
-import { mkdir, readFile, readdir, rm, writeFile, stat } from 'node:fs/promises';
+//
+// Hone's modules and the runner go in without their debug information
+// (objcopy --strip-debug; symbols stay, so traces still name functions): it
+// is half the image, and the kernel unpacking a larger initramfs and insmod
+// reading larger modules were most of the boot's time over a bare boot
+// (bench/results.md). The debug information stays in the build on the host.
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { HoneError } from '../util/errors.ts';
 import { run } from '../util/run.ts';
@@ -78,13 +85,13 @@ export async function makeInitramfs(inputs: ImageInputs): Promise<string> {
     const list = await addKernelModules([...needed]);
     for (const ko of inputs.honeModules) {
       const p = `/${rel}/extra/hone/${moduleName(ko)}.ko`;
-      files.file(p, await readFile(ko));
+      files.file(p, await withoutDebugInfo(ko, target));
       list.push(p);
     }
     files.file('etc/hone/hone.load', Buffer.from(`${list.join('\n')}\n`));
     if (inputs.autoload !== false) files.file('etc/hone/autoload', Buffer.from('1\n'));
   }
-  if (inputs.runner) files.file('usr/bin/hone-runner', await readFile(inputs.runner), 0o755);
+  if (inputs.runner) files.file('usr/bin/hone-runner', await withoutDebugInfo(inputs.runner, target), 0o755);
   for (const p of inputs.extraPrograms ?? []) {
     if (p.dynamic && foreign) {
       throw new HoneError('E_ARCH', `${p.path} is a host program (${p.pkg}): a ${target.debian} guest cannot run it`, {
@@ -112,6 +119,22 @@ export async function makeInitramfs(inputs: ImageInputs): Promise<string> {
 }
 
 // --- internal ---
+
+/** An ELF file's bytes without its debug sections (the target's objcopy). */
+async function withoutDebugInfo(file: string, target: Arch): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'hone-strip-'));
+  try {
+    const out = join(dir, 'stripped');
+    const objcopy = `${crossPrefix(target)}objcopy`;
+    await run(objcopy, ['--strip-debug', file, out], {
+      code: 'E_IMAGE',
+      hint: `${objcopy} comes with binutils${crossPrefix(target) ? `-${target.gnu}` : ''} (\`npx hone doctor --fix\`)`,
+    });
+    return await readFile(out);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 export class Files {
   private readonly map = new Map<string, CpioEntry>();

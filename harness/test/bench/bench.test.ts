@@ -1,6 +1,7 @@
 import t from 'tap';
 import { summarize } from '../../bench/stats.ts';
-import { targets, benchMarkdown } from '../../bench/report.ts';
+import { targets, benchMarkdown, bootDetailRow, mergeBoot, replaceBootRows } from '../../bench/report.ts';
+import { bootTimes, type BootMeasure } from '../../bench/boot.ts';
 import type { BenchResults } from '../../bench/run.ts';
 
 t.test('summaries: median of odd and even counts, min, max', async (t) => {
@@ -34,7 +35,20 @@ const base = (): BenchResults => ({
   machine: { cores: 2, memoryGiB: 24, node: 'v20', cpu: 'x' },
   accel: 'tcg',
   kernels: [{ id: 'k', release: 'r', version: 'v' }],
-  boot: [{ kernel: 'k', accel: 'tcg', smp: 2, memoryMiB: 512, bareMs: s(4000), readyMs: s(4400), ratio: s(1.1, 1.12, 1.3) }],
+  boot: [
+    {
+      kernel: 'k',
+      accel: 'tcg',
+      smp: 2,
+      memoryMiB: 512,
+      bareMs: s(4000),
+      readyMs: s(4400),
+      ratio: s(1.1, 1.12, 1.3),
+      stepsS: { 'net-up': s(3.1), ready: s(3.9) },
+      sshAfterReadyMs: s(20),
+      bareUptimeS: s(3.3),
+    },
+  ],
   overhead: [
     {
       kernel: 'k',
@@ -135,4 +149,61 @@ t.test('a partial matrix is reported but never counted as meeting the 6-kernel t
   const m = targets(r).find((x) => x.what.startsWith('matrix'));
   t.equal(m?.met, false);
   t.match(m?.note, /not judged/);
+});
+
+t.test('boot timeline: guest uptime per /init step and SSH after HONE-READY, summarized over boots', async (t) => {
+  const step = (name: string, uptime: number) => ({ step: name, uptime });
+  const b = bootTimes([
+    { steps: [step('net-up', 3), step('ssh-up', 3.1), step('ready', 4)], sshUpMs: 5000, readyLineMs: 6000, connectedMs: 6010 },
+    { steps: [step('net-up', 3.2), step('ready', 4.4)], readyLineMs: 6000, connectedMs: 5900 },
+  ]);
+  t.same(Object.keys(b.stepsS), ['net-up', 'ssh-up', 'ready'], 'in the order /init reports them');
+  t.equal(b.stepsS['net-up']?.median, 3.1);
+  t.same(b.stepsS['ssh-up']?.runs, [3.1], 'a step one boot did not report is left out of its summary');
+  t.same(b.sshAfterReadyMs.runs, [10, 0], 'SSH up before the ready line counts 0');
+  const row = bootDetailRow({ ...base().boot[0]!, ...b });
+  t.match(
+    row,
+    /^\| boot k \| bare 4000 ms .*\| tcg, -smp 2, -m 512; bare prompt at uptime 3\.30 s; guest uptime s \(median\): net-up 3\.10, ssh-up 3\.10, ready 4\.20; SSH 5 ms after HONE-READY \|$/,
+  );
+  const old = { ...base().boot[0]! } as Partial<BootMeasure>;
+  delete old.stepsS;
+  delete old.bareUptimeS;
+  t.match(bootDetailRow(old as BootMeasure), /-m 512 \|$/, 'an older results.json without the timeline');
+});
+
+t.test('--only boot: its rows replace theirs, other rows and notes stay', async (t) => {
+  const boot = (kernel: string, ratio: number): BootMeasure => ({ ...base().boot[0]!, kernel, ratio: s(ratio) });
+  const earlier = { ...base(), boot: [boot('a', 1.3), boot('b', 1.3)] };
+  const md = `${benchMarkdown(earlier)}\n## Conditions of this run\n\nwritten by hand\n`;
+  const now = { ...base(), matrix: [], overhead: [], capacity: [], boot: [boot('b', 1.1), boot('c', 1.2)] };
+  const merged = mergeBoot(earlier, now);
+  t.same(
+    merged.boot.map((b) => [b.kernel, b.ratio.median]),
+    [
+      ['a', 1.3],
+      ['b', 1.1],
+      ['c', 1.2],
+    ],
+  );
+  t.equal(merged.matrix, earlier.matrix, 'the other measures are kept');
+  t.equal(mergeBoot(undefined, now), now);
+  const out = replaceBootRows(md, now) as string;
+  const rows = out.split('\n').filter((l) => l.startsWith('| boot'));
+  t.same(
+    rows.map((l) => l.split(' |')[0]),
+    [
+      '| boot to ready / bare boot, a',
+      '| boot to ready / bare boot, b',
+      '| boot to ready / bare boot, c',
+      '| boot a',
+      '| boot b',
+      '| boot c',
+    ],
+  );
+  t.match(rows[0], /1\.30 .*NOT met/);
+  t.match(rows[1], /1\.10 .*\| met \|/);
+  t.match(out, /written by hand/);
+  t.equal(out.split('\n').length, md.split('\n').length + 2, 'two rows added for the new kernel, none lost');
+  t.equal(replaceBootRows('# nothing here\n', now), undefined, 'no boot rows to replace');
 });

@@ -3,7 +3,7 @@ import { mkdtemp, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from '../../vendor.ts';
-import { classifyLine, isSplat } from '../../guest/console.ts';
+import { bootStep, classifyLine, isSplat } from '../../guest/console.ts';
 import { writeCpio } from '../../guest/cpio.ts';
 import { parseModulesDep, loadOrder } from '../../guest/kernel-modules.ts';
 import { qemuArgs } from '../../guest/qemu-args.ts';
@@ -21,6 +21,17 @@ t.test('console splats are recognised, ordinary lines are not', async (t) => {
   for (const l of ['[    1.0] Run /init as init process', 'HONE-READY 2.3', 'warning: nothing', 'DEBUG: fine']) t.notOk(isSplat(l), l);
   t.same(classifyLine('HONE-READY 4.52\r'), { kind: 'ready', uptime: 4.52 });
   t.same(classifyLine('HONE-MODULE-FAIL /lib/x.ko insmod: bad'), { kind: 'module-fail', detail: '/lib/x.ko insmod: bad' });
+  t.same(classifyLine('HONE-MODULES-LOADED 3.95'), { kind: 'modules-loaded' });
+  t.same(classifyLine('HONE-SSH-UP 3.10\r'), { kind: 'ssh-up' });
+  t.same(classifyLine('HONE-SSH-FAIL'), { kind: 'ssh-fail' });
+});
+
+t.test("/init's steps carry the guest uptime", async (t) => {
+  t.same(bootStep('HONE-NET-UP 3.04\r'), { step: 'net-up', uptime: 3.04 });
+  t.same(bootStep('HONE-MODULES-LOADED 4'), { step: 'modules-loaded', uptime: 4 });
+  t.same(bootStep('HONE-READY 4.52'), { step: 'ready', uptime: 4.52 });
+  for (const l of ['HONE-INIT', 'HONE-NET-FAIL', 'HONE-MODULE-FAIL /x.ko 3', 'HONE-READY', 'x HONE-READY 4.5'])
+    t.equal(bootStep(l), undefined, l);
 });
 
 t.test('cpio newc output is read back by cpio(1)', async (t) => {
