@@ -91,13 +91,15 @@ static inline struct file *hone_mm_exe_file(struct mm_struct *mm)
 #define HONE_HOOKS_CANNOT_ALLOC	IS_ENABLED(CONFIG_PREEMPT_RT)
 
 /*
- * The timewait socket a TCP reply sent by the kernel speaks for: the ACK
- * of the peer's FIN that a timewait socket answers, or its RST. Before
- * 6.13 these leave through a control socket (IPv4: skb->sk is that kernel
- * socket; IPv6: skb->sk is NULL) and the socket has to be looked up in the
- * established table, which holds timewait sockets, by the reply's
- * addresses: remote end first. From 6.13 ip_send_unicast_reply() takes
- * the original socket and skb->sk is the timewait socket: nothing to do.
+ * The socket a TCP reply sent by the kernel speaks for: the timewait
+ * socket whose ACK of the peer's FIN or RST it is, or the listener that
+ * answered a segment of no connection (a late ACK after both ends closed)
+ * with a RST. Before 6.13 these leave through a control socket (IPv4:
+ * skb->sk is that kernel socket; IPv6: skb->sk is NULL) and the socket has
+ * to be looked up by the reply's addresses, remote end first: in the
+ * established table, which holds timewait sockets, then among the
+ * listeners. From 6.13 ip_send_unicast_reply() takes the original socket
+ * and skb->sk is that socket: nothing to do.
  * Returns a reference (sock_gen_put()) or NULL.
  */
 #ifdef HONE_HAVE_REPLY_ORIG_SK
@@ -116,13 +118,28 @@ hone_tcp_reply_sk6(struct net *net, const struct in6_addr *raddr,
 	return NULL;
 }
 #else
+/* A listener is found without a reference (it is freed after RCU): take one. */
+static inline struct sock *hone_listener_ref(struct sock *sk)
+{
+	if (sk && !refcount_inc_not_zero(&sk->sk_refcnt))
+		return NULL;
+	return sk;
+}
+
 static inline struct sock *hone_tcp_reply_sk4(struct net *net, __be32 raddr,
 					       __be16 rport, __be32 laddr,
 					       __be16 lport, int dif)
 {
-	return __inet_lookup_established(net, net->ipv4.tcp_death_row.hashinfo,
-					 raddr, rport, laddr, ntohs(lport),
-					 dif, 0);
+	struct inet_hashinfo *h = net->ipv4.tcp_death_row.hashinfo;
+	struct sock *sk;
+
+	sk = __inet_lookup_established(net, h, raddr, rport, laddr,
+				       ntohs(lport), dif, 0);
+	if (sk)
+		return sk;
+	return hone_listener_ref(__inet_lookup_listener(net, h, NULL, 0,
+							raddr, rport, laddr,
+							ntohs(lport), dif, 0));
 }
 
 static inline struct sock *
@@ -131,10 +148,16 @@ hone_tcp_reply_sk6(struct net *net, const struct in6_addr *raddr,
 		   int dif)
 {
 #if IS_ENABLED(CONFIG_IPV6)
-	return __inet6_lookup_established(net,
-					  net->ipv4.tcp_death_row.hashinfo,
-					  raddr, rport, laddr, ntohs(lport),
-					  dif, 0);
+	struct inet_hashinfo *h = net->ipv4.tcp_death_row.hashinfo;
+	struct sock *sk;
+
+	sk = __inet6_lookup_established(net, h, raddr, rport, laddr,
+					ntohs(lport), dif, 0);
+	if (sk)
+		return sk;
+	return hone_listener_ref(inet6_lookup_listener(net, h, NULL, 0, raddr,
+						       rport, laddr,
+						       ntohs(lport), dif, 0));
 #else
 	return NULL;
 #endif

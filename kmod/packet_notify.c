@@ -12,9 +12,11 @@
  *   2. the netfilter socket lookup (the one xt_socket uses): established,
  *      then listening TCP, UDP, including sockets bound to the
  *      any-address, and for ICMP errors the socket of the quoted packet;
- *   3. outbound TCP replies the kernel sends for a timewait socket (its
- *      last ACK, a RST) through a control socket: that timewait socket,
- *      whose cookie is its full socket's (see compat.h).
+ *   3. outbound TCP replies the kernel sends through a control socket:
+ *      for a timewait socket (its last ACK, a RST) that timewait socket,
+ *      whose cookie is its full socket's; a listener's RST to a segment
+ *      of no connection (a late ACK after both ends closed), the
+ *      listener (see compat.h).
  * The hook never changes the verdict and runs last.
  */
 #include <linux/module.h>
@@ -141,7 +143,7 @@ static bool tcp_ctl_sock(const struct sock *sk)
 	       sk->sk_type == SOCK_RAW && sk->sk_protocol == IPPROTO_TCP;
 }
 
-/* The timewait socket an outbound TCP reply speaks for, with a reference. */
+/* The timewait socket or listener an outbound TCP reply speaks for, with a reference. */
 static struct sock *reply_owner(struct sk_buff *skb,
 				const struct nf_hook_state *state)
 {
@@ -174,7 +176,7 @@ static struct sock *reply_owner(struct sk_buff *skb,
 						th->dest, &ip6h->saddr,
 						th->source, dif);
 	}
-	if (sk && sk->sk_state != TCP_TIME_WAIT) {
+	if (sk && sk->sk_state != TCP_TIME_WAIT && sk->sk_state != TCP_LISTEN) {
 		sock_gen_put(sk);
 		sk = NULL;
 	}
