@@ -55,7 +55,9 @@ export async function buildModules(fetched: FetchedKernel, logger: Logger): Prom
   } else {
     const root = await ensureBuildRoot(toolchain.suite, toolchain.major, logger, cross ? target.gnu : undefined);
     started = Date.now();
-    r = await runInBuildRoot(root, [cachePaths().root], ['make', '-C', out, ...vars]);
+    // a tree Hone built itself (the debug kernel) has no CC of its own, and a build root has only gcc-<major>
+    const cc = cross ? [] : [`CC=gcc-${toolchain.major}`];
+    r = await runInBuildRoot(root, [cachePaths().root], ['make', '-C', out, ...vars, ...cc]);
   }
   const durationMs = Date.now() - started;
   const logFile = join(out, 'build.log');

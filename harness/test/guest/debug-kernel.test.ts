@@ -41,7 +41,8 @@ async function buildKfault(b: KernelBundle): Promise<Buffer> {
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await cp(join(here, '..', 'fixtures', 'kfault'), dir, { recursive: true });
   const tc = chooseToolchain(b.ccVersionText, k?.buildSuite ?? 'trixie', await hostGccMajor());
-  const argv = ['make', '-C', b.ksrc, `M=${dir}`, 'modules'];
+  // the debug tree keeps no CC of its own; a build root has only gcc-<major>
+  const argv = ['make', '-C', b.ksrc, `M=${dir}`, ...(tc.kind === 'host' ? [] : [`CC=gcc-${tc.major}`]), 'modules'];
   const r =
     tc.kind === 'host'
       ? await run(argv[0] as string, argv.slice(1), { allowFail: true })
