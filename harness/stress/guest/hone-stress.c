@@ -1936,6 +1936,27 @@ static int wakeups_start(pid_t tid)
 	return 1;
 }
 
+/* The trace buffer as text, at most @cap - 1 bytes, NUL-ended; NULL without memory. */
+static char *read_trace(size_t cap)
+{
+	char *trace = malloc(cap);
+	size_t len = 0;
+	int fd = open(TRACING "/trace", O_RDONLY | O_CLOEXEC);
+
+	while (trace && fd >= 0 && len + 1 < cap) {
+		ssize_t n = read(fd, trace + len, cap - 1 - len);
+
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (trace)
+		trace[len] = 0;
+	return trace;
+}
+
 /* A trace line's timestamp, in seconds: the number before ": <event>:". */
 static double trace_stamp(const char *line, const char *event)
 {
@@ -1951,11 +1972,10 @@ static double trace_stamp(const char *line, const char *event)
 /* The worst wakeup (us) and what held the CPU through it, into @who. */
 static double wakeups_stop(char *who, size_t size)
 {
-	size_t cap = 8 << 20, len = 0;
-	char *trace = malloc(cap), *line, *save;
+	size_t cap = 8 << 20;
+	char *trace, *line, *save;
 	double woke = -1, worst = -1;
 	char work[64] = "";
-	int fd;
 
 	write_file(TRACING "/tracing_on", "0");
 	write_file(TRACING "/events/sched/sched_waking/enable", "0");
@@ -1965,18 +1985,7 @@ static double wakeups_stop(char *who, size_t size)
 	write_file(TRACING "/events/workqueue/workqueue_execute_start/enable", "0");
 	write_file(TRACING "/events/workqueue/workqueue_execute_end/enable", "0");
 	snprintf(who, size, "not traced");
-	fd = open(TRACING "/trace", O_RDONLY | O_CLOEXEC);
-	while (trace && fd >= 0 && len + 1 < cap) {
-		ssize_t n = read(fd, trace + len, cap - 1 - len);
-
-		if (n <= 0)
-			break;
-		len += n;
-	}
-	if (fd >= 0)
-		close(fd);
-	if (trace)
-		trace[len] = 0;
+	trace = read_trace(cap);
 	for (line = trace ? strtok_r(trace, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
 		const char *prev = strstr(line, "prev_comm="), *fn = strstr(line, "function ");
 		double t;
@@ -2152,26 +2161,14 @@ static int graph_judged(const char *name, size_t len, int preemptible)
  */
 static double graph_stop(char *fn, size_t size, int *calls, int *over, int preemptible)
 {
-	size_t cap = 16 << 20, len = 0;
-	char *trace = malloc(cap), *line, *save;
+	size_t cap = 16 << 20;
+	char *trace, *line, *save;
 	double worst = 0;
-	int fd;
 
 	write_file(TRACING "/tracing_on", "0");
 	*fn = 0;
 	*calls = *over = 0;
-	fd = open(TRACING "/trace", O_RDONLY | O_CLOEXEC);
-	while (trace && fd >= 0 && len + 1 < cap) {
-		ssize_t n = read(fd, trace + len, cap - 1 - len);
-
-		if (n <= 0)
-			break;
-		len += n;
-	}
-	if (fd >= 0)
-		close(fd);
-	if (trace)
-		trace[len] = 0;
+	trace = read_trace(cap);
 	if (trace && getenv("HONE_STRESS_GRAPH")) {
 		FILE *f = fopen("/tmp/hone-graph.txt", "w");
 
