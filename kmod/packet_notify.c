@@ -16,7 +16,9 @@
  *      for a timewait socket (its last ACK, a RST) that timewait socket,
  *      whose cookie is its full socket's; a listener's RST to a segment
  *      of no connection (a late ACK after both ends closed), the
- *      listener (see compat.h).
+ *      listener (see compat.h); any other (a RST to a port nobody
+ *      listens on), no socket: a control socket is the kernel's, held
+ *      by no process and described by no socket event.
  * The hook never changes the verdict and runs last.
  */
 #include <linux/module.h>
@@ -198,12 +200,13 @@ static unsigned int hook(void *priv, struct sk_buff *skb,
 	if (!rcu_access_pointer(packet_chain.head))
 		return NF_ACCEPT;
 	info.sk = skb->sk;
-	if (!info.sk && info.dir == HONE_PKT_IN)
+	if (!info.sk && info.dir == HONE_PKT_IN) {
 		ref = lookup(skb, state);
-	else if (info.dir == HONE_PKT_OUT && (!info.sk || tcp_ctl_sock(info.sk)))
-		ref = reply_owner(skb, state);
-	if (ref)
 		info.sk = ref;
+	} else if (info.dir == HONE_PKT_OUT && (!info.sk || tcp_ctl_sock(info.sk))) {
+		ref = reply_owner(skb, state);
+		info.sk = ref;
+	}
 	/* From 6.13, sk_to_full_sk() turns a timewait socket into NULL. */
 	if (info.sk && info.sk->sk_state != TCP_TIME_WAIT)
 		info.sk = sk_to_full_sk(info.sk);

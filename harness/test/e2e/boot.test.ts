@@ -100,6 +100,30 @@ t.test(`boot ${kernelId}, exec, copy out, power off; a panic is a kernel crash`,
         `${family}: every packet of the client carries its socket id ${cookie}`,
       );
     }
+
+    // A SYN to a port nobody listens on is answered by the kernel alone: its
+    // RST names no socket (not the kernel's control socket, which no
+    // process holds and no SOCK line describes).
+    await guest.writeFile('/tmp/closed-port-rst', await fixture(dir, 'closed-port-rst'), '0755');
+    const rst = await guest.check(
+      'cat /dev/honet > /tmp/rst.cap & C=$!; sleep 1; /tmp/closed-port-rst > /tmp/rst.out; sleep 0.5; kill $C; cat /tmp/rst.out; echo; cat /tmp/rst.cap',
+    );
+    const [ports, rcap] = rst.stdout.split('\n\n');
+    for (const [family, port] of (ports ?? '')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '))) {
+      const resets = (rcap ?? '').split('\n').filter((l) => {
+        const f = l.split(' ');
+        return f[1] === 'PAKT' && f[2] === 'O' && f[6]?.endsWith(`:${port}`);
+      });
+      t.ok(resets.length > 0, `${family}: the RST from closed port ${port} is captured`);
+      t.same(
+        resets.filter((l) => l.split(' ')[3] !== '0000000000000000'),
+        [],
+        `${family}: the kernel's RST from closed port ${port} names no socket`,
+      );
+    }
   } finally {
     await guest.shutdown();
   }
