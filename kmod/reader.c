@@ -20,6 +20,7 @@
 #include <linux/mm.h>
 #include <linux/net.h>
 #include <linux/poll.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
@@ -331,6 +332,14 @@ static long hone_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 	if (_IOC_TYPE(cmd) != HEIO_TYPE)
 		return -ENOTTY;
+	/*
+	 * Sockets whose memory is freed after an RCU grace period (ping,
+	 * raw, UDP, listeners) are reported closed when that callback runs:
+	 * wait for the callbacks queued so far, so that a socket freed before
+	 * the section's end is closed in it.
+	 */
+	if (cmd == HEIO_RESTART)
+		rcu_barrier();
 	if (mutex_lock_interruptible(&r->lock))
 		return -ERESTARTSYS;
 	ret = reader_ioctl(r, cmd, arg);

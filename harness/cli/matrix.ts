@@ -19,6 +19,7 @@ const spec = {
   scenario: { type: 'strings', alias: 's', help: 'only this scenario (repeatable; default: all in scenarios/)' },
   jobs: { type: 'string', alias: 'j', help: 'guests at once (default: host cores, at most 2)' },
   out: { type: 'string', alias: 'o', help: 'results folder (default results/)' },
+  append: { type: 'string', help: "added to each guest kernel's command line (e.g. rcu_nocbs=all: lazy RCU on Debian's 6.12)" },
   repeat: {
     type: 'string',
     alias: 'r',
@@ -28,7 +29,7 @@ const spec = {
 
 export const matrixCommand = defineCommand(
   'matrix',
-  '[--kernel K]... [--scenario S]... [--jobs N] [--repeat N] [--out DIR]',
+  '[--kernel K]... [--scenario S]... [--jobs N] [--repeat N] [--append PARAMS] [--out DIR]',
   spec,
   async ({ flags, positional }) => {
     if (positional.length)
@@ -43,7 +44,13 @@ export const matrixCommand = defineCommand(
     const out = flags.out ?? 'results';
     const progress = makeProgress(process.stderr);
     const files = reportFiles(out);
-    const report = await runMatrix(kernels, scenarios, { out, jobs, emit: fanOut(progress.on, files.on), repeat }).finally(progress.close);
+    const report = await runMatrix(kernels, scenarios, {
+      out,
+      jobs,
+      emit: fanOut(progress.on, files.on),
+      repeat,
+      append: flags.append,
+    }).finally(progress.close);
     await files.write();
     process.stdout.write(`\n${textTable(report)}\n\n`);
     const bad = report.results.filter((r) => failing(r.status));

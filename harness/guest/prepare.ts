@@ -82,6 +82,8 @@ export interface BootChoices {
   smp?: number;
   /** Guest memory (default 512 MiB). */
   memoryMiB?: number;
+  /** Added to the kernel command line, after the source's own "cmdline". */
+  append?: string;
   gdb?: boolean;
   /** Guest time from the instruction count (see QemuConfig.icount), 2^icountShift ns per instruction. */
   icount?: boolean;
@@ -99,7 +101,7 @@ export async function startGuest(p: PreparedKernel, logger: Logger, opts: BootCh
     accel: p.accel.accel,
     smp: opts.smp ?? p.source.smp,
     memoryMiB: opts.memoryMiB,
-    cmdline: p.source.cmdline,
+    cmdline: [p.source.cmdline, opts.append].filter(Boolean).join(' ') || undefined,
     consoleFile: opts.consoleFile,
     privateKey: p.keys.clientPrivate,
     logger,

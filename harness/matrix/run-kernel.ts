@@ -34,6 +34,8 @@ export interface KernelRunOptions {
   memoryMiB?: number;
   /** Runs per scenario, in a row in the same guest (default 1); run i > 1... keeps its files in <scenario>/run-<i>. */
   repeat?: number;
+  /** Added to the guest kernel's command line. */
+  append?: string;
 }
 
 /** Runs the scenarios on one kernel; the results are result events, the kernel's record is returned. */
@@ -112,7 +114,7 @@ export async function runKernel(source: KernelSource, scenarios: Scenario[], opt
           const consoleFile = join(dir, boots === 0 ? 'console.log' : `console.${boots}.log`);
           boots++;
           guest = await phase('boot', 'boot', () =>
-            startGuest(prepared, logger, { consoleFile, smp: opts.smp, memoryMiB: opts.memoryMiB, onConsole }),
+            startGuest(prepared, logger, { consoleFile, smp: opts.smp, memoryMiB: opts.memoryMiB, append: opts.append, onConsole }),
           );
           kernel.bootMs ??= guest.readyMs;
           kernel.bootRetries += guest.retries;

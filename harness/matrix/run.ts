@@ -20,6 +20,8 @@ export interface MatrixOptions {
   memoryMiB?: number;
   /** Runs per case (default 1): each scenario N times in a row on each kernel, for flake rates. */
   repeat?: number;
+  /** Added to every guest kernel's command line. */
+  append?: string;
 }
 
 export async function runMatrix(kernels: KernelSource[], scenarios: Scenario[], opts: MatrixOptions): Promise<MatrixReport> {
@@ -48,7 +50,7 @@ export async function runMatrix(kernels: KernelSource[], scenarios: Scenario[], 
   const worker = async () => {
     while (next < kernels.length) {
       const k = kernels[next++] as KernelSource;
-      const run = await runKernel(k, scenarios, { out: opts.out, smp, emit, memoryMiB: opts.memoryMiB, repeat });
+      const run = await runKernel(k, scenarios, { out: opts.out, smp, emit, memoryMiB: opts.memoryMiB, repeat, append: opts.append });
       emit({ kind: 'kernel', run });
     }
   };

@@ -206,42 +206,64 @@ int capture_start(char *err, size_t errlen)
 	return 0;
 }
 
+/* One signal to every reader still running; 1 once all have exited. */
+static int signal_readers(void)
+{
+	int running = 0;
+
+	for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++)
+		if (readers[i].pid > 0) {
+			kill(readers[i].pid, SIGUSR1);
+			running = 1;
+		}
+	return !running;
+}
+
+/* Reaps reader r if it has exited; its failure is written to err. */
+static int reap_reader(struct reader *r, int status, char *err, size_t errlen)
+{
+	r->pid = 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	snprintf(err, errlen, "capture reader for %s failed (status 0x%x, see stderr)", r->dev, status);
+	return -1;
+}
+
+/*
+ * Both readers are told to stop at once, so that both sections end at
+ * about the same point (the end waits for pending RCU callbacks in the
+ * kernel: a reader stopped later would hold closes the first lacks).
+ */
 int capture_stop(char *err, size_t errlen)
 {
+	long long deadline = mono_ns() + (long long)STOP_TIMEOUT_MS * 1000000;
 	int rc = 0;
 
 	err[0] = 0;
-	for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++) {
-		struct reader *r = &readers[i];
-		long long deadline = mono_ns() + (long long)STOP_TIMEOUT_MS * 1000000;
-		int status;
+	/* repeat the signal: one that lands just before read() blocks is not lost */
+	while (!signal_readers()) {
+		struct timespec ts = { 0, 50 * 1000000 };
 
-		if (r->pid <= 0)
-			continue;
-		for (;;) {
-			pid_t w;
-			struct timespec ts = { 0, 50 * 1000000 };
+		for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++) {
+			struct reader *r = &readers[i];
+			int status;
 
-			/* repeat the signal: one that lands just before read() blocks is not lost */
-			kill(r->pid, SIGUSR1);
-			w = waitpid(r->pid, &status, WNOHANG);
-			if (w == r->pid)
-				break;
-			if (mono_ns() > deadline) {
-				kill(r->pid, SIGKILL);
-				waitpid(r->pid, &status, 0);
-				snprintf(err, errlen, "capture reader for %s did not reach end of section within %d ms "
-					 "after HEIO_RESTART (killed; its file may lack the ISB)", r->dev, STOP_TIMEOUT_MS);
-				rc = -1;
-				break;
+			if (r->pid <= 0)
+				continue;
+			if (waitpid(r->pid, &status, WNOHANG) == r->pid) {
+				rc |= reap_reader(r, status, err, errlen);
+				continue;
 			}
-			nanosleep(&ts, NULL);
-		}
-		if (rc == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-			snprintf(err, errlen, "capture reader for %s failed (status 0x%x, see stderr)", r->dev, status);
+			if (mono_ns() <= deadline)
+				continue;
+			kill(r->pid, SIGKILL);
+			waitpid(r->pid, &status, 0);
+			snprintf(err, errlen, "capture reader for %s did not reach end of section within %d ms "
+				 "after HEIO_RESTART (killed; its file may lack the ISB)", r->dev, STOP_TIMEOUT_MS);
+			r->pid = 0;
 			rc = -1;
 		}
-		r->pid = 0;
+		nanosleep(&ts, NULL);
 	}
 	return rc;
 }
