@@ -315,20 +315,37 @@ static int on_sk_free_fprobe(struct fprobe *fp, unsigned long ip,
 
 static struct fprobe sk_free_fprobe = { .entry_handler = on_sk_free_fprobe };
 
+/*
+ * The fprobe is registered by address: given a name, ftrace would match it
+ * against every traceable function's name (43,208 on debian-6.12: 0.11 s
+ * of each load under TCG). The kprobe, registered disabled, resolves the
+ * name (kallsyms_lookup_name(), a binary search from 6.2) and is the
+ * fallback.
+ */
 static int register_free_probe(void)
 {
-	if (!register_fprobe(&sk_free_fprobe, "security_sk_free", NULL))
+	unsigned long ip;
+	int err;
+
+	sk_free_kprobe.flags = KPROBE_FLAG_DISABLED;
+	err = register_kprobe(&sk_free_kprobe);
+	if (err)
+		return err;
+	ip = (unsigned long)sk_free_kprobe.addr;
+	if (!register_fprobe_ips(&sk_free_fprobe, &ip, 1))
 		return 0;
 	sk_free_fprobe.entry_handler = NULL;
-	return register_kprobe(&sk_free_kprobe);
+	err = enable_kprobe(&sk_free_kprobe);
+	if (err)
+		unregister_kprobe(&sk_free_kprobe);
+	return err;
 }
 
 static void unregister_free_probe(void)
 {
 	if (sk_free_fprobe.entry_handler)
 		unregister_fprobe(&sk_free_fprobe);
-	else
-		unregister_kprobe(&sk_free_kprobe);
+	unregister_kprobe(&sk_free_kprobe);
 }
 
 static unsigned long free_probe_missed(void)
