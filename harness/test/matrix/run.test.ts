@@ -19,14 +19,18 @@ t.test('an empty catalog or scenario list is an error, before any guest', async 
 t.test('runMatrix schedules kernels on --jobs workers and reports in catalog order', async (t) => {
   let running = 0;
   let peak = 0;
-  const calls: { id: string; smp: number | undefined; repeat: number }[] = [];
+  const calls: { id: string; smp: number | undefined; repeat: number; append?: string }[] = [];
   const delays: Record<string, number> = { a: 120, b: 10, c: 60, d: 5, e: 30 };
   const { runMatrix: schedule } = await t.mockImport<typeof import('../../matrix/run.ts')>('../../matrix/run.ts', {
     '../../matrix/run-kernel.ts': {
-      runKernel: async (k: { kernelId: string }, scenarios: { name: string }[], o: { smp?: number; repeat: number; emit: Emit }) => {
+      runKernel: async (
+        k: { kernelId: string },
+        scenarios: { name: string }[],
+        o: { smp?: number; repeat: number; append?: string; emit: Emit },
+      ) => {
         running++;
         peak = Math.max(peak, running);
-        calls.push({ id: k.kernelId, smp: o.smp, repeat: o.repeat });
+        calls.push({ id: k.kernelId, smp: o.smp, repeat: o.repeat, append: o.append });
         for (const [i, s] of scenarios.entries()) {
           await new Promise((r) => setTimeout(r, (delays[k.kernelId] ?? 0) / (i + 1)));
           o.emit({ kind: 'result', result: { kernel: k.kernelId, scenario: s.name } as ScenarioResult });
@@ -108,4 +112,12 @@ t.test('runMatrix schedules kernels on --jobs workers and reports in catalog ord
   calls.length = 0;
   await schedule(kernels.slice(0, 1) as unknown as K, scenarios as unknown as S, { out: '/x', jobs: 1 });
   t.equal(calls[0]?.smp, undefined, 'one guest at a time: the kernel default');
+  t.equal(calls[0]?.append, undefined, 'no --append: nothing added to the command line');
+  calls.length = 0;
+  await schedule(kernels.slice(0, 2) as unknown as K, scenarios as unknown as S, { out: '/x', jobs: 1, append: 'rcu_nocbs=all' });
+  t.same(
+    calls.map((c) => c.append),
+    ['rcu_nocbs=all', 'rcu_nocbs=all'],
+    "--append reaches every kernel's guest",
+  );
 });
