@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { PreparedKernel } from '../guest/prepare.ts';
 import { startGuest } from '../guest/prepare.ts';
 import { Files } from '../guest/initramfs.ts';
-import { gzipCpio } from '../guest/cpio.ts';
+import { writeCpio } from '../guest/cpio.ts';
 import { spawnQemu } from '../guest/qemu.ts';
 import type { Guest } from '../guest/guest.ts';
 import type { Logger } from '../util/log.ts';
@@ -42,7 +42,7 @@ const memoryMiB = 512;
 export async function measureBoot(p: PreparedKernel, o: BootRunOptions): Promise<BootMeasure> {
   const { runs, out, logger } = o;
   await mkdir(out, { recursive: true });
-  const bareImage = join(out, `${p.source.kernelId}-bare.cpio.gz`);
+  const bareImage = join(out, `${p.source.kernelId}-bare.cpio`);
   await writeFile(bareImage, await bareInitramfs());
   const smp = p.source.smp;
   const bare: number[] = [];
@@ -106,7 +106,8 @@ async function bareInitramfs(): Promise<Buffer> {
     ),
     0o755,
   );
-  return gzipCpio(f.entries());
+  // not compressed, as the harness's own image (guest/initramfs.ts): the same unpacking on both sides
+  return writeCpio(f.entries());
 }
 
 /** Milliseconds from QEMU's start to the busybox shell's first line, and the guest uptime then. */

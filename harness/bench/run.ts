@@ -113,7 +113,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       const bench = await prepareKernel(fetched, logger, {
         modules: true,
         autoload: false,
-        imageName: 'bench-initramfs.cpio.gz',
+        imageName: 'bench-initramfs.cpio',
         extraPrograms: [
           {
             path: join(repoRoot, 'harness', 'bench', 'guest', 'hone-bench'),

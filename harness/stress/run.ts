@@ -60,7 +60,7 @@ export async function runStressKernel(source: KernelSource, o: StressOptions): P
     prepared = await prepareKernel(await requireFetched(source), o.logger, {
       modules: true,
       autoload: false,
-      imageName: 'stress-initramfs.cpio.gz',
+      imageName: 'stress-initramfs.cpio',
       extraPrograms: [
         {
           path: programs.stress,
