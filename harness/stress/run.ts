@@ -12,7 +12,7 @@ import { HoneError, formatError, tagKernel } from '../util/errors.ts';
 import type { Logger } from '../util/log.ts';
 import { repoRoot } from '../util/paths.ts';
 import { run } from '../util/run.ts';
-import type { Fault, FaultOptions } from './faults.ts';
+import { defaultSockets, type Fault, type FaultOptions } from './faults.ts';
 import { judgeFault } from './lines.ts';
 import { buildGuestProgram } from '../guest/programs.ts';
 import { archOf, arches, type Arch } from '../catalog/arch.ts';
@@ -90,7 +90,10 @@ export async function runStressKernel(source: KernelSource, o: StressOptions): P
   }
   // KASAN and lockdep kernels boot and run several times slower under TCG
   const slow = /^CONFIG_(KASAN|PROVE_LOCKING)=y$/m.test(await readFile(prepared.bundle.config, 'utf8').catch(() => ''));
-  if (slow) o.logger("a debug kernel (KASAN or lockdep): 12 min to boot, 3x each fault's timeout, the soak's first-line wait 10 s");
+  if (slow)
+    o.logger(
+      `a debug kernel (KASAN or lockdep): 12 min to boot, 3x each fault's timeout, the soak's first-line wait 10 s, the sockets fault with ${o.sockets ?? defaultSockets(true)} sockets`,
+    );
   const scale = slow ? 3 : 1;
   kernel.release = prepared.bundle.release;
   kernel.version = prepared.bundle.version;
@@ -135,7 +138,14 @@ export async function runStressKernel(source: KernelSource, o: StressOptions): P
         }
       }
       o.logger(`${f.name}: ${f.what}`);
-      const r = await runFault(guest, { ...f, timeoutMs: f.timeoutMs * scale }, o, dir, k.id, slow);
+      const r = await runFault(
+        guest,
+        { ...f, timeoutMs: f.timeoutMs * scale },
+        { ...o, sockets: o.sockets ?? defaultSockets(slow) },
+        dir,
+        k.id,
+        slow,
+      );
       results.push(r.result);
       o.logger(`${f.name}: ${r.result.status.toUpperCase()} in ${(r.result.durationMs / 1000).toFixed(0)} s: ${r.result.detail}`);
       if (r.guestLost) {
