@@ -77,7 +77,7 @@ export const faults: readonly Fault[] = [
   },
   {
     name: 'sockets',
-    what: "100,000 UDP sockets (10,000 on a debug kernel) in one process, fork, child and parent exit, in an -icount guest (1 ns per instruction): Hone's longest hook call (function_graph; preemption is off in every hook) judged < 1 ms; where the kernel has the preemptoff tracer, its longest stretch with Hone judged < the kernel's own without Hone + 1 ms",
+    what: "100,000 UDP sockets (10,000 on a debug kernel) in one process, fork, child and parent exit, in an -icount guest (1 ns per instruction): Hone's longest hook call (function_graph; preemption is off in every hook) judged < 1 ms; where the kernel has the preemptoff tracer, its longest stretch with Hone judged < the kernel's own without Hone + 1 ms; on a debug kernel the times are reported, not judged",
     args: (o) => [String(o.sockets ?? defaultSockets(false))],
     timeoutMs: 1800 * s,
     icount: true,

@@ -2374,22 +2374,32 @@ static int sockets_pass_ok(const struct sock_pass *r, int n, int hone)
  * (task work, RCU read sections that kernel preempts) are not judged by
  * their duration; there the SCHED_FIFO sleeper is: with Hone (untraced,
  * or preemptoff) it must wake no more than 1 ms later than without.
+ *
+ * On a debug kernel (HONE_DEBUG_KERNEL set by hone stress: KASAN, lockdep)
+ * the times are reported, not judged: its checks make every path tens of
+ * times slower (creating a socket with Hone loaded: about 500 us of guest
+ * time on debian-6.12-debug, 12 us on Debian's 6.12 of the same source),
+ * Hone's hooks with them; the preemptoff tracer cannot see a hook's stretch
+ * (ftrace, kprobe and tracepoint handlers disable preemption with the
+ * notrace calls). There the fault judges what the checks are for: every
+ * socket made and reported, no splat (the harness reads the kernel log).
  */
 static int fault_sockets(int n)
 {
 	struct sock_pass base, graph, lat;
 	char kernel_lat[1400] = "no preemptoff tracer in this kernel";
 	char mode[64] = "";
-	int ok, preemptible = kernel_preemptible(mode, sizeof(mode));
+	int ok, timed, preemptible = kernel_preemptible(mode, sizeof(mode));
+	int debug = getenv("HONE_DEBUG_KERNEL") != NULL;
 
 	sockets_pass(n, 0, SOCK_PREEMPTOFF, preemptible, &base);
 	sockets_pass(n, 1, SOCK_GRAPH, preemptible, &graph);
 	/* untraced where there is no preemptoff: function_graph's own cost would be the sleeper's */
 	sockets_pass(n, 1, base.traced ? SOCK_PREEMPTOFF : SOCK_NO_TRACER, preemptible, &lat);
+	timed = graph.traced && graph.hook_us < 1000 && (!base.traced || lat.lat < base.lat + 1000) &&
+		(!preemptible || lat.late < base.late + 0.001);
 	ok = sockets_pass_ok(&base, n, 0) && sockets_pass_ok(&graph, n, 1) && sockets_pass_ok(&lat, n, 1) &&
-	     graph.t.create + graph.t.fork + graph.t.child_exit + graph.t.parent_exit < 300 &&
-	     graph.traced && graph.hook_us < 1000 && (!base.traced || lat.lat < base.lat + 1000) &&
-	     (!preemptible || lat.late < base.late + 0.001);
+	     graph.t.create + graph.t.fork + graph.t.child_exit + graph.t.parent_exit < 300 && (debug || timed);
 	if (!ok)
 		note("errors %s / %s, created %d / %d, socket events %llu, function_graph %s, hook %.0f us, latency %ld / %ld us",
 		     base.t.err ? strerror(base.t.err) : "none", graph.t.err ? strerror(graph.t.err) : "none", base.t.created,
@@ -2402,7 +2412,7 @@ static int fault_sockets(int n)
 		       "Hone's reader got %llu socket events (%llu ring-dropped, %llu not made); "
 		       "Hone's longest hook call (function_graph, preemption off, guest time = instructions at 1 per ns, judged < 1000 us) %.0f us in %s, "
 		       "%d call(s) over 100 us, %d over 1 ms; %s; preemption: %s (%s); a 1 ms SCHED_FIFO sleeper woke at worst %.1f ms late without Hone, %.1f ms with Hone (the same tracer, or none, in both passes%s); "
-		       "its longest wakeup (sched_waking to sched_switch) %.0f us behind %s without Hone, %.0f us behind %s with Hone",
+		       "its longest wakeup (sched_waking to sched_switch) %.0f us behind %s without Hone, %.0f us behind %s with Hone%s",
 		       n, base.t.create, base.t.fork, base.t.child_exit, base.t.parent_exit,
 		       graph.t.create, graph.t.fork, graph.t.child_exit, graph.t.parent_exit,
 		       graph.sock_events, graph.ring_dropped, graph.not_made,
@@ -2410,7 +2420,9 @@ static int fault_sockets(int n)
 		       kernel_lat, mode,
 		       preemptible ? "the fork's task-work scan chunks are preemptible: not judged by duration" : "every recorded call judged",
 		       base.late * 1e3, lat.late * 1e3, preemptible ? "; judged: with < without + 1 ms" : "",
-		       base.wake_us, base.wake_who, lat.wake_us, lat.wake_who);
+		       base.wake_us, base.wake_who, lat.wake_us, lat.wake_who,
+		       !debug ? "" : timed ? "; a debug kernel: times reported, not judged (they would have passed)"
+					   : "; a debug kernel: times reported, not judged (they would have failed: its checks slow every path)");
 }
 
 /* === 9. blocked: N threads blocked in recv() on TCP at once, then data for all === */
