@@ -243,6 +243,7 @@ int capture_stop(char *err, size_t errlen)
 	/* repeat the signal: one that lands just before read() blocks is not lost */
 	while (!signal_readers()) {
 		struct timespec ts = { 0, 50 * 1000000 };
+		int left = 0;
 
 		for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++) {
 			struct reader *r = &readers[i];
@@ -254,8 +255,10 @@ int capture_stop(char *err, size_t errlen)
 				rc |= reap_reader(r, status, err, errlen);
 				continue;
 			}
-			if (mono_ns() <= deadline)
+			if (mono_ns() <= deadline) {
+				left = 1;
 				continue;
+			}
 			kill(r->pid, SIGKILL);
 			waitpid(r->pid, &status, 0);
 			snprintf(err, errlen, "capture reader for %s did not reach end of section within %d ms "
@@ -263,7 +266,8 @@ int capture_stop(char *err, size_t errlen)
 			r->pid = 0;
 			rc = -1;
 		}
-		nanosleep(&ts, NULL);
+		if (left)
+			nanosleep(&ts, NULL);
 	}
 	return rc;
 }

@@ -90,9 +90,10 @@ export async function runStressKernel(source: KernelSource, o: StressOptions): P
   }
   // KASAN and lockdep kernels boot and run several times slower under TCG
   const slow = /^CONFIG_(KASAN|PROVE_LOCKING)=y$/m.test(await readFile(prepared.bundle.config, 'utf8').catch(() => ''));
+  const sockets = o.sockets ?? defaultSockets(slow);
   if (slow)
     o.logger(
-      `a debug kernel (KASAN or lockdep): 12 min to boot, 3x each fault's timeout, the soak's first-line wait 10 s, the sockets fault with ${o.sockets ?? defaultSockets(true)} sockets, its times reported but not judged`,
+      `a debug kernel (KASAN or lockdep): 12 min to boot, 3x each fault's timeout, the soak's first-line wait 10 s, the sockets fault with ${sockets} sockets, its times reported but not judged`,
     );
   const scale = slow ? 3 : 1;
   kernel.release = prepared.bundle.release;
@@ -138,14 +139,7 @@ export async function runStressKernel(source: KernelSource, o: StressOptions): P
         }
       }
       o.logger(`${f.name}: ${f.what}`);
-      const r = await runFault(
-        guest,
-        { ...f, timeoutMs: f.timeoutMs * scale },
-        { ...o, sockets: o.sockets ?? defaultSockets(slow) },
-        dir,
-        k.id,
-        slow,
-      );
+      const r = await runFault(guest, { ...f, timeoutMs: f.timeoutMs * scale }, { ...o, sockets }, dir, k.id, slow);
       results.push(r.result);
       o.logger(`${f.name}: ${r.result.status.toUpperCase()} in ${(r.result.durationMs / 1000).toFixed(0)} s: ${r.result.detail}`);
       if (r.guestLost) {

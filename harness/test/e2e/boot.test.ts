@@ -109,10 +109,16 @@ t.test(`boot ${kernelId}, exec, copy out, power off; a panic is a kernel crash`,
       'cat /dev/honet > /tmp/rst.cap & C=$!; sleep 1; /tmp/closed-port-rst > /tmp/rst.out; sleep 0.5; kill $C; cat /tmp/rst.out; echo; cat /tmp/rst.cap',
     );
     const [ports, rcap] = rst.stdout.split('\n\n');
-    for (const [family, port] of (ports ?? '')
+    const refused = (ports ?? '')
       .trim()
       .split('\n')
-      .map((l) => l.split(' '))) {
+      .map((l) => l.split(' '));
+    t.same(
+      refused.map(([family]) => family),
+      ['inet', 'inet6'],
+      `one refused port per family: ${ports}`,
+    );
+    for (const [family, port] of refused) {
       const resets = (rcap ?? '').split('\n').filter((l) => {
         const f = l.split(' ');
         return f[1] === 'PAKT' && f[2] === 'O' && f[6]?.endsWith(`:${port}`);

@@ -6,32 +6,20 @@
  * per-CPU TCP control socket). Prints "FAMILY PORT" per family: the
  * refused port, the RST's source port.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int fail(const char *what)
-{
-	perror(what);
-	return 1;
-}
+#include "loopback.h"
 
 static int one(int family)
 {
-	struct sockaddr_storage ss = { .ss_family = family };
-	socklen_t len = family == AF_INET ? sizeof(struct sockaddr_in)
-					  : sizeof(struct sockaddr_in6);
+	struct sockaddr_storage ss;
+	socklen_t len = loopback(family, &ss);
 	unsigned int port;
 	int bfd, cfd;
 
-	if (family == AF_INET)
-		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	else
-		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
 	/* holds the port (no other socket takes it) without listening */
 	bfd = socket(family, SOCK_STREAM, 0);
 	if (bfd < 0 || bind(bfd, (struct sockaddr *)&ss, len) ||
@@ -42,8 +30,7 @@ static int one(int family)
 		return fail("socket");
 	if (connect(cfd, (struct sockaddr *)&ss, len) == 0 || errno != ECONNREFUSED)
 		return fail("connect (expected ECONNREFUSED)");
-	port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-				       : ((struct sockaddr_in6 *)&ss)->sin6_port);
+	port = port_of(&ss);
 	close(cfd);
 	close(bfd);
 	printf("%s %u\n", family == AF_INET ? "inet" : "inet6", port);

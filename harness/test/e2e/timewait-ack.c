@@ -8,37 +8,26 @@
  * Prints "FAMILY COOKIE PORT" per connection: the client socket's
  * SO_COOKIE (16 hex digits) and local port.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "loopback.h"
+
 #ifndef SO_COOKIE
 #define SO_COOKIE 57
 #endif
 
-static int fail(const char *what)
-{
-	perror(what);
-	return 1;
-}
-
 static int one(int family)
 {
-	struct sockaddr_storage ss = { .ss_family = family };
-	socklen_t len = family == AF_INET ? sizeof(struct sockaddr_in)
-					  : sizeof(struct sockaddr_in6);
+	struct sockaddr_storage ss;
+	socklen_t len = loopback(family, &ss);
 	unsigned long long cookie = 0;
 	socklen_t clen = sizeof(cookie);
 	int lfd, cfd, afd;
 	unsigned int port;
 
-	if (family == AF_INET)
-		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	else
-		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
 	lfd = socket(family, SOCK_STREAM, 0);
 	if (lfd < 0 || bind(lfd, (struct sockaddr *)&ss, len) || listen(lfd, 1) ||
 	    getsockname(lfd, (struct sockaddr *)&ss, &len))
@@ -52,8 +41,7 @@ static int one(int family)
 	if (getsockopt(cfd, SOL_SOCKET, SO_COOKIE, &cookie, &clen) ||
 	    getsockname(cfd, (struct sockaddr *)&ss, &len))
 		return fail("client");
-	port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-				       : ((struct sockaddr_in6 *)&ss)->sin6_port);
+	port = port_of(&ss);
 	close(cfd);		/* FIN; the client socket is orphaned */
 	usleep(300000);		/* the server's lone ACK makes it a timewait socket */
 	close(afd);		/* FIN, ACKed by the timewait socket */

@@ -28,6 +28,7 @@ t.test(`lazy RCU on ${kernelId} (rcu_nocbs=all): every deferred close is in the 
   t.equal(scenarios.length, names.length, 'the scenarios exist');
   const out = await mkdtemp(join(tmpdir(), 'hone-lazy-rcu-'));
   const report = await runMatrix([catalogSource(k)], scenarios, { out, jobs: 1, append: 'rcu_nocbs=all' });
+  t.equal(report.results.length, names.length, 'a result for every scenario');
   for (const r of report.results) t.equal(r.status, 'pass', `${r.scenario}: ${r.status} ${r.reasons.join('; ')}`);
 
   let late = 0;
